@@ -1,0 +1,49 @@
+//! The HTML shell and the route table. Nothing else lives here.
+
+use crate::i18n::{provide_language, request_language};
+use crate::pages::{CasePage, NotFoundPage, StartPage, VerifyPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The document around the app, rendered on the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = request_language();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="referrer" content="same-origin"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: meta context, language and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_language();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rapport.css"/>
+        <Title formatter=|page: String| format!("{page} – Rapport")/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=StartPage/>
+                <Route path=path!("/c/:token") view=VerifyPage/>
+                <Route path=path!("/case") view=CasePage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

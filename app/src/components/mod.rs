@@ -1,0 +1,7 @@
+//! Reusable, prop-driven pieces of UI. No server calls in here.
+
+mod form;
+mod layout;
+
+pub use form::{FormAlert, TextField};
+pub use layout::{LanguageSwitch, Layout};

@@ -1,0 +1,13 @@
+//! Pure business rules: money, claims, access codes and references.
+//!
+//! Nothing in here performs I/O, reads the clock or knows about Leptos; time is always a parameter.
+//! The module is compiled into the browser bundle as well, so the browser runs exactly the rules the
+//! server runs. Must not import anything else from this crate.
+
+pub mod access;
+pub mod claim;
+pub mod language;
+pub mod money;
+
+pub use language::Language;
+pub use money::{Currency, Money, MoneyError};

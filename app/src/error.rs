@@ -1,0 +1,204 @@
+//! `AppError`: the one error type that crosses the wire between server and browser.
+//!
+//! Its messages are the sentences a user reads, in their language. Database, mail and HTTP client
+//! errors never reach it with their text: adapters log the cause and return `Internal`.
+
+use crate::domain::Language;
+use crate::i18n::tr;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A problem with one field or with a form as a whole, rendered in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    /// The field is empty but must be filled in.
+    Required,
+    /// The value is longer than `max` characters.
+    TooLong { max: u32 },
+    /// The value does not have the expected shape (e.g. an access code with 11 characters).
+    InvalidFormat,
+    /// The credentials do not match; deliberately the same for every cause (unknown reference,
+    /// wrong code, wrong postcode) so that nobody can probe which part was wrong.
+    NotVerified,
+    /// The request itself was malformed (a missing or undecodable form field).
+    Malformed,
+}
+
+impl Problem {
+    /// The sentence shown beside the field or above the form.
+    pub fn message(&self, lang: Language) -> String {
+        let t = tr(lang);
+        match self {
+            Problem::Required => t.err_required.to_string(),
+            Problem::TooLong { max } => (t.err_too_long)(*max),
+            Problem::InvalidFormat => t.err_invalid_format.to_string(),
+            Problem::NotVerified => t.err_not_verified.to_string(),
+            Problem::Malformed => t.err_malformed.to_string(),
+        }
+    }
+}
+
+/// Field errors of a submitted form, plus the submitted non-secret values so that a form posted
+/// without JavaScript can be shown again filled in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormErrors {
+    /// Problems with the form as a whole, shown above it.
+    pub form: Vec<Problem>,
+    /// Problems by field name.
+    pub fields: BTreeMap<String, Vec<Problem>>,
+    /// Submitted values worth keeping (never passwords, codes or tokens).
+    pub values: BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    /// Adds a problem for `field`.
+    pub fn field(mut self, field: &str, problem: Problem) -> Self {
+        self.fields
+            .entry(field.to_string())
+            .or_default()
+            .push(problem);
+        self
+    }
+
+    /// Adds a problem for the whole form.
+    pub fn form(mut self, problem: Problem) -> Self {
+        self.form.push(problem);
+        self
+    }
+
+    /// Keeps a submitted value for re-display.
+    pub fn keep(mut self, field: &str, value: &str) -> Self {
+        self.values.insert(field.to_string(), value.to_string());
+        self
+    }
+
+    /// True when no problem was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.form.is_empty() && self.fields.is_empty()
+    }
+}
+
+/// Everything that can go wrong in a request, as the user may learn it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input was wrong; the form shows each problem beside its field.
+    #[error("{}", self.message(Language::En))]
+    Validation(FormErrors),
+    /// No valid session: the debtor must verify (again).
+    #[error("{}", self.message(Language::En))]
+    Unauthenticated,
+    /// Signed in, but not allowed to do this.
+    #[error("{}", self.message(Language::En))]
+    Forbidden,
+    /// The thing asked for does not exist (or is not the asker's to see).
+    #[error("{}", self.message(Language::En))]
+    NotFound,
+    /// The action clashes with the current state (for example, it was already done).
+    #[error("{}", self.message(Language::En))]
+    Conflict,
+    /// Too many attempts; try again after `minutes`.
+    #[error("{}", self.message(Language::En))]
+    RateLimited { minutes: u32 },
+    /// Something failed on our side; the details are in the server log, not here.
+    #[error("{}", self.message(Language::En))]
+    Internal,
+    /// The browser could not reach the server.
+    #[error("{}", self.message(Language::En))]
+    Unreachable,
+}
+
+impl AppError {
+    /// The sentence a user reads.
+    pub fn message(&self, lang: Language) -> String {
+        let t = tr(lang);
+        match self {
+            AppError::Validation(errors) => errors
+                .form
+                .first()
+                .map(|p| p.message(lang))
+                .unwrap_or_else(|| t.err_check_fields.to_string()),
+            AppError::Unauthenticated => t.err_unauthenticated.to_string(),
+            AppError::Forbidden => t.err_forbidden.to_string(),
+            AppError::NotFound => t.err_not_found.to_string(),
+            AppError::Conflict => t.err_conflict.to_string(),
+            AppError::RateLimited { minutes } => (t.err_locked)(*minutes),
+            AppError::Internal => t.err_internal.to_string(),
+            AppError::Unreachable => t.err_unreachable.to_string(),
+        }
+    }
+
+    /// The field errors, if this is a validation error.
+    pub fn form_errors(&self) -> Option<&FormErrors> {
+        match self {
+            AppError::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => AppError::Unreachable,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Validation(FormErrors::default().form(Problem::Malformed))
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_distinct_message_in_each_language() {
+        let errors = [
+            AppError::Validation(FormErrors::default().form(Problem::NotVerified)),
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::Conflict,
+            AppError::RateLimited { minutes: 15 },
+            AppError::Internal,
+            AppError::Unreachable,
+        ];
+        for lang in Language::ALL {
+            let mut seen = std::collections::HashSet::new();
+            for e in &errors {
+                let m = e.message(lang);
+                assert!(!m.is_empty());
+                assert!(seen.insert(m), "duplicate message for {e:?} in {lang:?}");
+            }
+        }
+        assert_ne!(
+            AppError::Internal.message(Language::De),
+            AppError::Internal.message(Language::En)
+        );
+    }
+
+    #[test]
+    fn lock_message_names_the_minutes() {
+        assert!(AppError::RateLimited { minutes: 15 }
+            .message(Language::De)
+            .contains("15"));
+        assert!(AppError::RateLimited { minutes: 7 }
+            .message(Language::En)
+            .contains('7'));
+    }
+
+    #[test]
+    fn transport_failures_map_to_user_errors_without_internal_text() {
+        let e =
+            AppError::from_server_fn_error(ServerFnErrorErr::ServerError("sqlx: secret".into()));
+        assert_eq!(e, AppError::Internal);
+        assert!(!e.message(Language::En).contains("sqlx"));
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("postcode".into()));
+        assert!(matches!(e, AppError::Validation(_)));
+    }
+}

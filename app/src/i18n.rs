@@ -1,0 +1,344 @@
+//! German and English texts for every page, and date formatting per language.
+//!
+//! Both languages are one `Texts` value each, so a text missing in one language is a compile error.
+//! Legal wording lives here too, reviewed like code.
+
+use crate::domain::Language;
+use chrono::NaiveDate;
+
+/// All user-facing texts of one language.
+pub struct Texts {
+    pub skip_to_content: &'static str,
+    pub language_label: &'static str,
+    pub switch_language: &'static str,
+    pub portal_tagline: &'static str,
+
+    pub start_title: &'static str,
+    pub start_intro: &'static str,
+    pub start_link_hint: &'static str,
+    pub reference_label: &'static str,
+    pub reference_hint: &'static str,
+    pub access_code_label: &'static str,
+    pub access_code_hint: &'static str,
+    pub postcode_label: &'static str,
+    pub postcode_hint: &'static str,
+    pub continue_button: &'static str,
+    pub checking: &'static str,
+
+    pub verify_title: &'static str,
+    pub verify_intro: &'static str,
+    pub verify_no_link_hint: &'static str,
+
+    pub case_title: &'static str,
+    pub case_reference_label: &'static str,
+    pub creditor_heading: &'static str,
+    pub creditor_intro: &'static str,
+    pub summary_heading: &'static str,
+    pub as_of: fn(&str) -> String,
+    pub principal: &'static str,
+    pub interest: &'static str,
+    pub costs: &'static str,
+    pub payments: &'static str,
+    pub balance: &'static str,
+    pub claims_heading: &'static str,
+    pub claim_heading: fn(&str) -> String,
+    pub contract_date: &'static str,
+    pub invoice_number: &'static str,
+    pub due_since: &'static str,
+    pub item_column: &'static str,
+    pub date_column: &'static str,
+    pub legal_basis_column: &'static str,
+    pub amount_column: &'static str,
+    pub claim_total: &'static str,
+    pub payments_heading: &'static str,
+    pub no_payments: &'static str,
+    pub sign_out: &'static str,
+    pub loading: &'static str,
+
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub back_to_start: &'static str,
+
+    pub err_required: &'static str,
+    pub err_too_long: fn(u32) -> String,
+    pub err_invalid_format: &'static str,
+    pub err_not_verified: &'static str,
+    pub err_malformed: &'static str,
+    pub err_check_fields: &'static str,
+    pub err_unauthenticated: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_not_found: &'static str,
+    pub err_conflict: &'static str,
+    pub err_locked: fn(u32) -> String,
+    pub err_internal: &'static str,
+    pub err_unreachable: &'static str,
+}
+
+/// The texts for `lang`.
+pub fn tr(lang: Language) -> &'static Texts {
+    match lang {
+        Language::De => &DE,
+        Language::En => &EN,
+    }
+}
+
+/// Name of the cookie that remembers the chosen language.
+pub const LANGUAGE_COOKIE: &str = "rapport_lang";
+
+/// The language of the current request: the language cookie, else the browser's
+/// `Accept-Language`, else German. In the browser it is read back from `<html lang>`, which the
+/// server rendered, so hydration always agrees with the server.
+pub fn request_language() -> Language {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::prelude::use_context;
+        let Some(parts) = use_context::<http::request::Parts>() else {
+            return Language::default();
+        };
+        let from_cookie = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANGUAGE_COOKIE)
+            .and_then(|(_, value)| Language::from_code(value));
+        from_cookie.unwrap_or_else(|| {
+            parts
+                .headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Language::negotiate)
+                .unwrap_or_default()
+        })
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|code| Language::from_code(&code))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Language::default()
+    }
+}
+
+/// Determines the request's language and makes it available to every component below.
+pub fn provide_language() -> Language {
+    let lang = request_language();
+    leptos::prelude::provide_context(lang);
+    lang
+}
+
+/// The language provided by [`provide_language`].
+pub fn use_language() -> Language {
+    leptos::prelude::use_context::<Language>().unwrap_or_default()
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Formats a calendar date: `22.11.2026` in German, `22 Nov 2026` in English (never the ambiguous
+/// `11/22/2026`).
+pub fn format_date(lang: Language, date: NaiveDate) -> String {
+    use chrono::Datelike;
+    match lang {
+        Language::De => date.format("%d.%m.%Y").to_string(),
+        Language::En => {
+            let month = MONTHS_EN[date.month0() as usize];
+            format!("{} {} {}", date.day(), month, date.year())
+        }
+    }
+}
+
+static DE: Texts = Texts {
+    skip_to_content: "Zum Inhalt springen",
+    language_label: "Sprache",
+    switch_language: "Sprache wechseln",
+    portal_tagline: "Ihr Fall online – klären, zahlen, nachfragen",
+
+    start_title: "Ihren Fall aufrufen",
+    start_intro: "Geben Sie die Angaben aus Ihrem Schreiben ein. Sie sehen dann die vollständige \
+                  Aufstellung der Forderung und können uns antworten.",
+    start_link_hint: "Sie haben einen Link oder QR-Code erhalten? Öffnen Sie ihn einfach – dann \
+                      brauchen Sie nur noch Ihre Postleitzahl.",
+    reference_label: "Aktenzeichen",
+    reference_hint: "Steht oben in Ihrem Schreiben, z. B. AKTE-2026-000123.",
+    access_code_label: "Zugangscode",
+    access_code_hint: "12 Zeichen aus Ihrem Schreiben, z. B. ABCD-EFGH-JKMN.",
+    postcode_label: "Postleitzahl Ihrer Anschrift",
+    postcode_hint: "So wie in der Anschrift des Schreibens.",
+    continue_button: "Weiter",
+    checking: "Wird geprüft …",
+
+    verify_title: "Bitte bestätigen Sie, dass Sie es sind",
+    verify_intro: "Zum Schutz Ihrer Daten fragen wir nach der Postleitzahl der Anschrift, an die \
+                   wir geschrieben haben.",
+    verify_no_link_hint: "Link funktioniert nicht? Sie können Aktenzeichen und Zugangscode auch \
+                          auf der Startseite eingeben.",
+
+    case_title: "Ihr Fall",
+    case_reference_label: "Aktenzeichen",
+    creditor_heading: "Gläubiger",
+    creditor_intro: "Wir machen diese Forderung im Auftrag dieses Unternehmens geltend:",
+    summary_heading: "Übersicht",
+    as_of: |d| format!("Stand: {d}"),
+    principal: "Hauptforderung",
+    interest: "Zinsen",
+    costs: "Kosten",
+    payments: "Bereits gezahlt",
+    balance: "Offener Betrag",
+    claims_heading: "Forderungen im Einzelnen",
+    claim_heading: |s| format!("Forderung: {s}"),
+    contract_date: "Vertragsdatum",
+    invoice_number: "Rechnungsnummer",
+    due_since: "Fällig seit",
+    item_column: "Posten",
+    date_column: "Datum",
+    legal_basis_column: "Rechtsgrundlage",
+    amount_column: "Betrag",
+    claim_total: "Summe dieser Forderung",
+    payments_heading: "Zahlungseingänge",
+    no_payments: "Bisher ist keine Zahlung eingegangen.",
+    sign_out: "Abmelden",
+    loading: "Wird geladen …",
+
+    not_found_title: "Seite nicht gefunden",
+    not_found_text: "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der \
+                     Startseite.",
+    back_to_start: "Zur Startseite",
+
+    err_required: "Bitte füllen Sie dieses Feld aus.",
+    err_too_long: |n| format!("Bitte höchstens {n} Zeichen eingeben."),
+    err_invalid_format:
+        "Diese Angabe hat nicht das erwartete Format. Bitte vergleichen Sie sie mit \
+                         Ihrem Schreiben.",
+    err_not_verified: "Die Angaben konnten nicht bestätigt werden. Bitte vergleichen Sie sie mit \
+                       Ihrem Schreiben.",
+    err_malformed:
+        "Das Formular war unvollständig. Bitte laden Sie die Seite neu und versuchen Sie \
+                    es noch einmal.",
+    err_check_fields: "Bitte prüfen Sie die markierten Felder.",
+    err_unauthenticated: "Bitte bestätigen Sie zuerst Ihre Angaben.",
+    err_forbidden: "Dafür fehlt Ihnen die Berechtigung.",
+    err_not_found: "Das Gesuchte wurde nicht gefunden.",
+    err_conflict:
+        "Das ist bereits geschehen oder passt nicht mehr zum aktuellen Stand. Bitte laden \
+                   Sie die Seite neu.",
+    err_locked: |m| {
+        format!(
+            "Zu viele Fehlversuche. Der Zugang zu diesem Fall ist für {m} {} gesperrt. Bitte \
+             versuchen Sie es danach erneut.",
+            if m == 1 { "Minute" } else { "Minuten" }
+        )
+    },
+    err_internal: "Bei uns ist ein Fehler aufgetreten. Ihre Angaben sind nicht verloren – bitte \
+                   versuchen Sie es in einigen Minuten erneut.",
+    err_unreachable: "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Internetverbindung.",
+};
+
+static EN: Texts = Texts {
+    skip_to_content: "Skip to content",
+    language_label: "Language",
+    switch_language: "Change language",
+    portal_tagline: "Your case online – clarify, pay, ask",
+
+    start_title: "Open your case",
+    start_intro: "Enter the details from your letter. You will then see the complete breakdown of \
+                  the claim and can reply to us.",
+    start_link_hint: "Did you receive a link or QR code? Just open it – then all you need is your \
+                      postcode.",
+    reference_label: "Case reference",
+    reference_hint: "Printed at the top of your letter, e.g. AKTE-2026-000123.",
+    access_code_label: "Access code",
+    access_code_hint: "12 characters from your letter, e.g. ABCD-EFGH-JKMN.",
+    postcode_label: "Postcode of your address",
+    postcode_hint: "As in the address on the letter.",
+    continue_button: "Continue",
+    checking: "Checking …",
+
+    verify_title: "Please confirm it is you",
+    verify_intro: "To protect your data, we ask for the postcode of the address we wrote to.",
+    verify_no_link_hint: "Link not working? You can also enter the case reference and access code \
+                          on the start page.",
+
+    case_title: "Your case",
+    case_reference_label: "Case reference",
+    creditor_heading: "Creditor",
+    creditor_intro: "We are collecting this claim on behalf of this company:",
+    summary_heading: "Summary",
+    as_of: |d| format!("As of {d}"),
+    principal: "Principal",
+    interest: "Interest",
+    costs: "Costs",
+    payments: "Payments received",
+    balance: "Balance outstanding",
+    claims_heading: "Claims in detail",
+    claim_heading: |s| format!("Claim: {s}"),
+    contract_date: "Contract date",
+    invoice_number: "Invoice number",
+    due_since: "Due since",
+    item_column: "Item",
+    date_column: "Date",
+    legal_basis_column: "Legal basis",
+    amount_column: "Amount",
+    claim_total: "Total of this claim",
+    payments_heading: "Payments received",
+    no_payments: "No payment has been received yet.",
+    sign_out: "Sign out",
+    loading: "Loading …",
+
+    not_found_title: "Page not found",
+    not_found_text: "This page does not exist. Check the address or start on the home page.",
+    back_to_start: "Go to the start page",
+
+    err_required: "Please fill in this field.",
+    err_too_long: |n| format!("Please enter at most {n} characters."),
+    err_invalid_format:
+        "This does not have the expected format. Please compare it with your letter.",
+    err_not_verified: "We could not confirm these details. Please compare them with your letter.",
+    err_malformed: "The form was incomplete. Please reload the page and try again.",
+    err_check_fields: "Please check the marked fields.",
+    err_unauthenticated: "Please confirm your details first.",
+    err_forbidden: "You are not allowed to do this.",
+    err_not_found: "What you are looking for was not found.",
+    err_conflict: "This has already happened or no longer fits the current state. Please reload \
+                   the page.",
+    err_locked: |m| {
+        format!(
+            "Too many failed attempts. Access to this case is locked for {m} {}. Please try again \
+             afterwards.",
+            if m == 1 { "minute" } else { "minutes" }
+        )
+    },
+    err_internal:
+        "Something went wrong on our side. Nothing you entered is lost – please try again \
+                   in a few minutes.",
+    err_unreachable: "The server cannot be reached. Please check your internet connection.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_unambiguous_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 2).expect("valid date");
+        assert_eq!(format_date(Language::De, d), "02.11.2026");
+        assert_eq!(format_date(Language::En, d), "2 Nov 2026");
+    }
+
+    #[test]
+    fn languages_differ_in_their_texts() {
+        assert_ne!(tr(Language::De).start_title, tr(Language::En).start_title);
+        assert_ne!(
+            (tr(Language::De).err_locked)(1),
+            (tr(Language::De).err_locked)(2)
+        );
+    }
+}

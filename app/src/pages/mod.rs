@@ -1,0 +1,7 @@
+//! One file per page. Pages own their resources and actions and reach data only through `api`.
+
+mod debtor;
+mod not_found;
+
+pub use debtor::{CasePage, StartPage, VerifyPage};
+pub use not_found::NotFoundPage;

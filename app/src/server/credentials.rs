@@ -1,0 +1,110 @@
+//! Secrets for debtor access: link tokens (256 bits, stored as SHA-256) and access codes (60 bits,
+//! stored as Argon2id because 60 bits alone would not survive an offline guess).
+
+use crate::domain::access::{access_code_from_bytes, ACCESS_CODE_LEN};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// Argon2id with the OWASP minimum (19 MiB, 2 iterations, 1 lane).
+fn argon2() -> Argon2<'static> {
+    // These parameters are constants known to be valid, so construction cannot fail.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A new link token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
+pub fn new_link_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new access code: 12 Crockford Base32 characters from the OS CSPRNG.
+pub fn new_access_code() -> String {
+    let mut bytes = [0u8; ACCESS_CODE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    access_code_from_bytes(&bytes)
+}
+
+/// The stored form of a link token: lower-case hex SHA-256. A plain hash is enough because the
+/// token carries 256 bits of entropy (ASVS 6.5.2 allows it from 112 bits).
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a normalised access code with Argon2id and a random salt (PHC string format).
+/// CPU-heavy: call it from a blocking task.
+pub fn hash_access_code(code: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2().hash_password(code.as_bytes(), &salt)?.to_string())
+}
+
+/// Checks a normalised access code against a stored hash. CPU-heavy: call it from a blocking task.
+pub fn verify_access_code(code: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| argon2().verify_password(code.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// Runs one verification against a fixed hash so that an unknown reference costs as much time as
+/// a known one (no timing oracle for which references exist).
+pub fn dummy_verify(code: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_access_code("0000000000000").unwrap_or_default());
+    let _ = verify_access_code(code, hash);
+}
+
+/// Deterministic demo secrets, derived from a public seed so that `server demo` can print them
+/// again on every run. Only ever used for demo data, which is public by definition.
+pub fn demo_secrets(seed: &str) -> (String, String) {
+    let digest = Sha256::digest(format!("rapport-demo-secret:{seed}").as_bytes());
+    let token = URL_SAFE_NO_PAD.encode(digest);
+    let mut code_bytes = [0u8; ACCESS_CODE_LEN];
+    code_bytes.copy_from_slice(&digest[..ACCESS_CODE_LEN]);
+    (token, access_code_from_bytes(&code_bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::normalize_access_code;
+
+    #[test]
+    fn link_tokens_are_long_random_and_url_safe() {
+        let a = new_link_token();
+        let b = new_link_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn access_codes_verify_only_against_their_own_hash() {
+        let code = new_access_code();
+        assert_eq!(normalize_access_code(&code).as_deref(), Some(code.as_str()));
+        let hash = hash_access_code(&code).expect("hashing works");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_access_code(&code, &hash));
+        assert!(!verify_access_code(&new_access_code(), &hash));
+        assert!(!verify_access_code(&code, "not a hash"));
+    }
+
+    #[test]
+    fn demo_secrets_are_stable_per_seed_and_differ_between_seeds() {
+        assert_eq!(demo_secrets("a"), demo_secrets("a"));
+        assert_ne!(demo_secrets("a").0, demo_secrets("b").0);
+        let (_, code) = demo_secrets("a");
+        assert_eq!(normalize_access_code(&code).as_deref(), Some(code.as_str()));
+    }
+}

@@ -1,0 +1,34 @@
+//! Server-side use-cases and the ports they need (storage, clock). Compiled only with `ssr`.
+//!
+//! Every business decision that needs data lives here or in `domain`; adapters (the `server`
+//! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
+
+pub mod credentials;
+pub mod debtor_access;
+pub mod ports;
+pub mod session;
+
+use crate::domain::access::LockoutPolicy;
+use ports::{Clock, DebtorStore};
+use std::sync::Arc;
+
+/// Settings the use-cases need, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public base URL of the portal, used in links (never taken from the `Host` header).
+    pub base_url: String,
+    /// When repeated verification failures lock a case.
+    pub lockout: LockoutPolicy,
+    /// How long a verified debtor session lasts at most, however active, in milliseconds.
+    pub debtor_session_absolute_ms: i64,
+    /// Whether cookies carry `Secure` (everywhere but plain-HTTP local development).
+    pub secure_cookies: bool,
+}
+
+/// Everything a server function needs, provided to Leptos as context on every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub debtors: Arc<dyn DebtorStore>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}

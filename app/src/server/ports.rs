@@ -1,0 +1,87 @@
+//! Ports: what the use-cases need from the outside world, as traits. The `server` crate implements
+//! them with sqlx; tests implement them in memory.
+
+use crate::domain::access::LockoutPolicy;
+use crate::dto::CaseView;
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+/// A storage failure. The adapter has already logged the cause; callers only learn that it failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("storage failure")]
+pub struct StoreError;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The current time. Injected so that lockouts, deadlines and schedules are testable.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch, UTC.
+    fn now_ms(&self) -> i64;
+}
+
+/// What is needed to check a debtor's credentials for one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAccess {
+    pub case_id: i64,
+    pub reference: String,
+    /// The expected second factor (the postcode of the debtor's address), normalised.
+    pub postcode: String,
+    pub locked_until_ms: Option<i64>,
+    /// Argon2id hashes of the access codes currently valid for the case (one per letter sent).
+    pub code_hashes: Vec<String>,
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    /// `debtor`, `staff`, `creditor` or `system`.
+    pub actor_kind: &'static str,
+    pub actor_id: Option<String>,
+    pub case_id: Option<i64>,
+    /// What happened, e.g. `debtor.verify`.
+    pub action: &'static str,
+    /// Details as a JSON object (never secrets).
+    pub detail: String,
+    pub request_id: Option<String>,
+}
+
+/// Storage for the debtor side of the portal.
+#[async_trait]
+pub trait DebtorStore: Send + Sync {
+    /// The case whose valid (unexpired, unrevoked) link token has this SHA-256 hash.
+    async fn access_by_token_hash(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<CaseAccess>>;
+
+    /// The case with this reference, with the hashes of its valid access codes.
+    async fn access_by_reference(
+        &self,
+        reference: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<CaseAccess>>;
+
+    /// Counts a failed verification against `case_id` (if a case was identified) and writes the
+    /// audit entry, in one transaction. Returns the end of the lock if this failure locked the case.
+    async fn record_failed_verification(
+        &self,
+        case_id: Option<i64>,
+        policy: LockoutPolicy,
+        audit: AuditEntry,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Clears the failure count of `case_id` and writes the audit entry, in one transaction.
+    async fn record_successful_verification(
+        &self,
+        case_id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
+
+    /// Appends an audit entry on its own.
+    async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()>;
+
+    /// Everything the debtor's case page shows, as of `today`.
+    async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>>;
+}

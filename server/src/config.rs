@@ -1,0 +1,257 @@
+//! Configuration from the environment (and `.env` in development). A bad value stops start-up with
+//! one sentence naming the variable and what is wrong. Secrets never appear in `Debug` output.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use url::Url;
+
+/// A configuration value that must not be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Which database engine a `DATABASE_URL` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL; its password is redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    pub backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// Parses a URL and chooses the backend by its scheme.
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, String> {
+        let scheme = raw
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .unwrap_or_default();
+        let backend = match scheme.as_str() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            "" => {
+                return Err(
+                    "is not a URL; use sqlite://data/rapport.db or postgres://user@host/db".into(),
+                )
+            }
+            other => {
+                return Err(format!(
+                    "uses the unsupported scheme '{other}'; use sqlite://… or postgres://…"
+                ))
+            }
+        };
+        if backend == Backend::Postgres {
+            Url::parse(raw).map_err(|e| format!("is not a valid PostgreSQL URL ({e})"))?;
+        }
+        Ok(DatabaseUrl {
+            url: raw.to_string(),
+            backend,
+        })
+    }
+
+    /// The URL itself, for connecting.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with any password replaced, for logs.
+    pub fn redacted(&self) -> String {
+        match Url::parse(&self.url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("redacted"));
+                u.to_string()
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseUrl")
+            .field("url", &self.redacted())
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+/// A configuration error: which variable, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable} {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    /// The public address of the portal, used in every link we send.
+    pub base_url: Url,
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// Outgoing mail server (`smtp://host:port` plain, `smtp+starttls://…`, `smtps://…`).
+    pub smtp_url: Option<Secret>,
+    /// A tracing filter, e.g. `info` or `rapport=debug,info`.
+    pub log: String,
+    /// The folder holding the compiled site (`pkg/` with CSS, JS and WASM).
+    pub site_root: PathBuf,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let err = |variable: &'static str, problem: String| ConfigError { variable, problem };
+
+        let database_url = DatabaseUrl::parse(
+            &get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/rapport.db".to_string()),
+        )
+        .map_err(|p| err("DATABASE_URL", p))?;
+
+        let bind_raw = get("RAPPORT_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_string());
+        let bind: SocketAddr = bind_raw.parse().map_err(|_| {
+            err(
+                "RAPPORT_ADDR",
+                format!("'{bind_raw}' is not an address like 127.0.0.1:3000"),
+            )
+        })?;
+
+        let base_raw = get("RAPPORT_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = Url::parse(&base_raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                err(
+                    "RAPPORT_BASE_URL",
+                    format!("'{base_raw}' is not an http(s) URL"),
+                )
+            })?;
+
+        let smtp_url = match get("SMTP_URL") {
+            None => None,
+            Some(raw) => {
+                let parsed = Url::parse(&raw).map_err(|_| {
+                    err("SMTP_URL", "is not a URL like smtp://127.0.0.1:2525".into())
+                })?;
+                if !matches!(parsed.scheme(), "smtp" | "smtp+starttls" | "smtps") {
+                    return Err(err(
+                        "SMTP_URL",
+                        format!(
+                            "uses the scheme '{}'; use smtp, smtp+starttls or smtps",
+                            parsed.scheme()
+                        ),
+                    ));
+                }
+                Some(Secret::new(raw))
+            }
+        };
+
+        let log =
+            get("RAPPORT_LOG").unwrap_or_else(|| "info,sqlx=warn,tower_sessions=warn".to_string());
+        tracing_subscriber::EnvFilter::try_new(&log)
+            .map_err(|e| err("RAPPORT_LOG", format!("is not a valid log filter ({e})")))?;
+
+        let site_root =
+            PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string()));
+
+        Ok(Config {
+            database_url,
+            base_url,
+            bind,
+            smtp_url,
+            log,
+            site_root,
+        })
+    }
+
+    /// Cookies are `Secure` (and `__Host-` prefixed) whenever the portal is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_local_sqlite_portal() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.database_url.backend, Backend::Sqlite);
+        assert_eq!(c.database_url.expose(), "sqlite://data/rapport.db");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn the_backend_follows_the_url_scheme_and_unknown_schemes_are_named() {
+        let c = config(&[("DATABASE_URL", "postgres://u:pw@localhost/rapport")]).expect("valid");
+        assert_eq!(c.database_url.backend, Backend::Postgres);
+        let e = config(&[("DATABASE_URL", "mysql://localhost/x")]).expect_err("unsupported");
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(e
+            .to_string()
+            .starts_with("DATABASE_URL uses the unsupported scheme 'mysql'"));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("RAPPORT_ADDR", "localhost"),
+            ("RAPPORT_BASE_URL", "ftp://x"),
+            ("SMTP_URL", "http://mail"),
+            ("RAPPORT_LOG", "info,=[=]"),
+        ] {
+            let e = config(&[(var, value)]).expect_err(var);
+            assert_eq!(e.variable, var, "{e}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_leak_through_debug() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://rapport:hunter2@db/rapport"),
+            ("SMTP_URL", "smtps://mailer:s3cret@mail.example:465"),
+        ])
+        .expect("valid");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+    }
+}

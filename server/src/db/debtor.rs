@@ -1,0 +1,310 @@
+//! The debtor side of storage: access checks, lockout counters, audit entries and the case view.
+
+use super::{store_err, Db};
+use app::domain::access::{normalize_postcode, LockoutPolicy};
+use app::domain::claim::{breakdown, ItemKind};
+use app::domain::{Currency, Money};
+use app::dto::{Address, CaseView, ClaimView, CreditorView, ItemView, PaymentView};
+use app::server::ports::{AuditEntry, CaseAccess, DebtorStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::{Any, Transaction};
+
+/// Decodes a stored ISO date; a malformed one is a data fault, logged and reported as a failure.
+fn date(raw: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| {
+        tracing::error!(error = %e, value = raw, "malformed date in the database");
+        StoreError
+    })
+}
+
+fn currency(raw: &str) -> StoreResult<Currency> {
+    Currency::parse(raw).map_err(|e| {
+        tracing::error!(error = %e, "malformed currency in the database");
+        StoreError
+    })
+}
+
+pub(crate) async fn insert_audit(
+    tx: &mut Transaction<'_, Any>,
+    a: &AuditEntry,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, case_id, action, detail, request_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $1)",
+    )
+    .bind(a.at_ms)
+    .bind(a.actor_kind)
+    .bind(a.actor_id.as_deref())
+    .bind(a.case_id)
+    .bind(a.action)
+    .bind(&a.detail)
+    .bind(a.request_id.as_deref())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+type AccessRow = (i64, String, String, Option<i64>);
+
+fn access(row: AccessRow, code_hashes: Vec<String>) -> CaseAccess {
+    let (case_id, reference, postcode, locked_until_ms) = row;
+    CaseAccess {
+        case_id,
+        reference,
+        postcode: normalize_postcode(&postcode),
+        locked_until_ms,
+        code_hashes,
+    }
+}
+
+#[async_trait]
+impl DebtorStore for Db {
+    async fn access_by_token_hash(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<CaseAccess>> {
+        let row: Option<AccessRow> = sqlx::query_as(
+            "SELECT c.id, c.reference, d.postcode, c.locked_until
+             FROM access_credentials a
+             JOIN cases c ON c.id = a.case_id
+             JOIN debtors d ON d.id = c.debtor_id
+             WHERE a.token_hash = $1 AND a.revoked_at IS NULL AND a.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("access by token"))?;
+        Ok(row.map(|r| access(r, Vec::new())))
+    }
+
+    async fn access_by_reference(
+        &self,
+        reference: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<CaseAccess>> {
+        let row: Option<AccessRow> = sqlx::query_as(
+            "SELECT c.id, c.reference, d.postcode, c.locked_until
+             FROM cases c JOIN debtors d ON d.id = c.debtor_id
+             WHERE c.reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("access by reference"))?;
+        let Some(row) = row else { return Ok(None) };
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "SELECT code_hash FROM access_credentials
+             WHERE case_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id",
+        )
+        .bind(row.0)
+        .bind(now_ms)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("access codes of a case"))?;
+        Ok(Some(access(row, hashes)))
+    }
+
+    async fn record_failed_verification(
+        &self,
+        case_id: Option<i64>,
+        policy: LockoutPolicy,
+        audit: AuditEntry,
+    ) -> StoreResult<Option<i64>> {
+        let err = store_err("record failed verification");
+        let now = audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        // The audit row is written first: it makes the transaction a writer from its first
+        // statement, so SQLite never has to upgrade a read lock (which could fail under load).
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        let mut locked_until = None;
+        if let Some(case_id) = case_id {
+            // One atomic statement applies LockoutPolicy::after_failure's counting rule, so that
+            // concurrent attempts cannot both read the same count and slip past the limit.
+            let failures: i64 = sqlx::query_scalar(
+                "UPDATE cases SET
+                    verification_failures = CASE WHEN last_failed_at > $2 THEN verification_failures + 1 ELSE 1 END,
+                    last_failed_at = $3,
+                    updated_at = $3
+                 WHERE id = $1
+                 RETURNING verification_failures",
+            )
+            .bind(case_id)
+            .bind(now - policy.window_ms)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(&err)?;
+            if failures >= i64::from(policy.max_failures) {
+                let until = now + policy.lock_ms;
+                sqlx::query(
+                    "UPDATE cases SET verification_failures = 0, last_failed_at = NULL, locked_until = $2, updated_at = $3
+                     WHERE id = $1",
+                )
+                .bind(case_id)
+                .bind(until)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(&err)?;
+                locked_until = Some(until);
+            }
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(locked_until)
+    }
+
+    async fn record_successful_verification(
+        &self,
+        case_id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        let err = store_err("record successful verification");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        sqlx::query(
+            "UPDATE cases SET verification_failures = 0, last_failed_at = NULL, locked_until = NULL, updated_at = $2
+             WHERE id = $1",
+        )
+        .bind(case_id)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
+        let err = store_err("append audit entry");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>> {
+        let err = store_err("load case view");
+        type CaseRow = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let row: Option<CaseRow> = sqlx::query_as(
+            "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name
+             FROM cases c
+             JOIN creditors cr ON cr.id = c.creditor_id
+             JOIN debtors d ON d.id = c.debtor_id
+             WHERE c.id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(&err)?;
+        let Some((reference, cur, cr_name, street, postcode, city, country, debtor_name)) = row
+        else {
+            return Ok(None);
+        };
+        let cur = currency(&cur)?;
+
+        let claims: Vec<(i64, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, subject, contract_date, invoice_number, due_date
+             FROM claims WHERE case_id = $1 ORDER BY due_date, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+
+        let items: Vec<(i64, String, String, Option<String>, String, i64, String)> = sqlx::query_as(
+            "SELECT i.claim_id, i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency
+             FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+             WHERE cl.case_id = $1
+             ORDER BY i.claim_id, i.item_date, i.id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+
+        let payments: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT amount_minor, currency, value_date FROM payments WHERE case_id = $1 ORDER BY value_date, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+
+        let mut claim_views = Vec::with_capacity(claims.len());
+        let mut all_items = Vec::with_capacity(items.len());
+        for (claim_id, subject, contract_date, invoice_number, due_date) in claims {
+            let mut views = Vec::new();
+            for (_, kind, description, legal_basis, item_date, amount, item_cur) in
+                items.iter().filter(|i| i.0 == claim_id)
+            {
+                let kind = ItemKind::from_code(kind).ok_or_else(|| {
+                    tracing::error!(kind, "unknown claim item kind in the database");
+                    StoreError
+                })?;
+                let amount = Money::new(*amount, currency(item_cur)?);
+                all_items.push((kind, amount));
+                views.push(ItemView {
+                    kind,
+                    description: description.clone(),
+                    legal_basis: legal_basis.clone(),
+                    date: date(item_date)?,
+                    amount,
+                });
+            }
+            let total = Money::sum(cur, views.iter().map(|v| v.amount)).map_err(|e| {
+                tracing::error!(error = %e, "claim items do not add up");
+                StoreError
+            })?;
+            claim_views.push(ClaimView {
+                subject,
+                contract_date: contract_date.as_deref().map(date).transpose()?,
+                invoice_number,
+                due_date: date(&due_date)?,
+                items: views,
+                total,
+            });
+        }
+        let payment_views = payments
+            .into_iter()
+            .map(|(amount, c, value_date)| {
+                Ok(PaymentView {
+                    value_date: date(&value_date)?,
+                    amount: Money::new(amount, currency(&c)?),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let summary =
+            breakdown(cur, all_items, payment_views.iter().map(|p| p.amount)).map_err(|e| {
+                tracing::error!(error = %e, "case amounts do not add up");
+                StoreError
+            })?;
+
+        Ok(Some(CaseView {
+            reference,
+            as_of: today,
+            debtor_name,
+            creditor: CreditorView {
+                name: cr_name,
+                address: Address {
+                    street,
+                    postcode,
+                    city,
+                    country,
+                },
+            },
+            summary,
+            claims: claim_views,
+            payments: payment_views,
+        }))
+    }
+}

@@ -1,0 +1,184 @@
+//! Storage adapters over sqlx's `Any` driver: one code path for SQLite and PostgreSQL.
+//!
+//! Queries use `$N` placeholders, `RETURNING` and `ON CONFLICT`, which both backends understand;
+//! instants are bound from Rust as epoch milliseconds so both store identical values. Errors are
+//! logged here once, with their cause, and leave as an opaque `StoreError`.
+
+mod debtor;
+mod sessions;
+
+pub use sessions::SqlSessionStore;
+
+use crate::config::{Backend, DatabaseUrl};
+use app::server::ports::StoreError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Why the database could not be opened or migrated; the message names the database and cause.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create the folder {path} for the SQLite database: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A connection pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Maps a sqlx error to the opaque port error, logging it once with what was being done.
+pub(crate) fn store_err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| {
+        tracing::error!(error = %e, context, "database operation failed");
+        StoreError
+    }
+}
+
+/// The SQLite URL with `mode=rwc` (create the file if missing) unless a mode was given, after
+/// creating the folder the file lives in.
+fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    Ok(if query.contains("mode=") {
+        url.to_string()
+    } else if query.is_empty() {
+        format!("{url}?mode=rwc")
+    } else {
+        format!("{url}&mode=rwc")
+    })
+}
+
+impl Db {
+    /// Opens a pool for `url`. SQLite runs in WAL mode with a busy timeout and foreign keys on.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend;
+        let raw = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url.expose())?,
+            Backend::Postgres => url.expose().to_string(),
+        };
+        let connect_err = |source| DbError::Connect {
+            url: url.redacted(),
+            source,
+        };
+        let options = AnyConnectOptions::from_str(&raw)
+            .map_err(connect_err)?
+            .log_statements(tracing::log::LevelFilter::Debug)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers proceed while one writer writes; the busy timeout makes
+                        // a second writer wait instead of failing at once.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies the migrations of this backend's folder.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query within two seconds.
+    pub async fn ping(&self) -> bool {
+        let query = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), query).await,
+            Ok(Ok(1))
+        )
+    }
+
+    /// The pool, for adapters and seeding in this crate.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (used by tests and at shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Versions of the embedded migrations per backend, for the test that both folders match.
+pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let list = |m: &Migrator| {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    };
+    (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode_unless_a_mode_is_given() {
+        let dir = std::env::temp_dir().join(format!("rapport-url-{}", std::process::id()));
+        let file = dir.join("x.db");
+        let url = format!("sqlite://{}", file.display());
+        assert_eq!(
+            prepare_sqlite_url(&url).expect("ok"),
+            format!("{url}?mode=rwc")
+        );
+        assert!(dir.is_dir(), "the folder is created");
+        assert_eq!(
+            prepare_sqlite_url("sqlite::memory:").expect("ok"),
+            "sqlite::memory:?mode=rwc"
+        );
+        assert_eq!(
+            prepare_sqlite_url(&format!("{url}?mode=ro")).expect("ok"),
+            format!("{url}?mode=ro")
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

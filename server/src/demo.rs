@@ -1,0 +1,473 @@
+//! Demo data: one creditor with five debtors and their cases, and three staff users. Seeded once
+//! (if absent) by `server demo`; its secrets are derived from public seeds so that every run can
+//! print them again. Demo data is public by design and must never be loaded into production.
+
+use crate::db::Db;
+use app::domain::access::format_access_code;
+use app::server::credentials::{demo_secrets, hash_access_code, hash_token};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+/// One demo debtor's way in.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoDebtor {
+    pub name: String,
+    pub reference: String,
+    pub access_code: String,
+    pub postcode: String,
+    pub link: String,
+}
+
+/// One demo staff login.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoStaff {
+    pub email: String,
+    pub password: String,
+    pub role: String,
+}
+
+/// What `server demo` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub base_url: String,
+    pub debtors: Vec<DemoDebtor>,
+    pub staff: Vec<DemoStaff>,
+    /// True when this run created the data, false when it was already there.
+    #[serde(skip)]
+    pub created: bool,
+}
+
+struct Item {
+    kind: &'static str,
+    description: &'static str,
+    legal_basis: Option<&'static str>,
+    date: &'static str,
+    minor: i64,
+}
+
+struct Claim {
+    subject: &'static str,
+    contract_date: &'static str,
+    invoice: &'static str,
+    due: &'static str,
+    items: Vec<Item>,
+}
+
+struct Debtor {
+    name: &'static str,
+    kind: &'static str,
+    street: &'static str,
+    postcode: &'static str,
+    city: &'static str,
+    email: &'static str,
+    reference: &'static str,
+    claims: Vec<Claim>,
+    payments: Vec<(&'static str, i64)>,
+}
+
+fn principal(description: &'static str, date: &'static str, minor: i64) -> Item {
+    Item {
+        kind: "principal",
+        description,
+        legal_basis: Some("§ 433 Abs. 2 BGB"),
+        date,
+        minor,
+    }
+}
+
+fn interest(
+    description: &'static str,
+    date: &'static str,
+    minor: i64,
+    basis: &'static str,
+) -> Item {
+    Item {
+        kind: "interest",
+        description,
+        legal_basis: Some(basis),
+        date,
+        minor,
+    }
+}
+
+fn cost(description: &'static str, date: &'static str, minor: i64, basis: &'static str) -> Item {
+    Item {
+        kind: "cost",
+        description,
+        legal_basis: Some(basis),
+        date,
+        minor,
+    }
+}
+
+fn debtors() -> Vec<Debtor> {
+    let reminder_fee = || {
+        cost(
+            "Mahngebühr des Gläubigers",
+            "2026-09-28",
+            250,
+            "§§ 280, 286 BGB",
+        )
+    };
+    let collection_fee = |minor| {
+        cost(
+            "Inkassokosten (Geschäftsgebühr)",
+            "2026-10-15",
+            minor,
+            "§ 13e RDG, § 288 Abs. 4 BGB",
+        )
+    };
+    vec![
+        Debtor {
+            name: "Anna Beispiel",
+            kind: "consumer",
+            street: "Lindenweg 3",
+            postcode: "10115",
+            city: "Berlin",
+            email: "anna.beispiel@demo.example",
+            reference: "AKTE-2026-000101",
+            claims: vec![
+                Claim {
+                    subject: "Bestellung 40112 – Winterjacke",
+                    contract_date: "2026-08-14",
+                    invoice: "RE-2026-40112",
+                    due: "2026-09-13",
+                    items: vec![
+                        principal("Rechnung RE-2026-40112", "2026-08-14", 14_990),
+                        interest(
+                            "Verzugszinsen, 5 Prozentpunkte über dem Basiszinssatz, 14.09.–15.10.2026",
+                            "2026-10-15",
+                            87,
+                            "§ 288 Abs. 1 BGB",
+                        ),
+                        reminder_fee(),
+                        collection_fee(4_900),
+                    ],
+                },
+                Claim {
+                    subject: "Bestellung 40388 – Wanderschuhe",
+                    contract_date: "2026-08-30",
+                    invoice: "RE-2026-40388",
+                    due: "2026-09-29",
+                    items: vec![principal("Rechnung RE-2026-40388", "2026-08-30", 8_995)],
+                },
+            ],
+            payments: vec![("2026-10-30", 2_000)],
+        },
+        Debtor {
+            name: "Ben Muster",
+            kind: "consumer",
+            street: "Marienplatz 8",
+            postcode: "80331",
+            city: "München",
+            email: "ben.muster@demo.example",
+            reference: "AKTE-2026-000102",
+            claims: vec![Claim {
+                subject: "Bestellung 41007 – Espressomaschine",
+                contract_date: "2026-07-02",
+                invoice: "RE-2026-41007",
+                due: "2026-08-01",
+                items: vec![principal("Rechnung RE-2026-41007", "2026-07-02", 23_000), reminder_fee()],
+            }],
+            payments: vec![],
+        },
+        Debtor {
+            name: "Probe Gastro GmbH",
+            kind: "business",
+            street: "Speersort 1",
+            postcode: "20095",
+            city: "Hamburg",
+            email: "buchhaltung@probe-gastro.demo.example",
+            reference: "AKTE-2026-000103",
+            claims: vec![Claim {
+                subject: "Lieferung 7781 – Geschirr und Gläser",
+                contract_date: "2026-06-20",
+                invoice: "RE-2026-7781",
+                due: "2026-07-20",
+                items: vec![
+                    principal("Rechnung RE-2026-7781", "2026-06-20", 125_000),
+                    interest(
+                        "Verzugszinsen, 9 Prozentpunkte über dem Basiszinssatz, 21.07.–15.10.2026",
+                        "2026-10-15",
+                        3_263,
+                        "§ 288 Abs. 2 BGB",
+                    ),
+                    cost("Verzugspauschale", "2026-07-21", 4_000, "§ 288 Abs. 5 BGB"),
+                ],
+            }],
+            payments: vec![],
+        },
+        Debtor {
+            name: "Dieter Test",
+            kind: "consumer",
+            street: "Domkloster 4",
+            postcode: "50667",
+            city: "Köln",
+            email: "dieter.test@demo.example",
+            reference: "AKTE-2026-000104",
+            claims: vec![Claim {
+                subject: "Bestellung 42210 – Fahrradhelm",
+                contract_date: "2026-09-01",
+                invoice: "RE-2026-42210",
+                due: "2026-10-01",
+                items: vec![principal("Rechnung RE-2026-42210", "2026-09-01", 6_450)],
+            }],
+            payments: vec![],
+        },
+        Debtor {
+            name: "Eva Demo",
+            kind: "consumer",
+            street: "Römerberg 1",
+            postcode: "60311",
+            city: "Frankfurt am Main",
+            email: "eva.demo@demo.example",
+            reference: "AKTE-2026-000105",
+            claims: vec![Claim {
+                subject: "Bestellung 42555 – Bettwäsche",
+                contract_date: "2026-09-10",
+                invoice: "RE-2026-42555",
+                due: "2026-10-10",
+                items: vec![principal("Rechnung RE-2026-42555", "2026-09-10", 7_980)],
+            }],
+            payments: vec![],
+        },
+    ]
+}
+
+const STAFF: [(&str, &str, &str, &str); 3] = [
+    (
+        "handler@demo.example",
+        "Hanna Handler",
+        "demo-handler-2026",
+        "handler",
+    ),
+    (
+        "supervisor@demo.example",
+        "Sven Supervisor",
+        "demo-supervisor-2026",
+        "supervisor",
+    ),
+    (
+        "admin@demo.example",
+        "Ada Admin",
+        "demo-admin-2026",
+        "admin",
+    ),
+];
+
+/// How long demo links stay valid.
+const DEMO_VALIDITY_MS: i64 = 365 * 24 * 3_600_000;
+
+fn report(base_url: &str, created: bool) -> DemoReport {
+    let base = base_url.trim_end_matches('/');
+    DemoReport {
+        base_url: base.to_string(),
+        debtors: debtors()
+            .into_iter()
+            .map(|d| {
+                let (token, code) = demo_secrets(d.reference);
+                DemoDebtor {
+                    name: d.name.to_string(),
+                    reference: d.reference.to_string(),
+                    access_code: format_access_code(&code),
+                    postcode: d.postcode.to_string(),
+                    link: format!("{base}/c/{token}"),
+                }
+            })
+            .collect(),
+        staff: STAFF
+            .iter()
+            .map(|(email, _, password, role)| DemoStaff {
+                email: email.to_string(),
+                password: password.to_string(),
+                role: role.to_string(),
+            })
+            .collect(),
+        created,
+    }
+}
+
+async fn hash_blocking(value: String) -> anyhow::Result<String> {
+    Ok(
+        tokio::task::spawn_blocking(move || hash_access_code(&value))
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    )
+}
+
+/// Seeds the demo data unless it is already there, then describes how to use it.
+pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result<DemoReport> {
+    let first = debtors().first().map(|d| d.reference).unwrap_or_default();
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+        .bind(first)
+        .fetch_optional(db.pool())
+        .await?;
+    if exists.is_some() {
+        return Ok(report(base_url, false));
+    }
+    // Hash outside the transaction: Argon2 is slow and the write lock should be short.
+    let mut code_hashes = Vec::new();
+    for d in debtors() {
+        let (_, code) = demo_secrets(d.reference);
+        code_hashes.push(hash_blocking(code).await?);
+    }
+    let mut staff_hashes = Vec::new();
+    for (_, _, password, _) in STAFF {
+        staff_hashes.push(hash_blocking(password.to_string()).await?);
+    }
+    let mut tx = db.pool().begin().await?;
+    seed(&mut tx, now_ms, &code_hashes, &staff_hashes).await?;
+    tx.commit().await?;
+    Ok(report(base_url, true))
+}
+
+async fn seed(
+    tx: &mut Transaction<'_, Any>,
+    now: i64,
+    code_hashes: &[String],
+    staff_hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    let creditor_id: i64 = sqlx::query_scalar(
+        "INSERT INTO creditors (name, street, postcode, city, country, email, website, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind("Nordlicht Versandhandel GmbH")
+    .bind("Hafenstraße 12")
+    .bind("20457")
+    .bind("Hamburg")
+    .bind("Deutschland")
+    .bind("forderungen@nordlicht.demo.example")
+    .bind("https://nordlicht.demo.example")
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+
+    for (n, (d, code_hash)) in debtors().into_iter().zip(code_hashes).enumerate() {
+        let debtor_id: i64 = sqlx::query_scalar(
+            "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country, email,
+                                  language, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'Deutschland', $8, 'de', $9, $9) RETURNING id",
+        )
+        .bind(creditor_id)
+        .bind(format!("K-{:05}", 10_001 + n))
+        .bind(d.kind)
+        .bind(d.name)
+        .bind(d.street)
+        .bind(d.postcode)
+        .bind(d.city)
+        .bind(d.email)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        let case_id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, created_at, updated_at)
+             VALUES ($1, $2, $3, 'EUR', 'open', $4, $4) RETURNING id",
+        )
+        .bind(d.reference)
+        .bind(creditor_id)
+        .bind(debtor_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        for c in d.claims {
+            let claim_id: i64 = sqlx::query_scalar(
+                "INSERT INTO claims (case_id, creditor_id, external_id, subject, contract_date, invoice_number,
+                                     due_date, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $7) RETURNING id",
+            )
+            .bind(case_id)
+            .bind(creditor_id)
+            .bind(c.invoice)
+            .bind(c.subject)
+            .bind(c.contract_date)
+            .bind(c.due)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+            for i in c.items {
+                sqlx::query(
+                    "INSERT INTO claim_items (claim_id, kind, description, legal_basis, item_date, amount_minor,
+                                              currency, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $7)",
+                )
+                .bind(claim_id)
+                .bind(i.kind)
+                .bind(i.description)
+                .bind(i.legal_basis)
+                .bind(i.date)
+                .bind(i.minor)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        for (value_date, minor) in d.payments {
+            sqlx::query(
+                "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
+                 VALUES ($1, $2, 'EUR', $3, 'bank_transfer', $4, $4)",
+            )
+            .bind(case_id)
+            .bind(minor)
+            .bind(value_date)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let (token, _) = demo_secrets(d.reference);
+        sqlx::query(
+            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at,
+                                             created_at, updated_at)
+             VALUES ($1, $2, $3, 'postcode', $4, $5, $4, $4)",
+        )
+        .bind(case_id)
+        .bind(hash_token(&token))
+        .bind(code_hash)
+        .bind(now)
+        .bind(now + DEMO_VALIDITY_MS)
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    for ((email, name, _, role), hash) in STAFF.iter().zip(staff_hashes) {
+        sqlx::query(
+            "INSERT INTO staff_users (email, display_name, password_hash, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(*email)
+        .bind(*name)
+        .bind(hash)
+        .bind(*role)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The human-readable form of the report, printed by `server demo`.
+pub fn render_text(report: &DemoReport) -> String {
+    let mut out = String::new();
+    out.push_str(if report.created {
+        "Demo data created.\n"
+    } else {
+        "Demo data already present.\n"
+    });
+    out.push_str(
+        "DEMO ONLY – these access data are public; never load demo data into production.\n\n",
+    );
+    out.push_str(&format!("Portal: {}\n\nDebtors – open the link and enter the postcode, or type reference, access code and postcode on the start page:\n", report.base_url));
+    for d in &report.debtors {
+        out.push_str(&format!(
+            "  {:<20} {}  code {}  postcode {}\n    {}\n",
+            d.name, d.reference, d.access_code, d.postcode, d.link
+        ));
+    }
+    out.push_str("\nStaff logins (used by the case handler workspace):\n");
+    for s in &report.staff {
+        out.push_str(&format!(
+            "  {:<26} {:<22} {}\n",
+            s.email, s.password, s.role
+        ));
+    }
+    out
+}

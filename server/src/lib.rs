@@ -1,0 +1,8 @@
+//! The Rapport server: configuration, telemetry, the database adapters, demo data and the axum
+//! application. `main.rs` only parses the command line and calls into here.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod startup;
+pub mod telemetry;

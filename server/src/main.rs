@@ -1,0 +1,96 @@
+//! The `server` binary: parse the command line, load configuration, run the subcommand.
+
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use server::db::Db;
+use server::demo::{ensure_demo, render_text};
+use server::startup::Application;
+use server::telemetry;
+use std::process::ExitCode;
+
+/// Rapport – a debtor self-service and dialogue portal for debt collection.
+///
+/// Configuration comes from the environment (and a `.env` file): DATABASE_URL, RAPPORT_ADDR,
+/// RAPPORT_BASE_URL, SMTP_URL, RAPPORT_LOG, LEPTOS_SITE_ROOT. See README.md.
+#[derive(Parser)]
+#[command(name = "server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed demo data if absent and print demo links, access codes and staff logins.
+    Demo {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Configuration error: {e}.");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(&config).await?;
+            tracing::info!(
+                address = %config.bind,
+                base_url = %config.base_url,
+                database = %config.database_url.redacted(),
+                "Rapport is serving"
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open(&config).await?.close().await;
+            eprintln!("Database {} is up to date.", config.database_url.redacted());
+        }
+        Command::Demo { json } => {
+            let db = open(&config).await?;
+            let report = ensure_demo(
+                &db,
+                config.base_url.as_str(),
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await?;
+            db.close().await;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", render_text(&report));
+            }
+        }
+    }
+    Ok(())
+}

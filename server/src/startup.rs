@@ -1,0 +1,234 @@
+//! Building the application: database, state, router and layers, bound to a listener.
+//! `Application::build` binds before it returns, so tests can start the real app on port 0.
+
+use crate::config::Config;
+use crate::db::{Db, SqlSessionStore};
+use crate::telemetry::loggable_path;
+use app::domain::access::LockoutPolicy;
+use app::server::ports::Clock;
+use app::server::{AppState, Settings};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// A debtor session ends after 15 idle minutes (cookie expiry) or 2 hours in all.
+const DEBTOR_IDLE_MINUTES: i64 = 15;
+const DEBTOR_ABSOLUTE_MS: i64 = 2 * 3_600_000;
+
+/// A bound, ready-to-run application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to and migrates the database, builds the router and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Application::build_with(config, db, Arc::new(SystemClock)).await
+    }
+
+    /// Like `build`, with an open database and a clock of the caller's choice (tests).
+    pub async fn build_with(
+        config: &Config,
+        db: Db,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (RAPPORT_ADDR): {e}", config.bind))?;
+        let router = router(config, db.clone(), clock);
+        Ok(Application {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The port actually bound (useful when the configuration asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The database the application uses.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until Ctrl-C / SIGTERM (or forever, in tests).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sessions = SqlSessionStore::new(self.db.clone());
+        // Expired sessions are removed in the background so the table does not grow forever.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let _ = sessions
+                    .delete_expired(chrono::Utc::now().timestamp_millis())
+                    .await;
+            }
+        });
+        axum::serve(self.listener, self.router.into_make_service())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn healthz(db: Db) -> impl IntoResponse {
+    if db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// The full router with every layer.
+pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
+    let secure = config.secure_cookies();
+    let state = AppState {
+        debtors: Arc::new(db.clone()),
+        clock,
+        settings: Arc::new(Settings {
+            base_url: config.base_url.to_string(),
+            lockout: LockoutPolicy::default(),
+            debtor_session_absolute_ms: DEBTOR_ABSOLUTE_MS,
+            secure_cookies: secure,
+        }),
+    };
+    let leptos_options = LeptosOptions::builder()
+        .output_name("rapport")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .build();
+    let context = move || provide_context(state.clone());
+    let routes = generate_route_list(App);
+
+    let sessions = SessionManagerLayer::new(SqlSessionStore::new(db.clone()))
+        // `__Host-` binds the cookie to this exact host and path `/`, and requires `Secure`.
+        .with_name(if secure {
+            "__Host-rapport_session"
+        } else {
+            "rapport_session"
+        })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            DEBTOR_IDLE_MINUTES,
+        )));
+
+    let pages = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            post({
+                let context = context.clone();
+                move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
+            }),
+        )
+        .leptos_routes_with_context(&leptos_options, routes, context, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(sessions)
+        // Pages show personal data: no shared or browser cache may keep them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+
+    let pkg = config.site_root.join("pkg");
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(move || healthz(db.clone())))
+        .nest_service("/pkg", ServeDir::new(pkg))
+        .merge(pages)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<Body>| {
+                            let id = req
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                request_id = %id,
+                                method = %req.method(),
+                                path = %loggable_path(req.uri().path()),
+                            )
+                        })
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("x-content-type-options"),
+                    HeaderValue::from_static("nosniff"),
+                ))
+                // same-origin: our own form posts need the Referer (errors return to the page that
+                // posted), but no other site ever sees a URL of ours, link tokens included.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("referrer-policy"),
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("x-frame-options"),
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(
+                        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                    ),
+                )),
+        )
+}
