@@ -87,7 +87,8 @@ impl Application {
         let sessions = SqlSessionStore::new(self.db.clone());
         // Expired sessions are removed in the background so the table does not grow forever.
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            let period = std::time::Duration::from_secs(600);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             loop {
                 tick.tick().await;
                 let _ = sessions

@@ -1,0 +1,293 @@
+//! `spawn_app` and `TestApp`: the real application on port 0, a cookie-keeping client that posts
+//! forms the way a browser without JavaScript does, and a clock the test can move.
+
+use app::server::ports::Clock;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, ACCEPT, LOCATION, REFERER};
+use reqwest::{Client, Response, StatusCode};
+use server::config::Config;
+use server::db::Db;
+use server::demo::{ensure_demo, DemoDebtor, DemoReport};
+use server::startup::Application;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A clock the test moves by hand.
+pub struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A running application and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub demo: DemoReport,
+    pub clock: Arc<TestClock>,
+    pub jar: Arc<Jar>,
+    pub client: Client,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+/// The accept header of a browser navigation: it makes the server answer form posts with redirects.
+pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn client(jar: Arc<Jar>) -> Client {
+    Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+/// A fresh throw-away PostgreSQL database, or `None` when TEST_POSTGRES_URL is unset (outside CI).
+async fn postgres_database() -> Option<(String, String, String)> {
+    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set TEST_POSTGRES_URL: the PostgreSQL tests may not be skipped there"
+        );
+        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant of this test");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("admin connection");
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    Some((admin_url, name, url.to_string()))
+}
+
+/// Starts the application on `backend` with the demo data; `None` only for PostgreSQL when it is not
+/// configured on this machine.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()));
+    let (database_url, dir, pg) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (
+                format!("sqlite://{}", dir.path().join("rapport.db").display()),
+                Some(dir),
+                None,
+            )
+        }
+        Backend::Postgres => {
+            let (admin, name, url) = postgres_database().await?;
+            (url, None, Some((admin, name)))
+        }
+    };
+    let vars: HashMap<&str, String> = [
+        ("DATABASE_URL", database_url),
+        ("RAPPORT_ADDR", "127.0.0.1:0".to_string()),
+        ("RAPPORT_LOG", "error".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let config =
+        Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid");
+    let db = Db::connect(&config.database_url)
+        .await
+        .expect("database opens");
+    db.migrate().await.expect("migrations apply");
+    let clock = Arc::new(TestClock(AtomicI64::new(
+        chrono::Utc::now().timestamp_millis(),
+    )));
+    let app = Application::build_with(&config, db.clone(), clock.clone())
+        .await
+        .expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let demo = ensure_demo(&db, &address, clock.now_ms())
+        .await
+        .expect("demo data seeds");
+    tokio::spawn(app.run_until_stopped());
+    let jar = Arc::new(Jar::default());
+    Some(TestApp {
+        address,
+        db,
+        demo,
+        clock,
+        client: client(jar.clone()),
+        jar,
+        _dir: dir,
+        pg,
+    })
+}
+
+impl TestApp {
+    /// The demo debtor at `index`.
+    pub fn debtor(&self, index: usize) -> &DemoDebtor {
+        &self.demo.debtors[index]
+    }
+
+    /// The link token of a demo debtor (the last path segment of the link).
+    pub fn token(&self, index: usize) -> String {
+        self.debtor(index)
+            .link
+            .rsplit('/')
+            .next()
+            .expect("link has a token")
+            .to_string()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Moves the application's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock.0.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// A second browser with its own cookies.
+    pub fn new_browser(&self) -> (Client, Arc<Jar>) {
+        let jar = Arc::new(Jar::default());
+        (client(jar.clone()), jar)
+    }
+
+    /// The cookie header this browser would send to the app.
+    pub fn cookies(&self) -> String {
+        let url = self.address.parse().expect("address is a URL");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// Posts a form as a browser without JavaScript does: urlencoded, HTML accepted, with a Referer.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], referer: &str) -> Response {
+        self.client
+            .post(self.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .header(REFERER, self.url(referer))
+            .form(fields)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// Posts a form and follows the redirect like a browser; returns the final status and page.
+    pub async fn submit(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        referer: &str,
+    ) -> (StatusCode, String, String) {
+        let response = self.post_form(path, fields, referer).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "form posts answer with a redirect"
+        );
+        let location = location(response.headers());
+        let target = if location.starts_with("http") {
+            location.clone()
+        } else {
+            self.url(&location)
+        };
+        let page = self
+            .client
+            .get(target)
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("sent");
+        let status = page.status();
+        (status, location, page.text().await.expect("body"))
+    }
+
+    /// Verifies demo debtor `index` through the link and postcode.
+    pub async fn verify_by_link(&self, index: usize) {
+        let token = self.token(index);
+        let response = self
+            .post_form(
+                "/api/verify_link",
+                &[
+                    ("token", &token),
+                    ("postcode", &self.debtor(index).postcode),
+                ],
+                &format!("/c/{token}"),
+            )
+            .await;
+        assert_eq!(location(response.headers()), "/case");
+    }
+
+    /// Drops the throw-away PostgreSQL database (SQLite files vanish with their temp folder).
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some((admin_url, name)) = self.pg {
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+                .await
+                .expect("admin");
+            sqlx::Executor::execute(
+                &mut admin,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+            )
+            .await
+            .expect("drop database");
+        }
+    }
+}
+
+/// The Location header (empty if none).
+pub fn location(headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Runs an async test body against SQLite and, when configured, PostgreSQL: two tests,
+/// `<name>::on_sqlite` and `<name>::on_postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use $crate::helpers::{spawn_app, Backend};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let app = spawn_app(Backend::Sqlite)
+                    .await
+                    .expect("SQLite is always available");
+                super::$body(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let Some(app) = spawn_app(Backend::Postgres).await else {
+                    return;
+                };
+                super::$body(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}

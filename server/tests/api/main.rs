@@ -1,0 +1,10 @@
+//! HTTP and adapter tests against the real application, started on port 0 with a temporary SQLite
+//! file and, when TEST_POSTGRES_URL is set, a throw-away PostgreSQL database.
+
+mod helpers;
+
+mod cli;
+mod debtor_access;
+mod health;
+mod language;
+mod storage;
