@@ -288,11 +288,9 @@ fn report(base_url: &str, created: bool) -> DemoReport {
 }
 
 async fn hash_blocking(value: String) -> anyhow::Result<String> {
-    Ok(
-        tokio::task::spawn_blocking(move || hash_access_code(&value))
-            .await?
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-    )
+    tokio::task::spawn_blocking(move || hash_access_code(&value))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Seeds the demo data unless it is already there, then describes how to use it.

@@ -147,8 +147,11 @@ impl Db {
     }
 }
 
-/// Versions of the embedded migrations per backend, for the test that both folders match.
-pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+/// Version and description of each embedded migration.
+pub type MigrationList = Vec<(i64, String)>;
+
+/// The embedded migrations per backend (SQLite, PostgreSQL), for the test that both folders match.
+pub fn migration_versions() -> (MigrationList, MigrationList) {
     let list = |m: &Migrator| {
         m.iter()
             .map(|m| (m.version, m.description.to_string()))
