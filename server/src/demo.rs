@@ -460,7 +460,9 @@ pub fn render_text(report: &DemoReport) -> String {
             d.name, d.reference, d.access_code, d.postcode, d.link
         ));
     }
-    out.push_str("\nStaff logins (seeded now; the staff portal that uses them is not built yet):\n");
+    out.push_str(
+        "\nStaff logins (seeded now; the staff portal that uses them is not built yet):\n",
+    );
     for s in &report.staff {
         out.push_str(&format!(
             "  {:<26} {:<22} {}\n",
