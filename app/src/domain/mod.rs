@@ -8,6 +8,7 @@ pub mod access;
 pub mod claim;
 pub mod language;
 pub mod money;
+pub mod references;
 
 pub use language::Language;
-pub use money::{Currency, Money, MoneyError};
+pub use money::{Currency, Money, MoneyError, Remainder};

@@ -70,6 +70,19 @@ pub enum MoneyError {
     CurrencyMismatch(String, String),
     #[error("the amount is too large")]
     Overflow,
+    #[error("'{0}' is not an amount")]
+    InvalidAmount(String),
+    #[error("cannot split into zero parts")]
+    ZeroParts,
+}
+
+/// Where the cents that do not divide evenly go when an amount is split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Remainder {
+    /// The first parts are one cent larger (e.g. 100.00 / 3 = 33.34, 33.33, 33.33).
+    First,
+    /// The last parts are one cent larger (e.g. 100.00 / 3 = 33.33, 33.33, 33.34).
+    Last,
 }
 
 /// An amount of money: integer minor units (cents) and a currency.
@@ -130,6 +143,81 @@ impl Money {
         }
     }
 
+    /// Splits a non-negative amount into `parts` amounts that add up exactly to it; the cents that do
+    /// not divide evenly go one each to the parts named by `remainder`.
+    pub fn split(self, parts: u32, remainder: Remainder) -> Result<Vec<Money>, MoneyError> {
+        if parts == 0 {
+            return Err(MoneyError::ZeroParts);
+        }
+        let n = i64::from(parts);
+        let (base, extra) = (self.minor.div_euclid(n), self.minor.rem_euclid(n));
+        Ok((0..n)
+            .map(|i| {
+                let bump = match remainder {
+                    Remainder::First => i < extra,
+                    Remainder::Last => i >= n - extra,
+                };
+                Money::new(base + i64::from(bump), self.currency)
+            })
+            .collect())
+    }
+
+    /// Parses an amount typed by a person in `lang`'s notation: `1.234,56`, `1234,5`, `1.234 €` in
+    /// German; `1,234.56`, `€1234.5` in English. A currency symbol or code may stand before or after;
+    /// more than two decimals, a misplaced separator or any other text is an error.
+    pub fn parse(input: &str, lang: Language, currency: Currency) -> Result<Money, MoneyError> {
+        let invalid = || MoneyError::InvalidAmount(input.to_string());
+        let mut text: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+            .collect();
+        // The sign may stand before or after the currency marker: `-€1.00`, `€-1.00`, `-1,00 €`.
+        let mut negative = false;
+        if let Some(rest) = text.strip_prefix('-') {
+            negative = true;
+            text = rest.to_string();
+        }
+        for marker in [currency.code(), currency.symbol().unwrap_or("\u{0}")] {
+            if let Some(rest) = text.strip_prefix(marker) {
+                text = rest.to_string();
+            } else if let Some(rest) = text.strip_suffix(marker) {
+                text = rest.to_string();
+            }
+        }
+        if let Some(rest) = text.strip_prefix('-').filter(|_| !negative) {
+            negative = true;
+            text = rest.to_string();
+        }
+        let text = text.as_str();
+        let (group, decimal) = match lang {
+            Language::De => ('.', ','),
+            Language::En => (',', '.'),
+        };
+        let (whole, fraction) = match text.split_once(decimal) {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        if whole.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        // Grouping separators are optional, but where present they must separate groups of three.
+        let groups: Vec<&str> = whole.split(group).collect();
+        let grouped_ok = groups.len() == 1
+            || (!groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|g| g.len() == 3));
+        if !grouped_ok || !groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit())) {
+            return Err(invalid());
+        }
+        let units: i64 = groups.concat().parse().map_err(|_| invalid())?;
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+        let minor = units
+            .checked_mul(100)
+            .and_then(|m| m.checked_add(cents))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(if negative { -minor } else { minor }, currency))
+    }
+
     /// Formats for display: `1.234,56 €` in German, `€1,234.56` in English. Currencies without a
     /// symbol show their code (`1.234,56 CHF`, `CHF 1,234.56`).
     pub fn format(&self, lang: Language) -> String {
@@ -162,9 +250,72 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn eur(minor: i64) -> Money {
         Money::new(minor, Currency::EUR)
+    }
+
+    #[test]
+    fn splitting_puts_the_remainder_cents_where_asked() {
+        let parts = eur(10_000).split(3, Remainder::First).expect("parts");
+        assert_eq!(parts, vec![eur(3_334), eur(3_333), eur(3_333)]);
+        let parts = eur(10_000).split(3, Remainder::Last).expect("parts");
+        assert_eq!(parts, vec![eur(3_333), eur(3_333), eur(3_334)]);
+        assert_eq!(
+            eur(2).split(4, Remainder::Last).expect("parts"),
+            vec![eur(0), eur(0), eur(1), eur(1)]
+        );
+        assert_eq!(eur(1).split(0, Remainder::Last), Err(MoneyError::ZeroParts));
+    }
+
+    #[test]
+    fn parses_what_people_type_in_each_language() {
+        let de = |s| Money::parse(s, Language::De, Currency::EUR);
+        let en = |s| Money::parse(s, Language::En, Currency::EUR);
+        assert_eq!(de("1.234,56 €"), Ok(eur(123_456)));
+        assert_eq!(de("1234,5"), Ok(eur(123_450)));
+        assert_eq!(de("EUR 12"), Ok(eur(1_200)));
+        assert_eq!(de("-40,00"), Ok(eur(-4_000)));
+        assert_eq!(en("€1,234.56"), Ok(eur(123_456)));
+        assert_eq!(en("1234.5 EUR"), Ok(eur(123_450)));
+        for bad in [
+            "",
+            "12,345",
+            "1.23.4",
+            "1,2345",
+            "12a",
+            "1.2345,00",
+            ",50",
+            "1,234.567",
+        ] {
+            assert!(de(bad).is_err() || bad == "12,345", "de accepted {bad:?}");
+            assert!(en(bad).is_err() || bad == "12,345", "en accepted {bad:?}");
+        }
+        assert_eq!(en("12,345"), Ok(eur(1_234_500)), "a grouped English amount");
+        assert!(de("12,345").is_err(), "three decimals in German");
+        assert!(de("99999999999999999999").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn split_parts_add_up_and_differ_by_at_most_one_cent(minor in 0i64..10_000_000_000, parts in 1u32..500) {
+            for remainder in [Remainder::First, Remainder::Last] {
+                let split = eur(minor).split(parts, remainder).expect("parts");
+                prop_assert_eq!(split.len(), parts as usize);
+                prop_assert_eq!(Money::sum(Currency::EUR, split.clone()).expect("sum"), eur(minor));
+                let (lo, hi) = (split.iter().map(|m| m.minor).min(), split.iter().map(|m| m.minor).max());
+                prop_assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1));
+            }
+        }
+
+        #[test]
+        fn formatted_amounts_parse_back(minor in -10_000_000_000i64..10_000_000_000) {
+            for lang in Language::ALL {
+                let text = eur(minor).format(lang);
+                prop_assert_eq!(Money::parse(&text, lang, Currency::EUR), Ok(eur(minor)));
+            }
+        }
     }
 
     #[test]
