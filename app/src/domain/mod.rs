@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod claim;
+pub mod epc;
 pub mod language;
 pub mod money;
 pub mod references;
