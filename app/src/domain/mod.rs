@@ -5,9 +5,11 @@
 //! server runs. Must not import anything else from this crate.
 
 pub mod access;
+pub mod allocation;
 pub mod claim;
 pub mod epc;
 pub mod language;
+pub mod ledger;
 pub mod money;
 pub mod references;
 
