@@ -8,6 +8,7 @@ pub mod access;
 pub mod allocation;
 pub mod claim;
 pub mod epc;
+pub mod interest;
 pub mod language;
 pub mod ledger;
 pub mod money;

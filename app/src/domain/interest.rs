@@ -1,0 +1,532 @@
+//! Statutory default interest (§§ 288, 289, 247 BGB).
+//!
+//! Interest is simple interest on principal only (§ 289), at the base rate plus a margin (5 points
+//! for consumers, 9 for payment claims between businesses), split into segments at every half-year
+//! (when the base rate may change) and at every change of the principal. The base rates and the
+//! margins are dated data loaded from the database, never constants; a half-year without a known
+//! base rate is an error, not a guess. The result lists every segment so the debtor can follow it.
+
+use crate::domain::{Currency, Money};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Why interest could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum InterestError {
+    #[error("no base rate is known for the half-year starting {0}")]
+    NoBaseRate(NaiveDate),
+    #[error("base rates change only on 1 January and 1 July, not on {0}")]
+    NotAHalfYear(NaiveDate),
+    #[error("the base rate for {0} is listed twice")]
+    Duplicate(NaiveDate),
+    #[error("no statutory margins are known for {0}")]
+    NoStatutoryParameters(NaiveDate),
+    #[error("the principal history must start on the first day of default and be in date order")]
+    PrincipalHistory,
+    #[error("the amount is too large")]
+    Overflow,
+}
+
+/// The base rate (§ 247 BGB) valid from a half-year's first day, in basis points (−0.88 % = −88).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseRate {
+    pub valid_from: NaiveDate,
+    pub rate_bp: i32,
+}
+
+fn half_year_start(d: NaiveDate) -> NaiveDate {
+    let month = if d.month() >= 7 { 7 } else { 1 };
+    NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d)
+}
+
+fn next_half_year(d: NaiveDate) -> NaiveDate {
+    let start = half_year_start(d);
+    let (y, m) = if start.month() == 1 {
+        (start.year(), 7)
+    } else {
+        (start.year() + 1, 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+}
+
+/// The history of base rates. A row holds until the next row; the newest row holds only until the
+/// end of its own half-year, because the next half-year's rate is not known until it is published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseRateTable {
+    rows: Vec<BaseRate>,
+}
+
+impl BaseRateTable {
+    /// Checks and sorts the rows: each starts on 1 January or 1 July, none twice.
+    pub fn new(mut rows: Vec<BaseRate>) -> Result<BaseRateTable, InterestError> {
+        rows.sort_by_key(|r| r.valid_from);
+        for r in &rows {
+            if half_year_start(r.valid_from) != r.valid_from {
+                return Err(InterestError::NotAHalfYear(r.valid_from));
+            }
+        }
+        if let Some(w) = rows.windows(2).find(|w| w[0].valid_from == w[1].valid_from) {
+            return Err(InterestError::Duplicate(w[0].valid_from));
+        }
+        Ok(BaseRateTable { rows })
+    }
+
+    /// The base rate on `date`.
+    pub fn rate_on(&self, date: NaiveDate) -> Result<i32, InterestError> {
+        let missing = || InterestError::NoBaseRate(half_year_start(date));
+        let idx = self
+            .rows
+            .iter()
+            .rposition(|r| r.valid_from <= date)
+            .ok_or_else(missing)?;
+        let row = self.rows[idx];
+        let is_newest = idx + 1 == self.rows.len();
+        if is_newest && date >= next_half_year(row.valid_from) {
+            return Err(missing());
+        }
+        Ok(row.rate_bp)
+    }
+
+    /// The rows, oldest first.
+    pub fn rows(&self) -> &[BaseRate] {
+        &self.rows
+    }
+}
+
+/// Whether the debtor is a consumer (§ 288 (1)) or the claim is a payment claim between
+/// businesses (§ 288 (2), (5)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DebtorKind {
+    Consumer,
+    Business,
+}
+
+/// Statutory margins and the B2B lump sum, valid from a date (they changed on 29 July 2014).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatutoryParameters {
+    pub valid_from: NaiveDate,
+    pub consumer_margin_bp: i32,
+    pub business_margin_bp: i32,
+    /// The lump sum of § 288 (5) BGB, in the claim's currency's minor units.
+    pub business_lump_sum_minor: i64,
+}
+
+/// The parameters valid on `date`, from rows in any order.
+pub fn parameters_on(
+    rows: &[StatutoryParameters],
+    date: NaiveDate,
+) -> Result<StatutoryParameters, InterestError> {
+    rows.iter()
+        .filter(|r| r.valid_from <= date)
+        .max_by_key(|r| r.valid_from)
+        .copied()
+        .ok_or(InterestError::NoStatutoryParameters(date))
+}
+
+impl StatutoryParameters {
+    /// The margin above the base rate for a debtor of this kind.
+    pub fn margin_bp(&self, kind: DebtorKind) -> i32 {
+        match kind {
+            DebtorKind::Consumer => self.consumer_margin_bp,
+            DebtorKind::Business => self.business_margin_bp,
+        }
+    }
+
+    /// The € 40 lump sum of § 288 (5) BGB: only for a payment claim (Entgeltforderung) against a
+    /// debtor who is not a consumer. It is credited against the costs of collection, so the caller
+    /// must not claim both in full.
+    pub fn lump_sum(
+        &self,
+        kind: DebtorKind,
+        payment_claim: bool,
+        currency: Currency,
+    ) -> Option<Money> {
+        (kind == DebtorKind::Business && payment_claim)
+            .then(|| Money::new(self.business_lump_sum_minor, currency))
+    }
+}
+
+/// How days are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DayCount {
+    /// Actual days over the actual length of the year (365 or 366), the usual German practice.
+    ActualActual,
+    /// Actual days over 365.
+    Actual365,
+    /// Actual days over 360.
+    Actual360,
+}
+
+/// How each segment's interest is rounded to the cent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rounding {
+    /// Half a cent and more rounds up (commercial rounding).
+    HalfUp,
+    /// Half a cent rounds to the even cent (banker's rounding).
+    HalfEven,
+    /// Fractions of a cent are dropped (never in the creditor's favour).
+    Down,
+}
+
+/// The conventions of a calculation. Interest runs for every day from the first day of default up
+/// to, but not including, the end date (the value date of the payment, or the date of the
+/// statement); each segment is rounded on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conventions {
+    pub day_count: DayCount,
+    pub rounding: Rounding,
+}
+
+impl Default for Conventions {
+    fn default() -> Self {
+        Conventions {
+            day_count: DayCount::ActualActual,
+            rounding: Rounding::HalfUp,
+        }
+    }
+}
+
+/// From this date on, this much principal is outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalFrom {
+    pub date: NaiveDate,
+    pub principal: Money,
+}
+
+/// One line of the calculation, as shown to the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestLine {
+    pub principal: Money,
+    /// Base rate plus margin, in basis points.
+    pub rate_bp: i32,
+    pub from: NaiveDate,
+    /// Exclusive: interest is charged for `from` up to the day before `to`.
+    pub to: NaiveDate,
+    pub days: i64,
+    pub interest: Money,
+}
+
+/// An itemised interest calculation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestCalculation {
+    pub lines: Vec<InterestLine>,
+    pub total: Money,
+}
+
+fn divide(numerator: i128, denominator: i128, rounding: Rounding) -> i128 {
+    let (q, r) = (numerator / denominator, numerator % denominator);
+    match rounding {
+        Rounding::Down => q,
+        Rounding::HalfUp => q + i128::from(2 * r >= denominator),
+        Rounding::HalfEven => {
+            q + i128::from(2 * r > denominator || (2 * r == denominator && q % 2 == 1))
+        }
+    }
+}
+
+fn year_days(date: NaiveDate, day_count: DayCount) -> i128 {
+    match day_count {
+        DayCount::Actual360 => 360,
+        DayCount::Actual365 => 365,
+        DayCount::ActualActual if date.leap_year() => 366,
+        DayCount::ActualActual => 365,
+    }
+}
+
+/// Default interest from `principal[0].date` (the first day of default) until `until` (exclusive),
+/// at base rate + `margin_bp`. `principal` lists the outstanding principal from each date on.
+pub fn default_interest(
+    rates: &BaseRateTable,
+    margin_bp: i32,
+    principal: &[PrincipalFrom],
+    until: NaiveDate,
+    conventions: Conventions,
+) -> Result<InterestCalculation, InterestError> {
+    let first = principal.first().ok_or(InterestError::PrincipalHistory)?;
+    let currency = first.principal.currency;
+    if principal.windows(2).any(|w| w[0].date > w[1].date)
+        || principal.iter().any(|p| p.principal.currency != currency)
+    {
+        return Err(InterestError::PrincipalHistory);
+    }
+    let mut lines = Vec::new();
+    let mut from = first.date;
+    while from < until {
+        let current = principal
+            .iter()
+            .rev()
+            .find(|p| p.date <= from)
+            .unwrap_or(first);
+        let next_change = principal
+            .iter()
+            .map(|p| p.date)
+            .find(|d| *d > from)
+            .unwrap_or(until);
+        let to = next_change.min(next_half_year(from)).min(until);
+        let days = (to - from).num_days();
+        if current.principal.minor > 0 {
+            let rate_bp = (rates.rate_on(from)? + margin_bp).max(0);
+            let numerator =
+                i128::from(current.principal.minor) * i128::from(rate_bp) * i128::from(days);
+            let interest = divide(
+                numerator,
+                10_000 * year_days(from, conventions.day_count),
+                conventions.rounding,
+            );
+            let interest = Money::new(
+                i64::try_from(interest).map_err(|_| InterestError::Overflow)?,
+                currency,
+            );
+            lines.push(InterestLine {
+                principal: current.principal,
+                rate_bp,
+                from,
+                to,
+                days,
+                interest,
+            });
+        }
+        from = to;
+    }
+    let total = Money::sum(currency, lines.iter().map(|l| l.interest))
+        .map_err(|_| InterestError::Overflow)?;
+    Ok(InterestCalculation { lines, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn eur(m: i64) -> Money {
+        Money::new(m, Currency::EUR)
+    }
+
+    /// The rows of the domain reference (the 2024/2025 January rows are marked unverified there and
+    /// are used here only as test data).
+    fn table() -> BaseRateTable {
+        let rows = [
+            ("2016-07-01", -88),
+            ("2023-01-01", 162),
+            ("2023-07-01", 312),
+            ("2024-01-01", 362),
+            ("2024-07-01", 337),
+            ("2025-01-01", 227),
+            ("2025-07-01", 127),
+            ("2026-01-01", 127),
+        ];
+        BaseRateTable::new(
+            rows.iter()
+                .map(|(f, r)| BaseRate {
+                    valid_from: d(f),
+                    rate_bp: *r,
+                })
+                .collect(),
+        )
+        .expect("valid")
+    }
+
+    fn from(date: &str, minor: i64) -> PrincipalFrom {
+        PrincipalFrom {
+            date: d(date),
+            principal: eur(minor),
+        }
+    }
+
+    #[test]
+    fn base_rates_hold_until_the_next_row_and_the_newest_only_for_its_half_year() {
+        let t = table();
+        assert_eq!(
+            t.rate_on(d("2020-03-15")),
+            Ok(-88),
+            "one row covers 2016 to 2022"
+        );
+        assert_eq!(t.rate_on(d("2023-06-30")), Ok(162));
+        assert_eq!(t.rate_on(d("2026-06-30")), Ok(127));
+        assert_eq!(
+            t.rate_on(d("2026-07-01")),
+            Err(InterestError::NoBaseRate(d("2026-07-01")))
+        );
+        assert_eq!(
+            t.rate_on(d("2016-06-30")),
+            Err(InterestError::NoBaseRate(d("2016-01-01")))
+        );
+        assert!(matches!(
+            BaseRateTable::new(vec![BaseRate {
+                valid_from: d("2026-02-01"),
+                rate_bp: 1
+            }]),
+            Err(InterestError::NotAHalfYear(_))
+        ));
+        let twice = vec![
+            BaseRate {
+                valid_from: d("2026-01-01"),
+                rate_bp: 1
+            };
+            2
+        ];
+        assert_eq!(
+            BaseRateTable::new(twice),
+            Err(InterestError::Duplicate(d("2026-01-01")))
+        );
+    }
+
+    #[test]
+    fn a_consumer_claim_over_a_base_rate_change_is_itemised_per_half_year() {
+        // 1,000.00 EUR from 1 Dec 2024 to 1 Feb 2025: 31 days at 3.37 + 5 and 31 days at 2.27 + 5.
+        let calc = default_interest(
+            &table(),
+            500,
+            &[from("2024-12-01", 100_000)],
+            d("2025-02-01"),
+            Conventions::default(),
+        )
+        .expect("rates known");
+        assert_eq!(calc.lines.len(), 2);
+        let (a, b) = (calc.lines[0], calc.lines[1]);
+        assert_eq!(
+            (a.from, a.to, a.days, a.rate_bp),
+            (d("2024-12-01"), d("2025-01-01"), 31, 837)
+        );
+        // 100000 × 837 × 31 / (10000 × 366) = 708.93… → 7.09 EUR (2024 is a leap year)
+        assert_eq!(a.interest, eur(709));
+        assert_eq!(
+            (b.from, b.to, b.days, b.rate_bp),
+            (d("2025-01-01"), d("2025-02-01"), 31, 727)
+        );
+        // 100000 × 727 × 31 / (10000 × 365) = 617.45… → 6.17 EUR
+        assert_eq!(b.interest, eur(617));
+        assert_eq!(calc.total, eur(1_326));
+    }
+
+    #[test]
+    fn a_partial_payment_starts_a_new_segment_with_the_lower_principal() {
+        let history = [from("2026-01-01", 100_000), from("2026-03-01", 40_000)];
+        let calc = default_interest(
+            &table(),
+            900,
+            &history,
+            d("2026-04-01"),
+            Conventions::default(),
+        )
+        .expect("ok");
+        assert_eq!(calc.lines.len(), 2);
+        assert_eq!(
+            (calc.lines[0].days, calc.lines[0].principal),
+            (59, eur(100_000))
+        );
+        assert_eq!(
+            (calc.lines[1].days, calc.lines[1].principal),
+            (31, eur(40_000))
+        );
+        assert_eq!(calc.lines[0].rate_bp, 1_027);
+        // 100000 × 1027 × 59 / 3650000 = 1660.07 → 16.60; 40000 × 1027 × 31 / 3650000 = 348.90 → 3.49
+        assert_eq!(calc.total, eur(1_660 + 349));
+    }
+
+    #[test]
+    fn day_count_and_rounding_are_the_stated_conventions() {
+        let history = [from("2026-01-01", 33_333)];
+        let until = d("2026-01-11");
+        let run = |day_count, rounding| {
+            default_interest(
+                &table(),
+                500,
+                &history,
+                until,
+                Conventions {
+                    day_count,
+                    rounding,
+                },
+            )
+            .expect("ok")
+            .total
+            .minor
+        };
+        // 33333 × 627 × 10 = 208997910; / 3650000 = 57.26 ; / 3600000 = 58.05
+        assert_eq!(run(DayCount::ActualActual, Rounding::HalfUp), 57);
+        assert_eq!(run(DayCount::Actual360, Rounding::HalfUp), 58);
+        assert_eq!(run(DayCount::Actual360, Rounding::Down), 58);
+        assert_eq!(divide(5, 2, Rounding::HalfEven), 2);
+        assert_eq!(divide(7, 2, Rounding::HalfEven), 4);
+        assert_eq!(divide(5, 2, Rounding::HalfUp), 3);
+        assert_eq!(divide(5, 2, Rounding::Down), 2);
+    }
+
+    #[test]
+    fn a_period_without_a_known_base_rate_is_an_error() {
+        let result = default_interest(
+            &table(),
+            500,
+            &[from("2026-06-01", 10_000)],
+            d("2026-08-01"),
+            Conventions::default(),
+        );
+        assert_eq!(result, Err(InterestError::NoBaseRate(d("2026-07-01"))));
+    }
+
+    #[test]
+    fn the_b2b_lump_sum_applies_only_to_payment_claims_against_businesses() {
+        let p = StatutoryParameters {
+            valid_from: d("2014-07-29"),
+            consumer_margin_bp: 500,
+            business_margin_bp: 900,
+            business_lump_sum_minor: 4_000,
+        };
+        assert_eq!(
+            p.lump_sum(DebtorKind::Business, true, Currency::EUR),
+            Some(eur(4_000))
+        );
+        assert_eq!(p.lump_sum(DebtorKind::Business, false, Currency::EUR), None);
+        assert_eq!(p.lump_sum(DebtorKind::Consumer, true, Currency::EUR), None);
+        let old = StatutoryParameters {
+            valid_from: d("2002-01-01"),
+            business_margin_bp: 800,
+            business_lump_sum_minor: 0,
+            ..p
+        };
+        assert_eq!(
+            parameters_on(&[p, old], d("2014-07-28"))
+                .expect("known")
+                .margin_bp(DebtorKind::Business),
+            800
+        );
+        assert_eq!(
+            parameters_on(&[p, old], d("2014-07-29"))
+                .expect("known")
+                .margin_bp(DebtorKind::Business),
+            900
+        );
+        assert_eq!(
+            parameters_on(&[p], d("2001-01-01")),
+            Err(InterestError::NoStatutoryParameters(d("2001-01-01")))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn interest_grows_with_time_and_is_zero_without_principal(
+            principal in 0i64..100_000_000,
+            start in 0i64..1_200,
+            len1 in 0i64..800,
+            extra in 0i64..400,
+            margin in prop_oneof![Just(500), Just(900)],
+        ) {
+            let start = d("2023-01-01") + chrono::Duration::days(start);
+            let history = [PrincipalFrom { date: start, principal: eur(principal) }];
+            let end1 = start + chrono::Duration::days(len1);
+            let end2 = end1 + chrono::Duration::days(extra);
+            prop_assume!(end2 < d("2026-07-01"));
+            let a = default_interest(&table(), margin, &history, end1, Conventions::default()).expect("ok");
+            let b = default_interest(&table(), margin, &history, end2, Conventions::default()).expect("ok");
+            prop_assert!(b.total.minor >= a.total.minor, "monotone in time");
+            prop_assert_eq!(a.lines.iter().map(|l| l.days).sum::<i64>(), if principal > 0 { len1 } else { 0 });
+            let zero = [PrincipalFrom { date: start, principal: eur(0) }];
+            prop_assert_eq!(default_interest(&table(), margin, &zero, end2, Conventions::default()).expect("ok").total, eur(0));
+        }
+    }
+}
