@@ -12,6 +12,7 @@ pub mod interest;
 pub mod language;
 pub mod ledger;
 pub mod money;
+pub mod plan;
 pub mod references;
 
 pub use language::Language;

@@ -1,0 +1,802 @@
+//! Instalment plans and deferrals: schedules with exact cents and business-day due dates, the
+//! creditor's policy per treatment class and balance band, the decision on a debtor's proposal
+//! (with the nearest proposal that would be accepted), the cost notice of § 13a (3) RDG, and how
+//! missed instalments are judged.
+//!
+//! A deferral is a plan with one instalment: everything on a later date.
+
+use crate::domain::{Money, MoneyError, Remainder};
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// How often instalments fall due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frequency {
+    Weekly,
+    Fortnightly,
+    Monthly,
+}
+
+/// How the debtor sized the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanSize {
+    /// This many instalments of (nearly) equal size.
+    Count(u32),
+    /// Instalments of this amount; the last one takes what is left.
+    Amount(Money),
+}
+
+/// A proposal as the debtor makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRequest {
+    /// The balance the plan must clear.
+    pub balance: Money,
+    /// Paid on the first due date, before the instalments; zero for none.
+    pub down_payment: Money,
+    pub first_due: NaiveDate,
+    pub size: PlanSize,
+    pub frequency: Frequency,
+}
+
+/// One payment of a schedule. Number 0 is the down payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instalment {
+    pub number: u32,
+    pub due: NaiveDate,
+    pub amount: Money,
+}
+
+/// Why a proposal could not even be turned into a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum PlanError {
+    #[error("there is nothing to pay")]
+    NothingToPay,
+    #[error("the down payment is larger than the balance")]
+    DownPaymentTooLarge,
+    #[error("a plan needs at least one instalment")]
+    NoInstalments,
+    #[error("the instalment amount must be positive")]
+    InstalmentNotPositive,
+    #[error("a plan cannot have more than {0} instalments")]
+    TooManyInstalments(u32),
+    #[error("the first due date is in the past")]
+    FirstDueInPast,
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// Hard ceiling on instalments, whatever a policy says (ten years of weekly payments).
+pub const MAX_INSTALMENTS: u32 = 520;
+
+fn is_business_day(d: NaiveDate, holidays: &[NaiveDate]) -> bool {
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !holidays.contains(&d)
+}
+
+/// The next business day on or after `d` (weekends and the given holidays are skipped).
+pub fn next_business_day(mut d: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
+    while !is_business_day(d, holidays) {
+        d = d + Days::new(1);
+    }
+    d
+}
+
+/// The nominal date of period `k` after `anchor`; months are counted from the anchor each time so
+/// that the 31st stays the 31st where a month has one (31 Jan → 28 Feb → 31 Mar).
+fn nominal_date(anchor: NaiveDate, k: u32, frequency: Frequency) -> NaiveDate {
+    match frequency {
+        Frequency::Weekly => anchor + Days::new(7 * u64::from(k)),
+        Frequency::Fortnightly => anchor + Days::new(14 * u64::from(k)),
+        Frequency::Monthly => anchor.checked_add_months(Months::new(k)).unwrap_or(anchor),
+    }
+}
+
+/// Builds the schedule: the down payment (if any) on the first due date, then the instalments, the
+/// first one period later (or on the first due date when there is no down payment). Cents that do
+/// not divide evenly go to the last instalment; due dates move to the next business day.
+pub fn schedule(
+    request: &PlanRequest,
+    holidays: &[NaiveDate],
+) -> Result<Vec<Instalment>, PlanError> {
+    let currency = request.balance.currency;
+    if request.balance.minor <= 0 {
+        return Err(PlanError::NothingToPay);
+    }
+    if request.down_payment.minor < 0 || request.down_payment.minor > request.balance.minor {
+        return Err(PlanError::DownPaymentTooLarge);
+    }
+    let rest = request.balance.checked_sub(request.down_payment)?;
+    let mut out = Vec::new();
+    let mut period = 0;
+    if request.down_payment.minor > 0 {
+        out.push(Instalment {
+            number: 0,
+            due: next_business_day(request.first_due, holidays),
+            amount: request.down_payment,
+        });
+        period = 1;
+    }
+    if rest.minor == 0 {
+        return Ok(out);
+    }
+    let amounts: Vec<Money> = match request.size {
+        PlanSize::Count(0) => return Err(PlanError::NoInstalments),
+        PlanSize::Count(n) if n > MAX_INSTALMENTS => {
+            return Err(PlanError::TooManyInstalments(MAX_INSTALMENTS))
+        }
+        PlanSize::Count(n) => rest.split(n, Remainder::Last)?,
+        PlanSize::Amount(a) if a.minor <= 0 => return Err(PlanError::InstalmentNotPositive),
+        PlanSize::Amount(a) => {
+            let n = (rest.minor + a.minor - 1) / a.minor;
+            if n > i64::from(MAX_INSTALMENTS) {
+                return Err(PlanError::TooManyInstalments(MAX_INSTALMENTS));
+            }
+            let last = rest.minor - a.minor * (n - 1);
+            (0..n)
+                .map(|i| Money::new(if i + 1 == n { last } else { a.minor }, currency))
+                .collect()
+        }
+    };
+    for (i, amount) in amounts.into_iter().enumerate() {
+        let k = period + i as u32;
+        let due = next_business_day(
+            nominal_date(request.first_due, k, request.frequency),
+            holidays,
+        );
+        out.push(Instalment {
+            number: i as u32 + 1,
+            due,
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// What an agreement costs the debtor, to be shown before they accept (§ 13a (3) RDG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgreementCost {
+    /// The agency charges nothing for the agreement.
+    Free,
+    /// A fixed fee.
+    Fixed(Money),
+    /// A share of the balance in basis points, within bounds.
+    Share { bp: u32, min: Money, max: Money },
+}
+
+impl AgreementCost {
+    /// The cost for an agreement over `balance` (rounded half up to the cent).
+    pub fn for_balance(&self, balance: Money) -> Money {
+        match *self {
+            AgreementCost::Free => Money::zero(balance.currency),
+            AgreementCost::Fixed(m) => m,
+            AgreementCost::Share { bp, min, max } => {
+                let share = (i128::from(balance.minor) * i128::from(bp) + 5_000) / 10_000;
+                let share = i64::try_from(share)
+                    .unwrap_or(i64::MAX)
+                    .clamp(min.minor, max.minor.max(min.minor));
+                Money::new(share, balance.currency)
+            }
+        }
+    }
+}
+
+/// What happens when an instalment is not paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissedInstalmentRule {
+    /// Days after the due date before an instalment counts as missed.
+    pub grace_days: u32,
+    /// Missed instalments that break the plan.
+    pub misses_to_break: u32,
+}
+
+/// A creditor's rules for plans in one treatment class and balance band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPolicy {
+    /// The smallest instalment (a single payment clearing the balance is always allowed).
+    pub min_instalment: Money,
+    /// Everything must be paid within this many months of the proposal.
+    pub max_months: u32,
+    pub max_count: u32,
+    /// Required down payment as a share of the balance, in basis points.
+    pub min_down_payment_bp: u32,
+    /// How far away the first due date (or a deferral's date) may be.
+    pub max_deferral_days: u32,
+    /// Proposals inside the bounds are agreed at once; otherwise a handler confirms them.
+    pub auto_accept: bool,
+    /// Proposals outside the bounds go to a handler; if false they are declined at once.
+    pub review_outside_bounds: bool,
+    pub agreement_cost: AgreementCost,
+    pub missed: MissedInstalmentRule,
+}
+
+/// A policy that applies up to a balance (inclusive); `None` means any balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyBand {
+    pub up_to: Option<Money>,
+    pub policy: PlanPolicy,
+}
+
+/// The band whose limit is the smallest one at or above `balance`.
+pub fn policy_for_balance(bands: &[PolicyBand], balance: Money) -> Option<&PlanPolicy> {
+    bands
+        .iter()
+        .filter(|b| b.up_to.is_none_or(|limit| balance.minor <= limit.minor))
+        .min_by_key(|b| b.up_to.map_or(i64::MAX, |l| l.minor))
+        .map(|b| &b.policy)
+}
+
+/// Why a proposal is outside the policy, in terms a debtor can read once translated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanReason {
+    InstalmentTooLow {
+        min: Money,
+    },
+    TooManyInstalments {
+        max: u32,
+    },
+    TooLong {
+        max_months: u32,
+    },
+    DownPaymentTooLow {
+        min: Money,
+    },
+    FirstDueTooLate {
+        latest: NaiveDate,
+    },
+    /// Inside the bounds, but this class has every plan confirmed by a person.
+    ConfirmationRequired,
+}
+
+/// The decision on a proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    Accept,
+    NeedsReview(Vec<PlanReason>),
+    Reject(Vec<PlanReason>),
+}
+
+/// A decision with everything the debtor must see before agreeing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub schedule: Vec<Instalment>,
+    /// The cost of the agreement (§ 13a (3) RDG).
+    pub cost: Money,
+    /// The nearest proposal that the policy would accept, when this one is outside the bounds.
+    pub counter_offer: Option<PlanRequest>,
+}
+
+fn required_down_payment(policy: &PlanPolicy, balance: Money) -> Money {
+    let minor =
+        (i128::from(balance.minor) * i128::from(policy.min_down_payment_bp) + 9_999) / 10_000;
+    Money::new(i64::try_from(minor).unwrap_or(i64::MAX), balance.currency)
+}
+
+fn bounds_violations(
+    policy: &PlanPolicy,
+    req: &PlanRequest,
+    plan: &[Instalment],
+    today: NaiveDate,
+) -> Vec<PlanReason> {
+    let mut reasons = Vec::new();
+    let regular: Vec<&Instalment> = plan.iter().filter(|i| i.number > 0).collect();
+    if regular.len() > 1
+        && regular
+            .iter()
+            .take(regular.len() - 1)
+            .any(|i| i.amount.minor < policy.min_instalment.minor)
+    {
+        reasons.push(PlanReason::InstalmentTooLow {
+            min: policy.min_instalment,
+        });
+    }
+    if regular.len() as u32 > policy.max_count {
+        reasons.push(PlanReason::TooManyInstalments {
+            max: policy.max_count,
+        });
+    }
+    let latest_end = today
+        .checked_add_months(Months::new(policy.max_months))
+        .unwrap_or(today);
+    if plan.last().is_some_and(|i| i.due > latest_end) {
+        reasons.push(PlanReason::TooLong {
+            max_months: policy.max_months,
+        });
+    }
+    let min_down = required_down_payment(policy, req.balance);
+    if req.down_payment.minor < min_down.minor {
+        reasons.push(PlanReason::DownPaymentTooLow { min: min_down });
+    }
+    let latest_first = today + Days::new(u64::from(policy.max_deferral_days));
+    if req.first_due > latest_first {
+        reasons.push(PlanReason::FirstDueTooLate {
+            latest: latest_first,
+        });
+    }
+    reasons
+}
+
+/// The nearest proposal inside the bounds: the required down payment, the first due date no later
+/// than allowed, and no more instalments than the policy, the minimum instalment and the time
+/// limit allow. `None` if even that is outside the bounds.
+fn counter_offer(
+    policy: &PlanPolicy,
+    req: &PlanRequest,
+    today: NaiveDate,
+    holidays: &[NaiveDate],
+) -> Option<PlanRequest> {
+    let down = Money::new(
+        req.down_payment
+            .minor
+            .max(required_down_payment(policy, req.balance).minor),
+        req.balance.currency,
+    );
+    let latest_first = today + Days::new(u64::from(policy.max_deferral_days));
+    let first_due = req.first_due.min(latest_first).max(today);
+    let rest = req.balance.minor - down.minor;
+    let requested = match req.size {
+        PlanSize::Count(n) => n.max(1),
+        PlanSize::Amount(a) if a.minor > 0 => {
+            u32::try_from((rest + a.minor - 1) / a.minor).unwrap_or(u32::MAX)
+        }
+        PlanSize::Amount(_) => 1,
+    };
+    let by_amount = if policy.min_instalment.minor > 0 {
+        u32::try_from(rest / policy.min_instalment.minor).unwrap_or(u32::MAX)
+    } else {
+        u32::MAX
+    };
+    let mut count = requested
+        .min(policy.max_count)
+        .min(by_amount)
+        .clamp(1, MAX_INSTALMENTS);
+    loop {
+        let candidate = PlanRequest {
+            down_payment: down,
+            first_due,
+            size: PlanSize::Count(count),
+            ..*req
+        };
+        let plan = schedule(&candidate, holidays).ok()?;
+        if bounds_violations(policy, &candidate, &plan, today).is_empty() {
+            return Some(candidate);
+        }
+        if count == 1 {
+            return None;
+        }
+        count -= 1;
+    }
+}
+
+/// Decides a proposal made on `today` under `policy`.
+pub fn evaluate(
+    policy: &PlanPolicy,
+    req: &PlanRequest,
+    today: NaiveDate,
+    holidays: &[NaiveDate],
+) -> Result<Evaluation, PlanError> {
+    if req.first_due < today {
+        return Err(PlanError::FirstDueInPast);
+    }
+    let plan = schedule(req, holidays)?;
+    let cost = policy.agreement_cost.for_balance(req.balance);
+    let reasons = bounds_violations(policy, req, &plan, today);
+    let (decision, counter) = if reasons.is_empty() {
+        let decision = if policy.auto_accept {
+            Decision::Accept
+        } else {
+            Decision::NeedsReview(vec![PlanReason::ConfirmationRequired])
+        };
+        (decision, None)
+    } else {
+        let counter = counter_offer(policy, req, today, holidays);
+        let decision = if policy.review_outside_bounds {
+            Decision::NeedsReview(reasons)
+        } else {
+            Decision::Reject(reasons)
+        };
+        (decision, counter)
+    };
+    Ok(Evaluation {
+        decision,
+        schedule: plan,
+        cost,
+        counter_offer: counter,
+    })
+}
+
+/// Where a running plan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanStatus {
+    /// Every instalment due so far is paid.
+    OnTrack,
+    /// An instalment is overdue but still within its grace days.
+    Late { number: u32 },
+    /// Instalments were missed (past their grace days), but not enough to break the plan.
+    Missed { count: u32 },
+    /// As many instalments were missed as the rule allows: the plan is broken.
+    Broken { count: u32 },
+    /// Everything is paid.
+    Completed,
+}
+
+/// Judges a plan on `today` from the payments received (date, amount). Payments count towards the
+/// instalments in order; an instalment is missed when, by the end of its grace days, less than the
+/// sum of it and all earlier instalments had been paid.
+pub fn plan_status(
+    plan: &[Instalment],
+    payments: &[(NaiveDate, Money)],
+    today: NaiveDate,
+    rule: MissedInstalmentRule,
+) -> PlanStatus {
+    let paid_by = |d: NaiveDate| {
+        payments
+            .iter()
+            .filter(|(date, _)| *date <= d)
+            .map(|(_, m)| m.minor)
+            .sum::<i64>()
+    };
+    let total: i64 = plan.iter().map(|i| i.amount.minor).sum();
+    if paid_by(today) >= total {
+        return PlanStatus::Completed;
+    }
+    let mut owed_so_far = 0;
+    let mut missed = 0;
+    let mut late = None;
+    for inst in plan {
+        owed_so_far += inst.amount.minor;
+        if inst.due > today {
+            break;
+        }
+        let deadline = inst.due + Days::new(u64::from(rule.grace_days));
+        if deadline < today {
+            if paid_by(deadline) < owed_so_far {
+                missed += 1;
+            }
+        } else if paid_by(today) < owed_so_far && late.is_none() {
+            late = Some(inst.number);
+        }
+    }
+    match (missed, late) {
+        (m, _) if m >= rule.misses_to_break && m > 0 => PlanStatus::Broken { count: m },
+        (m, _) if m > 0 => PlanStatus::Missed { count: m },
+        (_, Some(number)) => PlanStatus::Late { number },
+        _ => PlanStatus::OnTrack,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Currency;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn eur(m: i64) -> Money {
+        Money::new(m, Currency::EUR)
+    }
+
+    fn request(balance: i64, down: i64, first: &str, size: PlanSize) -> PlanRequest {
+        PlanRequest {
+            balance: eur(balance),
+            down_payment: eur(down),
+            first_due: d(first),
+            size,
+            frequency: Frequency::Monthly,
+        }
+    }
+
+    fn standard() -> PlanPolicy {
+        PlanPolicy {
+            min_instalment: eur(2_500),
+            max_months: 12,
+            max_count: 12,
+            min_down_payment_bp: 0,
+            max_deferral_days: 30,
+            auto_accept: true,
+            review_outside_bounds: true,
+            agreement_cost: AgreementCost::Free,
+            missed: MissedInstalmentRule {
+                grace_days: 7,
+                misses_to_break: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn monthly_schedules_keep_the_day_split_exactly_and_skip_weekends() {
+        // 2027-01-31 is a Sunday; February has no 31st; 2027-04-30 is a Friday.
+        let plan =
+            schedule(&request(10_000, 0, "2027-01-29", PlanSize::Count(3)), &[]).expect("ok");
+        let dues: Vec<_> = plan.iter().map(|i| i.due).collect();
+        assert_eq!(
+            dues,
+            vec![d("2027-01-29"), d("2027-03-01"), d("2027-03-29")],
+            "28 Feb 2027 is a Sunday"
+        );
+        assert_eq!(
+            plan.iter().map(|i| i.amount.minor).collect::<Vec<_>>(),
+            vec![3_333, 3_333, 3_334]
+        );
+        let end_of_month =
+            schedule(&request(3_000, 0, "2026-12-31", PlanSize::Count(3)), &[]).expect("ok");
+        let dues: Vec<_> = end_of_month.iter().map(|i| i.due).collect();
+        // 31 Jan 2027 and 28 Feb 2027 are Sundays: both move to the Monday after.
+        assert_eq!(
+            dues,
+            vec![d("2026-12-31"), d("2027-02-01"), d("2027-03-01")]
+        );
+        let holiday = schedule(
+            &request(1_000, 0, "2026-12-25", PlanSize::Count(1)),
+            &[d("2026-12-25")],
+        )
+        .expect("ok");
+        assert_eq!(
+            holiday[0].due,
+            d("2026-12-28"),
+            "Friday holiday, then the weekend"
+        );
+    }
+
+    #[test]
+    fn a_down_payment_comes_first_and_an_amount_plan_ends_with_the_rest() {
+        let req = PlanRequest {
+            frequency: Frequency::Weekly,
+            ..request(10_000, 1_000, "2026-12-01", PlanSize::Amount(eur(4_000)))
+        };
+        let plan = schedule(&req, &[]).expect("ok");
+        let rows: Vec<_> = plan
+            .iter()
+            .map(|i| (i.number, i.due, i.amount.minor))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (0, d("2026-12-01"), 1_000),
+                (1, d("2026-12-08"), 4_000),
+                (2, d("2026-12-15"), 4_000),
+                (3, d("2026-12-22"), 1_000)
+            ]
+        );
+    }
+
+    #[test]
+    fn impossible_proposals_are_errors_with_the_reason() {
+        assert_eq!(
+            schedule(&request(0, 0, "2026-12-01", PlanSize::Count(2)), &[]),
+            Err(PlanError::NothingToPay)
+        );
+        assert_eq!(
+            schedule(&request(100, 200, "2026-12-01", PlanSize::Count(2)), &[]),
+            Err(PlanError::DownPaymentTooLarge)
+        );
+        assert_eq!(
+            schedule(&request(100, 0, "2026-12-01", PlanSize::Count(0)), &[]),
+            Err(PlanError::NoInstalments)
+        );
+        assert_eq!(
+            schedule(
+                &request(100, 0, "2026-12-01", PlanSize::Amount(eur(0))),
+                &[]
+            ),
+            Err(PlanError::InstalmentNotPositive)
+        );
+        assert_eq!(
+            schedule(
+                &request(100_000, 0, "2026-12-01", PlanSize::Amount(eur(1))),
+                &[]
+            ),
+            Err(PlanError::TooManyInstalments(MAX_INSTALMENTS))
+        );
+        assert_eq!(
+            evaluate(
+                &standard(),
+                &request(100, 0, "2026-11-01", PlanSize::Count(1)),
+                d("2026-11-22"),
+                &[]
+            ),
+            Err(PlanError::FirstDueInPast)
+        );
+    }
+
+    #[test]
+    fn inside_the_bounds_is_agreed_at_once_or_confirmed_by_a_person() {
+        let today = d("2026-11-22");
+        let req = request(30_000, 0, "2026-12-01", PlanSize::Count(6));
+        let e = evaluate(&standard(), &req, today, &[]).expect("ok");
+        assert_eq!(e.decision, Decision::Accept);
+        assert_eq!(e.counter_offer, None);
+        let key_account = PlanPolicy {
+            auto_accept: false,
+            ..standard()
+        };
+        let e = evaluate(&key_account, &req, today, &[]).expect("ok");
+        assert_eq!(
+            e.decision,
+            Decision::NeedsReview(vec![PlanReason::ConfirmationRequired])
+        );
+    }
+
+    #[test]
+    fn outside_the_bounds_goes_to_review_or_is_declined_with_a_counter_offer() {
+        let today = d("2026-11-22");
+        let req = request(30_000, 0, "2027-02-01", PlanSize::Count(24));
+        let e = evaluate(&standard(), &req, today, &[]).expect("ok");
+        let Decision::NeedsReview(reasons) = &e.decision else {
+            panic!("review expected: {:?}", e.decision)
+        };
+        assert!(reasons.contains(&PlanReason::InstalmentTooLow { min: eur(2_500) }));
+        assert!(reasons.contains(&PlanReason::TooManyInstalments { max: 12 }));
+        assert!(reasons.contains(&PlanReason::TooLong { max_months: 12 }));
+        assert!(reasons.contains(&PlanReason::FirstDueTooLate {
+            latest: d("2026-12-22")
+        }));
+        let counter = e.counter_offer.expect("a counter-offer exists");
+        assert_eq!(counter.first_due, d("2026-12-22"));
+        assert_eq!(counter.size, PlanSize::Count(12));
+        assert_eq!(
+            evaluate(&standard(), &counter, today, &[])
+                .expect("ok")
+                .decision,
+            Decision::Accept
+        );
+
+        let strict = PlanPolicy {
+            review_outside_bounds: false,
+            min_down_payment_bp: 2_000,
+            ..standard()
+        };
+        let e = evaluate(
+            &strict,
+            &request(30_000, 0, "2026-12-01", PlanSize::Count(3)),
+            today,
+            &[],
+        )
+        .expect("ok");
+        assert_eq!(
+            e.decision,
+            Decision::Reject(vec![PlanReason::DownPaymentTooLow { min: eur(6_000) }])
+        );
+        assert_eq!(e.counter_offer.map(|c| c.down_payment), Some(eur(6_000)));
+    }
+
+    #[test]
+    fn the_agreement_cost_is_computed_before_acceptance() {
+        let share = AgreementCost::Share {
+            bp: 250,
+            min: eur(500),
+            max: eur(5_000),
+        };
+        assert_eq!(share.for_balance(eur(100_000)), eur(2_500));
+        assert_eq!(
+            share.for_balance(eur(1_000)),
+            eur(500),
+            "at least the minimum"
+        );
+        assert_eq!(
+            share.for_balance(eur(10_000_000)),
+            eur(5_000),
+            "at most the maximum"
+        );
+        let policy = PlanPolicy {
+            agreement_cost: AgreementCost::Fixed(eur(1_500)),
+            ..standard()
+        };
+        let e = evaluate(
+            &policy,
+            &request(30_000, 0, "2026-12-01", PlanSize::Count(6)),
+            d("2026-11-22"),
+            &[],
+        )
+        .expect("ok");
+        assert_eq!(e.cost, eur(1_500));
+    }
+
+    #[test]
+    fn balance_bands_pick_the_tightest_matching_policy() {
+        let small = PlanPolicy {
+            max_count: 3,
+            ..standard()
+        };
+        let bands = [
+            PolicyBand {
+                up_to: None,
+                policy: standard(),
+            },
+            PolicyBand {
+                up_to: Some(eur(10_000)),
+                policy: small,
+            },
+        ];
+        assert_eq!(
+            policy_for_balance(&bands, eur(10_000)).map(|p| p.max_count),
+            Some(3)
+        );
+        assert_eq!(
+            policy_for_balance(&bands, eur(10_001)).map(|p| p.max_count),
+            Some(12)
+        );
+        assert_eq!(policy_for_balance(&bands[1..], eur(10_001)), None);
+    }
+
+    #[test]
+    fn missed_instalments_are_judged_after_the_grace_days() {
+        let plan =
+            schedule(&request(30_000, 0, "2026-01-05", PlanSize::Count(3)), &[]).expect("ok");
+        let rule = MissedInstalmentRule {
+            grace_days: 7,
+            misses_to_break: 2,
+        };
+        let paid = |list: &[(&str, i64)]| {
+            list.iter()
+                .map(|(day, m)| (d(day), eur(*m)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            plan_status(&plan, &[], d("2026-01-04"), rule),
+            PlanStatus::OnTrack
+        );
+        assert_eq!(
+            plan_status(&plan, &[], d("2026-01-10"), rule),
+            PlanStatus::Late { number: 1 }
+        );
+        assert_eq!(
+            plan_status(
+                &plan,
+                &paid(&[("2026-01-11", 10_000)]),
+                d("2026-01-20"),
+                rule
+            ),
+            PlanStatus::OnTrack
+        );
+        assert_eq!(
+            plan_status(&plan, &[], d("2026-01-13"), rule),
+            PlanStatus::Missed { count: 1 }
+        );
+        assert_eq!(
+            plan_status(
+                &plan,
+                &paid(&[("2026-01-05", 10_000)]),
+                d("2026-03-20"),
+                rule
+            ),
+            PlanStatus::Broken { count: 2 }
+        );
+        assert_eq!(
+            plan_status(
+                &plan,
+                &paid(&[("2026-01-05", 30_000)]),
+                d("2026-01-06"),
+                rule
+            ),
+            PlanStatus::Completed
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn schedules_sum_to_the_balance_and_fall_on_business_days(
+            balance in 1i64..10_000_000,
+            down_share in 0i64..100,
+            count in 1u32..60,
+            amount in 1i64..1_000_000,
+            by_count in any::<bool>(),
+            start in 0u64..730,
+            frequency in prop_oneof![Just(Frequency::Weekly), Just(Frequency::Fortnightly), Just(Frequency::Monthly)],
+        ) {
+            let down = balance * down_share / 100;
+            let size = if by_count { PlanSize::Count(count) } else { PlanSize::Amount(eur(amount)) };
+            let req = PlanRequest { balance: eur(balance), down_payment: eur(down), first_due: d("2026-01-01") + Days::new(start), size, frequency };
+            match schedule(&req, &[]) {
+                Ok(plan) => {
+                    prop_assert_eq!(plan.iter().map(|i| i.amount.minor).sum::<i64>(), balance);
+                    prop_assert!(plan.iter().all(|i| i.amount.minor >= 0 && is_business_day(i.due, &[])));
+                    prop_assert!(plan.windows(2).all(|w| w[0].due <= w[1].due));
+                }
+                Err(e) => prop_assert_eq!(e, PlanError::TooManyInstalments(MAX_INSTALMENTS)),
+            }
+        }
+    }
+}
