@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod allocation;
+pub mod case_state;
 pub mod claim;
 pub mod epc;
 pub mod interest;
@@ -13,6 +14,7 @@ pub mod language;
 pub mod ledger;
 pub mod money;
 pub mod plan;
+pub mod reason;
 pub mod references;
 
 pub use language::Language;
