@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+#[deny(missing_docs)]
 pub mod domain;
 pub mod dto;
 pub mod error;

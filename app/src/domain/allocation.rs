@@ -17,7 +17,9 @@ use std::cmp::Ordering;
 /// What the § 366 (2) order needs to know about a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimFacts {
+    /// The claim these facts describe.
     pub claim_id: i64,
+    /// When the claim fell due; claims not yet due on the value date come last.
     pub due_date: NaiveDate,
     /// How well the creditor is secured (0 = not at all; a surety, a title or a later limitation
     /// date make a claim more secure). Less secure claims are paid first.
@@ -45,9 +47,13 @@ pub enum Designation {
 /// An incoming payment to allocate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
+    /// Identifies the payment in the postings it produces.
     pub payment_id: i64,
+    /// The amount received; must be positive and in the ledger's currency.
     pub amount: Money,
+    /// The value date: what is open on this date is paid.
     pub value_date: NaiveDate,
+    /// What the debtor designated, if anything.
     pub designation: Designation,
 }
 
@@ -66,7 +72,9 @@ pub enum Referral {
 pub enum Allocation {
     /// Postings to book; their amounts add up to the payment exactly (credit included).
     Booked {
+        /// The postings to append to the ledger.
         postings: Vec<Posting>,
+        /// The part of the payment kept as the debtor's credit.
         credit: Money,
     },
     /// Nothing is booked; a handler decides.
@@ -77,8 +85,10 @@ pub enum Allocation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum AllocationError {
     #[error(transparent)]
+    /// An amount could not be computed.
     Money(#[from] MoneyError),
     #[error("a payment must be a positive amount in the ledger's currency")]
+    /// The payment is not a positive amount in the ledger's currency.
     InvalidPayment,
 }
 

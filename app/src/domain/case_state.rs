@@ -74,8 +74,11 @@ pub const ALL_STATES: [CaseState; 10] = [
 /// Who causes an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Actor {
+    /// The debtor, through the portal.
     Debtor,
+    /// A case handler of the agency.
     Handler,
+    /// The creditor, through their portal or API.
     Creditor,
     /// Rapport itself: payments booked, deadlines passed, rules applied.
     System,
@@ -84,28 +87,39 @@ pub enum Actor {
 /// Something that happens to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CaseEvent {
+    /// A message was written in the case conversation.
     MessageSent,
+    /// A plan or deferral was proposed.
     PlanProposed,
     /// The policy or a handler agreed the plan, or the debtor accepted a counter-offer.
     PlanAgreed,
     /// A handler declined the proposal, or the debtor declined a counter-offer.
     PlanDeclined,
+    /// Too many instalments were missed; dunning resumes.
     PlanBroken,
+    /// The debtor disputes the claim (or a handler records a dispute).
     DisputeOpened,
     /// Resolved against the debtor: dunning resumes.
     DisputeRejected,
     /// Resolved in the debtor's favour by cancelling the claim.
     ClaimCancelled,
+    /// Dunning is paused for a reason until a date.
     HoldPlaced,
+    /// A hold ended or was lifted.
     HoldEnded,
+    /// Consent to court proceedings was requested from the creditor.
     EscalationRequested,
+    /// The creditor consented to court proceedings (or its default applied).
     EscalationApproved,
+    /// The creditor declined court proceedings.
     EscalationDeclined,
     /// A payment brought the balance to zero.
     PaidInFull,
     /// A payment was reversed after the case was paid.
     PaymentReversed,
+    /// The claim is written off; nothing more is collected.
     WrittenOff,
+    /// The case is finished.
     Closed,
 }
 
@@ -113,9 +127,21 @@ pub enum CaseEvent {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum TransitionError {
     #[error("{event:?} is not possible while the case is {state:?}")]
-    NotInState { state: CaseState, event: CaseEvent },
+    /// The event is not possible in the case's state.
+    NotInState {
+        /// The state the case is in.
+        state: CaseState,
+        /// The refused event.
+        event: CaseEvent,
+    },
     #[error("{actor:?} may not cause {event:?}")]
-    NotAllowed { actor: Actor, event: CaseEvent },
+    /// The actor may not cause the event at all.
+    NotAllowed {
+        /// Who tried.
+        actor: Actor,
+        /// The refused event.
+        event: CaseEvent,
+    },
 }
 
 /// Who may cause each event.
@@ -190,19 +216,26 @@ pub fn transition(
 /// Why the dunning clock is paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HoldReason {
+    /// The debtor disputes the claim.
     Dispute,
+    /// A plan proposal waits for a decision.
     PlanProposal,
+    /// The debtor says they paid; the bank statement is being checked.
     AlreadyPaidCheck,
     /// "I will call them myself."
     CreditorPause,
+    /// A handler paused the case.
     HandlerHold,
 }
 
 /// A pause of the dunning clock, from a date until an end date (exclusive) or until lifted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
+    /// Why dunning is paused.
     pub reason: HoldReason,
+    /// The first day of the pause.
     pub from: NaiveDate,
+    /// The first day dunning may run again; `None` until lifted.
     pub until: Option<NaiveDate>,
 }
 

@@ -41,9 +41,13 @@ impl ItemKind {
 /// The totals a debtor sees for a case or a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breakdown {
+    /// The sum of the principal items.
     pub principal: Money,
+    /// The sum of the interest items.
     pub interest: Money,
+    /// The sum of the cost items.
     pub costs: Money,
+    /// Everything paid so far.
     pub payments: Money,
     /// What is still owed; negative when the debtor has paid more than was owed (a credit).
     pub balance: Money,

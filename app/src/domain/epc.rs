@@ -18,29 +18,40 @@ const MAX_AMOUNT_MINOR: i64 = 99_999_999_999;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum EpcError {
     #[error("the beneficiary name must have 1 to 70 characters")]
+    /// The beneficiary name is empty or too long.
     Name,
     #[error("the BIC must have 8 or 11 letters and digits")]
+    /// The BIC is malformed.
     Bic,
     #[error("the amount must be in euro, between 0.01 and 999,999,999.99")]
+    /// The amount is not a valid euro amount.
     Amount,
     #[error("the purpose code must be 4 letters")]
+    /// The purpose code is not four letters.
     Purpose,
     #[error("the remittance text must have 1 to 140 characters")]
+    /// The remittance text is empty or too long.
     Text,
     #[error("the information for the payer may have at most 70 characters")]
+    /// The information for the payer is too long.
     Information,
     #[error("the payload has {0} bytes, more than the 331 allowed")]
+    /// The payload is longer than 331 bytes.
     TooLong(usize),
     #[error("the QR code would need a version above 13")]
+    /// The QR code would exceed version 13.
     QrTooLarge,
     #[error("not an EPC QR payload: {0}")]
+    /// The payload breaks a rule of the standard.
     Malformed(String),
 }
 
 /// What the transfer carries to identify the payment: an RF reference or free text, never both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Remittance {
+    /// A structured ISO 11649 reference (line 10).
     Reference(RfReference),
+    /// Free text of up to 140 characters (line 11).
     Text(String),
 }
 
@@ -48,12 +59,19 @@ pub enum Remittance {
 /// transliterates texts into the SEPA character set and checks every rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpcPayment {
+    /// Who receives the money, 1 to 70 SEPA characters.
     pub beneficiary_name: String,
+    /// The beneficiary's account.
     pub iban: Iban,
+    /// The beneficiary bank's BIC; optional within the EEA.
     pub bic: Option<String>,
+    /// The amount in euro; `None` lets the payer type it.
     pub amount: Option<Money>,
+    /// A four-letter ISO 20022 purpose code.
     pub purpose: Option<String>,
+    /// The reference or text that identifies the payment.
     pub remittance: Remittance,
+    /// A note shown to the payer, not transmitted with the payment.
     pub information: Option<String>,
 }
 

@@ -14,23 +14,31 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum InterestError {
     #[error("no base rate is known for the half-year starting {0}")]
+    /// No base rate is known for a half-year in the period.
     NoBaseRate(NaiveDate),
     #[error("base rates change only on 1 January and 1 July, not on {0}")]
+    /// A base-rate row does not start on 1 January or 1 July.
     NotAHalfYear(NaiveDate),
     #[error("the base rate for {0} is listed twice")]
+    /// A half-year has two base-rate rows.
     Duplicate(NaiveDate),
     #[error("no statutory margins are known for {0}")]
+    /// No statutory parameters apply on the date.
     NoStatutoryParameters(NaiveDate),
     #[error("the principal history must start on the first day of default and be in date order")]
+    /// The principal history is empty, unordered or mixes currencies.
     PrincipalHistory,
     #[error("the amount is too large")]
+    /// An amount does not fit.
     Overflow,
 }
 
 /// The base rate (§ 247 BGB) valid from a half-year's first day, in basis points (−0.88 % = −88).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaseRate {
+    /// The first day the row applies.
     pub valid_from: NaiveDate,
+    /// The rate in basis points.
     pub rate_bp: i32,
 }
 
@@ -97,15 +105,20 @@ impl BaseRateTable {
 /// businesses (§ 288 (2), (5)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DebtorKind {
+    /// A consumer: base rate + 5 points (§ 288 (1)).
     Consumer,
+    /// A payment claim between businesses: base rate + 9 points and the lump sum (§ 288 (2), (5)).
     Business,
 }
 
 /// Statutory margins and the B2B lump sum, valid from a date (they changed on 29 July 2014).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatutoryParameters {
+    /// The first day the row applies.
     pub valid_from: NaiveDate,
+    /// Points above the base rate when a consumer is involved.
     pub consumer_margin_bp: i32,
+    /// Points above the base rate for payment claims between businesses.
     pub business_margin_bp: i32,
     /// The lump sum of § 288 (5) BGB, in the claim's currency's minor units.
     pub business_lump_sum_minor: i64,
@@ -173,7 +186,9 @@ pub enum Rounding {
 /// statement); each segment is rounded on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conventions {
+    /// How days and years are counted.
     pub day_count: DayCount,
+    /// How each segment is rounded to the cent.
     pub rounding: Rounding,
 }
 
@@ -189,27 +204,35 @@ impl Default for Conventions {
 /// From this date on, this much principal is outstanding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrincipalFrom {
+    /// From this day on.
     pub date: NaiveDate,
+    /// The principal outstanding.
     pub principal: Money,
 }
 
 /// One line of the calculation, as shown to the debtor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterestLine {
+    /// The principal outstanding.
     pub principal: Money,
     /// Base rate plus margin, in basis points.
     pub rate_bp: i32,
+    /// The first day of the segment.
     pub from: NaiveDate,
     /// Exclusive: interest is charged for `from` up to the day before `to`.
     pub to: NaiveDate,
+    /// The number of days charged.
     pub days: i64,
+    /// The interest of the segment, rounded.
     pub interest: Money,
 }
 
 /// An itemised interest calculation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterestCalculation {
+    /// One line per segment, in date order.
     pub lines: Vec<InterestLine>,
+    /// The sum of the lines.
     pub total: Money,
 }
 

@@ -10,9 +10,13 @@ use serde::{Deserialize, Serialize};
 /// One amount owed on a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerItem {
+    /// The item's id, referenced by postings.
     pub id: i64,
+    /// The claim the item belongs to.
     pub claim_id: i64,
+    /// Cost, interest or principal.
     pub kind: ItemKind,
+    /// What is owed (always positive).
     pub amount: Money,
     /// From when the item is owed (invoice date, interest calculation date, cost date).
     pub date: NaiveDate,
@@ -24,18 +28,24 @@ pub struct LedgerItem {
 /// Reversals are postings with negative amounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posting {
+    /// The payment (or reversal) this posting belongs to.
     pub payment_id: i64,
     /// The item paid; `None` for an overpayment kept as credit.
     pub item_id: Option<i64>,
+    /// The amount booked: positive for a payment, negative for a reversal.
     pub amount: Money,
+    /// From when the posting counts.
     pub value_date: NaiveDate,
 }
 
 /// The items and postings of one case, in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
+    /// The currency of every item and posting.
     pub currency: Currency,
+    /// What is owed.
     pub items: Vec<LedgerItem>,
+    /// What was paid and reversed, append-only.
     pub postings: Vec<Posting>,
 }
 
@@ -43,8 +53,10 @@ pub struct Ledger {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum LedgerError {
     #[error(transparent)]
+    /// An amount could not be computed.
     Money(#[from] MoneyError),
     #[error("payment {0} has no postings to reverse, or was reversed already")]
+    /// The payment has nothing (left) to reverse.
     NothingToReverse(i64),
 }
 

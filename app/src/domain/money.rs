@@ -65,14 +65,19 @@ impl fmt::Display for Currency {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum MoneyError {
     #[error("'{0}' is not a three-letter currency code")]
+    /// The text is not a three-letter currency code.
     InvalidCurrency(String),
     #[error("cannot combine amounts in {0} and {1}")]
+    /// Two amounts in different currencies were combined.
     CurrencyMismatch(String, String),
     #[error("the amount is too large")]
+    /// The result does not fit into 64-bit minor units.
     Overflow,
     #[error("'{0}' is not an amount")]
+    /// The text is not an amount in the expected notation.
     InvalidAmount(String),
     #[error("cannot split into zero parts")]
+    /// An amount was split into zero parts.
     ZeroParts,
 }
 
@@ -90,6 +95,7 @@ pub enum Remainder {
 pub struct Money {
     /// Minor units (cents for EUR). Negative for credits.
     pub minor: i64,
+    /// The currency of the amount.
     pub currency: Currency,
 }
 

@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 /// How often instalments fall due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Frequency {
+    /// Every 7 days.
     Weekly,
+    /// Every 14 days.
     Fortnightly,
+    /// On the same day each month (or the month's last day).
     Monthly,
 }
 
@@ -33,16 +36,22 @@ pub struct PlanRequest {
     pub balance: Money,
     /// Paid on the first due date, before the instalments; zero for none.
     pub down_payment: Money,
+    /// When the first payment (down payment or instalment) is due.
     pub first_due: NaiveDate,
+    /// How many instalments, or how large each is.
     pub size: PlanSize,
+    /// How often instalments fall due.
     pub frequency: Frequency,
 }
 
 /// One payment of a schedule. Number 0 is the down payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instalment {
+    /// Position in the schedule; 0 is the down payment.
     pub number: u32,
+    /// The due date, always a business day.
     pub due: NaiveDate,
+    /// The amount due.
     pub amount: Money,
 }
 
@@ -50,18 +59,25 @@ pub struct Instalment {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum PlanError {
     #[error("there is nothing to pay")]
+    /// The balance is zero or negative.
     NothingToPay,
     #[error("the down payment is larger than the balance")]
+    /// The down payment is negative or larger than the balance.
     DownPaymentTooLarge,
     #[error("a plan needs at least one instalment")]
+    /// Zero instalments were asked for.
     NoInstalments,
     #[error("the instalment amount must be positive")]
+    /// The instalment amount is zero or negative.
     InstalmentNotPositive,
     #[error("a plan cannot have more than {0} instalments")]
+    /// The plan would have more instalments than any policy allows.
     TooManyInstalments(u32),
     #[error("the first due date is in the past")]
+    /// The first due date lies before the day of the proposal.
     FirstDueInPast,
     #[error(transparent)]
+    /// An amount could not be computed.
     Money(#[from] MoneyError),
 }
 
@@ -159,7 +175,14 @@ pub enum AgreementCost {
     /// A fixed fee.
     Fixed(Money),
     /// A share of the balance in basis points, within bounds.
-    Share { bp: u32, min: Money, max: Money },
+    Share {
+        /// The share in basis points.
+        bp: u32,
+        /// At least this much.
+        min: Money,
+        /// At most this much.
+        max: Money,
+    },
 }
 
 impl AgreementCost {
@@ -195,6 +218,7 @@ pub struct PlanPolicy {
     pub min_instalment: Money,
     /// Everything must be paid within this many months of the proposal.
     pub max_months: u32,
+    /// The largest number of instalments (the down payment not counted).
     pub max_count: u32,
     /// Required down payment as a share of the balance, in basis points.
     pub min_down_payment_bp: u32,
@@ -204,14 +228,18 @@ pub struct PlanPolicy {
     pub auto_accept: bool,
     /// Proposals outside the bounds go to a handler; if false they are declined at once.
     pub review_outside_bounds: bool,
+    /// What the agreement costs the debtor (§ 13a (3) RDG).
     pub agreement_cost: AgreementCost,
+    /// How missed instalments are handled.
     pub missed: MissedInstalmentRule,
 }
 
 /// A policy that applies up to a balance (inclusive); `None` means any balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyBand {
+    /// The largest balance (inclusive) the band covers; `None` for any balance.
     pub up_to: Option<Money>,
+    /// The rules for balances in this band.
     pub policy: PlanPolicy,
 }
 
@@ -227,19 +255,29 @@ pub fn policy_for_balance(bands: &[PolicyBand], balance: Money) -> Option<&PlanP
 /// Why a proposal is outside the policy, in terms a debtor can read once translated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PlanReason {
+    /// An instalment other than the last is below the minimum.
     InstalmentTooLow {
+        /// The smallest acceptable amount.
         min: Money,
     },
+    /// More instalments than allowed.
     TooManyInstalments {
+        /// The largest acceptable number.
         max: u32,
     },
+    /// The last payment falls after the allowed number of months.
     TooLong {
+        /// The allowed number of months.
         max_months: u32,
     },
+    /// The down payment is below the required share of the balance.
     DownPaymentTooLow {
+        /// The smallest acceptable amount.
         min: Money,
     },
+    /// The first payment is later than allowed.
     FirstDueTooLate {
+        /// The latest acceptable date.
         latest: NaiveDate,
     },
     /// Inside the bounds, but this class has every plan confirmed by a person.
@@ -249,15 +287,20 @@ pub enum PlanReason {
 /// The decision on a proposal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Decision {
+    /// Agreed at once.
     Accept,
+    /// A handler decides; the reasons say why.
     NeedsReview(Vec<PlanReason>),
+    /// Declined at once; the reasons say why.
     Reject(Vec<PlanReason>),
 }
 
 /// A decision with everything the debtor must see before agreeing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// Accept, review or reject.
     pub decision: Decision,
+    /// The schedule of the proposal as made.
     pub schedule: Vec<Instalment>,
     /// The cost of the agreement (§ 13a (3) RDG).
     pub cost: Money,
@@ -410,11 +453,20 @@ pub enum PlanStatus {
     /// Every instalment due so far is paid.
     OnTrack,
     /// An instalment is overdue but still within its grace days.
-    Late { number: u32 },
+    Late {
+        /// The overdue instalment's number.
+        number: u32,
+    },
     /// Instalments were missed (past their grace days), but not enough to break the plan.
-    Missed { count: u32 },
+    Missed {
+        /// How many instalments were missed.
+        count: u32,
+    },
     /// As many instalments were missed as the rule allows: the plan is broken.
-    Broken { count: u32 },
+    Broken {
+        /// How many instalments were missed.
+        count: u32,
+    },
     /// Everything is paid.
     Completed,
 }

@@ -10,14 +10,19 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ReferenceError {
     #[error("an RF reference needs 1 to 21 letters or digits after RF and the check digits")]
+    /// The reference is too short or too long.
     RfLength,
     #[error("an RF reference may only contain letters and digits")]
+    /// The reference contains characters other than letters and digits.
     RfCharacters,
     #[error("an RF reference starts with RF and two check digits")]
+    /// The reference does not start with RF and two digits.
     RfPrefix,
     #[error("the check digits of the RF reference do not match")]
+    /// The check digits do not match.
     RfChecksum,
     #[error("'{0}' is not a valid IBAN")]
+    /// The IBAN is not valid.
     Iban(String),
 }
 
