@@ -4,5 +4,6 @@
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod legal;
 pub mod startup;
 pub mod telemetry;

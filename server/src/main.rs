@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::db::Db;
 use server::demo::{ensure_demo, render_text};
+use server::legal::{list_base_rates, set_base_rate};
 use server::startup::Application;
 use server::telemetry;
 use std::process::ExitCode;
@@ -30,6 +31,29 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
+    BaseRates {
+        #[command(subcommand)]
+        action: Option<BaseRateAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BaseRateAction {
+    /// Print every half-year's rate (the default).
+    List,
+    /// Add or correct the rate of a half-year, e.g. `set --from 2026-07-01 --rate 1.27`.
+    Set {
+        /// The half-year's first day: YYYY-01-01 or YYYY-07-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The rate in percent, e.g. 1.27 or -0.88.
+        #[arg(long, allow_hyphen_values = true)]
+        rate: String,
+        /// Where the rate comes from (shown to staff).
+        #[arg(long, default_value = "Deutsche Bundesbank")]
+        source: String,
     },
 }
 
@@ -90,6 +114,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             } else {
                 print!("{}", render_text(&report));
             }
+        }
+        Command::BaseRates { action } => {
+            let db = open(&config).await?;
+            if let Some(BaseRateAction::Set { from, rate, source }) = action {
+                set_base_rate(
+                    &db,
+                    from,
+                    &rate,
+                    &source,
+                    chrono::Utc::now().timestamp_millis(),
+                )
+                .await?;
+            }
+            print!("{}", list_base_rates(&db).await?);
+            db.close().await;
         }
     }
     Ok(())

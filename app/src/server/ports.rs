@@ -2,6 +2,7 @@
 //! them with sqlx; tests implement them in memory.
 
 use crate::domain::access::LockoutPolicy;
+use crate::domain::interest::{BaseRate, StatutoryParameters};
 use crate::dto::CaseView;
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -84,4 +85,17 @@ pub trait DebtorStore: Send + Sync {
 
     /// Everything the debtor's case page shows, as of `today`.
     async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>>;
+}
+
+/// The dated legal tables (base rates, statutory interest parameters).
+#[async_trait]
+pub trait LegalTables: Send + Sync {
+    /// Every base-rate row, oldest first.
+    async fn base_rates(&self) -> StoreResult<Vec<BaseRate>>;
+
+    /// Adds the rate for a half-year, or corrects it, recording where it comes from.
+    async fn set_base_rate(&self, rate: BaseRate, source: &str, now_ms: i64) -> StoreResult<()>;
+
+    /// Every row of statutory parameters, oldest first.
+    async fn statutory_parameters(&self) -> StoreResult<Vec<StatutoryParameters>>;
 }

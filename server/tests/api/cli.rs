@@ -70,3 +70,53 @@ fn demo_json_prints_links_access_data_and_staff_logins() {
         "a second run prints the same data and seeds nothing new"
     );
 }
+
+#[test]
+fn base_rates_are_listed_and_extended_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("rates.db").display());
+    let run = |args: &[&str]| {
+        server()
+            .env("DATABASE_URL", &url)
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let list = run(&["base-rates"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("2026-01-01") && text.contains("1.27 %"),
+        "{text}"
+    );
+    assert!(text.contains("add the rate from 2026-07-01"), "{text}");
+
+    let set = run(&[
+        "base-rates",
+        "set",
+        "--from",
+        "2026-07-01",
+        "--rate",
+        "-0.5",
+    ]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let listed = String::from_utf8_lossy(&set.stdout).to_string();
+    let row = listed
+        .lines()
+        .find(|l| l.starts_with("2026-07-01"))
+        .unwrap_or_default();
+    assert!(row.ends_with("-0.50 %"), "{listed}");
+
+    let bad = run(&["base-rates", "set", "--from", "2026-08-01", "--rate", "1"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("1 January and 1 July"));
+}

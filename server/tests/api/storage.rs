@@ -39,3 +39,63 @@ fn app_now(app: &TestApp) -> i64 {
     use app::server::ports::Clock;
     app.clock.now_ms()
 }
+
+async fn the_seeded_legal_tables_compute_interest_and_can_be_extended(app: &TestApp) {
+    use app::domain::interest::{
+        default_interest, parameters_on, BaseRateTable, Conventions, DebtorKind, InterestError,
+        PrincipalFrom,
+    };
+    use app::domain::{Currency, Money};
+    use app::server::ports::LegalTables;
+    use chrono::NaiveDate;
+
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let table = BaseRateTable::new(app.db.base_rates().await.expect("rates load"))
+        .expect("the seed is a valid table");
+    assert_eq!(table.rate_on(d("2020-05-01")), Ok(-88));
+    assert_eq!(table.rate_on(d("2025-07-01")), Ok(127));
+    let params = app
+        .db
+        .statutory_parameters()
+        .await
+        .expect("parameters load");
+    let margin = parameters_on(&params, d("2026-01-01"))
+        .expect("known")
+        .margin_bp(DebtorKind::Business);
+    assert_eq!(margin, 900);
+
+    let history = [PrincipalFrom {
+        date: d("2026-06-01"),
+        principal: Money::new(100_000, Currency::EUR),
+    }];
+    let until = d("2026-08-01");
+    let before = default_interest(&table, margin, &history, until, Conventions::default());
+    assert_eq!(
+        before,
+        Err(InterestError::NoBaseRate(d("2026-07-01"))),
+        "no guess for an unpublished half-year"
+    );
+
+    server::legal::set_base_rate(&app.db, d("2026-07-01"), "1.27", "test", 0)
+        .await
+        .expect("a new half-year");
+    assert!(
+        server::legal::set_base_rate(&app.db, d("2026-08-01"), "1.27", "test", 0)
+            .await
+            .is_err(),
+        "not a half-year"
+    );
+    let table =
+        BaseRateTable::new(app.db.base_rates().await.expect("rates load")).expect("still valid");
+    let calc = default_interest(&table, margin, &history, until, Conventions::default())
+        .expect("now known");
+    assert_eq!(calc.lines.len(), 2, "split at 1 July");
+    assert!(server::legal::list_base_rates(&app.db)
+        .await
+        .expect("list")
+        .contains("2026-07-01"));
+}
+on_both_backends!(
+    legal_tables,
+    the_seeded_legal_tables_compute_interest_and_can_be_extended
+);

@@ -1,0 +1,76 @@
+//! The dated legal tables: base rates and statutory interest parameters.
+
+use super::{store_err, Db};
+use app::domain::interest::{BaseRate, StatutoryParameters};
+use app::server::ports::{LegalTables, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+fn date(raw: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| {
+        tracing::error!(error = %e, value = raw, "malformed date in a legal table");
+        StoreError
+    })
+}
+
+fn bp(value: i64) -> StoreResult<i32> {
+    i32::try_from(value).map_err(|_| {
+        tracing::error!(value, "basis points out of range in a legal table");
+        StoreError
+    })
+}
+
+#[async_trait]
+impl LegalTables for Db {
+    async fn base_rates(&self) -> StoreResult<Vec<BaseRate>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT valid_from, rate_bp FROM base_rates ORDER BY valid_from")
+                .fetch_all(self.pool())
+                .await
+                .map_err(store_err("load base rates"))?;
+        rows.into_iter()
+            .map(|(from, rate)| {
+                Ok(BaseRate {
+                    valid_from: date(&from)?,
+                    rate_bp: bp(rate)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_base_rate(&self, rate: BaseRate, source: &str, now_ms: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO base_rates (valid_from, rate_bp, source, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (valid_from) DO UPDATE SET rate_bp = excluded.rate_bp, source = excluded.source,
+                                                    updated_at = excluded.updated_at",
+        )
+        .bind(rate.valid_from.format("%Y-%m-%d").to_string())
+        .bind(i64::from(rate.rate_bp))
+        .bind(source)
+        .bind(now_ms)
+        .execute(self.pool())
+        .await
+        .map_err(store_err("set base rate"))?;
+        Ok(())
+    }
+
+    async fn statutory_parameters(&self) -> StoreResult<Vec<StatutoryParameters>> {
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT valid_from, consumer_margin_bp, business_margin_bp, business_lump_sum_minor
+             FROM statutory_parameters ORDER BY valid_from",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load statutory parameters"))?;
+        rows.into_iter()
+            .map(|(from, consumer, business, lump)| {
+                Ok(StatutoryParameters {
+                    valid_from: date(&from)?,
+                    consumer_margin_bp: bp(consumer)?,
+                    business_margin_bp: bp(business)?,
+                    business_lump_sum_minor: lump,
+                })
+            })
+            .collect()
+    }
+}
