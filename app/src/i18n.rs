@@ -3,6 +3,7 @@
 //! Both languages are one `Texts` value each, so a text missing in one language is a compile error.
 //! Legal wording lives here too, reviewed like code.
 
+use crate::domain::plan::PlanReason;
 use crate::domain::Language;
 use chrono::NaiveDate;
 
@@ -152,6 +153,45 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
         Language::En => {
             let month = MONTHS_EN[date.month0() as usize];
             format!("{} {} {}", date.day(), month, date.year())
+        }
+    }
+}
+
+/// Why a plan proposal is outside the creditor's rules, as a sentence for the debtor.
+pub fn plan_reason(lang: Language, reason: &PlanReason) -> String {
+    let date = |d: &NaiveDate| format_date(lang, *d);
+    match (lang, reason) {
+        (Language::De, PlanReason::InstalmentTooLow { min }) => {
+            format!("Jede Rate außer der letzten muss mindestens {} betragen.", min.format(lang))
+        }
+        (Language::En, PlanReason::InstalmentTooLow { min }) => {
+            format!("Every instalment except the last must be at least {}.", min.format(lang))
+        }
+        (Language::De, PlanReason::TooManyInstalments { max }) => format!("Es sind höchstens {max} Raten möglich."),
+        (Language::En, PlanReason::TooManyInstalments { max }) => format!("At most {max} instalments are possible."),
+        (Language::De, PlanReason::TooLong { max_months }) => {
+            format!("Die letzte Zahlung muss innerhalb von {max_months} Monaten erfolgen.")
+        }
+        (Language::En, PlanReason::TooLong { max_months }) => {
+            format!("The last payment must be made within {max_months} months.")
+        }
+        (Language::De, PlanReason::DownPaymentTooLow { min }) => {
+            format!("Eine Anzahlung von mindestens {} ist erforderlich.", min.format(lang))
+        }
+        (Language::En, PlanReason::DownPaymentTooLow { min }) => {
+            format!("A down payment of at least {} is required.", min.format(lang))
+        }
+        (Language::De, PlanReason::FirstDueTooLate { latest }) => {
+            format!("Die erste Zahlung muss spätestens am {} erfolgen.", date(latest))
+        }
+        (Language::En, PlanReason::FirstDueTooLate { latest }) => {
+            format!("The first payment must be made by {} at the latest.", date(latest))
+        }
+        (Language::De, PlanReason::ConfirmationRequired) => {
+            "Ihr Vorschlag liegt im Rahmen; eine Sachbearbeiterin oder ein Sachbearbeiter bestätigt ihn noch.".into()
+        }
+        (Language::En, PlanReason::ConfirmationRequired) => {
+            "Your proposal is within the rules; a case handler will confirm it.".into()
         }
     }
 }
@@ -331,6 +371,35 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 11, 2).expect("valid date");
         assert_eq!(format_date(Language::De, d), "02.11.2026");
         assert_eq!(format_date(Language::En, d), "2 Nov 2026");
+    }
+
+    #[test]
+    fn plan_reasons_read_as_sentences_with_amounts_and_dates_in_the_language() {
+        use crate::domain::{Currency, Money};
+        let min = Money::new(2_500, Currency::EUR);
+        let latest = NaiveDate::from_ymd_opt(2026, 12, 22).expect("valid");
+        assert_eq!(
+            plan_reason(Language::De, &PlanReason::InstalmentTooLow { min }),
+            "Jede Rate außer der letzten muss mindestens 25,00\u{a0}€ betragen."
+        );
+        assert_eq!(
+            plan_reason(Language::En, &PlanReason::FirstDueTooLate { latest }),
+            "The first payment must be made by 22 Dec 2026 at the latest."
+        );
+        let all = [
+            PlanReason::InstalmentTooLow { min },
+            PlanReason::TooManyInstalments { max: 12 },
+            PlanReason::TooLong { max_months: 12 },
+            PlanReason::DownPaymentTooLow { min },
+            PlanReason::FirstDueTooLate { latest },
+            PlanReason::ConfirmationRequired,
+        ];
+        for reason in &all {
+            assert_ne!(
+                plan_reason(Language::De, reason),
+                plan_reason(Language::En, reason)
+            );
+        }
     }
 
     #[test]
