@@ -114,6 +114,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Outgoing mail server (`smtp://host:port` plain, `smtp+starttls://…`, `smtps://…`).
     pub smtp_url: Option<Secret>,
+    /// The sender of every email.
+    pub mail_from: String,
     /// A tracing filter, e.g. `info` or `rapport=debug,info`.
     pub log: String,
     /// The folder holding the compiled site (`pkg/` with CSS, JS and WASM).
@@ -173,6 +175,15 @@ impl Config {
             }
         };
 
+        let mail_from =
+            get("RAPPORT_MAIL_FROM").unwrap_or_else(|| "Rapport <noreply@localhost>".to_string());
+        mail_from.parse::<lettre::message::Mailbox>().map_err(|_| {
+            err(
+                "RAPPORT_MAIL_FROM",
+                format!("'{mail_from}' is not an address like Rapport <noreply@example.org>"),
+            )
+        })?;
+
         let log =
             get("RAPPORT_LOG").unwrap_or_else(|| "info,sqlx=warn,tower_sessions=warn".to_string());
         tracing_subscriber::EnvFilter::try_new(&log)
@@ -186,6 +197,7 @@ impl Config {
             base_url,
             bind,
             smtp_url,
+            mail_from,
             log,
             site_root,
         })
@@ -237,6 +249,7 @@ mod tests {
             ("RAPPORT_BASE_URL", "ftp://x"),
             ("SMTP_URL", "http://mail"),
             ("RAPPORT_LOG", "info,=[=]"),
+            ("RAPPORT_MAIL_FROM", "not an address"),
         ] {
             let e = config(&[(var, value)]).expect_err(var);
             assert_eq!(e.variable, var, "{e}");

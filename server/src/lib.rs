@@ -5,5 +5,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod legal;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;

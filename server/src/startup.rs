@@ -3,8 +3,10 @@
 
 use crate::config::Config;
 use crate::db::{Db, SqlSessionStore};
+use crate::mail::SmtpMailer;
 use crate::telemetry::loggable_path;
 use app::domain::access::LockoutPolicy;
+use app::server::outbox::{relay_once, RelayPolicy};
 use app::server::ports::Clock;
 use app::server::{AppState, Settings};
 use app::{shell, App};
@@ -45,6 +47,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    clock: Arc<dyn Clock>,
+    mailer: Option<SmtpMailer>,
 }
 
 impl Application {
@@ -64,11 +68,20 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (RAPPORT_ADDR): {e}", config.bind))?;
-        let router = router(config, db.clone(), clock);
+        let mailer = match &config.smtp_url {
+            Some(url) => Some(
+                SmtpMailer::from_url(url.expose(), &config.mail_from)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            ),
+            None => None,
+        };
+        let router = router(config, db.clone(), clock.clone());
         Ok(Application {
             listener,
             router,
             db,
+            clock,
+            mailer,
         })
     }
 
@@ -84,6 +97,14 @@ impl Application {
 
     /// Serves until Ctrl-C / SIGTERM (or forever, in tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.mailer.clone() {
+            Some(mailer) => {
+                tokio::spawn(relay_loop(self.db.clone(), mailer, self.clock.clone()));
+            }
+            None => tracing::warn!(
+                "SMTP_URL is not set: emails are kept in the outbox and sent once it is configured"
+            ),
+        }
         let sessions = SqlSessionStore::new(self.db.clone());
         // Expired sessions are removed in the background so the table does not grow forever.
         tokio::spawn(async move {
@@ -99,6 +120,29 @@ impl Application {
         axum::serve(self.listener, self.router.into_make_service())
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+/// Delivers the outbox every few seconds. Several instances may run this at once: leases keep
+/// them from sending the same message.
+async fn relay_loop(db: Db, mailer: SmtpMailer, clock: Arc<dyn Clock>) {
+    let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
+    let policy = RelayPolicy::default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        match relay_once(&db, &mailer, clock.as_ref(), &policy, &owner).await {
+            Ok(r) if r != Default::default() => tracing::info!(
+                sent = r.sent,
+                retried = r.retried,
+                dead = r.dead,
+                suppressed = r.suppressed,
+                postponed = r.postponed,
+                "outbox relay"
+            ),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("outbox relay could not reach the database; retrying"),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod debtor_access;
+pub mod outbox;
 pub mod ports;
 pub mod session;
 

@@ -6,6 +6,7 @@
 
 mod debtor;
 mod legal;
+pub mod outbox;
 mod sessions;
 
 pub use sessions::SqlSessionStore;

@@ -7,4 +7,6 @@ mod cli;
 mod debtor_access;
 mod health;
 mod language;
+mod outbox;
+mod smtp;
 mod storage;

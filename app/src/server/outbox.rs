@@ -1,0 +1,520 @@
+//! The outbox relay: delivers what the application wrote to the outbox, exactly as decided here.
+//!
+//! Each run claims due messages with a lease (so several server instances never send the same
+//! message at once), then for each one: suppresses it if the recipient opted out, postpones it
+//! during the recipient's quiet hours, sends it, and on failure retries with exponential backoff
+//! or gives up (dead letter, visible to staff) when the failure is permanent or attempts run out.
+//! A message whose lease expires (the relay crashed mid-send) is claimed again and resent with the
+//! same Message-ID, so the receiving side can recognise the duplicate.
+
+use crate::server::ports::{Clock, Mailer, OutboxItem, OutboxStore, SendError, StoreError};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// When no email may be sent, in the recipient's local time: from `start_hour` until `end_hour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start_hour: u32,
+    pub end_hour: u32,
+}
+
+impl Default for QuietHours {
+    /// 21:00 to 08:00.
+    fn default() -> Self {
+        QuietHours {
+            start_hour: 21,
+            end_hour: 8,
+        }
+    }
+}
+
+impl QuietHours {
+    /// `None` if sending is allowed at `now` in `tz`; otherwise the first allowed moment.
+    pub fn next_allowed(&self, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        let local = now.with_timezone(&tz);
+        let hour = local.hour();
+        let quiet = if self.start_hour > self.end_hour {
+            hour >= self.start_hour || hour < self.end_hour
+        } else {
+            hour >= self.start_hour && hour < self.end_hour
+        };
+        if !quiet {
+            return None;
+        }
+        let mut day = local.date_naive();
+        if hour >= self.start_hour && self.start_hour > self.end_hour {
+            day = day.succ_opt().unwrap_or(day);
+        }
+        let end = day.and_time(NaiveTime::from_hms_opt(self.end_hour, 0, 0).unwrap_or_default());
+        // A local time skipped by a daylight-saving change falls back to one hour later.
+        let at = tz.from_local_datetime(&end).earliest().or_else(|| {
+            tz.from_local_datetime(&(end + Duration::hours(1)))
+                .earliest()
+        })?;
+        Some(at.with_timezone(&Utc))
+    }
+}
+
+/// How the relay behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelayPolicy {
+    /// Messages claimed per run.
+    pub batch: u32,
+    /// How long a claimed message is reserved for this relay.
+    pub lease_ms: i64,
+    /// Attempts before a message is given up (dead letter).
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubles with every attempt, up to `max_backoff_ms`.
+    pub base_backoff_ms: i64,
+    pub max_backoff_ms: i64,
+    pub quiet_hours: QuietHours,
+}
+
+impl Default for RelayPolicy {
+    fn default() -> Self {
+        RelayPolicy {
+            batch: 50,
+            lease_ms: 5 * 60_000,
+            max_attempts: 8,
+            base_backoff_ms: 60_000,
+            max_backoff_ms: 6 * 3_600_000,
+            quiet_hours: QuietHours::default(),
+        }
+    }
+}
+
+impl RelayPolicy {
+    /// The wait after the `attempts`-th failed attempt (1 → base, 2 → twice the base, …).
+    pub fn backoff_ms(&self, attempts: u32) -> i64 {
+        let factor = 1i64
+            .checked_shl(attempts.saturating_sub(1))
+            .unwrap_or(i64::MAX);
+        self.base_backoff_ms
+            .saturating_mul(factor)
+            .min(self.max_backoff_ms)
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayReport {
+    pub sent: u32,
+    pub retried: u32,
+    pub dead: u32,
+    pub suppressed: u32,
+    pub postponed: u32,
+}
+
+/// One run of the relay: claims up to `policy.batch` due messages and handles each.
+pub async fn relay_once(
+    store: &dyn OutboxStore,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    policy: &RelayPolicy,
+    owner: &str,
+) -> Result<RelayReport, StoreError> {
+    let now_ms = clock.now_ms();
+    let items = store
+        .claim_due(now_ms, policy.lease_ms, owner, policy.batch)
+        .await?;
+    let mut report = RelayReport::default();
+    for item in items {
+        handle(store, mailer, clock, policy, owner, item, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn handle(
+    store: &dyn OutboxStore,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    policy: &RelayPolicy,
+    owner: &str,
+    item: OutboxItem,
+    report: &mut RelayReport,
+) -> Result<(), StoreError> {
+    let now_ms = clock.now_ms();
+    if item.opted_out {
+        report.suppressed += 1;
+        return store
+            .mark_final(
+                item.id,
+                owner,
+                "suppressed",
+                Some("the recipient opted out of email"),
+                now_ms,
+            )
+            .await;
+    }
+    let tz: Tz = item.time_zone.parse().unwrap_or(chrono_tz::Europe::Berlin);
+    let now = DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    if let Some(at) = policy.quiet_hours.next_allowed(now, tz) {
+        report.postponed += 1;
+        return store
+            .reschedule(
+                item.id,
+                owner,
+                at.timestamp_millis(),
+                item.attempts,
+                None,
+                now_ms,
+            )
+            .await;
+    }
+    match mailer.send(&item.email).await {
+        Ok(()) => {
+            report.sent += 1;
+            store
+                .mark_final(item.id, owner, "sent", None, clock.now_ms())
+                .await
+        }
+        Err(SendError::Permanent(e)) => {
+            tracing::warn!(outbox_id = item.id, error = %e, "email refused permanently; dead letter");
+            report.dead += 1;
+            store
+                .mark_final(item.id, owner, "dead", Some(&e), clock.now_ms())
+                .await
+        }
+        Err(SendError::Transient(e)) => {
+            let attempts = item.attempts + 1;
+            if attempts >= policy.max_attempts {
+                tracing::warn!(outbox_id = item.id, attempts, error = %e, "email failed too often; dead letter");
+                report.dead += 1;
+                store
+                    .mark_final(item.id, owner, "dead", Some(&e), clock.now_ms())
+                    .await
+            } else {
+                report.retried += 1;
+                let at = clock.now_ms() + policy.backoff_ms(attempts);
+                store
+                    .reschedule(item.id, owner, at, attempts, Some(&e), clock.now_ms())
+                    .await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::ports::{OutgoingEmail, StoreResult};
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Mutex;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn quiet_hours_follow_the_recipients_clock() {
+        let q = QuietHours::default();
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            q.next_allowed(utc("2026-11-22T12:00:00Z"), berlin),
+            None,
+            "13:00 in Berlin"
+        );
+        assert_eq!(
+            q.next_allowed(utc("2026-11-22T20:30:00Z"), berlin),
+            Some(utc("2026-11-23T07:00:00Z")),
+            "21:30 → 08:00 next day"
+        );
+        assert_eq!(
+            q.next_allowed(utc("2026-11-23T05:00:00Z"), berlin),
+            Some(utc("2026-11-23T07:00:00Z")),
+            "06:00 → 08:00 today"
+        );
+        assert_eq!(
+            q.next_allowed(utc("2026-11-23T07:00:00Z"), berlin),
+            None,
+            "08:00 exactly is allowed"
+        );
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(
+            q.next_allowed(utc("2026-11-22T20:30:00Z"), ny),
+            None,
+            "15:30 in New York"
+        );
+        assert_eq!(
+            q.next_allowed(utc("2026-07-01T19:30:00Z"), berlin),
+            Some(utc("2026-07-02T06:00:00Z")),
+            "summer time"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling() {
+        let p = RelayPolicy::default();
+        assert_eq!(p.backoff_ms(1), 60_000);
+        assert_eq!(p.backoff_ms(2), 120_000);
+        assert_eq!(p.backoff_ms(4), 480_000);
+        assert_eq!(p.backoff_ms(20), 6 * 3_600_000);
+        assert_eq!(p.backoff_ms(200), 6 * 3_600_000);
+    }
+
+    struct Clk(AtomicI64);
+    impl Clock for Clk {
+        fn now_ms(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Row {
+        item: OutboxItem,
+        state: &'static str,
+        next_at: i64,
+        lease_until: Option<i64>,
+        error: Option<String>,
+    }
+
+    #[derive(Default)]
+    struct Store(Mutex<Vec<Row>>);
+
+    #[async_trait]
+    impl OutboxStore for Store {
+        async fn claim_due(
+            &self,
+            now: i64,
+            lease: i64,
+            _owner: &str,
+            limit: u32,
+        ) -> StoreResult<Vec<OutboxItem>> {
+            let mut rows = self.0.lock().expect("lock");
+            let mut out = Vec::new();
+            for r in rows.iter_mut() {
+                let due = (r.state == "pending" && r.next_at <= now)
+                    || (r.state == "sending" && r.lease_until.is_some_and(|l| l < now));
+                if due && out.len() < limit as usize {
+                    r.state = "sending";
+                    r.lease_until = Some(now + lease);
+                    out.push(r.item.clone());
+                }
+            }
+            Ok(out)
+        }
+        async fn mark_final(
+            &self,
+            id: i64,
+            _o: &str,
+            state: &str,
+            error: Option<&str>,
+            _now: i64,
+        ) -> StoreResult<()> {
+            let mut rows = self.0.lock().expect("lock");
+            let r = rows.iter_mut().find(|r| r.item.id == id).expect("row");
+            r.state = match state {
+                "sent" => "sent",
+                "dead" => "dead",
+                _ => "suppressed",
+            };
+            r.error = error.map(str::to_string);
+            Ok(())
+        }
+        async fn reschedule(
+            &self,
+            id: i64,
+            _o: &str,
+            at: i64,
+            attempts: u32,
+            error: Option<&str>,
+            _now: i64,
+        ) -> StoreResult<()> {
+            let mut rows = self.0.lock().expect("lock");
+            let r = rows.iter_mut().find(|r| r.item.id == id).expect("row");
+            r.state = "pending";
+            r.next_at = at;
+            r.item.attempts = attempts;
+            r.error = error.map(str::to_string);
+            Ok(())
+        }
+    }
+
+    struct FakeMailer {
+        answers: Mutex<Vec<Result<(), SendError>>>,
+        sent: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Mailer for FakeMailer {
+        async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError> {
+            let answer = self.answers.lock().expect("lock").pop().unwrap_or(Ok(()));
+            if answer.is_ok() {
+                self.sent
+                    .lock()
+                    .expect("lock")
+                    .push(email.message_id.clone());
+            }
+            answer
+        }
+    }
+
+    fn item(id: i64, opted_out: bool) -> Row {
+        Row {
+            item: OutboxItem {
+                id,
+                attempts: 0,
+                time_zone: "Europe/Berlin".into(),
+                opted_out,
+                email: OutgoingEmail {
+                    to: "debtor@example.org".into(),
+                    subject: "s".into(),
+                    text: "t".into(),
+                    html: "<p>t</p>".into(),
+                    message_id: format!("<m{id}@rapport>"),
+                },
+            },
+            state: "pending",
+            next_at: 0,
+            lease_until: None,
+            error: None,
+        }
+    }
+
+    /// 2026-11-27T11:00:00Z, noon in Berlin.
+    const NOON_BERLIN: i64 = 1_795_777_200_000;
+
+    fn setup(rows: Vec<Row>, answers: Vec<Result<(), SendError>>) -> (Store, FakeMailer, Clk) {
+        (
+            Store(Mutex::new(rows)),
+            FakeMailer {
+                answers: Mutex::new(answers),
+                sent: Mutex::default(),
+            },
+            Clk(AtomicI64::new(NOON_BERLIN)),
+        )
+    }
+
+    #[tokio::test]
+    async fn sends_suppresses_opt_outs_and_postpones_at_night() {
+        let (store, mailer, clock) = setup(vec![item(1, false), item(2, true)], vec![]);
+        let p = RelayPolicy::default();
+        let r = relay_once(&store, &mailer, &clock, &p, "a")
+            .await
+            .expect("ok");
+        assert_eq!((r.sent, r.suppressed), (1, 1));
+        assert_eq!(
+            mailer.sent.lock().expect("lock").as_slice(),
+            ["<m1@rapport>"]
+        );
+
+        store.0.lock().expect("lock").push(item(3, false));
+        clock
+            .0
+            .store(NOON_BERLIN + 10 * 3_600_000, Ordering::SeqCst); // 22:00 in Berlin
+        let r = relay_once(&store, &mailer, &clock, &p, "a")
+            .await
+            .expect("ok");
+        assert_eq!(r.postponed, 1);
+        let row = store.0.lock().expect("lock")[2].clone();
+        assert_eq!(
+            (row.state, row.item.attempts),
+            ("pending", 0),
+            "postponing is not a failed attempt"
+        );
+        assert_eq!(
+            row.next_at,
+            NOON_BERLIN + 20 * 3_600_000,
+            "08:00 the next morning"
+        );
+    }
+
+    #[tokio::test]
+    async fn transient_failures_back_off_and_end_as_dead_letters() {
+        let p = RelayPolicy {
+            max_attempts: 3,
+            ..RelayPolicy::default()
+        };
+        let failures = (0..3)
+            .map(|_| Err(SendError::Transient("421 busy".into())))
+            .collect();
+        let (store, mailer, clock) = setup(vec![item(1, false)], failures);
+        let r = relay_once(&store, &mailer, &clock, &p, "a")
+            .await
+            .expect("ok");
+        assert_eq!(r.retried, 1);
+        assert_eq!(
+            store.0.lock().expect("lock")[0].next_at,
+            NOON_BERLIN + 60_000
+        );
+        assert_eq!(
+            relay_once(&store, &mailer, &clock, &p, "a")
+                .await
+                .expect("ok"),
+            RelayReport::default(),
+            "not due yet"
+        );
+        clock.0.fetch_add(60_000, Ordering::SeqCst);
+        assert_eq!(
+            relay_once(&store, &mailer, &clock, &p, "a")
+                .await
+                .expect("ok")
+                .retried,
+            1
+        );
+        assert_eq!(
+            store.0.lock().expect("lock")[0].next_at,
+            NOON_BERLIN + 60_000 + 120_000
+        );
+        clock.0.fetch_add(120_000, Ordering::SeqCst);
+        assert_eq!(
+            relay_once(&store, &mailer, &clock, &p, "a")
+                .await
+                .expect("ok")
+                .dead,
+            1
+        );
+        let row = store.0.lock().expect("lock")[0].clone();
+        assert_eq!(
+            (row.state, row.error.as_deref()),
+            ("dead", Some("421 busy"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_permanent_refusal_is_a_dead_letter_at_once() {
+        let (store, mailer, clock) = setup(
+            vec![item(1, false)],
+            vec![Err(SendError::Permanent("550 no such user".into()))],
+        );
+        let r = relay_once(&store, &mailer, &clock, &RelayPolicy::default(), "a")
+            .await
+            .expect("ok");
+        assert_eq!(r.dead, 1);
+        assert!(mailer.sent.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_lease_expired_is_sent_again_with_the_same_message_id() {
+        let (store, mailer, clock) = setup(vec![item(1, false)], vec![]);
+        let p = RelayPolicy::default();
+        // A relay claimed it and died before reporting back.
+        store
+            .claim_due(NOON_BERLIN, p.lease_ms, "crashed", 10)
+            .await
+            .expect("claim");
+        assert_eq!(
+            relay_once(&store, &mailer, &clock, &p, "b")
+                .await
+                .expect("ok")
+                .sent,
+            0,
+            "still leased"
+        );
+        clock.0.fetch_add(p.lease_ms + 1, Ordering::SeqCst);
+        assert_eq!(
+            relay_once(&store, &mailer, &clock, &p, "b")
+                .await
+                .expect("ok")
+                .sent,
+            1
+        );
+        assert_eq!(
+            mailer.sent.lock().expect("lock").as_slice(),
+            ["<m1@rapport>"]
+        );
+    }
+}
