@@ -16,6 +16,7 @@ pub mod money;
 pub mod plan;
 pub mod reason;
 pub mod references;
+pub mod text;
 
 pub use language::Language;
 pub use money::{Currency, Money, MoneyError, Remainder};

@@ -96,6 +96,15 @@ pub fn next_business_day(mut d: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate 
     d
 }
 
+/// The date `days` business days after `from` (weekends and the given holidays do not count).
+pub fn add_business_days(from: NaiveDate, days: u32, holidays: &[NaiveDate]) -> NaiveDate {
+    let mut d = from;
+    for _ in 0..days {
+        d = next_business_day(d + Days::new(1), holidays);
+    }
+    d
+}
+
 /// The nominal date of period `k` after `anchor`; months are counted from the anchor each time so
 /// that the 31st stays the 31st where a month has one (31 Jan → 28 Feb → 31 Mar).
 fn nominal_date(anchor: NaiveDate, k: u32, frequency: Frequency) -> NaiveDate {
@@ -590,6 +599,13 @@ mod tests {
             d("2026-12-28"),
             "Friday holiday, then the weekend"
         );
+    }
+
+    #[test]
+    fn business_days_skip_weekends_and_holidays() {
+        assert_eq!(add_business_days(d("2026-11-20"), 2, &[]), d("2026-11-24"), "Friday + 2 = Tuesday");
+        assert_eq!(add_business_days(d("2026-12-23"), 2, &[d("2026-12-25")]), d("2026-12-28"));
+        assert_eq!(add_business_days(d("2026-11-22"), 0, &[]), d("2026-11-22"));
     }
 
     #[test]
