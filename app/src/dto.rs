@@ -63,3 +63,85 @@ pub struct CaseView {
     pub claims: Vec<ClaimView>,
     pub payments: Vec<PaymentView>,
 }
+
+/// One message of the case conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// `debtor` or `handler`.
+    pub author: String,
+    pub body: String,
+    pub at_ms: i64,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A document attached to a message, dispute or payment claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub filename: String,
+    pub size_bytes: i64,
+}
+
+/// An open or decided dispute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeView {
+    /// `complaint`, `claim_wrong` or `not_my_debt`.
+    pub kind: String,
+    pub body: String,
+    /// `open`, `upheld` or `rejected`.
+    pub state: String,
+    pub answer_due_on: NaiveDate,
+    pub at_ms: i64,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// One entry of the case timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub kind: String,
+    pub at_ms: i64,
+}
+
+/// The dialogue side of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialogueView {
+    /// The reason for non-payment given last, as its code.
+    pub reason: Option<String>,
+    /// The case state, as its code.
+    pub state: String,
+    pub messages: Vec<MessageView>,
+    pub disputes: Vec<DisputeView>,
+    /// Dates and amounts the debtor reported as already paid, still being checked.
+    pub payment_claims: Vec<(NaiveDate, Money)>,
+    pub events: Vec<EventView>,
+    /// Whether reminders are paused today.
+    pub on_hold: bool,
+    /// A fresh random key for the next form on the page; a form sent twice carries the same key
+    /// and is stored once.
+    pub form_key: String,
+}
+
+/// The answer of the public "is this genuine?" check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceCheck {
+    /// The creditor the reference belongs to; `None` if no such case exists.
+    pub creditor: Option<String>,
+    pub agency_name: String,
+    pub agency_address: Vec<String>,
+    pub agency_email: String,
+    pub agency_phone: String,
+}
+
+/// What the debtor needs for a bank transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentDetails {
+    pub payee: String,
+    /// In groups of four.
+    pub iban: String,
+    pub bic: Option<String>,
+    pub amount: Money,
+    /// The RF creditor reference, in groups of four.
+    pub reference: String,
+    /// The EPC QR code (GiroCode) as an SVG image; `None` when the amount is zero.
+    pub qr_svg: Option<String>,
+}

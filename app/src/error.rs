@@ -24,6 +24,16 @@ pub enum Problem {
     NotVerified,
     /// The request itself was malformed (a missing or undecodable form field).
     Malformed,
+    /// More files than allowed in one submission.
+    TooManyFiles { max: u32 },
+    /// A file is larger than allowed.
+    FileTooLarge { name: String, max_mb: u32 },
+    /// A file is not a PDF, JPEG or PNG (judged by its content).
+    UnsupportedFile { name: String },
+    /// A date that must not lie in the future does.
+    DateInFuture,
+    /// Not an amount, or not a positive one.
+    InvalidAmount,
 }
 
 impl Problem {
@@ -36,6 +46,11 @@ impl Problem {
             Problem::InvalidFormat => t.err_invalid_format.to_string(),
             Problem::NotVerified => t.err_not_verified.to_string(),
             Problem::Malformed => t.err_malformed.to_string(),
+            Problem::TooManyFiles { max } => (t.err_too_many_files)(*max),
+            Problem::FileTooLarge { name, max_mb } => (t.err_file_too_large)(name, *max_mb),
+            Problem::UnsupportedFile { name } => (t.err_unsupported_file)(name),
+            Problem::DateInFuture => t.err_date_in_future.to_string(),
+            Problem::InvalidAmount => t.err_invalid_amount.to_string(),
         }
     }
 }

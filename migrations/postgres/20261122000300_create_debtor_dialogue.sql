@@ -1,4 +1,5 @@
--- The debtor's side of the dialogue: treatment classes with their plan policy, the reason given for
+-- The debtor's side of the dialogue (each debtor submission carries the random key of the form it
+-- came from, so a double click or a re-sent form is stored once): treatment classes with their plan policy, the reason given for
 -- not paying, the case timeline, messages, disputes, "already paid" claims, holds and uploads.
 
 -- A creditor's customer segment. policy holds the instalment policy bands as JSON (the domain's
@@ -39,8 +40,10 @@ CREATE TABLE messages (
     author_kind  TEXT    NOT NULL CHECK (author_kind IN ('debtor', 'handler')),
     author_id    BIGINT,
     body         TEXT    NOT NULL,
+    submission_key TEXT  NOT NULL,
     created_at   BIGINT  NOT NULL,
-    updated_at   BIGINT  NOT NULL
+    updated_at   BIGINT  NOT NULL,
+    UNIQUE (case_id, submission_key)
 );
 CREATE INDEX messages_case_idx ON messages (case_id, created_at);
 
@@ -51,8 +54,10 @@ CREATE TABLE disputes (
     body           TEXT    NOT NULL,
     state          TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'upheld', 'rejected')),
     answer_due_on  TEXT    NOT NULL,
+    submission_key TEXT    NOT NULL,
     created_at     BIGINT  NOT NULL,
-    updated_at     BIGINT  NOT NULL
+    updated_at     BIGINT  NOT NULL,
+    UNIQUE (case_id, submission_key)
 );
 CREATE INDEX disputes_case_idx ON disputes (case_id);
 
@@ -65,8 +70,10 @@ CREATE TABLE payment_claims (
     currency      TEXT    NOT NULL,
     note          TEXT    NOT NULL,
     state         TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'confirmed', 'not_found')),
+    submission_key TEXT   NOT NULL,
     created_at    BIGINT  NOT NULL,
-    updated_at    BIGINT  NOT NULL
+    updated_at    BIGINT  NOT NULL,
+    UNIQUE (case_id, submission_key)
 );
 
 -- A pause of the dunning clock. until_date is exclusive; lifted_at ends a hold early.

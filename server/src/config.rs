@@ -116,6 +116,8 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// The sender of every email.
     pub mail_from: String,
+    /// The agency as debtors see it: name, address, contact data, and the account they pay to.
+    pub agency: app::server::Agency,
     /// A tracing filter, e.g. `info` or `rapport=debug,info`.
     pub log: String,
     /// The folder holding the compiled site (`pkg/` with CSS, JS and WASM).
@@ -184,6 +186,24 @@ impl Config {
             )
         })?;
 
+        let payee_iban = match get("RAPPORT_PAYEE_IBAN") {
+            None => None,
+            Some(raw) => Some(
+                app::domain::references::Iban::parse(&raw)
+                    .map_err(|_| err("RAPPORT_PAYEE_IBAN", format!("'{raw}' is not a valid IBAN")))?,
+            ),
+        };
+        let agency = app::server::Agency {
+            name: get("RAPPORT_AGENCY_NAME").unwrap_or_else(|| "Rapport".to_string()),
+            address: get("RAPPORT_AGENCY_ADDRESS")
+                .map(|a| a.split(';').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect())
+                .unwrap_or_default(),
+            email: get("RAPPORT_AGENCY_EMAIL").unwrap_or_default(),
+            phone: get("RAPPORT_AGENCY_PHONE").unwrap_or_default(),
+            payee_iban,
+            payee_bic: get("RAPPORT_PAYEE_BIC"),
+        };
+
         let log =
             get("RAPPORT_LOG").unwrap_or_else(|| "info,sqlx=warn,tower_sessions=warn".to_string());
         tracing_subscriber::EnvFilter::try_new(&log)
@@ -198,6 +218,7 @@ impl Config {
             bind,
             smtp_url,
             mail_from,
+            agency,
             log,
             site_root,
         })
@@ -250,6 +271,7 @@ mod tests {
             ("SMTP_URL", "http://mail"),
             ("RAPPORT_LOG", "info,=[=]"),
             ("RAPPORT_MAIL_FROM", "not an address"),
+            ("RAPPORT_PAYEE_IBAN", "DE00 1234"),
         ] {
             let e = config(&[(var, value)]).expect_err(var);
             assert_eq!(e.variable, var, "{e}");

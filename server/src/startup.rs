@@ -175,12 +175,14 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let secure = config.secure_cookies();
     let state = AppState {
         debtors: Arc::new(db.clone()),
+        dialogue: Arc::new(db.clone()),
         clock,
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),
             lockout: LockoutPolicy::default(),
             debtor_session_absolute_ms: DEBTOR_ABSOLUTE_MS,
             secure_cookies: secure,
+            agency: config.agency.clone(),
         }),
     };
     let leptos_options = LeptosOptions::builder()

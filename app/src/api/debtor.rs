@@ -79,3 +79,195 @@ pub async fn sign_out() -> Result<(), AppError> {
     leptos_axum::redirect("/");
     Ok(())
 }
+
+#[cfg(feature = "ssr")]
+use {
+    crate::server::dialogue::{self, Upload},
+    leptos::server_fn::codec::MultipartData,
+};
+
+#[cfg(feature = "ssr")]
+async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
+    let state = state()?;
+    let debtor = current_debtor(&session().await?, state.clock.now_ms(), state.settings.debtor_session_absolute_ms).await?;
+    Ok((state, debtor.case_id))
+}
+
+/// Reads a multipart form: text fields (at most 64 KiB each) and files. A file is read as a stream
+/// and dropped as soon as it passes the size limit, so a huge upload never sits in memory.
+#[cfg(feature = "ssr")]
+async fn read_form(data: MultipartData) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
+    use crate::error::{FormErrors, Problem};
+    let malformed = |_| AppError::Validation(FormErrors::default().form(Problem::Malformed));
+    let mut form = data.into_inner().ok_or(AppError::Internal)?;
+    let (mut fields, mut files) = (std::collections::HashMap::new(), Vec::new());
+    while let Some(mut field) = form.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(filename) = field.file_name().map(str::to_string) {
+            let (mut content, mut too_large) = (Vec::new(), false);
+            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                if too_large || content.len() + chunk.len() > dialogue::MAX_FILE_BYTES {
+                    too_large = true;
+                    content = Vec::new();
+                    continue;
+                }
+                content.extend_from_slice(&chunk);
+            }
+            if files.len() > dialogue::MAX_FILES * 2 {
+                return Err(AppError::Validation(
+                    FormErrors::default().field("documents", Problem::TooManyFiles { max: dialogue::MAX_FILES as u32 }),
+                ));
+            }
+            files.push(Upload { filename, content, too_large });
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                if text.len() + chunk.len() > 64 * 1024 {
+                    return Err(AppError::Validation(
+                        FormErrors::default().field(&name, Problem::TooLong { max: dialogue::MAX_TEXT as u32 }),
+                    ));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            fields.insert(name, String::from_utf8(text).map_err(|_| AppError::Validation(FormErrors::default().form(Problem::Malformed)))?);
+        }
+    }
+    Ok((fields, files))
+}
+
+/// Where each path continues.
+pub fn path_url(path: crate::domain::reason::ReasonPath, reason: &str) -> String {
+    use crate::domain::reason::ReasonPath;
+    match path {
+        ReasonPath::PayNow => "/case/pay".into(),
+        ReasonPath::PlanOrDeferral => "/case/plan".into(),
+        ReasonPath::Dispute => format!("/case/dispute?kind={reason}"),
+        ReasonPath::IdentityDispute => "/case/dispute?kind=not_my_debt".into(),
+        ReasonPath::ProofOfPayment => "/case/paid".into(),
+        ReasonPath::Message => "/case/message".into(),
+    }
+}
+
+/// Stores why the debtor has not paid and continues on the path that answer opens.
+#[server(endpoint = "choose_reason")]
+pub async fn choose_reason(reason: String) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let path = dialogue::choose_reason(&state, case_id, &reason, request_id()).await?;
+    let reason = if reason == "claim_wrong" { "claim_wrong" } else { "complaint" };
+    leptos_axum::redirect(&path_url(path, reason));
+    Ok(())
+}
+
+/// Messages, disputes, reported payments and the timeline of the debtor's case.
+#[server(endpoint = "get_dialogue")]
+pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
+    use rand::RngCore;
+    let (state, case_id) = verified_case().await?;
+    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms()).map(|t| t.date_naive()).ok_or(AppError::Internal)?;
+    let mut view = state.dialogue.dialogue(case_id, today).await.map_err(|_| AppError::Internal)?;
+    let mut key = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    view.form_key = hex::encode(key);
+    Ok(view)
+}
+
+/// A message to the case handler, with up to five documents.
+#[server(endpoint = "send_message", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn send_message(data: MultipartData) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let (fields, files) = read_form(data).await?;
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    dialogue::send_message(&state, case_id, get("form_key"), get("body"), files, request_id()).await?;
+    leptos_axum::redirect("/case/message#sent");
+    Ok(())
+}
+
+/// Disputes the claim, with up to five documents.
+#[server(endpoint = "open_dispute", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn open_dispute(data: MultipartData) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let (fields, files) = read_form(data).await?;
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    dialogue::open_dispute(&state, case_id, get("form_key"), get("kind"), get("body"), files, request_id()).await?;
+    leptos_axum::redirect("/case#status");
+    Ok(())
+}
+
+/// Reports a payment already made, with proof.
+#[server(endpoint = "claim_payment", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn claim_payment(data: MultipartData) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let (fields, files) = read_form(data).await?;
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    let lang = crate::i18n::request_language();
+    dialogue::claim_payment(
+        &state,
+        case_id,
+        get("form_key"),
+        get("paid_on"),
+        get("amount"),
+        get("note"),
+        files,
+        lang,
+        request_id(),
+    )
+    .await?;
+    leptos_axum::redirect("/case#status");
+    Ok(())
+}
+
+/// Everything needed for a bank transfer of the balance, with the EPC QR code.
+#[server(endpoint = "get_payment_details")]
+pub async fn get_payment_details() -> Result<Option<crate::dto::PaymentDetails>, AppError> {
+    use crate::domain::epc::{EpcPayment, Remittance};
+    use crate::domain::references::RfReference;
+    let (state, case_id) = verified_case().await?;
+    let agency = &state.settings.agency;
+    let Some(iban) = agency.payee_iban.clone() else { return Ok(None) };
+    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms()).map(|t| t.date_naive()).ok_or(AppError::Internal)?;
+    let case = state.debtors.case_view(case_id, today).await.map_err(|_| AppError::Internal)?.ok_or(AppError::NotFound)?;
+    let reference = RfReference::for_case(&case.reference).map_err(|_| AppError::Internal)?;
+    let amount = case.summary.balance;
+    let qr_svg = if amount.minor > 0 {
+        let payment = EpcPayment::new(
+            &agency.name,
+            iban.clone(),
+            agency.payee_bic.as_deref(),
+            Some(amount),
+            None,
+            Remittance::Reference(reference.clone()),
+            None,
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot build the EPC QR code");
+            AppError::Internal
+        })?;
+        Some(payment.qr_svg().map_err(|_| AppError::Internal)?)
+    } else {
+        None
+    };
+    Ok(Some(crate::dto::PaymentDetails {
+        payee: agency.name.clone(),
+        iban: iban.paper(),
+        bic: agency.payee_bic.clone(),
+        amount,
+        reference: reference.paper(),
+        qr_svg,
+    }))
+}
+
+/// The public "is this genuine?" check: which creditor a reference belongs to, and the agency's
+/// contact data. Nothing else about the case is revealed.
+#[server(endpoint = "check_reference")]
+pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceCheck, AppError> {
+    let state = state()?;
+    let creditor = dialogue::creditor_for_reference(&state, &reference).await?;
+    let a = &state.settings.agency;
+    Ok(crate::dto::ReferenceCheck {
+        creditor,
+        agency_name: a.name.clone(),
+        agency_address: a.address.clone(),
+        agency_email: a.email.clone(),
+        agency_phone: a.phone.clone(),
+    })
+}

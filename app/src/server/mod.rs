@@ -5,12 +5,13 @@
 
 pub mod credentials;
 pub mod debtor_access;
+pub mod dialogue;
 pub mod outbox;
 pub mod ports;
 pub mod session;
 
 use crate::domain::access::LockoutPolicy;
-use ports::{Clock, DebtorStore};
+use ports::{Clock, DebtorStore, DialogueStore};
 use std::sync::Arc;
 
 /// Settings the use-cases need, fixed at start-up.
@@ -24,12 +25,28 @@ pub struct Settings {
     pub debtor_session_absolute_ms: i64,
     /// Whether cookies carry `Secure` (everywhere but plain-HTTP local development).
     pub secure_cookies: bool,
+    /// The agency running the portal, as debtors see it.
+    pub agency: Agency,
+}
+
+/// The collection agency: who debtors deal with, and where they pay to.
+#[derive(Debug, Clone, Default)]
+pub struct Agency {
+    pub name: String,
+    /// Postal address, one line per entry.
+    pub address: Vec<String>,
+    pub email: String,
+    pub phone: String,
+    /// The account debtors transfer to; without it, bank transfer is not offered.
+    pub payee_iban: Option<crate::domain::references::Iban>,
+    pub payee_bic: Option<String>,
 }
 
 /// Everything a server function needs, provided to Leptos as context on every request.
 #[derive(Clone)]
 pub struct AppState {
     pub debtors: Arc<dyn DebtorStore>,
+    pub dialogue: Arc<dyn DialogueStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
 }

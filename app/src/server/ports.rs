@@ -3,7 +3,11 @@
 
 use crate::domain::access::LockoutPolicy;
 use crate::domain::interest::{BaseRate, StatutoryParameters};
-use crate::dto::CaseView;
+use crate::domain::case_state::{CaseState, HoldReason};
+use crate::domain::reason::NonPaymentReason;
+use crate::domain::text::DocumentType;
+use crate::domain::Money;
+use crate::dto::{CaseView, DialogueView};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
@@ -169,4 +173,91 @@ pub enum SendError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError>;
+}
+
+/// What the dialogue use-cases need to know about a case before acting on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStatus {
+    pub case_id: i64,
+    pub state: CaseState,
+    pub reason: Option<NonPaymentReason>,
+    /// Business days within which the agency promises an answer (from the treatment class).
+    pub reply_days: u32,
+}
+
+/// An uploaded document that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub kind: DocumentType,
+    pub content: Vec<u8>,
+    pub sha256: String,
+}
+
+/// What a debtor action changes besides its own row: the case state (only if it is still
+/// `expected_state`, so two concurrent actions cannot both apply), a hold, a timeline event and
+/// an audit entry — all in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effects {
+    pub expected_state: CaseState,
+    pub new_state: CaseState,
+    pub hold: Option<(HoldReason, chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+    pub event_kind: &'static str,
+    pub event_detail: String,
+    pub audit: AuditEntry,
+}
+
+/// The outcome of storing a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now, with this id.
+    New(i64),
+    /// The same form was submitted before; nothing changed.
+    Duplicate,
+    /// The case changed state in the meantime; nothing changed.
+    StateChanged,
+}
+
+/// Storage for the debtor's side of the dialogue.
+#[async_trait]
+pub trait DialogueStore: Send + Sync {
+    async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>>;
+    /// Stores the reason for non-payment (the latest answer counts) with an event and an audit entry.
+    async fn record_reason(&self, case_id: i64, reason: NonPaymentReason, audit: AuditEntry) -> StoreResult<()>;
+    async fn add_message(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        body: &str,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored>;
+    #[allow(clippy::too_many_arguments)]
+    async fn open_dispute(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        kind: &str,
+        body: &str,
+        answer_due_on: chrono::NaiveDate,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored>;
+    #[allow(clippy::too_many_arguments)]
+    async fn claim_payment(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        paid_on: chrono::NaiveDate,
+        amount: Money,
+        note: &str,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored>;
+    /// Messages, disputes, payment claims and the timeline of a case.
+    async fn dialogue(&self, case_id: i64, today: chrono::NaiveDate) -> StoreResult<DialogueView>;
+    /// An attachment of `case_id` (never of another case): file name, content type, bytes.
+    async fn attachment(&self, case_id: i64, attachment_id: i64) -> StoreResult<Option<(String, String, Vec<u8>)>>;
+    /// The creditor's name for a case reference, for the public "is this genuine?" check.
+    async fn creditor_for_reference(&self, reference: &str) -> StoreResult<Option<String>>;
 }

@@ -5,6 +5,7 @@
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
 mod debtor;
+mod dialogue;
 mod legal;
 pub mod outbox;
 mod sessions;

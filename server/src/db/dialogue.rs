@@ -1,0 +1,366 @@
+//! The debtor's side of the dialogue: reasons, messages, disputes, payment claims, holds, the
+//! timeline and documents. Each action is one transaction: its own row first (so SQLite takes the
+//! write lock at once), then the case state as a compare-and-set, the hold, the timeline event,
+//! the audit entry and the documents.
+
+use super::debtor::insert_audit;
+use super::{store_err, Db};
+use app::domain::case_state::CaseState;
+use app::domain::reason::NonPaymentReason;
+use app::domain::{Currency, Money};
+use app::dto::{AttachmentView, DialogueView, DisputeView, EventView, MessageView};
+use app::server::ports::{CaseStatus, DialogueStore, Effects, NewAttachment, StoreError, StoreResult, Stored};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::{Any, Transaction};
+
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Applies the effects after the action's own row was written. Returns false (and writes nothing
+/// more) when the case is no longer in the expected state.
+async fn apply_effects(tx: &mut Transaction<'_, Any>, case_id: i64, e: &Effects) -> Result<bool, sqlx::Error> {
+    let now = e.audit.at_ms;
+    let changed = sqlx::query("UPDATE cases SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+        .bind(case_id)
+        .bind(e.expected_state.code())
+        .bind(e.new_state.code())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some((reason, from, until)) = e.hold {
+        sqlx::query(
+            "INSERT INTO holds (case_id, reason, from_date, until_date, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(case_id)
+        .bind(format!("{reason:?}"))
+        .bind(iso(from))
+        .bind(until.map(iso))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    insert_event(tx, case_id, now, "debtor", e.event_kind, &e.event_detail).await?;
+    insert_audit(tx, &e.audit).await?;
+    Ok(true)
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    at: i64,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $2, $2)",
+    )
+    .bind(case_id)
+    .bind(at)
+    .bind(actor)
+    .bind(kind)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+async fn insert_attachments(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    owner_kind: &str,
+    owner_id: i64,
+    files: Vec<NewAttachment>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for f in files {
+        sqlx::query(
+            "INSERT INTO attachments (case_id, owner_kind, owner_id, filename, content_type, size_bytes, sha256, content,
+                                      created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(case_id)
+        .bind(owner_kind)
+        .bind(owner_id)
+        .bind(&f.filename)
+        .bind(f.kind.mime())
+        .bind(i64::try_from(f.content.len()).unwrap_or(i64::MAX))
+        .bind(&f.sha256)
+        .bind(f.content)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs `insert` (the action's own row) and then the effects and documents, all or nothing.
+async fn store_submission<F>(
+    db: &Db,
+    case_id: i64,
+    owner_kind: &'static str,
+    files: Vec<NewAttachment>,
+    effects: Effects,
+    insert: F,
+) -> StoreResult<Stored>
+where
+    F: for<'t> FnOnce(
+        &'t mut Transaction<'static, Any>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<i64, sqlx::Error>> + Send + 't>>,
+{
+    let err = store_err("store a debtor submission");
+    let mut tx = db.pool().begin().await.map_err(&err)?;
+    let id = match insert(&mut tx).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(Stored::Duplicate),
+        Err(e) => return Err(err(e)),
+    };
+    if !apply_effects(&mut tx, case_id, &effects).await.map_err(&err)? {
+        return Ok(Stored::StateChanged);
+    }
+    insert_attachments(&mut tx, case_id, owner_kind, id, files, effects.audit.at_ms).await.map_err(&err)?;
+    tx.commit().await.map_err(&err)?;
+    Ok(Stored::New(id))
+}
+
+async fn attachments_of(db: &Db, case_id: i64, owner_kind: &str) -> StoreResult<Vec<(i64, AttachmentView)>> {
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT owner_id, id, filename, size_bytes FROM attachments WHERE case_id = $1 AND owner_kind = $2 ORDER BY id",
+    )
+    .bind(case_id)
+    .bind(owner_kind)
+    .fetch_all(db.pool())
+    .await
+    .map_err(store_err("load attachments"))?;
+    Ok(rows.into_iter().map(|(owner, id, filename, size_bytes)| (owner, AttachmentView { id, filename, size_bytes })).collect())
+}
+
+fn owned(all: &[(i64, AttachmentView)], owner: i64) -> Vec<AttachmentView> {
+    all.iter().filter(|(o, _)| *o == owner).map(|(_, a)| a.clone()).collect()
+}
+
+#[async_trait]
+impl DialogueStore for Db {
+    async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>> {
+        let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT c.state, c.reason, tc.reply_days FROM cases c
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("load case status"))?;
+        let Some((state, reason, reply_days)) = row else { return Ok(None) };
+        let state = CaseState::from_code(&state).ok_or_else(|| {
+            tracing::error!(state, "unknown case state in the database");
+            StoreError
+        })?;
+        Ok(Some(CaseStatus {
+            case_id,
+            state,
+            reason: reason.as_deref().and_then(NonPaymentReason::from_code),
+            reply_days: u32::try_from(reply_days.unwrap_or(5)).unwrap_or(5),
+        }))
+    }
+
+    async fn record_reason(&self, case_id: i64, reason: NonPaymentReason, audit: app::server::ports::AuditEntry) -> StoreResult<()> {
+        let err = store_err("record reason");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        sqlx::query("UPDATE cases SET reason = $2, reason_at = $3, updated_at = $3 WHERE id = $1")
+            .bind(case_id)
+            .bind(reason.code())
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_event(&mut tx, case_id, audit.at_ms, "debtor", "reason_given", &format!(r#"{{"reason":"{}"}}"#, reason.code()))
+            .await
+            .map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn add_message(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        body: &str,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored> {
+        let (key, body, now) = (submission_key.to_string(), body.to_string(), effects.audit.at_ms);
+        store_submission(self, case_id, "message", files, effects, move |tx| {
+            Box::pin(async move {
+                sqlx::query_scalar(
+                    "INSERT INTO messages (case_id, author_kind, body, submission_key, created_at, updated_at)
+                     VALUES ($1, 'debtor', $2, $3, $4, $4) RETURNING id",
+                )
+                .bind(case_id)
+                .bind(body)
+                .bind(key)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await
+            })
+        })
+        .await
+    }
+
+    async fn open_dispute(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        kind: &str,
+        body: &str,
+        answer_due_on: NaiveDate,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored> {
+        let (key, kind, body, now) = (submission_key.to_string(), kind.to_string(), body.to_string(), effects.audit.at_ms);
+        store_submission(self, case_id, "dispute", files, effects, move |tx| {
+            Box::pin(async move {
+                sqlx::query_scalar(
+                    "INSERT INTO disputes (case_id, kind, body, answer_due_on, submission_key, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(case_id)
+                .bind(kind)
+                .bind(body)
+                .bind(iso(answer_due_on))
+                .bind(key)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await
+            })
+        })
+        .await
+    }
+
+    async fn claim_payment(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        paid_on: NaiveDate,
+        amount: Money,
+        note: &str,
+        files: Vec<NewAttachment>,
+        effects: Effects,
+    ) -> StoreResult<Stored> {
+        let (key, note, now) = (submission_key.to_string(), note.to_string(), effects.audit.at_ms);
+        store_submission(self, case_id, "payment_claim", files, effects, move |tx| {
+            Box::pin(async move {
+                sqlx::query_scalar(
+                    "INSERT INTO payment_claims (case_id, paid_on, amount_minor, currency, note, submission_key, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                )
+                .bind(case_id)
+                .bind(iso(paid_on))
+                .bind(amount.minor)
+                .bind(amount.currency.code().to_string())
+                .bind(note)
+                .bind(key)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await
+            })
+        })
+        .await
+    }
+
+    async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
+        let err = store_err("load dialogue");
+        let (state, reason): (String, Option<String>) = sqlx::query_as("SELECT state, reason FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(self.pool())
+            .await
+            .map_err(&err)?;
+        let message_files = attachments_of(self, case_id, "message").await?;
+        let messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, author_kind, body, created_at FROM messages WHERE case_id = $1 ORDER BY created_at, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let dispute_files = attachments_of(self, case_id, "dispute").await?;
+        let disputes: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, kind, body, state, answer_due_on, created_at FROM disputes WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let claims: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT paid_on, amount_minor, currency FROM payment_claims WHERE case_id = $1 AND state = 'open' ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let events: Vec<(String, i64)> =
+            sqlx::query_as("SELECT kind, occurred_at FROM case_events WHERE case_id = $1 ORDER BY occurred_at, id")
+                .bind(case_id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(&err)?;
+        let holds: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM holds WHERE case_id = $1 AND lifted_at IS NULL AND from_date <= $2
+               AND (until_date IS NULL OR until_date > $2)",
+        )
+        .bind(case_id)
+        .bind(iso(today))
+        .fetch_one(self.pool())
+        .await
+        .map_err(&err)?;
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
+        Ok(DialogueView {
+            reason,
+            state,
+            messages: messages
+                .into_iter()
+                .map(|(id, author, body, at_ms)| MessageView { author, body, at_ms, attachments: owned(&message_files, id) })
+                .collect(),
+            disputes: disputes
+                .into_iter()
+                .map(|(id, kind, body, state, due, at_ms)| {
+                    Ok(DisputeView { kind, body, state, answer_due_on: date(&due)?, at_ms, attachments: owned(&dispute_files, id) })
+                })
+                .collect::<StoreResult<_>>()?,
+            payment_claims: claims
+                .into_iter()
+                .map(|(d, minor, cur)| Ok((date(&d)?, Money::new(minor, Currency::parse(&cur).map_err(|_| StoreError)?))))
+                .collect::<StoreResult<_>>()?,
+            events: events.into_iter().map(|(kind, at_ms)| EventView { kind, at_ms }).collect(),
+            on_hold: holds > 0,
+            form_key: String::new(),
+        })
+    }
+
+    async fn attachment(&self, case_id: i64, attachment_id: i64) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+        // The case id is part of the query: an id of another case's document finds nothing.
+        sqlx::query_as("SELECT filename, content_type, content FROM attachments WHERE id = $1 AND case_id = $2")
+            .bind(attachment_id)
+            .bind(case_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("load attachment"))
+    }
+
+    async fn creditor_for_reference(&self, reference: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT cr.name FROM cases c JOIN creditors cr ON cr.id = c.creditor_id WHERE c.reference = $1")
+            .bind(reference)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("check reference"))
+    }
+}
