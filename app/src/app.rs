@@ -1,7 +1,10 @@
 //! The HTML shell and the route table. Nothing else lives here.
 
 use crate::i18n::{provide_language, request_language};
-use crate::pages::{CasePage, NotFoundPage, StartPage, VerifyPage};
+use crate::pages::{
+    CasePage, CheckPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage, StartPage,
+    VerifyPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -43,6 +46,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=StartPage/>
                 <Route path=path!("/c/:token") view=VerifyPage/>
                 <Route path=path!("/case") view=CasePage ssr=SsrMode::Async/>
+                <Route path=path!("/case/pay") view=PayPage ssr=SsrMode::Async/>
+                <Route path=path!("/case/message") view=MessagePage ssr=SsrMode::Async/>
+                <Route path=path!("/case/dispute") view=DisputePage ssr=SsrMode::Async/>
+                <Route path=path!("/case/paid") view=PaidPage ssr=SsrMode::Async/>
+                <Route path=path!("/check") view=CheckPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

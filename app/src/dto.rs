@@ -116,6 +116,8 @@ pub struct DialogueView {
     pub events: Vec<EventView>,
     /// Whether reminders are paused today.
     pub on_hold: bool,
+    /// Business days within which the agency promises an answer to a dispute or message.
+    pub reply_days: u32,
     /// A fresh random key for the next form on the page; a form sent twice carries the same key
     /// and is stored once.
     pub form_key: String,

@@ -186,17 +186,22 @@ impl Config {
             )
         })?;
 
-        let payee_iban = match get("RAPPORT_PAYEE_IBAN") {
-            None => None,
-            Some(raw) => Some(
-                app::domain::references::Iban::parse(&raw)
-                    .map_err(|_| err("RAPPORT_PAYEE_IBAN", format!("'{raw}' is not a valid IBAN")))?,
-            ),
-        };
+        let payee_iban =
+            match get("RAPPORT_PAYEE_IBAN") {
+                None => None,
+                Some(raw) => Some(app::domain::references::Iban::parse(&raw).map_err(|_| {
+                    err("RAPPORT_PAYEE_IBAN", format!("'{raw}' is not a valid IBAN"))
+                })?),
+            };
         let agency = app::server::Agency {
             name: get("RAPPORT_AGENCY_NAME").unwrap_or_else(|| "Rapport".to_string()),
             address: get("RAPPORT_AGENCY_ADDRESS")
-                .map(|a| a.split(';').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect())
+                .map(|a| {
+                    a.split(';')
+                        .map(|l| l.trim().to_string())
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             email: get("RAPPORT_AGENCY_EMAIL").unwrap_or_default(),
             phone: get("RAPPORT_AGENCY_PHONE").unwrap_or_default(),

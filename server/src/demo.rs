@@ -61,6 +61,8 @@ struct Debtor {
     city: &'static str,
     email: &'static str,
     reference: &'static str,
+    /// The treatment class key.
+    class: &'static str,
     claims: Vec<Claim>,
     payments: Vec<(&'static str, i64)>,
 }
@@ -126,6 +128,7 @@ fn debtors() -> Vec<Debtor> {
             city: "Berlin",
             email: "anna.beispiel@demo.example",
             reference: "AKTE-2026-000101",
+            class: "standard",
             claims: vec![
                 Claim {
                     subject: "Bestellung 40112 – Winterjacke",
@@ -162,6 +165,7 @@ fn debtors() -> Vec<Debtor> {
             city: "München",
             email: "ben.muster@demo.example",
             reference: "AKTE-2026-000102",
+            class: "strict",
             claims: vec![Claim {
                 subject: "Bestellung 41007 – Espressomaschine",
                 contract_date: "2026-07-02",
@@ -179,6 +183,7 @@ fn debtors() -> Vec<Debtor> {
             city: "Hamburg",
             email: "buchhaltung@probe-gastro.demo.example",
             reference: "AKTE-2026-000103",
+            class: "key_account",
             claims: vec![Claim {
                 subject: "Lieferung 7781 – Geschirr und Gläser",
                 contract_date: "2026-06-20",
@@ -205,6 +210,7 @@ fn debtors() -> Vec<Debtor> {
             city: "Köln",
             email: "dieter.test@demo.example",
             reference: "AKTE-2026-000104",
+            class: "standard",
             claims: vec![Claim {
                 subject: "Bestellung 42210 – Fahrradhelm",
                 contract_date: "2026-09-01",
@@ -222,6 +228,7 @@ fn debtors() -> Vec<Debtor> {
             city: "Frankfurt am Main",
             email: "eva.demo@demo.example",
             reference: "AKTE-2026-000105",
+            class: "standard",
             claims: vec![Claim {
                 subject: "Bestellung 42555 – Bettwäsche",
                 contract_date: "2026-09-10",
@@ -340,6 +347,26 @@ async fn seed(
     .fetch_one(&mut **tx)
     .await?;
 
+    let mut class_ids = std::collections::HashMap::new();
+    for class in app::server::defaults::default_classes() {
+        let policy =
+            serde_json::to_string(&class.bands).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(creditor_id)
+        .bind(class.key)
+        .bind(class.name_de)
+        .bind(class.name_en)
+        .bind(policy)
+        .bind(i64::from(class.reply_days))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        class_ids.insert(class.key, id);
+    }
+
     for (n, (d, code_hash)) in debtors().into_iter().zip(code_hashes).enumerate() {
         let debtor_id: i64 = sqlx::query_scalar(
             "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country, email,
@@ -358,12 +385,13 @@ async fn seed(
         .fetch_one(&mut **tx)
         .await?;
         let case_id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, created_at, updated_at)
-             VALUES ($1, $2, $3, 'EUR', 'open', $4, $4) RETURNING id",
+            "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, treatment_class_id, created_at, updated_at)
+             VALUES ($1, $2, $3, 'EUR', 'open', $4, $5, $5) RETURNING id",
         )
         .bind(d.reference)
         .bind(creditor_id)
         .bind(debtor_id)
+        .bind(class_ids.get(d.class).copied())
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;

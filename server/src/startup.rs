@@ -162,6 +162,46 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }
 
+/// Sends a document of the session's own case, always as a download with its sniffed type. Any
+/// other id (another case's, or none) gets the same 404 as a missing one.
+async fn download_document(
+    state: AppState,
+    session: tower_sessions::Session,
+    id: i64,
+) -> axum::response::Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    let now = state.clock.now_ms();
+    let Ok(debtor) = app::server::session::current_debtor(
+        &session,
+        now,
+        state.settings.debtor_session_absolute_ms,
+    )
+    .await
+    else {
+        return not_found();
+    };
+    match state.dialogue.attachment(debtor.case_id, id).await {
+        Ok(Some((filename, content_type, content))) => {
+            let disposition = format!("attachment; filename=\"{}\"", filename.replace('"', ""));
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'".to_string(),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                content,
+            )
+                .into_response()
+        }
+        Ok(None) => not_found(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
 async fn healthz(db: Db) -> impl IntoResponse {
     if db.ping().await {
         (StatusCode::OK, "ok")
@@ -191,6 +231,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(config.bind)
         .build();
+    let downloads = state.clone();
     let context = move || provide_context(state.clone());
     let routes = generate_route_list(App);
 
@@ -210,6 +251,15 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         )));
 
     let pages = Router::new()
+        .route(
+            "/case/documents/{id}",
+            get(
+                move |session: tower_sessions::Session,
+                      axum::extract::Path(id): axum::extract::Path<i64>| {
+                    download_document(downloads.clone(), session, id)
+                },
+            ),
+        )
         .route(
             "/api/{*fn_name}",
             post({

@@ -80,23 +80,29 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+use leptos::server_fn::codec::MultipartData;
+
 #[cfg(feature = "ssr")]
-use {
-    crate::server::dialogue::{self, Upload},
-    leptos::server_fn::codec::MultipartData,
-};
+use crate::server::dialogue::{self, Upload};
 
 #[cfg(feature = "ssr")]
 async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
     let state = state()?;
-    let debtor = current_debtor(&session().await?, state.clock.now_ms(), state.settings.debtor_session_absolute_ms).await?;
+    let debtor = current_debtor(
+        &session().await?,
+        state.clock.now_ms(),
+        state.settings.debtor_session_absolute_ms,
+    )
+    .await?;
     Ok((state, debtor.case_id))
 }
 
 /// Reads a multipart form: text fields (at most 64 KiB each) and files. A file is read as a stream
 /// and dropped as soon as it passes the size limit, so a huge upload never sits in memory.
 #[cfg(feature = "ssr")]
-async fn read_form(data: MultipartData) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
+async fn read_form(
+    data: MultipartData,
+) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
     use crate::error::{FormErrors, Problem};
     let malformed = |_| AppError::Validation(FormErrors::default().form(Problem::Malformed));
     let mut form = data.into_inner().ok_or(AppError::Internal)?;
@@ -114,22 +120,37 @@ async fn read_form(data: MultipartData) -> Result<(std::collections::HashMap<Str
                 content.extend_from_slice(&chunk);
             }
             if files.len() > dialogue::MAX_FILES * 2 {
-                return Err(AppError::Validation(
-                    FormErrors::default().field("documents", Problem::TooManyFiles { max: dialogue::MAX_FILES as u32 }),
-                ));
+                return Err(AppError::Validation(FormErrors::default().field(
+                    "documents",
+                    Problem::TooManyFiles {
+                        max: dialogue::MAX_FILES as u32,
+                    },
+                )));
             }
-            files.push(Upload { filename, content, too_large });
+            files.push(Upload {
+                filename,
+                content,
+                too_large,
+            });
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                 if text.len() + chunk.len() > 64 * 1024 {
-                    return Err(AppError::Validation(
-                        FormErrors::default().field(&name, Problem::TooLong { max: dialogue::MAX_TEXT as u32 }),
-                    ));
+                    return Err(AppError::Validation(FormErrors::default().field(
+                        &name,
+                        Problem::TooLong {
+                            max: dialogue::MAX_TEXT as u32,
+                        },
+                    )));
                 }
                 text.extend_from_slice(&chunk);
             }
-            fields.insert(name, String::from_utf8(text).map_err(|_| AppError::Validation(FormErrors::default().form(Problem::Malformed)))?);
+            fields.insert(
+                name,
+                String::from_utf8(text).map_err(|_| {
+                    AppError::Validation(FormErrors::default().form(Problem::Malformed))
+                })?,
+            );
         }
     }
     Ok((fields, files))
@@ -153,7 +174,11 @@ pub fn path_url(path: crate::domain::reason::ReasonPath, reason: &str) -> String
 pub async fn choose_reason(reason: String) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
     let path = dialogue::choose_reason(&state, case_id, &reason, request_id()).await?;
-    let reason = if reason == "claim_wrong" { "claim_wrong" } else { "complaint" };
+    let reason = if reason == "claim_wrong" {
+        "claim_wrong"
+    } else {
+        "complaint"
+    };
     leptos_axum::redirect(&path_url(path, reason));
     Ok(())
 }
@@ -163,8 +188,14 @@ pub async fn choose_reason(reason: String) -> Result<(), AppError> {
 pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
     use rand::RngCore;
     let (state, case_id) = verified_case().await?;
-    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms()).map(|t| t.date_naive()).ok_or(AppError::Internal)?;
-    let mut view = state.dialogue.dialogue(case_id, today).await.map_err(|_| AppError::Internal)?;
+    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map(|t| t.date_naive())
+        .ok_or(AppError::Internal)?;
+    let mut view = state
+        .dialogue
+        .dialogue(case_id, today)
+        .await
+        .map_err(|_| AppError::Internal)?;
     let mut key = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut key);
     view.form_key = hex::encode(key);
@@ -177,7 +208,15 @@ pub async fn send_message(data: MultipartData) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
     let (fields, files) = read_form(data).await?;
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
-    dialogue::send_message(&state, case_id, get("form_key"), get("body"), files, request_id()).await?;
+    dialogue::send_message(
+        &state,
+        case_id,
+        get("form_key"),
+        get("body"),
+        files,
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/case/message#sent");
     Ok(())
 }
@@ -188,7 +227,16 @@ pub async fn open_dispute(data: MultipartData) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
     let (fields, files) = read_form(data).await?;
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
-    dialogue::open_dispute(&state, case_id, get("form_key"), get("kind"), get("body"), files, request_id()).await?;
+    dialogue::open_dispute(
+        &state,
+        case_id,
+        get("form_key"),
+        get("kind"),
+        get("body"),
+        files,
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/case#status");
     Ok(())
 }
@@ -223,9 +271,18 @@ pub async fn get_payment_details() -> Result<Option<crate::dto::PaymentDetails>,
     use crate::domain::references::RfReference;
     let (state, case_id) = verified_case().await?;
     let agency = &state.settings.agency;
-    let Some(iban) = agency.payee_iban.clone() else { return Ok(None) };
-    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms()).map(|t| t.date_naive()).ok_or(AppError::Internal)?;
-    let case = state.debtors.case_view(case_id, today).await.map_err(|_| AppError::Internal)?.ok_or(AppError::NotFound)?;
+    let Some(iban) = agency.payee_iban.clone() else {
+        return Ok(None);
+    };
+    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map(|t| t.date_naive())
+        .ok_or(AppError::Internal)?;
+    let case = state
+        .debtors
+        .case_view(case_id, today)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .ok_or(AppError::NotFound)?;
     let reference = RfReference::for_case(&case.reference).map_err(|_| AppError::Internal)?;
     let amount = case.summary.balance;
     let qr_svg = if amount.minor > 0 {

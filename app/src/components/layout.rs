@@ -18,6 +18,9 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" tabindex="-1">{children()}</main>
         <footer class="site-footer">
             <p>{t.portal_tagline}</p>
+            <p>
+                <a href="/check">{t.check_link}</a>
+            </p>
         </footer>
     }
 }

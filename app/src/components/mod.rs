@@ -3,5 +3,5 @@
 mod form;
 mod layout;
 
-pub use form::{FormAlert, TextField};
+pub use form::{FileField, FormAlert, TextArea, TextField};
 pub use layout::{LanguageSwitch, Layout};

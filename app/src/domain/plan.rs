@@ -603,8 +603,15 @@ mod tests {
 
     #[test]
     fn business_days_skip_weekends_and_holidays() {
-        assert_eq!(add_business_days(d("2026-11-20"), 2, &[]), d("2026-11-24"), "Friday + 2 = Tuesday");
-        assert_eq!(add_business_days(d("2026-12-23"), 2, &[d("2026-12-25")]), d("2026-12-28"));
+        assert_eq!(
+            add_business_days(d("2026-11-20"), 2, &[]),
+            d("2026-11-24"),
+            "Friday + 2 = Tuesday"
+        );
+        assert_eq!(
+            add_business_days(d("2026-12-23"), 2, &[d("2026-12-25")]),
+            d("2026-12-28")
+        );
         assert_eq!(add_business_days(d("2026-11-22"), 0, &[]), d("2026-11-22"));
     }
 

@@ -3,5 +3,7 @@
 mod debtor;
 mod not_found;
 
-pub use debtor::{CasePage, StartPage, VerifyPage};
+pub use debtor::{
+    CasePage, CheckPage, DisputePage, MessagePage, PaidPage, PayPage, StartPage, VerifyPage,
+};
 pub use not_found::NotFoundPage;

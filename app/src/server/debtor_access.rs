@@ -330,6 +330,74 @@ mod tests {
         }
     }
 
+    /// Verification must not touch the dialogue; any call fails the test.
+    struct NoDialogue;
+
+    #[async_trait]
+    impl crate::server::ports::DialogueStore for NoDialogue {
+        async fn case_status(
+            &self,
+            _: i64,
+        ) -> StoreResult<Option<crate::server::ports::CaseStatus>> {
+            unreachable!("verification reads no case status")
+        }
+        async fn record_reason(
+            &self,
+            _: i64,
+            _: crate::domain::reason::NonPaymentReason,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("verification records no reason")
+        }
+        async fn add_message(
+            &self,
+            _: i64,
+            _: &str,
+            _: &str,
+            _: Vec<crate::server::ports::NewAttachment>,
+            _: crate::server::ports::Effects,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification sends no message")
+        }
+        async fn open_dispute(
+            &self,
+            _: i64,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: NaiveDate,
+            _: Vec<crate::server::ports::NewAttachment>,
+            _: crate::server::ports::Effects,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification opens no dispute")
+        }
+        async fn claim_payment(
+            &self,
+            _: i64,
+            _: &str,
+            _: NaiveDate,
+            _: crate::domain::Money,
+            _: &str,
+            _: Vec<crate::server::ports::NewAttachment>,
+            _: crate::server::ports::Effects,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification reports no payment")
+        }
+        async fn dialogue(&self, _: i64, _: NaiveDate) -> StoreResult<crate::dto::DialogueView> {
+            unreachable!("verification shows no dialogue")
+        }
+        async fn attachment(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+            unreachable!("verification serves no documents")
+        }
+        async fn creditor_for_reference(&self, _: &str) -> StoreResult<Option<String>> {
+            unreachable!("verification checks no references")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -352,12 +420,14 @@ mod tests {
         let clock = Arc::new(FakeClock(AtomicI64::new(1_000_000)));
         let state = AppState {
             debtors: store.clone(),
+            dialogue: Arc::new(NoDialogue),
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),
                 lockout: LockoutPolicy::default(),
                 debtor_session_absolute_ms: 2 * 3_600_000,
                 secure_cookies: false,
+                agency: Default::default(),
             }),
         };
         (state, store, clock)

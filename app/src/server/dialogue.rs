@@ -37,14 +37,27 @@ fn internal<E>(_: E) -> AppError {
 }
 
 fn today(state: &AppState) -> Result<NaiveDate, AppError> {
-    chrono::DateTime::from_timestamp_millis(state.clock.now_ms()).map(|t| t.date_naive()).ok_or(AppError::Internal)
+    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map(|t| t.date_naive())
+        .ok_or(AppError::Internal)
 }
 
 async fn status(state: &AppState, case_id: i64) -> Result<CaseStatus, AppError> {
-    state.dialogue.case_status(case_id).await.map_err(internal)?.ok_or(AppError::NotFound)
+    state
+        .dialogue
+        .case_status(case_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
 }
 
-fn audit(state: &AppState, case_id: i64, action: &'static str, detail: String, request_id: Option<String>) -> AuditEntry {
+fn audit(
+    state: &AppState,
+    case_id: i64,
+    action: &'static str,
+    detail: String,
+    request_id: Option<String>,
+) -> AuditEntry {
     AuditEntry {
         at_ms: state.clock.now_ms(),
         actor_kind: "debtor",
@@ -58,16 +71,35 @@ fn audit(state: &AppState, case_id: i64, action: &'static str, detail: String, r
 
 /// Checks uploads by content and size; the field errors name each bad file.
 pub fn check_uploads(files: Vec<Upload>, field: &str) -> Result<Vec<NewAttachment>, FormErrors> {
-    let files: Vec<Upload> = files.into_iter().filter(|f| !(f.filename.is_empty() && f.content.is_empty())).collect();
+    let files: Vec<Upload> = files
+        .into_iter()
+        .filter(|f| !(f.filename.is_empty() && f.content.is_empty()))
+        .collect();
     let mut errors = FormErrors::default();
     if files.len() > MAX_FILES {
-        return Err(errors.field(field, Problem::TooManyFiles { max: MAX_FILES as u32 }));
+        return Err(errors.field(
+            field,
+            Problem::TooManyFiles {
+                max: MAX_FILES as u32,
+            },
+        ));
     }
     let mut out = Vec::new();
     for f in files {
-        let name = f.filename.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+        let name = f
+            .filename
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
         if f.too_large || f.content.len() > MAX_FILE_BYTES {
-            errors = errors.field(field, Problem::FileTooLarge { name, max_mb: (MAX_FILE_BYTES / 1024 / 1024) as u32 });
+            errors = errors.field(
+                field,
+                Problem::FileTooLarge {
+                    name,
+                    max_mb: (MAX_FILE_BYTES / 1024 / 1024) as u32,
+                },
+            );
             continue;
         }
         match DocumentType::sniff(&f.content) {
@@ -92,18 +124,29 @@ fn required_text(errors: FormErrors, field: &str, value: &str) -> (FormErrors, S
     if text.is_empty() {
         (errors.field(field, Problem::Required), String::new())
     } else if text.chars().count() > MAX_TEXT {
-        (errors.field(field, Problem::TooLong { max: MAX_TEXT as u32 }), String::new())
+        (
+            errors.field(
+                field,
+                Problem::TooLong {
+                    max: MAX_TEXT as u32,
+                },
+            ),
+            String::new(),
+        )
     } else {
         (errors, redact_card_numbers(text))
     }
 }
 
 fn submission_key(key: &str) -> Result<&str, AppError> {
-    let ok = (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok =
+        (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(key)
     } else {
-        Err(AppError::Validation(FormErrors::default().form(Problem::Malformed)))
+        Err(AppError::Validation(
+            FormErrors::default().form(Problem::Malformed),
+        ))
     }
 }
 
@@ -121,14 +164,25 @@ pub async fn choose_reason(
     reason: &str,
     request_id: Option<String>,
 ) -> Result<ReasonPath, AppError> {
-    let reason = NonPaymentReason::from_code(reason)
-        .ok_or_else(|| AppError::Validation(FormErrors::default().field("reason", Problem::Required)))?;
+    let reason = NonPaymentReason::from_code(reason).ok_or_else(|| {
+        AppError::Validation(FormErrors::default().field("reason", Problem::Required))
+    })?;
     let current = status(state, case_id).await?;
     if current.state == CaseState::Closed {
         return Err(AppError::Conflict);
     }
-    let entry = audit(state, case_id, "debtor.reason", format!(r#"{{"reason":"{}"}}"#, reason.code()), request_id);
-    state.dialogue.record_reason(case_id, reason, entry).await.map_err(internal)?;
+    let entry = audit(
+        state,
+        case_id,
+        "debtor.reason",
+        format!(r#"{{"reason":"{}"}}"#, reason.code()),
+        request_id,
+    );
+    state
+        .dialogue
+        .record_reason(case_id, reason, entry)
+        .await
+        .map_err(internal)?;
     Ok(reason.path())
 }
 
@@ -145,7 +199,10 @@ pub async fn send_message(
     let (errors, body) = required_text(FormErrors::default(), "body", body);
     let files = check_uploads(files, "documents");
     let errors = match &files {
-        Err(e) => FormErrors { fields: errors.fields.into_iter().chain(e.fields.clone()).collect(), ..errors },
+        Err(e) => FormErrors {
+            fields: errors.fields.into_iter().chain(e.fields.clone()).collect(),
+            ..errors
+        },
         Ok(_) => errors,
     };
     if !errors.is_empty() {
@@ -153,16 +210,29 @@ pub async fn send_message(
     }
     let files = files.map_err(AppError::Validation)?;
     let current = status(state, case_id).await?;
-    let next = transition(current.state, CaseEvent::MessageSent, Actor::Debtor).map_err(|_| AppError::Conflict)?;
+    let next = transition(current.state, CaseEvent::MessageSent, Actor::Debtor)
+        .map_err(|_| AppError::Conflict)?;
     let effects = Effects {
         expected_state: current.state,
         new_state: next,
         hold: None,
         event_kind: "message_sent",
         event_detail: format!(r#"{{"documents":{}}}"#, files.len()),
-        audit: audit(state, case_id, "debtor.message", format!(r#"{{"documents":{}}}"#, files.len()), request_id),
+        audit: audit(
+            state,
+            case_id,
+            "debtor.message",
+            format!(r#"{{"documents":{}}}"#, files.len()),
+            request_id,
+        ),
     };
-    outcome(state.dialogue.add_message(case_id, key, &body, files, effects).await.map_err(internal)?)
+    outcome(
+        state
+            .dialogue
+            .add_message(case_id, key, &body, files, effects)
+            .await
+            .map_err(internal)?,
+    )
 }
 
 /// Disputes the claim. Reminders stop at once; returns the date by which an answer is promised.
@@ -178,12 +248,19 @@ pub async fn open_dispute(
     let key = submission_key(key)?;
     let kind = match kind {
         "complaint" | "claim_wrong" | "not_my_debt" => kind,
-        _ => return Err(AppError::Validation(FormErrors::default().form(Problem::Malformed))),
+        _ => {
+            return Err(AppError::Validation(
+                FormErrors::default().form(Problem::Malformed),
+            ))
+        }
     };
     let (errors, body) = required_text(FormErrors::default(), "body", body);
     let files = check_uploads(files, "documents");
     let errors = match &files {
-        Err(e) => FormErrors { fields: errors.fields.into_iter().chain(e.fields.clone()).collect(), ..errors },
+        Err(e) => FormErrors {
+            fields: errors.fields.into_iter().chain(e.fields.clone()).collect(),
+            ..errors
+        },
         Ok(_) => errors,
     };
     if !errors.is_empty() {
@@ -191,7 +268,8 @@ pub async fn open_dispute(
     }
     let files = files.map_err(AppError::Validation)?;
     let current = status(state, case_id).await?;
-    let next = transition(current.state, CaseEvent::DisputeOpened, Actor::Debtor).map_err(|_| AppError::Conflict)?;
+    let next = transition(current.state, CaseEvent::DisputeOpened, Actor::Debtor)
+        .map_err(|_| AppError::Conflict)?;
     let today = today(state)?;
     let answer_due = add_business_days(today, current.reply_days, &[]);
     let detail = format!(r#"{{"kind":"{kind}","documents":{}}}"#, files.len());
@@ -203,7 +281,13 @@ pub async fn open_dispute(
         event_detail: detail.clone(),
         audit: audit(state, case_id, "debtor.dispute", detail, request_id),
     };
-    outcome(state.dialogue.open_dispute(case_id, key, kind, &body, answer_due, files, effects).await.map_err(internal)?)?;
+    outcome(
+        state
+            .dialogue
+            .open_dispute(case_id, key, kind, &body, answer_due, files, effects)
+            .await
+            .map_err(internal)?,
+    )?;
     Ok(answer_due)
 }
 
@@ -225,7 +309,9 @@ pub async fn claim_payment(
 ) -> Result<(), AppError> {
     let key = submission_key(key)?;
     let today = today(state)?;
-    let mut errors = FormErrors::default().keep("paid_on", paid_on).keep("amount", amount);
+    let mut errors = FormErrors::default()
+        .keep("paid_on", paid_on)
+        .keep("amount", amount);
     let paid_on_date = match NaiveDate::parse_from_str(paid_on.trim(), "%Y-%m-%d") {
         Ok(d) if d > today => {
             errors = errors.field("paid_on", Problem::DateInFuture);
@@ -254,7 +340,12 @@ pub async fn claim_payment(
     };
     let note = redact_card_numbers(note.trim());
     if note.chars().count() > MAX_TEXT {
-        errors = errors.field("note", Problem::TooLong { max: MAX_TEXT as u32 });
+        errors = errors.field(
+            "note",
+            Problem::TooLong {
+                max: MAX_TEXT as u32,
+            },
+        );
     }
     let files = check_uploads(files, "documents");
     if let Err(e) = &files {
@@ -265,27 +356,51 @@ pub async fn claim_payment(
     };
     let files = files.map_err(AppError::Validation)?;
     let current = status(state, case_id).await?;
-    let next = transition(current.state, CaseEvent::HoldPlaced, Actor::Debtor).map_err(|_| AppError::Conflict)?;
+    let next = transition(current.state, CaseEvent::HoldPlaced, Actor::Debtor)
+        .map_err(|_| AppError::Conflict)?;
     let until = today + chrono::Days::new(PAYMENT_CHECK_DAYS);
-    let detail = format!(r#"{{"paid_on":"{paid_on}","amount_minor":{},"documents":{}}}"#, money.minor, files.len());
+    let detail = format!(
+        r#"{{"paid_on":"{paid_on}","amount_minor":{},"documents":{}}}"#,
+        money.minor,
+        files.len()
+    );
     let effects = Effects {
         expected_state: current.state,
         new_state: next,
-        hold: Some((crate::domain::case_state::HoldReason::AlreadyPaidCheck, today, Some(until))),
+        hold: Some((
+            crate::domain::case_state::HoldReason::AlreadyPaidCheck,
+            today,
+            Some(until),
+        )),
         event_kind: "payment_claimed",
         event_detail: detail.clone(),
         audit: audit(state, case_id, "debtor.payment_claim", detail, request_id),
     };
-    outcome(state.dialogue.claim_payment(case_id, key, paid_on, money, &note, files, effects).await.map_err(internal)?)
+    outcome(
+        state
+            .dialogue
+            .claim_payment(case_id, key, paid_on, money, &note, files, effects)
+            .await
+            .map_err(internal)?,
+    )
 }
 
 /// The public check: which creditor a reference belongs to, and nothing else.
-pub async fn creditor_for_reference(state: &AppState, reference: &str) -> Result<Option<String>, AppError> {
+pub async fn creditor_for_reference(
+    state: &AppState,
+    reference: &str,
+) -> Result<Option<String>, AppError> {
     let reference = normalize_reference(reference);
     if reference.is_empty() || reference.len() > 40 {
-        return Err(AppError::Validation(FormErrors::default().field("reference", Problem::Required)));
+        return Err(AppError::Validation(
+            FormErrors::default().field("reference", Problem::Required),
+        ));
     }
-    state.dialogue.creditor_for_reference(&reference).await.map_err(internal)
+    state
+        .dialogue
+        .creditor_for_reference(&reference)
+        .await
+        .map_err(internal)
 }
 
 #[cfg(test)]
@@ -293,24 +408,56 @@ mod tests {
     use super::*;
 
     fn upload(name: &str, content: &[u8]) -> Upload {
-        Upload { filename: name.into(), content: content.to_vec(), too_large: false }
+        Upload {
+            filename: name.into(),
+            content: content.to_vec(),
+            too_large: false,
+        }
     }
 
     #[test]
     fn uploads_are_checked_by_content_size_and_count() {
-        let ok = check_uploads(vec![upload("Beleg.pdf", b"%PDF-1.4 x"), upload("", b"")], "documents").expect("ok");
+        let ok = check_uploads(
+            vec![upload("Beleg.pdf", b"%PDF-1.4 x"), upload("", b"")],
+            "documents",
+        )
+        .expect("ok");
         assert_eq!(ok.len(), 1, "an empty file input is ignored");
         assert_eq!(ok[0].filename, "Beleg.pdf");
         assert_eq!(ok[0].kind, DocumentType::Pdf);
 
-        let e = check_uploads(vec![upload("virus.pdf", b"MZ\x90"), upload("big.png", b"\x89PNG\r\n\x1a\n")], "documents");
+        let e = check_uploads(
+            vec![
+                upload("virus.pdf", b"MZ\x90"),
+                upload("big.png", b"\x89PNG\r\n\x1a\n"),
+            ],
+            "documents",
+        );
         let mut big = upload("big.png", b"\x89PNG\r\n\x1a\n");
         big.too_large = true;
         let e2 = check_uploads(vec![big], "documents").expect_err("too large");
-        assert_eq!(e.expect_err("bad type").fields["documents"], vec![Problem::UnsupportedFile { name: "virus.pdf".into() }]);
-        assert_eq!(e2.fields["documents"], vec![Problem::FileTooLarge { name: "big.png".into(), max_mb: 10 }]);
-        let six = (0..6).map(|i| upload(&format!("{i}.pdf"), b"%PDF-")).collect();
-        assert_eq!(check_uploads(six, "documents").expect_err("too many").fields["documents"], vec![Problem::TooManyFiles { max: 5 }]);
+        assert_eq!(
+            e.expect_err("bad type").fields["documents"],
+            vec![Problem::UnsupportedFile {
+                name: "virus.pdf".into()
+            }]
+        );
+        assert_eq!(
+            e2.fields["documents"],
+            vec![Problem::FileTooLarge {
+                name: "big.png".into(),
+                max_mb: 10
+            }]
+        );
+        let six = (0..6)
+            .map(|i| upload(&format!("{i}.pdf"), b"%PDF-"))
+            .collect();
+        assert_eq!(
+            check_uploads(six, "documents")
+                .expect_err("too many")
+                .fields["documents"],
+            vec![Problem::TooManyFiles { max: 5 }]
+        );
     }
 
     #[test]

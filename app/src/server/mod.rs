@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod debtor_access;
+pub mod defaults;
 pub mod dialogue;
 pub mod outbox;
 pub mod ports;

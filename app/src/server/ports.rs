@@ -2,8 +2,8 @@
 //! them with sqlx; tests implement them in memory.
 
 use crate::domain::access::LockoutPolicy;
-use crate::domain::interest::{BaseRate, StatutoryParameters};
 use crate::domain::case_state::{CaseState, HoldReason};
+use crate::domain::interest::{BaseRate, StatutoryParameters};
 use crate::domain::reason::NonPaymentReason;
 use crate::domain::text::DocumentType;
 use crate::domain::Money;
@@ -223,7 +223,12 @@ pub enum Stored {
 pub trait DialogueStore: Send + Sync {
     async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>>;
     /// Stores the reason for non-payment (the latest answer counts) with an event and an audit entry.
-    async fn record_reason(&self, case_id: i64, reason: NonPaymentReason, audit: AuditEntry) -> StoreResult<()>;
+    async fn record_reason(
+        &self,
+        case_id: i64,
+        reason: NonPaymentReason,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     async fn add_message(
         &self,
         case_id: i64,
@@ -257,7 +262,11 @@ pub trait DialogueStore: Send + Sync {
     /// Messages, disputes, payment claims and the timeline of a case.
     async fn dialogue(&self, case_id: i64, today: chrono::NaiveDate) -> StoreResult<DialogueView>;
     /// An attachment of `case_id` (never of another case): file name, content type, bytes.
-    async fn attachment(&self, case_id: i64, attachment_id: i64) -> StoreResult<Option<(String, String, Vec<u8>)>>;
+    async fn attachment(
+        &self,
+        case_id: i64,
+        attachment_id: i64,
+    ) -> StoreResult<Option<(String, String, Vec<u8>)>>;
     /// The creditor's name for a case reference, for the public "is this genuine?" check.
     async fn creditor_for_reference(&self, reference: &str) -> StoreResult<Option<String>>;
 }

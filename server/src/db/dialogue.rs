@@ -9,10 +9,15 @@ use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;
 use app::domain::{Currency, Money};
 use app::dto::{AttachmentView, DialogueView, DisputeView, EventView, MessageView};
-use app::server::ports::{CaseStatus, DialogueStore, Effects, NewAttachment, StoreError, StoreResult, Stored};
+use app::server::ports::{
+    CaseStatus, DialogueStore, Effects, NewAttachment, StoreError, StoreResult, Stored,
+};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
+
+/// The answer time promised when a case has no treatment class (business days).
+const DEFAULT_REPLY_DAYS: i64 = 5;
 
 fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -24,15 +29,20 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 /// Applies the effects after the action's own row was written. Returns false (and writes nothing
 /// more) when the case is no longer in the expected state.
-async fn apply_effects(tx: &mut Transaction<'_, Any>, case_id: i64, e: &Effects) -> Result<bool, sqlx::Error> {
+async fn apply_effects(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    e: &Effects,
+) -> Result<bool, sqlx::Error> {
     let now = e.audit.at_ms;
-    let changed = sqlx::query("UPDATE cases SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
-        .bind(case_id)
-        .bind(e.expected_state.code())
-        .bind(e.new_state.code())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    let changed =
+        sqlx::query("UPDATE cases SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+            .bind(case_id)
+            .bind(e.expected_state.code())
+            .bind(e.new_state.code())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
     if changed.rows_affected() != 1 {
         return Ok(false);
     }
@@ -116,7 +126,9 @@ async fn store_submission<F>(
 where
     F: for<'t> FnOnce(
         &'t mut Transaction<'static, Any>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<i64, sqlx::Error>> + Send + 't>>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<i64, sqlx::Error>> + Send + 't>,
+    >,
 {
     let err = store_err("store a debtor submission");
     let mut tx = db.pool().begin().await.map_err(&err)?;
@@ -125,15 +137,24 @@ where
         Err(e) if is_unique_violation(&e) => return Ok(Stored::Duplicate),
         Err(e) => return Err(err(e)),
     };
-    if !apply_effects(&mut tx, case_id, &effects).await.map_err(&err)? {
+    if !apply_effects(&mut tx, case_id, &effects)
+        .await
+        .map_err(&err)?
+    {
         return Ok(Stored::StateChanged);
     }
-    insert_attachments(&mut tx, case_id, owner_kind, id, files, effects.audit.at_ms).await.map_err(&err)?;
+    insert_attachments(&mut tx, case_id, owner_kind, id, files, effects.audit.at_ms)
+        .await
+        .map_err(&err)?;
     tx.commit().await.map_err(&err)?;
     Ok(Stored::New(id))
 }
 
-async fn attachments_of(db: &Db, case_id: i64, owner_kind: &str) -> StoreResult<Vec<(i64, AttachmentView)>> {
+async fn attachments_of(
+    db: &Db,
+    case_id: i64,
+    owner_kind: &str,
+) -> StoreResult<Vec<(i64, AttachmentView)>> {
     let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT owner_id, id, filename, size_bytes FROM attachments WHERE case_id = $1 AND owner_kind = $2 ORDER BY id",
     )
@@ -142,11 +163,26 @@ async fn attachments_of(db: &Db, case_id: i64, owner_kind: &str) -> StoreResult<
     .fetch_all(db.pool())
     .await
     .map_err(store_err("load attachments"))?;
-    Ok(rows.into_iter().map(|(owner, id, filename, size_bytes)| (owner, AttachmentView { id, filename, size_bytes })).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(owner, id, filename, size_bytes)| {
+            (
+                owner,
+                AttachmentView {
+                    id,
+                    filename,
+                    size_bytes,
+                },
+            )
+        })
+        .collect())
 }
 
 fn owned(all: &[(i64, AttachmentView)], owner: i64) -> Vec<AttachmentView> {
-    all.iter().filter(|(o, _)| *o == owner).map(|(_, a)| a.clone()).collect()
+    all.iter()
+        .filter(|(o, _)| *o == owner)
+        .map(|(_, a)| a.clone())
+        .collect()
 }
 
 #[async_trait]
@@ -160,7 +196,9 @@ impl DialogueStore for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(store_err("load case status"))?;
-        let Some((state, reason, reply_days)) = row else { return Ok(None) };
+        let Some((state, reason, reply_days)) = row else {
+            return Ok(None);
+        };
         let state = CaseState::from_code(&state).ok_or_else(|| {
             tracing::error!(state, "unknown case state in the database");
             StoreError
@@ -169,11 +207,16 @@ impl DialogueStore for Db {
             case_id,
             state,
             reason: reason.as_deref().and_then(NonPaymentReason::from_code),
-            reply_days: u32::try_from(reply_days.unwrap_or(5)).unwrap_or(5),
+            reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
         }))
     }
 
-    async fn record_reason(&self, case_id: i64, reason: NonPaymentReason, audit: app::server::ports::AuditEntry) -> StoreResult<()> {
+    async fn record_reason(
+        &self,
+        case_id: i64,
+        reason: NonPaymentReason,
+        audit: app::server::ports::AuditEntry,
+    ) -> StoreResult<()> {
         let err = store_err("record reason");
         let mut tx = self.pool().begin().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
@@ -184,9 +227,16 @@ impl DialogueStore for Db {
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
-        insert_event(&mut tx, case_id, audit.at_ms, "debtor", "reason_given", &format!(r#"{{"reason":"{}"}}"#, reason.code()))
-            .await
-            .map_err(&err)?;
+        insert_event(
+            &mut tx,
+            case_id,
+            audit.at_ms,
+            "debtor",
+            "reason_given",
+            &format!(r#"{{"reason":"{}"}}"#, reason.code()),
+        )
+        .await
+        .map_err(&err)?;
         tx.commit().await.map_err(&err)
     }
 
@@ -198,7 +248,11 @@ impl DialogueStore for Db {
         files: Vec<NewAttachment>,
         effects: Effects,
     ) -> StoreResult<Stored> {
-        let (key, body, now) = (submission_key.to_string(), body.to_string(), effects.audit.at_ms);
+        let (key, body, now) = (
+            submission_key.to_string(),
+            body.to_string(),
+            effects.audit.at_ms,
+        );
         store_submission(self, case_id, "message", files, effects, move |tx| {
             Box::pin(async move {
                 sqlx::query_scalar(
@@ -226,7 +280,12 @@ impl DialogueStore for Db {
         files: Vec<NewAttachment>,
         effects: Effects,
     ) -> StoreResult<Stored> {
-        let (key, kind, body, now) = (submission_key.to_string(), kind.to_string(), body.to_string(), effects.audit.at_ms);
+        let (key, kind, body, now) = (
+            submission_key.to_string(),
+            kind.to_string(),
+            body.to_string(),
+            effects.audit.at_ms,
+        );
         store_submission(self, case_id, "dispute", files, effects, move |tx| {
             Box::pin(async move {
                 sqlx::query_scalar(
@@ -256,7 +315,11 @@ impl DialogueStore for Db {
         files: Vec<NewAttachment>,
         effects: Effects,
     ) -> StoreResult<Stored> {
-        let (key, note, now) = (submission_key.to_string(), note.to_string(), effects.audit.at_ms);
+        let (key, note, now) = (
+            submission_key.to_string(),
+            note.to_string(),
+            effects.audit.at_ms,
+        );
         store_submission(self, case_id, "payment_claim", files, effects, move |tx| {
             Box::pin(async move {
                 sqlx::query_scalar(
@@ -279,11 +342,14 @@ impl DialogueStore for Db {
 
     async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
         let err = store_err("load dialogue");
-        let (state, reason): (String, Option<String>) = sqlx::query_as("SELECT state, reason FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_one(self.pool())
-            .await
-            .map_err(&err)?;
+        let (state, reason, reply_days): (String, Option<String>, Option<i64>) = sqlx::query_as(
+            "SELECT c.state, c.reason, tc.reply_days FROM cases c
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+        )
+        .bind(case_id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(&err)?;
         let message_files = attachments_of(self, case_id, "message").await?;
         let messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, author_kind, body, created_at FROM messages WHERE case_id = $1 ORDER BY created_at, id",
@@ -307,12 +373,13 @@ impl DialogueStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
-        let events: Vec<(String, i64)> =
-            sqlx::query_as("SELECT kind, occurred_at FROM case_events WHERE case_id = $1 ORDER BY occurred_at, id")
-                .bind(case_id)
-                .fetch_all(self.pool())
-                .await
-                .map_err(&err)?;
+        let events: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, occurred_at FROM case_events WHERE case_id = $1 ORDER BY occurred_at, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
         let holds: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM holds WHERE case_id = $1 AND lifted_at IS NULL AND from_date <= $2
                AND (until_date IS NULL OR until_date > $2)",
@@ -328,25 +395,50 @@ impl DialogueStore for Db {
             state,
             messages: messages
                 .into_iter()
-                .map(|(id, author, body, at_ms)| MessageView { author, body, at_ms, attachments: owned(&message_files, id) })
+                .map(|(id, author, body, at_ms)| MessageView {
+                    author,
+                    body,
+                    at_ms,
+                    attachments: owned(&message_files, id),
+                })
                 .collect(),
             disputes: disputes
                 .into_iter()
                 .map(|(id, kind, body, state, due, at_ms)| {
-                    Ok(DisputeView { kind, body, state, answer_due_on: date(&due)?, at_ms, attachments: owned(&dispute_files, id) })
+                    Ok(DisputeView {
+                        kind,
+                        body,
+                        state,
+                        answer_due_on: date(&due)?,
+                        at_ms,
+                        attachments: owned(&dispute_files, id),
+                    })
                 })
                 .collect::<StoreResult<_>>()?,
             payment_claims: claims
                 .into_iter()
-                .map(|(d, minor, cur)| Ok((date(&d)?, Money::new(minor, Currency::parse(&cur).map_err(|_| StoreError)?))))
+                .map(|(d, minor, cur)| {
+                    Ok((
+                        date(&d)?,
+                        Money::new(minor, Currency::parse(&cur).map_err(|_| StoreError)?),
+                    ))
+                })
                 .collect::<StoreResult<_>>()?,
-            events: events.into_iter().map(|(kind, at_ms)| EventView { kind, at_ms }).collect(),
+            events: events
+                .into_iter()
+                .map(|(kind, at_ms)| EventView { kind, at_ms })
+                .collect(),
             on_hold: holds > 0,
+            reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
             form_key: String::new(),
         })
     }
 
-    async fn attachment(&self, case_id: i64, attachment_id: i64) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+    async fn attachment(
+        &self,
+        case_id: i64,
+        attachment_id: i64,
+    ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
         // The case id is part of the query: an id of another case's document finds nothing.
         sqlx::query_as("SELECT filename, content_type, content FROM attachments WHERE id = $1 AND case_id = $2")
             .bind(attachment_id)

@@ -97,6 +97,24 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ("DATABASE_URL", database_url),
         ("RAPPORT_ADDR", "127.0.0.1:0".to_string()),
         ("RAPPORT_LOG", "error".to_string()),
+        (
+            "RAPPORT_AGENCY_NAME",
+            "Rapport Demo Inkasso GmbH".to_string(),
+        ),
+        (
+            "RAPPORT_AGENCY_ADDRESS",
+            "Musterweg 1; 20095 Hamburg".to_string(),
+        ),
+        (
+            "RAPPORT_AGENCY_EMAIL",
+            "service@inkasso.demo.example".to_string(),
+        ),
+        ("RAPPORT_AGENCY_PHONE", "+49 40 1234567".to_string()),
+        (
+            "RAPPORT_PAYEE_IBAN",
+            "DE89 3704 0044 0532 0130 00".to_string(),
+        ),
+        ("RAPPORT_PAYEE_BIC", "COBADEFFXXX".to_string()),
     ]
     .into_iter()
     .collect();
@@ -148,6 +166,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The application's current time.
+    pub fn clock_now(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Moves the application's clock forward.
@@ -235,6 +258,42 @@ impl TestApp {
             )
             .await;
         assert_eq!(location(response.headers()), "/case");
+    }
+
+    /// Posts a multipart form (with files) as a browser without JavaScript does.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        referer: &str,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .header(REFERER, self.url(referer))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// The page at `path` as HTML (following no redirect).
+    pub async fn page(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// The hidden `form_key` of the form on the page at `path`.
+    pub async fn form_key(&self, path: &str) -> String {
+        let html = self.page(path).await;
+        let start = html
+            .find(r#"name="form_key" value=""#)
+            .map(|i| i + r#"name="form_key" value=""#.len());
+        let start = start.unwrap_or_else(|| panic!("no form key on {path}: {html}"));
+        html[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Drops the throw-away PostgreSQL database (SQLite files vanish with their temp folder).

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod debtor_access;
+mod dialogue;
 mod health;
 mod language;
 mod outbox;

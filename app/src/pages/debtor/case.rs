@@ -1,10 +1,10 @@
 //! `/case`: the complete claim breakdown for the verified debtor.
 
-use crate::api::debtor::{get_case, SignOut};
+use crate::api::debtor::{get_case, get_dialogue, ChooseReason, SignOut};
 use crate::components::Layout;
 use crate::domain::claim::ItemKind;
 use crate::domain::Language;
-use crate::dto::{CaseView, ClaimView, CreditorView};
+use crate::dto::{CaseView, ClaimView, CreditorView, DialogueView};
 use crate::error::AppError;
 use crate::i18n::{format_date, tr, use_language, Texts};
 use leptos::prelude::*;
@@ -17,15 +17,18 @@ pub fn CasePage() -> impl IntoView {
     let lang = use_language();
     let t = tr(lang);
     let case = OnceResource::new(get_case());
+    let dialogue = OnceResource::new(get_dialogue());
     view! {
         <Title text=t.case_title/>
         <Layout>
             <Suspense fallback=move || view! { <p>{t.loading}</p> }>
                 {move || Suspend::new(async move {
-                    match case.await {
-                        Ok(case) => view! { <CaseDetails case lang/> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/"/> }.into_any(),
-                        Err(e) => {
+                    match (case.await, dialogue.await) {
+                        (Ok(case), Ok(dialogue)) => view! { <CaseDetails case dialogue lang/> }.into_any(),
+                        (Err(AppError::Unauthenticated), _) | (_, Err(AppError::Unauthenticated)) => {
+                            view! { <Redirect path="/"/> }.into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
                             view! {
                                 <h1>{t.case_title}</h1>
                                 <div class="alert" role="alert">
@@ -42,7 +45,93 @@ pub fn CasePage() -> impl IntoView {
 }
 
 #[component]
-fn CaseDetails(case: CaseView, lang: Language) -> impl IntoView {
+fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
+    let t = tr(lang);
+    let text = match dialogue.state.as_str() {
+        "disputed" => dialogue
+            .disputes
+            .iter()
+            .rev()
+            .find(|d| d.state == "open")
+            .map(|d| (t.status_disputed)(&format_date(lang, d.answer_due_on)))
+            .unwrap_or_else(|| t.status_open.to_string()),
+        _ if dialogue.on_hold && !dialogue.payment_claims.is_empty() => dialogue
+            .payment_claims
+            .last()
+            .map(|(date, amount)| {
+                (t.status_payment_claimed)(&amount.format(lang), &format_date(lang, *date))
+            })
+            .unwrap_or_default(),
+        "in_dialogue" => t.status_in_dialogue.to_string(),
+        _ => t.status_open.to_string(),
+    };
+    view! {
+        <section id="status" aria-labelledby="status-heading" class="card status">
+            <h2 id="status-heading">{t.status_heading}</h2>
+            <p>{text}</p>
+        </section>
+    }
+}
+
+#[component]
+fn ReasonQuestion(current: Option<String>, lang: Language) -> impl IntoView {
+    let t = tr(lang);
+    let action = ServerAction::<ChooseReason>::new();
+    let reasons = [
+        ("forgot", t.reason_forgot),
+        ("temporary_shortage", t.reason_shortage),
+        ("complaint", t.reason_complaint),
+        ("claim_wrong", t.reason_claim_wrong),
+        ("already_paid", t.reason_already_paid),
+        ("not_my_debt", t.reason_not_my_debt),
+        ("other", t.reason_other),
+    ];
+    let current_label =
+        current.and_then(|c| reasons.iter().find(|(code, _)| *code == c).map(|(_, l)| *l));
+    view! {
+        <section aria-labelledby="reason-heading" class="card reasons">
+            <h2 id="reason-heading">{t.reason_heading}</h2>
+            <p class="hint">{t.reason_intro}</p>
+            {current_label.map(|l| view! { <p class="current-reason">{t.reason_given} ": " <strong>{l}</strong></p> })}
+            <ActionForm action=action attr:class="reason-list">
+                {reasons
+                    .into_iter()
+                    .map(|(code, label)| view! {
+                        <button type="submit" name="reason" value=code class="choice">{label}</button>
+                    })
+                    .collect_view()}
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Timeline(dialogue: DialogueView, lang: Language) -> impl IntoView {
+    let t = tr(lang);
+    (!dialogue.events.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="timeline-heading" class="card">
+                <h2 id="timeline-heading">{t.timeline_heading}</h2>
+                <ol class="timeline">
+                    {dialogue
+                        .events
+                        .into_iter()
+                        .rev()
+                        .map(|e| {
+                            let date = chrono::DateTime::from_timestamp_millis(e.at_ms)
+                                .map(|d| format_date(lang, d.date_naive()))
+                                .unwrap_or_default();
+                            view! { <li><span>{(t.event_label)(&e.kind)}</span> <span class="meta">{date}</span></li> }
+                        })
+                        .collect_view()}
+                </ol>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl IntoView {
     let t = tr(lang);
     let s = case.summary;
     let sign_out = ServerAction::<SignOut>::new();
@@ -58,6 +147,8 @@ fn CaseDetails(case: CaseView, lang: Language) -> impl IntoView {
         <p class="reference">
             {t.case_reference_label} ": " <strong>{case.reference.clone()}</strong>
         </p>
+
+        <Status dialogue=dialogue.clone() lang/>
 
         <section aria-labelledby="summary-heading" class="card">
             <h2 id="summary-heading">{t.summary_heading}</h2>
@@ -76,6 +167,16 @@ fn CaseDetails(case: CaseView, lang: Language) -> impl IntoView {
                     .collect_view()}
             </dl>
         </section>
+
+        <ReasonQuestion current=dialogue.reason.clone() lang/>
+
+        <nav aria-labelledby="next-heading" class="card next-steps">
+            <h2 id="next-heading">{t.next_steps_heading}</h2>
+            <ul>
+                <li><a href="/case/pay">{t.pay_link}</a></li>
+                <li><a href="/case/message">{t.message_link}</a></li>
+            </ul>
+        </nav>
 
         <Creditor creditor=case.creditor.clone() t/>
 
@@ -108,6 +209,8 @@ fn CaseDetails(case: CaseView, lang: Language) -> impl IntoView {
                     .into_any()
             }}
         </section>
+
+        <Timeline dialogue lang/>
 
         <ActionForm action=sign_out attr:class="sign-out">
             <button type="submit" class="secondary">{t.sign_out}</button>

@@ -1,10 +1,16 @@
 //! The debtor's pages: start (reference + code), verification by link, and the case.
 
 mod case;
+mod check;
+mod dialogue;
+mod pay;
 mod start;
 mod verify;
 
 pub use case::CasePage;
+pub use check::CheckPage;
+pub use dialogue::{DisputePage, MessagePage, PaidPage};
+pub use pay::PayPage;
 pub use start::StartPage;
 pub use verify::VerifyPage;
 
@@ -32,6 +38,32 @@ where
             .value()
             .get()
             .and_then(Result::err)
+            .and_then(|e| e.form_errors().and_then(|f| f.values.get(field).cloned()))
+            .unwrap_or_default()
+    })
+}
+
+/// The error a plain (non-`ActionForm`) form post to `path` left in the address after redirecting
+/// back without JavaScript (`?__path=…&__err=…`), for forms that cannot use a `ServerAction`, such
+/// as file uploads.
+fn url_error(path: &'static str) -> Signal<Option<AppError>> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        query.with(|q| {
+            (q.get("__path").as_deref() == Some(path))
+                .then(|| q.get("__err"))
+                .flatten()
+                .map(|e| ServerFnUrlError::<AppError>::decode_err(&e))
+        })
+    })
+}
+
+/// The kept value of `field` from a form error.
+fn kept(error: Signal<Option<AppError>>, field: &'static str) -> Signal<String> {
+    Signal::derive(move || {
+        error
+            .get()
             .and_then(|e| e.form_errors().and_then(|f| f.values.get(field).cloned()))
             .unwrap_or_default()
     })
