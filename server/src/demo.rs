@@ -102,6 +102,42 @@ fn cost(description: &'static str, date: &'static str, minor: i64, basis: &'stat
     }
 }
 
+/// A debtor with one plain invoice.
+#[allow(clippy::too_many_arguments)]
+fn simple_debtor(
+    name: &'static str,
+    kind: &'static str,
+    street: &'static str,
+    postcode: &'static str,
+    city: &'static str,
+    reference: &'static str,
+    class: &'static str,
+    subject: &'static str,
+    ordered: &'static str,
+    due: &'static str,
+    invoice: &'static str,
+    minor: i64,
+) -> Debtor {
+    Debtor {
+        name,
+        kind,
+        street,
+        postcode,
+        city,
+        email: "",
+        reference,
+        class,
+        claims: vec![Claim {
+            subject,
+            contract_date: ordered,
+            invoice,
+            due,
+            items: vec![principal(invoice, ordered, minor)],
+        }],
+        payments: vec![],
+    }
+}
+
 fn debtors() -> Vec<Debtor> {
     let reminder_fee = || {
         cost(
@@ -238,6 +274,11 @@ fn debtors() -> Vec<Debtor> {
             }],
             payments: vec![],
         },
+        simple_debtor("Felix Probst", "consumer", "Altmarkt 5", "01067", "Dresden", "AKTE-2026-000106", "standard", "Bestellung 43001 – Laufschuhe", "2026-09-12", "2026-10-12", "RE-2026-43001", 11_990),
+        simple_debtor("Greta Lorenz", "consumer", "Prinzipalmarkt 9", "48143", "Münster", "AKTE-2026-000107", "standard", "Bestellung 43118 – Regenjacke", "2026-09-15", "2026-10-15", "RE-2026-43118", 8_990),
+        simple_debtor("Hannes Vogel", "consumer", "Königstraße 20", "70173", "Stuttgart", "AKTE-2026-000108", "standard", "Bestellung 43230 – Kopfhörer", "2026-09-18", "2026-10-18", "RE-2026-43230", 15_900),
+        simple_debtor("Ilse Brandt", "consumer", "Schlossplatz 2", "24103", "Kiel", "AKTE-2026-000109", "standard", "Bestellung 43377 – Kaffeemühle", "2026-09-21", "2026-10-21", "RE-2026-43377", 6_490),
+        simple_debtor("Jonas Keller GmbH", "business", "Marktplatz 11", "93047", "Regensburg", "AKTE-2026-000110", "key_account", "Lieferung 7904 – Büromöbel", "2026-08-25", "2026-09-24", "RE-2026-7904", 98_000),
     ]
 }
 
@@ -380,7 +421,7 @@ async fn seed(
         .bind(d.street)
         .bind(d.postcode)
         .bind(d.city)
-        .bind(d.email)
+        .bind((!d.email.is_empty()).then_some(d.email))
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;

@@ -14,11 +14,11 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -162,6 +162,39 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }
 
+/// The HTTP status for an error a server function returned.
+pub fn status_for(error: &app::AppError) -> StatusCode {
+    use app::AppError::*;
+    match error {
+        Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Unauthenticated => StatusCode::UNAUTHORIZED,
+        Forbidden => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        Conflict => StatusCode::CONFLICT,
+        RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Internal | Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Leptos answers every error of a server function called by fetch with 500 (marking it with a
+/// `serverfnerror` header); a wrong postcode is not a server failure, so the error is read back and
+/// given its status. Form posts without JavaScript are answered with a redirect either way.
+async fn server_fn_status(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
+        parts.status = status_for(&error);
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
+}
+
 /// Sends a document of the session's own case, always as a download with its sniffed type. Any
 /// other id (another case's, or none) gets the same 404 as a missing one.
 async fn download_document(
@@ -260,19 +293,13 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 },
             ),
         )
-        .route(
-            "/api/{*fn_name}",
-            post({
-                let context = context.clone();
-                move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
-            }),
-        )
         .leptos_routes_with_context(&leptos_options, routes, context, {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::map_response(server_fn_status))
         .layer(sessions)
         // Pages show personal data: no shared or browser cache may keep them.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -541,8 +541,10 @@ mod tests {
                 item(i as i64, (i % claims.len()) as i64, kinds[*kind as usize], *amount)
             }).collect();
             let mut ledger = Ledger { currency: Currency::EUR, items, postings: Vec::new() };
-            if let Allocation::Booked { postings, .. } = allocate(&ledger, &claims, &pay(paid_before, Designation::None)).expect("ok") {
-                ledger.post(postings);
+            if paid_before > 0 {
+                if let Allocation::Booked { postings, .. } = allocate(&ledger, &claims, &pay(paid_before, Designation::None)).expect("ok") {
+                    ledger.post(postings);
+                }
             }
             let open_before: i64 = ledger.breakdown_at(d("2026-06-01")).expect("ok").balance.minor.max(0);
             let p = Payment { payment_id: 2, ..pay(payment, Designation::None) };

@@ -352,3 +352,42 @@ on_both_backends!(
     audit,
     every_verification_attempt_lands_in_the_audit_log_without_secrets
 );
+
+async fn a_failed_verification_by_fetch_is_a_client_error_not_a_server_error(app: &TestApp) {
+    let token = app.token(1);
+    let call = |postcode: &'static str| {
+        let token = token.clone();
+        async move {
+            app.client
+                .post(app.url("/api/verify_link"))
+                .header(ACCEPT, "application/json")
+                .form(&[("token", token.as_str()), ("postcode", postcode)])
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    let wrong = call("99999").await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: app::AppError = wrong.json().await.expect("the error in the body");
+    assert_eq!(
+        body.message(app::domain::Language::De),
+        NOT_VERIFIED_DE.to_string() + " Bitte vergleichen Sie sie mit Ihrem Schreiben."
+    );
+    for _ in 0..4 {
+        call("99999").await;
+    }
+    assert_eq!(call("80331").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    let unauthenticated = app
+        .client
+        .post(app.url("/api/get_case"))
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+}
+on_both_backends!(
+    fetch_statuses,
+    a_failed_verification_by_fetch_is_a_client_error_not_a_server_error
+);
