@@ -147,3 +147,31 @@ pub struct PaymentDetails {
     /// The EPC QR code (GiroCode) as an SVG image; `None` when the amount is zero.
     pub qr_svg: Option<String>,
 }
+
+/// A plan or deferral as the debtor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub id: i64,
+    /// `proposed`, `countered`, `agreed`, `declined`, …
+    pub state: String,
+    /// `debtor` or `handler`.
+    pub proposed_by: String,
+    pub request: crate::domain::plan::PlanRequest,
+    pub schedule: Vec<crate::domain::plan::Instalment>,
+    /// The agreement's cost (§ 13a (3) RDG).
+    pub cost: Money,
+    pub reasons: Vec<crate::domain::plan::PlanReason>,
+}
+
+/// What the plan page needs: the balance and the creditor's rules, so the browser can show the
+/// schedule and the decision as the debtor types, and any open plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPageData {
+    pub balance: Money,
+    pub today: NaiveDate,
+    /// The rules for this balance; `None` if the creditor allows no plans for it.
+    pub policy: Option<crate::domain::plan::PlanPolicy>,
+    pub reply_days: u32,
+    pub open_plan: Option<PlanView>,
+    pub form_key: String,
+}

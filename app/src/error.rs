@@ -32,8 +32,14 @@ pub enum Problem {
     UnsupportedFile { name: String },
     /// A date that must not lie in the future does.
     DateInFuture,
+    /// A date that must not lie in the past does.
+    DateInPast,
+    /// The action clashes with the current state of the case.
+    Conflict,
     /// Not an amount, or not a positive one.
     InvalidAmount,
+    /// A plan proposal is outside the creditor's rules, for this reason.
+    Plan(crate::domain::plan::PlanReason),
 }
 
 impl Problem {
@@ -50,7 +56,10 @@ impl Problem {
             Problem::FileTooLarge { name, max_mb } => (t.err_file_too_large)(name, *max_mb),
             Problem::UnsupportedFile { name } => (t.err_unsupported_file)(name),
             Problem::DateInFuture => t.err_date_in_future.to_string(),
+            Problem::DateInPast => t.err_date_in_past.to_string(),
+            Problem::Conflict => t.err_conflict.to_string(),
             Problem::InvalidAmount => t.err_invalid_amount.to_string(),
+            Problem::Plan(reason) => crate::i18n::plan_reason(lang, reason),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod components;
 pub mod domain;
 pub mod dto;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]

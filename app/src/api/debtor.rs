@@ -328,3 +328,56 @@ pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceC
         agency_phone: a.phone.clone(),
     })
 }
+
+/// The plan page's data: balance, the creditor's rules for it, any open plan.
+#[server(endpoint = "get_plan_page")]
+pub async fn get_plan_page() -> Result<crate::dto::PlanPageData, AppError> {
+    use rand::RngCore;
+    let (state, case_id) = verified_case().await?;
+    let mut page = crate::server::plans::page(&state, case_id).await?;
+    let mut key = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    page.form_key = hex::encode(key);
+    Ok(page)
+}
+
+/// Proposes an instalment plan or a deferral; the creditor's policy decides at once or a handler
+/// does. Posted by a plain form, so it works the same with and without JavaScript.
+#[server(endpoint = "propose_plan")]
+#[allow(clippy::too_many_arguments)]
+pub async fn propose_plan(
+    form_key: String,
+    kind: String,
+    down_payment: Option<String>,
+    first_due: String,
+    count: Option<String>,
+    frequency: Option<String>,
+    cost_notice_seen: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::plans::{propose, PlanInput, Proposed};
+    let (state, case_id) = verified_case().await?;
+    let input = PlanInput {
+        form_key,
+        kind,
+        down_payment: down_payment.unwrap_or_default(),
+        first_due,
+        count: count.unwrap_or_default(),
+        frequency: frequency.unwrap_or_default(),
+        cost_notice_seen: cost_notice_seen.is_some(),
+    };
+    let lang = crate::i18n::request_language();
+    match propose(&state, case_id, input, lang, request_id()).await? {
+        Proposed::Agreed | Proposed::Pending(_) => leptos_axum::redirect("/case/plan#result"),
+    }
+    Ok(())
+}
+
+/// Accepts (`accept=yes`) or declines a handler's counter-offer with one action.
+#[server(endpoint = "answer_counter_offer")]
+pub async fn answer_counter_offer(plan_id: i64, accept: String) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    crate::server::plans::answer_counter(&state, case_id, plan_id, accept == "yes", request_id())
+        .await?;
+    leptos_axum::redirect("/case/plan#result");
+    Ok(())
+}

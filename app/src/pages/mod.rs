@@ -4,6 +4,7 @@ mod debtor;
 mod not_found;
 
 pub use debtor::{
-    CasePage, CheckPage, DisputePage, MessagePage, PaidPage, PayPage, StartPage, VerifyPage,
+    CasePage, CheckPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage, StartPage,
+    VerifyPage,
 };
 pub use not_found::NotFoundPage;

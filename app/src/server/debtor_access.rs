@@ -398,6 +398,37 @@ mod tests {
         }
     }
 
+    #[async_trait]
+    impl crate::server::ports::PlanStore for NoDialogue {
+        async fn plan_context(
+            &self,
+            _: i64,
+            _: NaiveDate,
+        ) -> StoreResult<Option<crate::server::ports::PlanContextData>> {
+            unreachable!("verification reads no plans")
+        }
+        async fn store_plan(
+            &self,
+            _: i64,
+            _: &str,
+            _: crate::server::ports::NewPlan,
+            _: crate::server::ports::Effects,
+            _: Option<crate::server::ports::QueuedEmail>,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification stores no plans")
+        }
+        async fn answer_counter(
+            &self,
+            _: i64,
+            _: i64,
+            _: bool,
+            _: crate::server::ports::Effects,
+            _: Option<crate::server::ports::QueuedEmail>,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification answers no counter-offers")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -421,6 +452,7 @@ mod tests {
         let state = AppState {
             debtors: store.clone(),
             dialogue: Arc::new(NoDialogue),
+            plans: Arc::new(NoDialogue),
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),

@@ -7,12 +7,14 @@ pub mod credentials;
 pub mod debtor_access;
 pub mod defaults;
 pub mod dialogue;
+pub mod emails;
 pub mod outbox;
+pub mod plans;
 pub mod ports;
 pub mod session;
 
 use crate::domain::access::LockoutPolicy;
-use ports::{Clock, DebtorStore, DialogueStore};
+use ports::{Clock, DebtorStore, DialogueStore, PlanStore};
 use std::sync::Arc;
 
 /// Settings the use-cases need, fixed at start-up.
@@ -48,6 +50,7 @@ pub struct Agency {
 pub struct AppState {
     pub debtors: Arc<dyn DebtorStore>,
     pub dialogue: Arc<dyn DialogueStore>,
+    pub plans: Arc<dyn PlanStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
 }

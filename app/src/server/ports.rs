@@ -270,3 +270,78 @@ pub trait DialogueStore: Send + Sync {
     /// The creditor's name for a case reference, for the public "is this genuine?" check.
     async fn creditor_for_reference(&self, reference: &str) -> StoreResult<Option<String>>;
 }
+
+/// A plan as stored (the same shape pages show).
+pub type StoredPlan = crate::dto::PlanView;
+
+/// What deciding a plan proposal needs to know about the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanContextData {
+    pub balance: Money,
+    pub bands: Vec<crate::domain::plan::PolicyBand>,
+    pub reply_days: u32,
+    pub reference: String,
+    pub debtor_id: i64,
+    pub debtor_name: String,
+    pub debtor_email: Option<String>,
+    pub debtor_language: crate::domain::Language,
+    pub time_zone: String,
+    /// The latest plan that is proposed, countered or agreed, if any.
+    pub open_plan: Option<StoredPlan>,
+}
+
+/// An email to queue together with a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEmail {
+    pub dedupe_key: String,
+    pub debtor_id: i64,
+    pub to: String,
+    pub time_zone: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// SHA-256 of a fresh link token included in the email, stored as a new credential.
+    pub link_token_hash: Option<String>,
+    /// The portal's host name, for the Message-ID.
+    pub host: String,
+}
+
+/// A plan to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    /// `agreed` or `proposed`.
+    pub state: &'static str,
+    pub request: crate::domain::plan::PlanRequest,
+    pub schedule: Vec<crate::domain::plan::Instalment>,
+    pub cost: Money,
+    pub reasons: Vec<crate::domain::plan::PlanReason>,
+    pub cost_notice_seen_at: i64,
+}
+
+/// Storage for instalment plans.
+#[async_trait]
+pub trait PlanStore: Send + Sync {
+    async fn plan_context(
+        &self,
+        case_id: i64,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<Option<PlanContextData>>;
+    /// Stores a debtor's proposal with its effects (and the confirmation email), all or nothing.
+    async fn store_plan(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        plan: NewPlan,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored>;
+    /// Accepts or declines a handler's counter-offer `plan_id` of `case_id`.
+    async fn answer_counter(
+        &self,
+        case_id: i64,
+        plan_id: i64,
+        accept: bool,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored>;
+}

@@ -29,7 +29,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 /// Applies the effects after the action's own row was written. Returns false (and writes nothing
 /// more) when the case is no longer in the expected state.
-async fn apply_effects(
+pub(super) async fn apply_effects(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
     e: &Effects,

@@ -8,6 +8,7 @@ mod debtor;
 mod dialogue;
 mod legal;
 pub mod outbox;
+mod plans;
 mod sessions;
 
 pub use sessions::SqlSessionStore;

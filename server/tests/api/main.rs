@@ -9,5 +9,6 @@ mod dialogue;
 mod health;
 mod language;
 mod outbox;
+mod plans;
 mod smtp;
 mod storage;

@@ -4,6 +4,7 @@ mod case;
 mod check;
 mod dialogue;
 mod pay;
+mod plan;
 mod start;
 mod verify;
 
@@ -11,6 +12,7 @@ pub use case::CasePage;
 pub use check::CheckPage;
 pub use dialogue::{DisputePage, MessagePage, PaidPage};
 pub use pay::PayPage;
+pub use plan::PlanPage;
 pub use start::StartPage;
 pub use verify::VerifyPage;
 

@@ -1,0 +1,121 @@
+//! The emails Rapport sends, in the recipient's language: plain text and a simple HTML part with
+//! the same content, always with the personal link to the portal.
+
+use crate::domain::plan::Instalment;
+use crate::domain::Language;
+use crate::i18n::format_date;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html(paragraphs: &[String], rows: &[(String, String)], link: &str, link_text: &str) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5\">",
+    );
+    for p in paragraphs {
+        out.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    if !rows.is_empty() {
+        out.push_str("<table cellpadding=\"4\">");
+        for (a, b) in rows {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td style=\"text-align:right\">{}</td></tr>",
+                escape(a),
+                escape(b)
+            ));
+        }
+        out.push_str("</table>");
+    }
+    out.push_str(&format!(
+        "<p><a href=\"{}\">{}</a></p></body></html>",
+        escape(link),
+        escape(link_text)
+    ));
+    out
+}
+
+/// Subject, text and HTML of the confirmation of an agreed plan.
+pub fn plan_agreed(
+    lang: Language,
+    name: &str,
+    reference: &str,
+    schedule: &[Instalment],
+    link: &str,
+) -> (String, String, String) {
+    let rows: Vec<(String, String)> = schedule
+        .iter()
+        .map(|i| (format_date(lang, i.due), i.amount.format(lang)))
+        .collect();
+    let (subject, greeting, body, link_text, closing) = match lang {
+        Language::De => (
+            format!("Ihre Ratenzahlung ist vereinbart – {reference}"),
+            format!("Guten Tag {name},"),
+            "Ihre Ratenzahlung ist vereinbart. Solange Sie die Raten pünktlich zahlen, erhalten Sie keine Mahnungen. \
+             Ihre Termine:"
+                .to_string(),
+            "Ihren Fall online ansehen".to_string(),
+            "Vielen Dank.".to_string(),
+        ),
+        Language::En => (
+            format!("Your instalment plan is agreed – {reference}"),
+            format!("Hello {name},"),
+            "Your instalment plan is agreed. As long as you pay the instalments on time, you will receive no reminders. \
+             Your dates:"
+                .to_string(),
+            "See your case online".to_string(),
+            "Thank you.".to_string(),
+        ),
+    };
+    let mut text = format!("{greeting}\n\n{body}\n\n");
+    for (date, amount) in &rows {
+        text.push_str(&format!("  {date}  {amount}\n"));
+    }
+    text.push_str(&format!("\n{link_text}: {link}\n\n{closing}\n"));
+    (
+        subject,
+        text,
+        html(&[greeting, body], &rows, link, &link_text),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Money};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_plan_confirmation_lists_every_date_in_the_language_and_escapes_names() {
+        let schedule = [Instalment {
+            number: 1,
+            due: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+            amount: Money::new(5_000, Currency::EUR),
+        }];
+        let (subject, text, html) = plan_agreed(
+            Language::De,
+            "<Anna>",
+            "AKTE-1",
+            &schedule,
+            "https://portal.example/c/x",
+        );
+        assert_eq!(subject, "Ihre Ratenzahlung ist vereinbart – AKTE-1");
+        assert!(
+            text.contains("01.12.2026  50,00\u{a0}€")
+                && text.contains("https://portal.example/c/x")
+        );
+        assert!(html.contains("&lt;Anna&gt;") && !html.contains("<Anna>"));
+        let (subject, text, _) = plan_agreed(
+            Language::En,
+            "Anna",
+            "AKTE-1",
+            &schedule,
+            "https://portal.example/c/x",
+        );
+        assert!(subject.starts_with("Your instalment plan"));
+        assert!(text.contains("1 Dec 2026  €50.00"));
+    }
+}

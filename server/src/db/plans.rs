@@ -1,0 +1,278 @@
+//! Instalment plans: the context a decision needs, and storing proposals, agreements and answers
+//! to counter-offers together with their effects and confirmation email.
+
+use super::dialogue::apply_effects;
+use super::outbox::{enqueue_email, NewEmail};
+use super::{store_err, Db};
+use app::domain::plan::{Instalment, PlanReason, PlanRequest, PolicyBand};
+use app::domain::{Currency, Language, Money};
+use app::dto::PlanView;
+use app::server::ports::{
+    Effects, NewPlan, PlanContextData, PlanStore, QueuedEmail, StoreError, StoreResult, Stored,
+};
+use async_trait::async_trait;
+use sqlx::{Any, Transaction};
+
+/// How long a link sent by email opens the case.
+const EMAIL_LINK_VALIDITY_MS: i64 = 90 * 24 * 3_600_000;
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(raw: &str) -> StoreResult<T> {
+    serde_json::from_str(raw).map_err(|e| {
+        tracing::error!(error = %e, "unreadable JSON in the plans tables");
+        StoreError
+    })
+}
+
+/// Writes the instalments of an agreed plan.
+async fn insert_instalments(
+    tx: &mut Transaction<'_, Any>,
+    plan_id: i64,
+    schedule: &[Instalment],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for i in schedule {
+        sqlx::query(
+            "INSERT INTO plan_instalments (plan_id, number, due_date, amount_minor, currency, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(plan_id)
+        .bind(i64::from(i.number))
+        .bind(i.due.format("%Y-%m-%d").to_string())
+        .bind(i.amount.minor)
+        .bind(i.amount.currency.code().to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues the email and stores the fresh link it carries, in the caller's transaction.
+async fn queue(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    e: &QueuedEmail,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if let Some(hash) = &e.link_token_hash {
+        // Links sent by email carry no typed access code: '-' matches no Argon2 hash.
+        sqlx::query(
+            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at, created_at, updated_at)
+             VALUES ($1, $2, '-', 'postcode', $3, $4, $3, $3)",
+        )
+        .bind(case_id)
+        .bind(hash)
+        .bind(now)
+        .bind(now + EMAIL_LINK_VALIDITY_MS)
+        .execute(&mut **tx)
+        .await?;
+    }
+    enqueue_email(
+        tx,
+        &NewEmail {
+            dedupe_key: &e.dedupe_key,
+            case_id: Some(case_id),
+            debtor_id: Some(e.debtor_id),
+            to: &e.to,
+            time_zone: &e.time_zone,
+            subject: &e.subject,
+            text: &e.text,
+            html: &e.html,
+            host: &e.host,
+            now_ms: now,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+#[async_trait]
+impl PlanStore for Db {
+    async fn plan_context(
+        &self,
+        case_id: i64,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<Option<PlanContextData>> {
+        let err = store_err("load plan context");
+        type Row = (
+            String,
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT c.reference, d.id, d.name, d.email, d.language, d.time_zone, tc.policy, tc.reply_days
+             FROM cases c JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE c.id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(&err)?;
+        let Some((reference, debtor_id, name, email, language, time_zone, policy, reply_days)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let balance = app::server::ports::DebtorStore::case_view(self, case_id, today)
+            .await?
+            .map(|v| v.summary.balance)
+            .unwrap_or(Money::zero(Currency::EUR));
+        let bands: Vec<PolicyBand> = match policy {
+            Some(p) => decode(&p)?,
+            None => Vec::new(),
+        };
+        let open: Option<(i64, String, String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT id, state, proposed_by, request, schedule, cost_minor, reasons FROM plans
+             WHERE case_id = $1 AND state IN ('proposed', 'countered', 'agreed') ORDER BY id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(&err)?;
+        let open_plan = match open {
+            None => None,
+            Some((id, state, proposed_by, request, schedule, cost, reasons)) => {
+                let request: PlanRequest = decode(&request)?;
+                let schedule: Vec<Instalment> = decode(&schedule)?;
+                let reasons: Vec<PlanReason> = decode(&reasons)?;
+                Some(PlanView {
+                    id,
+                    state,
+                    proposed_by,
+                    cost: Money::new(cost, request.balance.currency),
+                    request,
+                    schedule,
+                    reasons,
+                })
+            }
+        };
+        Ok(Some(PlanContextData {
+            balance,
+            bands,
+            reply_days: u32::try_from(reply_days.unwrap_or(5)).unwrap_or(5),
+            reference,
+            debtor_id,
+            debtor_name: name,
+            debtor_email: email,
+            debtor_language: Language::from_code(&language).unwrap_or_default(),
+            time_zone,
+            open_plan,
+        }))
+    }
+
+    async fn store_plan(
+        &self,
+        case_id: i64,
+        submission_key: &str,
+        plan: NewPlan,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored> {
+        let err = store_err("store plan");
+        let now = effects.audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let inserted: Result<i64, sqlx::Error> = async {
+            sqlx::query_scalar(
+                "INSERT INTO plans (case_id, state, proposed_by, request, schedule, cost_minor, reasons, cost_notice_seen_at,
+                                    submission_key, decided_at, created_at, updated_at)
+                 VALUES ($1, $2, 'debtor', $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(case_id)
+            .bind(plan.state)
+            .bind(json(&plan.request)?)
+            .bind(json(&plan.schedule)?)
+            .bind(plan.cost.minor)
+            .bind(json(&plan.reasons)?)
+            .bind(plan.cost_notice_seen_at)
+            .bind(submission_key)
+            .bind((plan.state == "agreed").then_some(now))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+        }
+        .await;
+        let plan_id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Ok(Stored::Duplicate)
+            }
+            Err(e) => return Err(err(e)),
+        };
+        if !apply_effects(&mut tx, case_id, &effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        if plan.state == "agreed" {
+            insert_instalments(&mut tx, plan_id, &plan.schedule, now)
+                .await
+                .map_err(&err)?;
+        }
+        if let Some(e) = &email {
+            queue(&mut tx, case_id, e, now).await.map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(plan_id))
+    }
+
+    async fn answer_counter(
+        &self,
+        case_id: i64,
+        plan_id: i64,
+        accept: bool,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored> {
+        let err = store_err("answer counter-offer");
+        let now = effects.audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let new_state = if accept { "agreed" } else { "declined" };
+        // Compare-and-set on the plan: a second click finds it no longer 'countered'.
+        let changed = sqlx::query(
+            "UPDATE plans SET state = $3, decided_at = $4, updated_at = $4 WHERE id = $1 AND case_id = $2 AND state = 'countered'",
+        )
+        .bind(plan_id)
+        .bind(case_id)
+        .bind(new_state)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        if changed.rows_affected() != 1 {
+            return Ok(Stored::Duplicate);
+        }
+        if !apply_effects(&mut tx, case_id, &effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        if accept {
+            let schedule: String = sqlx::query_scalar("SELECT schedule FROM plans WHERE id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(&err)?;
+            let schedule: Vec<Instalment> = decode(&schedule)?;
+            insert_instalments(&mut tx, plan_id, &schedule, now)
+                .await
+                .map_err(&err)?;
+        }
+        if let Some(e) = &email {
+            queue(&mut tx, case_id, e, now).await.map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(plan_id))
+    }
+}
