@@ -279,6 +279,10 @@ fn debtors() -> Vec<Debtor> {
         simple_debtor("Hannes Vogel", "consumer", "Königstraße 20", "70173", "Stuttgart", "AKTE-2026-000108", "standard", "Bestellung 43230 – Kopfhörer", "2026-09-18", "2026-10-18", "RE-2026-43230", 15_900),
         simple_debtor("Ilse Brandt", "consumer", "Schlossplatz 2", "24103", "Kiel", "AKTE-2026-000109", "standard", "Bestellung 43377 – Kaffeemühle", "2026-09-21", "2026-10-21", "RE-2026-43377", 6_490),
         simple_debtor("Jonas Keller GmbH", "business", "Marktplatz 11", "93047", "Regensburg", "AKTE-2026-000110", "key_account", "Lieferung 7904 – Büromöbel", "2026-08-25", "2026-09-24", "RE-2026-7904", 98_000),
+        simple_debtor("Karin Seidel", "consumer", "Theaterplatz 3", "99423", "Weimar", "AKTE-2026-000111", "standard", "Bestellung 44012 – Wintermantel", "2026-09-01", "2026-10-01", "RE-2026-44012", 24_900),
+        simple_debtor("Lukas Hahn", "consumer", "Domplatz 7", "39104", "Magdeburg", "AKTE-2026-000112", "standard", "Bestellung 44120 – Staubsauger", "2026-09-03", "2026-10-03", "RE-2026-44120", 31_900),
+        simple_debtor("Mara Winter", "consumer", "Am Markt 1", "18055", "Rostock", "AKTE-2026-000113", "standard", "Bestellung 44237 – Fahrradanhänger", "2026-09-05", "2026-10-05", "RE-2026-44237", 42_500),
+        simple_debtor("Nils Wagner", "consumer", "Rathausplatz 4", "86150", "Augsburg", "AKTE-2026-000114", "standard", "Bestellung 44350 – Gartenmöbel", "2026-09-07", "2026-10-07", "RE-2026-44350", 38_000),
     ]
 }
 

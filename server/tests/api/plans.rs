@@ -87,7 +87,11 @@ async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &
         6
     );
     assert_eq!(
-        scalar(app, "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM plan_instalments").await,
+        scalar(
+            app,
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM plan_instalments"
+        )
+        .await,
         27_222,
         "the schedule adds up to the balance"
     );
