@@ -23,6 +23,18 @@ pub struct CreditorView {
     pub address: Address,
 }
 
+/// How an interest item was calculated (§ 13a (1) no. 3 RDG).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestDetail {
+    /// The interest-bearing amount.
+    pub base: Money,
+    /// The yearly rate in basis points.
+    pub rate_bp: i64,
+    pub from: NaiveDate,
+    /// Exclusive: interest runs up to the day before.
+    pub to: NaiveDate,
+}
+
 /// One line of a claim: principal, interest or a cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemView {
@@ -31,6 +43,9 @@ pub struct ItemView {
     pub legal_basis: Option<String>,
     pub date: NaiveDate,
     pub amount: Money,
+    pub interest: Option<InterestDetail>,
+    /// Costs that include VAT (the creditor cannot deduct it as input tax).
+    pub vat_included: bool,
 }
 
 /// One claim (an invoice or other receivable) with its items.
@@ -62,6 +77,8 @@ pub struct CaseView {
     pub summary: Breakdown,
     pub claims: Vec<ClaimView>,
     pub payments: Vec<PaymentView>,
+    /// The supervisory authority of the agency (§ 13a (1) no. 8 RDG), one line each.
+    pub supervisory_authority: Vec<String>,
 }
 
 /// One message of the case conversation.

@@ -122,6 +122,10 @@ pub struct Texts {
     pub check_contact: &'static str,
     pub check_link: &'static str,
 
+    pub interest_detail: fn(&str, &str, &str, &str, i64) -> String,
+    pub vat_statement: &'static str,
+    pub authority_heading: &'static str,
+    pub authority_intro: &'static str,
     pub plan_title: &'static str,
     pub plan_intro: &'static str,
     pub plan_kind_legend: &'static str,
@@ -431,6 +435,10 @@ static DE: Texts = Texts {
     check_contact: "So erreichen Sie uns",
     check_link: "Ist ein Schreiben echt? Hier prüfen",
 
+    interest_detail: |rate, base, from, to, days| format!("{rate} % jährlich auf {base} vom {from} bis {to} ({days} Tage)"),
+    vat_statement: "Auf die Inkassokosten wird Umsatzsteuer geltend gemacht, weil der Gläubiger sie nicht als Vorsteuer abziehen kann.",
+    authority_heading: "Aufsichtsbehörde",
+    authority_intro: "Unsere Tätigkeit als Inkassodienstleister wird beaufsichtigt von:",
     plan_title: "Ratenzahlung oder Aufschub",
     plan_intro: "Schlagen Sie vor, wie Sie zahlen können. Liegt Ihr Vorschlag im Rahmen, den der Gläubiger vorgibt, ist er sofort vereinbart.",
     plan_kind_legend: "Was möchten Sie?",
@@ -633,6 +641,10 @@ static EN: Texts = Texts {
     check_contact: "How to reach us",
     check_link: "Is a letter genuine? Check here",
 
+    interest_detail: |rate, base, from, to, days| format!("{rate} % a year on {base} from {from} to {to} ({days} days)"),
+    vat_statement: "VAT is claimed on the collection costs because the creditor cannot deduct it as input tax.",
+    authority_heading: "Supervisory authority",
+    authority_intro: "Our work as a collection agency is supervised by:",
     plan_title: "Instalments or deferral",
     plan_intro: "Propose how you can pay. If your proposal is within the creditor's rules, it is agreed at once.",
     plan_kind_legend: "What would you like?",

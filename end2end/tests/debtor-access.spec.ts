@@ -18,7 +18,7 @@ test("a personal link asks for the postcode and then shows the complete claim", 
   await expect(page.getByText("Nordlicht Versandhandel GmbH")).toBeVisible();
   const summary = page.getByRole("region", { name: "Übersicht" });
   await expect(summary.getByText("Offener Betrag")).toBeVisible();
-  await expect(summary.getByText("272,22\u00a0€")).toBeVisible();
+  await expect(summary.getByText("272,23\u00a0€")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Forderung: Bestellung 40112 – Winterjacke" })).toBeVisible();
   expect(page.url()).not.toContain(linkPath(anna).split("/").pop()!);
   await expectAccessible(page, info);

@@ -33,7 +33,7 @@ test("the pay page's QR code decodes to exactly the transfer it shows", async ({
   await verify(page, info, demo.debtors[0]);
   await open(page, info, "/case/pay");
   await expect(page.getByText("DE89 3704 0044 0532 0130 00")).toBeVisible();
-  await expect(page.getByText("272,22\u00a0€")).toBeVisible();
+  await expect(page.getByText("272,23\u00a0€")).toBeVisible();
   const reference = (await page.locator("dd.mono").last().innerText()).replace(/\s/g, "");
   expect(reference).toMatch(/^RF\d{2}AKTE2026000101$/);
   await expectAccessible(page, info);
@@ -42,7 +42,7 @@ test("the pay page's QR code decodes to exactly the transfer it shows", async ({
   await page.locator("figure.qr [role=img]").screenshot({ path: image });
   const decoded = execFileSync("zbarimg", ["--raw", "-q", image], { encoding: "utf8" }).replace(/\n$/, "");
   expect(decoded).toBe(
-    ["BCD", "002", "1", "SCT", "COBADEFFXXX", "Rapport Demo Inkasso GmbH", "DE89370400440532013000", "EUR272.22", "", reference].join("\n"),
+    ["BCD", "002", "1", "SCT", "COBADEFFXXX", "Rapport Demo Inkasso GmbH", "DE89370400440532013000", "EUR272.23", "", reference].join("\n"),
   );
 });
 

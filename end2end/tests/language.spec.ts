@@ -15,13 +15,13 @@ test("the debtor switches to English and the choice is remembered", async ({ pag
   await page.getByLabel("Postcode of your address").fill(anna.postcode);
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/case$/);
-  await expect(page.getByRole("region", { name: "Summary" }).getByText("€272.22")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Summary" }).getByText("€272.23")).toBeVisible();
   await expect(page.getByText("30 Oct 2026")).toBeVisible();
   await expectAccessible(page, info);
 
   await page.getByRole("button", { name: "Deutsch" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ihr Fall");
-  await expect(page.getByRole("region", { name: "Übersicht" }).getByText("272,22\u00a0€")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Übersicht" }).getByText("272,23\u00a0€")).toBeVisible();
 });
 
 test("an unknown address shows a page that leads back", async ({ page }, info) => {

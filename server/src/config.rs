@@ -207,6 +207,14 @@ impl Config {
             phone: get("RAPPORT_AGENCY_PHONE").unwrap_or_default(),
             payee_iban,
             payee_bic: get("RAPPORT_PAYEE_BIC"),
+            // Since 1 January 2025 the Bundesamt für Justiz registers and supervises collection
+            // agencies in Germany (§ 13 RDG); agencies elsewhere set their own authority.
+            supervisory_authority: get("RAPPORT_SUPERVISORY_AUTHORITY")
+                .unwrap_or_else(|| "Bundesamt für Justiz; 53094 Bonn; rdg@bfj.bund.de".to_string())
+                .split(';')
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect(),
         };
 
         let log =

@@ -43,6 +43,8 @@ struct Item {
     legal_basis: Option<&'static str>,
     date: &'static str,
     minor: i64,
+    /// Interest-bearing amount, rate in basis points, first day and exclusive end of the period.
+    interest: Option<(i64, i64, &'static str, &'static str)>,
 }
 
 struct Claim {
@@ -74,21 +76,27 @@ fn principal(description: &'static str, date: &'static str, minor: i64) -> Item 
         legal_basis: Some("§ 433 Abs. 2 BGB"),
         date,
         minor,
+        interest: None,
     }
 }
 
+/// An interest item: `base` at `rate_bp` for the days from `from` up to (not including) `to`.
 fn interest(
     description: &'static str,
-    date: &'static str,
     minor: i64,
     basis: &'static str,
+    base: i64,
+    rate_bp: i64,
+    from: &'static str,
+    to: &'static str,
 ) -> Item {
     Item {
         kind: "interest",
         description,
         legal_basis: Some(basis),
-        date,
+        date: to,
         minor,
+        interest: Some((base, rate_bp, from, to)),
     }
 }
 
@@ -99,6 +107,7 @@ fn cost(description: &'static str, date: &'static str, minor: i64, basis: &'stat
         legal_basis: Some(basis),
         date,
         minor,
+        interest: None,
     }
 }
 
@@ -173,11 +182,15 @@ fn debtors() -> Vec<Debtor> {
                     due: "2026-09-13",
                     items: vec![
                         principal("Rechnung RE-2026-40112", "2026-08-14", 14_990),
+                        // 149.90 × 6.27 % × 34 / 365 = 0.8755 → 0.88; a test recomputes it with the engine.
                         interest(
-                            "Verzugszinsen, 5 Prozentpunkte über dem Basiszinssatz, 14.09.–15.10.2026",
-                            "2026-10-15",
-                            87,
+                            "Verzugszinsen",
+                            88,
                             "§ 288 Abs. 1 BGB",
+                            14_990,
+                            627,
+                            "2026-09-14",
+                            "2026-10-18",
                         ),
                         reminder_fee(),
                         collection_fee(4_900),
@@ -207,7 +220,10 @@ fn debtors() -> Vec<Debtor> {
                 contract_date: "2026-07-02",
                 invoice: "RE-2026-41007",
                 due: "2026-08-01",
-                items: vec![principal("Rechnung RE-2026-41007", "2026-07-02", 23_000), reminder_fee()],
+                items: vec![
+                    principal("Rechnung RE-2026-41007", "2026-07-02", 23_000),
+                    reminder_fee(),
+                ],
             }],
             payments: vec![],
         },
@@ -227,11 +243,15 @@ fn debtors() -> Vec<Debtor> {
                 due: "2026-07-20",
                 items: vec![
                     principal("Rechnung RE-2026-7781", "2026-06-20", 125_000),
+                    // 1,250.00 × 10.27 % × 93 / 365 = 32.71.
                     interest(
-                        "Verzugszinsen, 9 Prozentpunkte über dem Basiszinssatz, 21.07.–15.10.2026",
-                        "2026-10-15",
-                        3_263,
+                        "Verzugszinsen",
+                        3_271,
                         "§ 288 Abs. 2 BGB",
+                        125_000,
+                        1_027,
+                        "2026-07-21",
+                        "2026-10-22",
                     ),
                     cost("Verzugspauschale", "2026-07-21", 4_000, "§ 288 Abs. 5 BGB"),
                 ],
@@ -274,15 +294,132 @@ fn debtors() -> Vec<Debtor> {
             }],
             payments: vec![],
         },
-        simple_debtor("Felix Probst", "consumer", "Altmarkt 5", "01067", "Dresden", "AKTE-2026-000106", "standard", "Bestellung 43001 – Laufschuhe", "2026-09-12", "2026-10-12", "RE-2026-43001", 11_990),
-        simple_debtor("Greta Lorenz", "consumer", "Prinzipalmarkt 9", "48143", "Münster", "AKTE-2026-000107", "standard", "Bestellung 43118 – Regenjacke", "2026-09-15", "2026-10-15", "RE-2026-43118", 8_990),
-        simple_debtor("Hannes Vogel", "consumer", "Königstraße 20", "70173", "Stuttgart", "AKTE-2026-000108", "standard", "Bestellung 43230 – Kopfhörer", "2026-09-18", "2026-10-18", "RE-2026-43230", 15_900),
-        simple_debtor("Ilse Brandt", "consumer", "Schlossplatz 2", "24103", "Kiel", "AKTE-2026-000109", "standard", "Bestellung 43377 – Kaffeemühle", "2026-09-21", "2026-10-21", "RE-2026-43377", 6_490),
-        simple_debtor("Jonas Keller GmbH", "business", "Marktplatz 11", "93047", "Regensburg", "AKTE-2026-000110", "key_account", "Lieferung 7904 – Büromöbel", "2026-08-25", "2026-09-24", "RE-2026-7904", 98_000),
-        simple_debtor("Karin Seidel", "consumer", "Theaterplatz 3", "99423", "Weimar", "AKTE-2026-000111", "standard", "Bestellung 44012 – Wintermantel", "2026-09-01", "2026-10-01", "RE-2026-44012", 24_900),
-        simple_debtor("Lukas Hahn", "consumer", "Domplatz 7", "39104", "Magdeburg", "AKTE-2026-000112", "standard", "Bestellung 44120 – Staubsauger", "2026-09-03", "2026-10-03", "RE-2026-44120", 31_900),
-        simple_debtor("Mara Winter", "consumer", "Am Markt 1", "18055", "Rostock", "AKTE-2026-000113", "standard", "Bestellung 44237 – Fahrradanhänger", "2026-09-05", "2026-10-05", "RE-2026-44237", 42_500),
-        simple_debtor("Nils Wagner", "consumer", "Rathausplatz 4", "86150", "Augsburg", "AKTE-2026-000114", "standard", "Bestellung 44350 – Gartenmöbel", "2026-09-07", "2026-10-07", "RE-2026-44350", 38_000),
+        simple_debtor(
+            "Felix Probst",
+            "consumer",
+            "Altmarkt 5",
+            "01067",
+            "Dresden",
+            "AKTE-2026-000106",
+            "standard",
+            "Bestellung 43001 – Laufschuhe",
+            "2026-09-12",
+            "2026-10-12",
+            "RE-2026-43001",
+            11_990,
+        ),
+        simple_debtor(
+            "Greta Lorenz",
+            "consumer",
+            "Prinzipalmarkt 9",
+            "48143",
+            "Münster",
+            "AKTE-2026-000107",
+            "standard",
+            "Bestellung 43118 – Regenjacke",
+            "2026-09-15",
+            "2026-10-15",
+            "RE-2026-43118",
+            8_990,
+        ),
+        simple_debtor(
+            "Hannes Vogel",
+            "consumer",
+            "Königstraße 20",
+            "70173",
+            "Stuttgart",
+            "AKTE-2026-000108",
+            "standard",
+            "Bestellung 43230 – Kopfhörer",
+            "2026-09-18",
+            "2026-10-18",
+            "RE-2026-43230",
+            15_900,
+        ),
+        simple_debtor(
+            "Ilse Brandt",
+            "consumer",
+            "Schlossplatz 2",
+            "24103",
+            "Kiel",
+            "AKTE-2026-000109",
+            "standard",
+            "Bestellung 43377 – Kaffeemühle",
+            "2026-09-21",
+            "2026-10-21",
+            "RE-2026-43377",
+            6_490,
+        ),
+        simple_debtor(
+            "Jonas Keller GmbH",
+            "business",
+            "Marktplatz 11",
+            "93047",
+            "Regensburg",
+            "AKTE-2026-000110",
+            "key_account",
+            "Lieferung 7904 – Büromöbel",
+            "2026-08-25",
+            "2026-09-24",
+            "RE-2026-7904",
+            98_000,
+        ),
+        simple_debtor(
+            "Karin Seidel",
+            "consumer",
+            "Theaterplatz 3",
+            "99423",
+            "Weimar",
+            "AKTE-2026-000111",
+            "standard",
+            "Bestellung 44012 – Wintermantel",
+            "2026-09-01",
+            "2026-10-01",
+            "RE-2026-44012",
+            24_900,
+        ),
+        simple_debtor(
+            "Lukas Hahn",
+            "consumer",
+            "Domplatz 7",
+            "39104",
+            "Magdeburg",
+            "AKTE-2026-000112",
+            "standard",
+            "Bestellung 44120 – Staubsauger",
+            "2026-09-03",
+            "2026-10-03",
+            "RE-2026-44120",
+            31_900,
+        ),
+        simple_debtor(
+            "Mara Winter",
+            "consumer",
+            "Am Markt 1",
+            "18055",
+            "Rostock",
+            "AKTE-2026-000113",
+            "standard",
+            "Bestellung 44237 – Fahrradanhänger",
+            "2026-09-05",
+            "2026-10-05",
+            "RE-2026-44237",
+            42_500,
+        ),
+        simple_debtor(
+            "Nils Wagner",
+            "consumer",
+            "Rathausplatz 4",
+            "86150",
+            "Augsburg",
+            "AKTE-2026-000114",
+            "standard",
+            "Bestellung 44350 – Gartenmöbel",
+            "2026-09-07",
+            "2026-10-07",
+            "RE-2026-44350",
+            38_000,
+        ),
     ]
 }
 
@@ -458,8 +595,9 @@ async fn seed(
             for i in c.items {
                 sqlx::query(
                     "INSERT INTO claim_items (claim_id, kind, description, legal_basis, item_date, amount_minor,
-                                              currency, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $7)",
+                                              currency, interest_base_minor, interest_rate_bp, period_start, period_end,
+                                              created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $8, $9, $10, $11, $11)",
                 )
                 .bind(claim_id)
                 .bind(i.kind)
@@ -467,6 +605,10 @@ async fn seed(
                 .bind(i.legal_basis)
                 .bind(i.date)
                 .bind(i.minor)
+                .bind(i.interest.map(|x| x.0))
+                .bind(i.interest.map(|x| x.1))
+                .bind(i.interest.map(|x| x.2))
+                .bind(i.interest.map(|x| x.3))
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;

@@ -64,12 +64,14 @@ pub async fn get_case() -> Result<CaseView, AppError> {
     let today = chrono::DateTime::from_timestamp_millis(now)
         .map(|t| t.date_naive())
         .ok_or(AppError::Internal)?;
-    state
+    let mut case = state
         .debtors
         .case_view(debtor.case_id, today)
         .await
         .map_err(|_| AppError::Internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    case.supervisory_authority = state.settings.agency.supervisory_authority.clone();
+    Ok(case)
 }
 
 /// Ends the debtor's session and returns to the start page.

@@ -256,6 +256,29 @@ fn year_days(date: NaiveDate, day_count: DayCount) -> i128 {
     }
 }
 
+/// Simple interest on `principal` at `rate_bp` for the days from `from` up to (not including) `to`,
+/// rounded as `conventions` say; the formula of every segment of [`default_interest`]. A period
+/// crossing 1 January uses the day count of its first day's year (segments never cross it).
+pub fn segment_interest(
+    principal: Money,
+    rate_bp: i32,
+    from: NaiveDate,
+    to: NaiveDate,
+    conventions: Conventions,
+) -> Result<Money, InterestError> {
+    let days = (to - from).num_days().max(0);
+    let numerator = i128::from(principal.minor) * i128::from(rate_bp.max(0)) * i128::from(days);
+    let interest = divide(
+        numerator,
+        10_000 * year_days(from, conventions.day_count),
+        conventions.rounding,
+    );
+    Ok(Money::new(
+        i64::try_from(interest).map_err(|_| InterestError::Overflow)?,
+        principal.currency,
+    ))
+}
+
 /// Default interest from `principal[0].date` (the first day of default) until `until` (exclusive),
 /// at base rate + `margin_bp`. `principal` lists the outstanding principal from each date on.
 pub fn default_interest(

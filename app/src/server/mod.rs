@@ -43,6 +43,8 @@ pub struct Agency {
     /// The account debtors transfer to; without it, bank transfer is not offered.
     pub payee_iban: Option<crate::domain::references::Iban>,
     pub payee_bic: Option<String>,
+    /// The authority supervising the agency (§ 13a (1) no. 8 RDG), one line each.
+    pub supervisory_authority: Vec<String>,
 }
 
 /// Everything a server function needs, provided to Leptos as context on every request.

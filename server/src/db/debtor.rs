@@ -4,7 +4,7 @@ use super::{store_err, Db};
 use app::domain::access::{normalize_postcode, LockoutPolicy};
 use app::domain::claim::{breakdown, ItemKind};
 use app::domain::{Currency, Money};
-use app::dto::{Address, CaseView, ClaimView, CreditorView, ItemView, PaymentView};
+use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
 use app::server::ports::{AuditEntry, CaseAccess, DebtorStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -221,8 +221,23 @@ impl DebtorStore for Db {
         .await
         .map_err(&err)?;
 
-        let items: Vec<(i64, String, String, Option<String>, String, i64, String)> = sqlx::query_as(
-            "SELECT i.claim_id, i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency
+        type ItemRow = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            i64,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
+        let items: Vec<ItemRow> = sqlx::query_as(
+            "SELECT i.claim_id, i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
+                    i.interest_base_minor, i.interest_rate_bp, i.period_start, i.period_end, i.vat_included
              FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
              WHERE cl.case_id = $1
              ORDER BY i.claim_id, i.item_date, i.id",
@@ -244,8 +259,20 @@ impl DebtorStore for Db {
         let mut all_items = Vec::with_capacity(items.len());
         for (claim_id, subject, contract_date, invoice_number, due_date) in claims {
             let mut views = Vec::new();
-            for (_, kind, description, legal_basis, item_date, amount, item_cur) in
-                items.iter().filter(|i| i.0 == claim_id)
+            for (
+                _,
+                kind,
+                description,
+                legal_basis,
+                item_date,
+                amount,
+                item_cur,
+                base,
+                rate,
+                start,
+                end,
+                vat,
+            ) in items.iter().filter(|i| i.0 == claim_id)
             {
                 let kind = ItemKind::from_code(kind).ok_or_else(|| {
                     tracing::error!(kind, "unknown claim item kind in the database");
@@ -253,12 +280,23 @@ impl DebtorStore for Db {
                 })?;
                 let amount = Money::new(*amount, currency(item_cur)?);
                 all_items.push((kind, amount));
+                let interest = match (base, rate, start, end) {
+                    (Some(base), Some(rate_bp), Some(from), Some(to)) => Some(InterestDetail {
+                        base: Money::new(*base, amount.currency),
+                        rate_bp: *rate_bp,
+                        from: date(from)?,
+                        to: date(to)?,
+                    }),
+                    _ => None,
+                };
                 views.push(ItemView {
                     kind,
                     description: description.clone(),
                     legal_basis: legal_basis.clone(),
                     date: date(item_date)?,
                     amount,
+                    interest,
+                    vat_included: *vat != 0,
                 });
             }
             let total = Money::sum(cur, views.iter().map(|v| v.amount)).map_err(|e| {
@@ -305,6 +343,7 @@ impl DebtorStore for Db {
             summary,
             claims: claim_views,
             payments: payment_views,
+            supervisory_authority: Vec::new(),
         }))
     }
 }

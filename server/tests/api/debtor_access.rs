@@ -53,9 +53,11 @@ async fn link_then_postcode_opens_the_case_and_the_token_leaves_the_url(app: &Te
         "§ 288 Abs. 1 BGB",
         "149,90\u{a0}€",
         "20,00\u{a0}€",
-        // 149.90 + 0.87 + 2.50 + 49.00 + 89.95 − 20.00
-        "272,22\u{a0}€",
+        // 149.90 + 0.88 + 2.50 + 49.00 + 89.95 − 20.00
+        "272,23\u{a0}€",
         "30.10.2026",
+        "6,27 % jährlich auf 149,90\u{a0}€ vom 14.09.2026 bis 18.10.2026 (34 Tage)",
+        "Bundesamt für Justiz",
     ] {
         assert!(html.contains(expected), "case page shows {expected:?}");
     }

@@ -318,7 +318,7 @@ async fn the_pay_page_shows_the_transfer_details_and_a_qr_code(app: &TestApp) {
         "Rapport Demo Inkasso GmbH",
         "DE89 3704 0044 0532 0130 00",
         "COBADEFFXXX",
-        "272,22\u{a0}€",
+        "272,23\u{a0}€",
     ] {
         assert!(html.contains(expected), "pay page shows {expected}");
     }

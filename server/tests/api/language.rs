@@ -68,7 +68,7 @@ async fn amounts_and_dates_follow_the_language(app: &TestApp) {
     .await;
     let html = app.get("/case").await.text().await.expect("body");
     assert!(html.contains("Balance outstanding"));
-    assert!(html.contains("€272.22"));
+    assert!(html.contains("€272.23"));
     assert!(html.contains("30 Oct 2026"));
     assert!(!html.contains("Offener Betrag"));
 }

@@ -54,7 +54,7 @@ async fn state(app: &TestApp, reference: &str) -> String {
 }
 
 async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &TestApp) {
-    app.verify_by_link(0).await; // standard class, 272.22 EUR
+    app.verify_by_link(0).await; // standard class, 272.23 EUR
     let first = in_days(app, 10);
     let without_notice = propose(
         app,
@@ -92,7 +92,7 @@ async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &
             "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM plan_instalments"
         )
         .await,
-        27_222,
+        27_223,
         "the schedule adds up to the balance"
     );
     let html = app.page("/case/plan").await;
@@ -207,7 +207,7 @@ async fn a_deferral_is_a_single_later_payment(app: &TestApp) {
     );
     assert_eq!(
         scalar(app, "SELECT amount_minor FROM plan_instalments").await,
-        27_222
+        27_223
     );
 }
 on_both_backends!(deferral, a_deferral_is_a_single_later_payment);

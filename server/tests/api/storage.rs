@@ -99,3 +99,36 @@ on_both_backends!(
     legal_tables,
     the_seeded_legal_tables_compute_interest_and_can_be_extended
 );
+
+async fn every_demo_interest_item_is_what_the_interest_engine_computes(app: &TestApp) {
+    use app::domain::interest::{segment_interest, Conventions};
+    use app::domain::{Currency, Money};
+    use chrono::NaiveDate;
+    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT amount_minor, interest_base_minor, interest_rate_bp, period_start, period_end
+         FROM claim_items WHERE kind = 'interest'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("interest items");
+    assert!(!rows.is_empty());
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    for (amount, base, rate, from, to) in rows {
+        let computed = segment_interest(
+            Money::new(base, Currency::EUR),
+            i32::try_from(rate).expect("bp"),
+            d(&from),
+            d(&to),
+            Conventions::default(),
+        )
+        .expect("computes");
+        assert_eq!(
+            computed.minor, amount,
+            "{base} at {rate} bp from {from} to {to}"
+        );
+    }
+}
+on_both_backends!(
+    demo_interest,
+    every_demo_interest_item_is_what_the_interest_engine_computes
+);

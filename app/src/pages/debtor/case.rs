@@ -135,6 +135,11 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
     let t = tr(lang);
     let s = case.summary;
     let sign_out = ServerAction::<SignOut>::new();
+    let vat_included = case
+        .claims
+        .iter()
+        .flat_map(|c| c.items.iter())
+        .any(|i| i.vat_included);
     let summary_rows = [
         (t.principal, s.principal, false),
         (t.interest, s.interest, false),
@@ -210,6 +215,18 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
             }}
         </section>
 
+        {vat_included.then(|| view! {
+            <p class="hint">{t.vat_statement}</p>
+        })}
+
+        {(!case.supervisory_authority.is_empty()).then(|| view! {
+            <section aria-labelledby="authority-heading" class="card">
+                <h2 id="authority-heading">{t.authority_heading}</h2>
+                <p>{t.authority_intro}</p>
+                <address>{case.supervisory_authority.clone().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
+            </section>
+        })}
+
         <Timeline dialogue lang/>
 
         <ActionForm action=sign_out attr:class="sign-out">
@@ -280,11 +297,25 @@ fn Claim(claim: ClaimView, lang: Language) -> impl IntoView {
                                 Some(basis) => format!("{} · {}", format_date(lang, item.date), basis),
                                 None => format_date(lang, item.date),
                             };
+                            let detail = item.interest.as_ref().map(|i| {
+                                let rate = match lang {
+                                    Language::De => format!("{},{:02}", i.rate_bp / 100, i.rate_bp % 100),
+                                    Language::En => format!("{}.{:02}", i.rate_bp / 100, i.rate_bp % 100),
+                                };
+                                (t.interest_detail)(
+                                    &rate,
+                                    &i.base.format(lang),
+                                    &format_date(lang, i.from),
+                                    &format_date(lang, i.to),
+                                    (i.to - i.from).num_days(),
+                                )
+                            });
                             view! {
                                 <tr>
                                     <th scope="row">
                                         {format!("{}: {}", kind_label(t, item.kind), item.description)}
                                         <span class="meta">{meta}</span>
+                                        {detail.map(|d| view! { <span class="meta">{d}</span> })}
                                     </th>
                                     <td class="num">{item.amount.format(lang)}</td>
                                 </tr>
