@@ -2,8 +2,8 @@
 
 use crate::i18n::{provide_language, request_language};
 use crate::pages::{
-    CasePage, CheckPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage, PlanPage,
-    StartPage, VerifyPage,
+    CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
+    PlanPage, StartPage, VerifyPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/case/dispute") view=DisputePage ssr=SsrMode::Async/>
                 <Route path=path!("/case/paid") view=PaidPage ssr=SsrMode::Async/>
                 <Route path=path!("/case/plan") view=PlanPage ssr=SsrMode::Async/>
+                <Route path=path!("/case/contact") view=ContactPage ssr=SsrMode::Async/>
                 <Route path=path!("/check") view=CheckPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -192,3 +192,18 @@ pub struct PlanPageData {
     pub open_plan: Option<PlanView>,
     pub form_key: String,
 }
+
+/// The debtor's contact data as they can see and correct it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    /// `de` or `en`.
+    pub language: String,
+    /// `email` or `letter`.
+    pub channel: String,
+    pub form_key: String,
+}

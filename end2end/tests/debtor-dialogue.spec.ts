@@ -126,3 +126,18 @@ test("anyone can check whether a reference is genuine, and learn nothing else", 
   await page.getByRole("button", { name: "Prüfen" }).click();
   await expect(page.getByRole("status")).toContainText("keinen Fall");
 });
+
+test("the debtor corrects their contact details", async ({ page }, info) => {
+  await verify(page, info, demo.debtors[7]);
+  await page.getByRole("link", { name: "Kontaktdaten ändern" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ihre Kontaktdaten");
+  await expectAccessible(page, info);
+  await page.getByLabel("Telefon (freiwillig)").fill("telefon bitte");
+  await page.getByRole("button", { name: "Speichern" }).click();
+  await expect(page.locator("#phone-error")).toContainText("nicht das erwartete Format");
+  await page.getByLabel("Telefon (freiwillig)").fill("+49 711 555123");
+  await page.getByLabel("per Brief").check();
+  await page.getByRole("button", { name: "Speichern" }).click();
+  await expect(page).toHaveURL(/\/case#timeline-heading$/);
+  await expect(page.getByRole("region", { name: "Verlauf" })).toContainText("Kontaktdaten geändert");
+});

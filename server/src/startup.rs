@@ -250,6 +250,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         debtors: Arc::new(db.clone()),
         dialogue: Arc::new(db.clone()),
         plans: Arc::new(db.clone()),
+        contacts: Arc::new(db.clone()),
         clock,
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),

@@ -383,3 +383,43 @@ pub async fn answer_counter_offer(plan_id: i64, accept: String) -> Result<(), Ap
     leptos_axum::redirect("/case/plan#result");
     Ok(())
 }
+
+/// The debtor's contact data.
+#[server(endpoint = "get_contact")]
+pub async fn get_contact() -> Result<crate::dto::ContactView, AppError> {
+    let (state, case_id) = verified_case().await?;
+    state
+        .contacts
+        .contact(case_id)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .ok_or(AppError::NotFound)
+}
+
+/// Corrects the debtor's contact data; every change is audited.
+#[server(endpoint = "update_contact")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_contact(
+    email: String,
+    phone: String,
+    street: String,
+    postcode: String,
+    city: String,
+    language: String,
+    channel: String,
+) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let input = crate::dto::ContactView {
+        email,
+        phone,
+        street,
+        postcode,
+        city,
+        language,
+        channel,
+        form_key: String::new(),
+    };
+    crate::server::contact::save(&state, case_id, input, request_id()).await?;
+    leptos_axum::redirect("/case#timeline-heading");
+    Ok(())
+}

@@ -4,7 +4,7 @@ mod debtor;
 mod not_found;
 
 pub use debtor::{
-    CasePage, CheckPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage, StartPage,
-    VerifyPage,
+    CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,
+    StartPage, VerifyPage,
 };
 pub use not_found::NotFoundPage;

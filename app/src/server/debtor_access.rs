@@ -429,6 +429,21 @@ mod tests {
         }
     }
 
+    #[async_trait]
+    impl crate::server::ports::ContactStore for NoDialogue {
+        async fn contact(&self, _: i64) -> StoreResult<Option<crate::dto::ContactView>> {
+            unreachable!("verification reads no contact data")
+        }
+        async fn save_contact(
+            &self,
+            _: i64,
+            _: crate::dto::ContactView,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("verification changes no contact data")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -453,6 +468,7 @@ mod tests {
             debtors: store.clone(),
             dialogue: Arc::new(NoDialogue),
             plans: Arc::new(NoDialogue),
+            contacts: Arc::new(NoDialogue),
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),

@@ -3,6 +3,7 @@
 //! Every business decision that needs data lives here or in `domain`; adapters (the `server`
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
+pub mod contact;
 pub mod credentials;
 pub mod debtor_access;
 pub mod defaults;
@@ -14,7 +15,7 @@ pub mod ports;
 pub mod session;
 
 use crate::domain::access::LockoutPolicy;
-use ports::{Clock, DebtorStore, DialogueStore, PlanStore};
+use ports::{Clock, ContactStore, DebtorStore, DialogueStore, PlanStore};
 use std::sync::Arc;
 
 /// Settings the use-cases need, fixed at start-up.
@@ -53,6 +54,7 @@ pub struct AppState {
     pub debtors: Arc<dyn DebtorStore>,
     pub dialogue: Arc<dyn DialogueStore>,
     pub plans: Arc<dyn PlanStore>,
+    pub contacts: Arc<dyn ContactStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
 }

@@ -392,3 +392,68 @@ on_both_backends!(
     genuine_check,
     the_public_check_names_the_creditor_and_nothing_else
 );
+
+async fn contact_data_is_corrected_checked_and_audited_by_field_name(app: &TestApp) {
+    app.verify_by_link(0).await;
+    let html = app.page("/case/contact").await;
+    assert!(html.contains(r#"value="anna.beispiel@demo.example""#));
+    let fields = |email: &'static str| {
+        [
+            ("email", email),
+            ("phone", "+49 30 1234567"),
+            ("street", "Lindenweg 3"),
+            ("postcode", "10115"),
+            ("city", "Berlin"),
+            ("language", "en"),
+            ("channel", "email"),
+        ]
+    };
+    let bad = app
+        .post_form("/api/update_contact", &fields("anna@"), "/case/contact")
+        .await;
+    let html = app
+        .client
+        .get(location(bad.headers()))
+        .header("accept", crate::helpers::BROWSER_ACCEPT)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains(r#"id="email-error""#) && html.contains(r#"value="anna@""#),
+        "the error is named and the value kept"
+    );
+    let ok = app
+        .post_form(
+            "/api/update_contact",
+            &fields("anna.neu@demo.example"),
+            "/case/contact",
+        )
+        .await;
+    assert_eq!(location(ok.headers()), "/case#timeline-heading");
+    let (email, phone, language): (String, String, String) =
+        sqlx::query_as("SELECT email, phone, language FROM debtors WHERE name = 'Anna Beispiel'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("row");
+    assert_eq!(
+        (email.as_str(), phone.as_str(), language.as_str()),
+        ("anna.neu@demo.example", "+49 30 1234567", "en")
+    );
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'debtor.contact'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("audit");
+    assert_eq!(
+        detail, r#"{"changed":["email","phone","language"]}"#,
+        "field names, never values"
+    );
+    assert!(app.page("/case").await.contains("Kontaktdaten geändert"));
+}
+on_both_backends!(
+    contact_data,
+    contact_data_is_corrected_checked_and_audited_by_field_name
+);

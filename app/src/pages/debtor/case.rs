@@ -180,6 +180,7 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
             <ul>
                 <li><a href="/case/pay">{t.pay_link}</a></li>
                 <li><a href="/case/message">{t.message_link}</a></li>
+                <li><a href="/case/contact">{t.contact_link}</a></li>
             </ul>
         </nav>
 

@@ -2,6 +2,7 @@
 
 mod case;
 mod check;
+mod contact;
 mod dialogue;
 mod pay;
 mod plan;
@@ -10,6 +11,7 @@ mod verify;
 
 pub use case::CasePage;
 pub use check::CheckPage;
+pub use contact::ContactPage;
 pub use dialogue::{DisputePage, MessagePage, PaidPage};
 pub use pay::PayPage;
 pub use plan::PlanPage;
