@@ -1,11 +1,71 @@
-//! Form fields and form-level alerts that show errors in the reader's language.
+//! Form fields and form-level alerts that show errors in the reader's language, wired for screen
+//! readers (`aria-describedby`, `aria-invalid`).
 
+use crate::domain::Language;
 use crate::error::AppError;
 use crate::i18n::use_language;
 use leptos::prelude::*;
 
-/// A labelled text input with an optional hint and its error messages, wired for screen readers
-/// (`aria-describedby`, `aria-invalid`).
+/// The messages for field `name` in the last submission's error.
+fn field_messages(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+    lang: Language,
+) -> Vec<String> {
+    error
+        .get()
+        .and_then(|e| e.form_errors().and_then(|f| f.fields.get(name).cloned()))
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.message(lang))
+        .collect()
+}
+
+/// What every field shares: its messages, the ids of its hint and error, and the
+/// `aria-describedby` value that points at whichever of them is shown.
+#[derive(Clone, Copy)]
+struct FieldState {
+    name: &'static str,
+    has_hint: bool,
+    error: Signal<Option<AppError>>,
+    lang: Language,
+}
+
+impl FieldState {
+    fn messages(self) -> Vec<String> {
+        field_messages(self.error, self.name, self.lang)
+    }
+
+    fn invalid(self) -> bool {
+        !self.messages().is_empty()
+    }
+
+    fn described_by(self) -> Option<String> {
+        let mut ids = Vec::new();
+        if self.has_hint {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.invalid() {
+            ids.push(format!("{}-error", self.name));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    /// The label, hint and error line above the control.
+    fn header(self, label: &'static str, hint: Option<&'static str>) -> impl IntoView {
+        let name = self.name;
+        view! {
+            <label for=name>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{name}-hint")>{h}</p> })}
+            {move || {
+                let m = self.messages();
+                (!m.is_empty()).then(|| view! { <p class="field-error" id=format!("{name}-error")>{m.join(" ")}</p> })
+            }}
+        }
+    }
+}
+
+/// A labelled text input with an optional hint and its error messages.
 #[component]
 pub fn TextField(
     /// The form field name (also the element id).
@@ -25,42 +85,15 @@ pub fn TextField(
     #[prop(optional)]
     input_type: Option<&'static str>,
 ) -> impl IntoView {
-    let lang = use_language();
-    let messages = move || {
-        error
-            .get()
-            .and_then(|e| e.form_errors().and_then(|f| f.fields.get(name).cloned()))
-            .unwrap_or_default()
-            .iter()
-            .map(|p| p.message(lang))
-            .collect::<Vec<_>>()
-    };
-    let hint_id = format!("{name}-hint");
-    let error_id = format!("{name}-error");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if !messages().is_empty() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
+    let f = FieldState {
+        name,
+        has_hint: hint.is_some(),
+        error,
+        lang: use_language(),
     };
     view! {
-        <div class="field" class:has-error=move || !messages().is_empty()>
-            <label for=name>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            {
-                let error_id = error_id.clone();
-                move || {
-                    let m = messages();
-                    (!m.is_empty()).then(|| view! { <p class="field-error" id=error_id.clone()>{m.join(" ")}</p> })
-                }
-            }
+        <div class="field" class:has-error=move || f.invalid()>
+            {f.header(label, hint)}
             <input
                 id=name
                 name=name
@@ -69,8 +102,70 @@ pub fn TextField(
                 autocomplete=autocomplete
                 inputmode=(!inputmode.is_empty()).then_some(inputmode)
                 autofocus=autofocus
-                aria-invalid=move || if messages().is_empty() { "false" } else { "true" }
-                aria-describedby=described_by
+                aria-invalid=move || if f.invalid() { "true" } else { "false" }
+                aria-describedby=move || f.described_by()
+            />
+        </div>
+    }
+}
+
+/// A labelled multi-line text input with its errors.
+#[component]
+pub fn TextArea(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into, optional)] value: Signal<String>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let f = FieldState {
+        name,
+        has_hint: hint.is_some(),
+        error,
+        lang: use_language(),
+    };
+    view! {
+        <div class="field" class:has-error=move || f.invalid()>
+            {f.header(label, hint)}
+            <textarea
+                id=name
+                name=name
+                rows="6"
+                required=required
+                aria-invalid=move || if f.invalid() { "true" } else { "false" }
+                aria-describedby=move || f.described_by()
+            >
+                {move || value.get()}
+            </textarea>
+        </div>
+    }
+}
+
+/// A file input for documents (PDF, JPEG, PNG), several at once.
+#[component]
+pub fn FileField(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let f = FieldState {
+        name,
+        has_hint: true,
+        error,
+        lang: use_language(),
+    };
+    view! {
+        <div class="field" class:has-error=move || f.invalid()>
+            {f.header(label, Some(hint))}
+            <input
+                id=name
+                name=name
+                type="file"
+                multiple=true
+                accept="application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+                aria-describedby=move || f.described_by()
             />
         </div>
     }
@@ -89,107 +184,5 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 </div>
             }
         })
-    }
-}
-
-fn field_messages(
-    error: Signal<Option<AppError>>,
-    name: &'static str,
-    lang: crate::domain::Language,
-) -> Vec<String> {
-    error
-        .get()
-        .and_then(|e| e.form_errors().and_then(|f| f.fields.get(name).cloned()))
-        .unwrap_or_default()
-        .iter()
-        .map(|p| p.message(lang))
-        .collect()
-}
-
-/// A labelled multi-line text input with its errors.
-#[component]
-pub fn TextArea(
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(into, optional)] value: Signal<String>,
-    #[prop(into)] error: Signal<Option<AppError>>,
-    #[prop(optional)] required: bool,
-) -> impl IntoView {
-    let lang = use_language();
-    let messages = move || field_messages(error, name, lang);
-    let hint_id = format!("{name}-hint");
-    let error_id = format!("{name}-error");
-    let described_by = {
-        let (h, e) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(h.clone());
-            }
-            if !messages().is_empty() {
-                ids.push(e.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="field" class:has-error=move || !messages().is_empty()>
-            <label for=name>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            {
-                let error_id = error_id.clone();
-                move || {
-                    let m = messages();
-                    (!m.is_empty()).then(|| view! { <p class="field-error" id=error_id.clone()>{m.join(" ")}</p> })
-                }
-            }
-            <textarea
-                id=name
-                name=name
-                rows="6"
-                required=required
-                aria-invalid=move || if messages().is_empty() { "false" } else { "true" }
-                aria-describedby=described_by
-            >
-                {move || value.get()}
-            </textarea>
-        </div>
-    }
-}
-
-/// A file input for documents (PDF, JPEG, PNG), several at once.
-#[component]
-pub fn FileField(
-    name: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    #[prop(into)] error: Signal<Option<AppError>>,
-) -> impl IntoView {
-    let lang = use_language();
-    let messages = move || field_messages(error, name, lang);
-    let error_id = format!("{name}-error");
-    view! {
-        <div class="field" class:has-error=move || !messages().is_empty()>
-            <label for=name>{label}</label>
-            <p class="hint" id=format!("{name}-hint")>{hint}</p>
-            {
-                let error_id = error_id.clone();
-                move || {
-                    let m = messages();
-                    (!m.is_empty()).then(|| view! { <p class="field-error" id=error_id.clone()>{m.join(" ")}</p> })
-                }
-            }
-            <input
-                id=name
-                name=name
-                type="file"
-                multiple=true
-                accept="application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
-                aria-describedby=move || {
-                    if messages().is_empty() { format!("{name}-hint") } else { format!("{name}-hint {name}-error") }
-                }
-            />
-        </div>
     }
 }

@@ -11,8 +11,8 @@ use crate::domain::reason::{NonPaymentReason, ReasonPath};
 use crate::domain::text::{redact_card_numbers, safe_file_name, DocumentType};
 use crate::domain::{Currency, Language, Money};
 use crate::error::{AppError, FormErrors, Problem};
-use crate::server::ports::{AuditEntry, CaseStatus, Effects, NewAttachment, Stored};
-use crate::server::AppState;
+use crate::server::ports::{AuditEntry, CaseStatus, Effects, NewAttachment};
+use crate::server::{internal, today, AppState};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
@@ -30,16 +30,6 @@ pub struct Upload {
     pub filename: String,
     pub content: Vec<u8>,
     pub too_large: bool,
-}
-
-fn internal<E>(_: E) -> AppError {
-    AppError::Internal
-}
-
-fn today(state: &AppState) -> Result<NaiveDate, AppError> {
-    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
-        .map(|t| t.date_naive())
-        .ok_or(AppError::Internal)
 }
 
 async fn status(state: &AppState, case_id: i64) -> Result<CaseStatus, AppError> {
@@ -138,6 +128,23 @@ fn required_text(errors: FormErrors, field: &str, value: &str) -> (FormErrors, S
     }
 }
 
+/// A required text (card numbers redacted) and the checked documents, with every problem of both
+/// reported at once and the text kept for the form.
+fn text_and_documents(
+    body: &str,
+    files: Vec<Upload>,
+) -> Result<(String, Vec<NewAttachment>), AppError> {
+    let (mut errors, body) = required_text(FormErrors::default(), "body", body);
+    let files = check_uploads(files, "documents");
+    if let Err(e) = &files {
+        errors.fields.extend(e.fields.clone());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors.keep("body", &body)));
+    }
+    Ok((body, files.map_err(AppError::Validation)?))
+}
+
 fn submission_key(key: &str) -> Result<&str, AppError> {
     let ok =
         (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -147,13 +154,6 @@ fn submission_key(key: &str) -> Result<&str, AppError> {
         Err(AppError::Validation(
             FormErrors::default().form(Problem::Malformed),
         ))
-    }
-}
-
-fn outcome(stored: Stored) -> Result<(), AppError> {
-    match stored {
-        Stored::New(_) | Stored::Duplicate => Ok(()),
-        Stored::StateChanged => Err(AppError::Conflict),
     }
 }
 
@@ -196,19 +196,7 @@ pub async fn send_message(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let key = submission_key(key)?;
-    let (errors, body) = required_text(FormErrors::default(), "body", body);
-    let files = check_uploads(files, "documents");
-    let errors = match &files {
-        Err(e) => FormErrors {
-            fields: errors.fields.into_iter().chain(e.fields.clone()).collect(),
-            ..errors
-        },
-        Ok(_) => errors,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors.keep("body", &body)));
-    }
-    let files = files.map_err(AppError::Validation)?;
+    let (body, files) = text_and_documents(body, files)?;
     let current = status(state, case_id).await?;
     let next = transition(current.state, CaseEvent::MessageSent, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;
@@ -226,13 +214,12 @@ pub async fn send_message(
             request_id,
         ),
     };
-    outcome(
-        state
-            .dialogue
-            .add_message(case_id, key, &body, files, effects)
-            .await
-            .map_err(internal)?,
-    )
+    state
+        .dialogue
+        .add_message(case_id, key, &body, files, effects)
+        .await
+        .map_err(internal)?
+        .into_result()
 }
 
 /// Disputes the claim. Reminders stop at once; returns the date by which an answer is promised.
@@ -254,19 +241,7 @@ pub async fn open_dispute(
             ))
         }
     };
-    let (errors, body) = required_text(FormErrors::default(), "body", body);
-    let files = check_uploads(files, "documents");
-    let errors = match &files {
-        Err(e) => FormErrors {
-            fields: errors.fields.into_iter().chain(e.fields.clone()).collect(),
-            ..errors
-        },
-        Ok(_) => errors,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors.keep("body", &body)));
-    }
-    let files = files.map_err(AppError::Validation)?;
+    let (body, files) = text_and_documents(body, files)?;
     let current = status(state, case_id).await?;
     let next = transition(current.state, CaseEvent::DisputeOpened, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;
@@ -281,13 +256,12 @@ pub async fn open_dispute(
         event_detail: detail.clone(),
         audit: audit(state, case_id, "debtor.dispute", detail, request_id),
     };
-    outcome(
-        state
-            .dialogue
-            .open_dispute(case_id, key, kind, &body, answer_due, files, effects)
-            .await
-            .map_err(internal)?,
-    )?;
+    state
+        .dialogue
+        .open_dispute(case_id, key, kind, &body, answer_due, files, effects)
+        .await
+        .map_err(internal)?
+        .into_result()?;
     Ok(answer_due)
 }
 
@@ -376,13 +350,12 @@ pub async fn claim_payment(
         event_detail: detail.clone(),
         audit: audit(state, case_id, "debtor.payment_claim", detail, request_id),
     };
-    outcome(
-        state
-            .dialogue
-            .claim_payment(case_id, key, paid_on, money, &note, files, effects)
-            .await
-            .map_err(internal)?,
-    )
+    state
+        .dialogue
+        .claim_payment(case_id, key, paid_on, money, &note, files, effects)
+        .await
+        .map_err(internal)?
+        .into_result()
 }
 
 /// The public check: which creditor a reference belongs to, and nothing else.

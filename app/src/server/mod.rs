@@ -58,3 +58,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
 }
+
+/// Maps a storage failure (already logged by the adapter) to the opaque internal error.
+pub(crate) fn internal<E>(_: E) -> crate::error::AppError {
+    crate::error::AppError::Internal
+}
+
+/// Today's date by the application's clock (UTC).
+pub(crate) fn today(state: &AppState) -> Result<chrono::NaiveDate, crate::error::AppError> {
+    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map(|t| t.date_naive())
+        .ok_or(crate::error::AppError::Internal)
+}

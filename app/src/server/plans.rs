@@ -14,8 +14,8 @@ use crate::error::{AppError, FormErrors, Problem};
 pub use crate::forms::{parse, PlanInput};
 use crate::server::credentials::{hash_token, new_link_token};
 use crate::server::emails;
-use crate::server::ports::{AuditEntry, Effects, NewPlan, PlanContextData, QueuedEmail, Stored};
-use crate::server::AppState;
+use crate::server::ports::{AuditEntry, Effects, NewPlan, PlanContextData, QueuedEmail};
+use crate::server::{internal, today, AppState};
 use chrono::NaiveDate;
 
 /// What happened to a proposal.
@@ -25,16 +25,6 @@ pub enum Proposed {
     Agreed,
     /// Waiting for a handler, who answers by this date.
     Pending(NaiveDate),
-}
-
-fn internal<E>(_: E) -> AppError {
-    AppError::Internal
-}
-
-fn today(state: &AppState) -> Result<NaiveDate, AppError> {
-    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
-        .map(|t| t.date_naive())
-        .ok_or(AppError::Internal)
 }
 
 async fn context(state: &AppState, case_id: i64) -> Result<PlanContextData, AppError> {
@@ -161,15 +151,13 @@ pub async fn propose(
                 event_detail: "{}".into(),
                 audit: audit("debtor.plan", "agreed"),
             };
-            match state
+            state
                 .plans
                 .store_plan(case_id, &input.form_key, plan, effects, email)
                 .await
                 .map_err(internal)?
-            {
-                Stored::New(_) | Stored::Duplicate => Ok(Proposed::Agreed),
-                Stored::StateChanged => Err(AppError::Conflict),
-            }
+                .into_result()?;
+            Ok(Proposed::Agreed)
         }
         Decision::NeedsReview(reasons) => {
             let answer_by = add_business_days(today, c.reply_days, &[]);
@@ -189,15 +177,13 @@ pub async fn propose(
                 event_detail: "{}".into(),
                 audit: audit("debtor.plan", "needs_review"),
             };
-            match state
+            state
                 .plans
                 .store_plan(case_id, &input.form_key, plan, effects, None)
                 .await
                 .map_err(internal)?
-            {
-                Stored::New(_) | Stored::Duplicate => Ok(Proposed::Pending(answer_by)),
-                Stored::StateChanged => Err(AppError::Conflict),
-            }
+                .into_result()?;
+            Ok(Proposed::Pending(answer_by))
         }
     }
 }
@@ -302,13 +288,10 @@ pub async fn answer_counter(
             request_id,
         },
     };
-    match state
+    state
         .plans
         .answer_counter(case_id, plan_id, accept, effects, email)
         .await
         .map_err(internal)?
-    {
-        Stored::New(_) | Stored::Duplicate => Ok(()),
-        Stored::StateChanged => Err(AppError::Conflict),
-    }
+        .into_result()
 }

@@ -218,6 +218,16 @@ pub enum Stored {
     StateChanged,
 }
 
+impl Stored {
+    /// A submission stored now or before is done; one that met a changed case is a conflict.
+    pub fn into_result(self) -> Result<(), crate::error::AppError> {
+        match self {
+            Stored::New(_) | Stored::Duplicate => Ok(()),
+            Stored::StateChanged => Err(crate::error::AppError::Conflict),
+        }
+    }
+}
+
 /// Storage for the debtor's side of the dialogue.
 #[async_trait]
 pub trait DialogueStore: Send + Sync {
