@@ -373,8 +373,13 @@ impl DialogueStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
+        // The timeline shows what happened on the case and every email that actually went out.
         let events: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT kind, occurred_at FROM case_events WHERE case_id = $1 ORDER BY occurred_at, id",
+            "SELECT kind, occurred_at FROM (
+                 SELECT kind, occurred_at, id, 0 AS source FROM case_events WHERE case_id = $1
+                 UNION ALL
+                 SELECT 'email_sent', sent_at, id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent'
+             ) timeline ORDER BY occurred_at, source, id",
         )
         .bind(case_id)
         .fetch_all(self.pool())

@@ -284,3 +284,49 @@ on_both_backends!(
     counter_offer,
     a_counter_offer_is_accepted_with_one_action_and_only_once
 );
+
+async fn the_confirmation_appears_on_the_timeline_once_it_was_sent(app: &TestApp) {
+    use crate::smtp::{Mode, SmtpServer};
+    use app::server::outbox::{relay_once, QuietHours, RelayPolicy};
+    let Some(smtp) = SmtpServer::start(Mode::Accept) else {
+        return;
+    };
+    app.verify_by_link(0).await;
+    let first = in_days(app, 10);
+    let fields = [
+        ("kind", "plan"),
+        ("first_due", first.as_str()),
+        ("count", "3"),
+        ("frequency", "monthly"),
+        ("cost_notice_seen", "yes"),
+    ];
+    propose(app, &fields).await;
+    assert!(
+        !app.page("/case").await.contains("E-Mail an Sie gesendet"),
+        "queued is not sent"
+    );
+    let mailer =
+        server::mail::SmtpMailer::from_url(&smtp.url(), "noreply@portal.example").expect("mailer");
+    // Quiet hours off: the test must not depend on the hour it runs at.
+    let policy = RelayPolicy {
+        quiet_hours: QuietHours {
+            start_hour: 0,
+            end_hour: 0,
+        },
+        ..RelayPolicy::default()
+    };
+    let report = relay_once(&app.db, &mailer, app.clock.as_ref(), &policy, "relay")
+        .await
+        .expect("relay");
+    assert_eq!(report.sent, 1);
+    let message = &smtp.messages()[0];
+    assert!(
+        message.contains("Subject: Ihre Ratenzahlung ist vereinbart"),
+        "{message}"
+    );
+    assert!(app.page("/case").await.contains("E-Mail an Sie gesendet"));
+}
+on_both_backends!(
+    email_on_timeline,
+    the_confirmation_appears_on_the_timeline_once_it_was_sent
+);
