@@ -138,6 +138,9 @@ pub struct Texts {
     pub channel_email: &'static str,
     pub channel_letter: &'static str,
     pub save_button: &'static str,
+    pub statement_title: &'static str,
+    pub statement_link: &'static str,
+    pub statement_intro: fn(&str, &str) -> String,
     pub plan_title: &'static str,
     pub plan_intro: &'static str,
     pub plan_kind_legend: &'static str,
@@ -206,9 +209,24 @@ pub fn tr(lang: Language) -> &'static Texts {
 /// Name of the cookie that remembers the chosen language.
 pub const LANGUAGE_COOKIE: &str = "rapport_lang";
 
-/// The language of the current request: the language cookie, else the browser's
-/// `Accept-Language`, else German. In the browser it is read back from `<html lang>`, which the
-/// server rendered, so hydration always agrees with the server.
+/// The language a request asks for: the language cookie in `cookie_header`, else the best match
+/// of `accept_language`, else German.
+pub fn language_from_headers(
+    cookie_header: Option<&str>,
+    accept_language: Option<&str>,
+) -> Language {
+    cookie_header
+        .into_iter()
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANGUAGE_COOKIE)
+        .and_then(|(_, value)| Language::from_code(value))
+        .or_else(|| accept_language.map(Language::negotiate))
+        .unwrap_or_default()
+}
+
+/// The language of the current request (see [`language_from_headers`]). In the browser it is
+/// read back from `<html lang>`, which the server rendered, so hydration always agrees.
 pub fn request_language() -> Language {
     #[cfg(feature = "ssr")]
     {
@@ -216,23 +234,11 @@ pub fn request_language() -> Language {
         let Some(parts) = use_context::<http::request::Parts>() else {
             return Language::default();
         };
-        let from_cookie = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == LANGUAGE_COOKIE)
-            .and_then(|(_, value)| Language::from_code(value));
-        from_cookie.unwrap_or_else(|| {
-            parts
-                .headers
-                .get(http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(Language::negotiate)
-                .unwrap_or_default()
-        })
+        let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        language_from_headers(
+            header(http::header::COOKIE),
+            header(http::header::ACCEPT_LANGUAGE),
+        )
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
@@ -465,6 +471,9 @@ static DE: Texts = Texts {
     channel_email: "per E-Mail",
     channel_letter: "per Brief",
     save_button: "Speichern",
+    statement_title: "Forderungsaufstellung",
+    statement_link: "Aufstellung als PDF herunterladen",
+    statement_intro: |r, d| format!("Aktenzeichen {r} · Stand {d}"),
     plan_title: "Ratenzahlung oder Aufschub",
     plan_intro: "Schlagen Sie vor, wie Sie zahlen können. Liegt Ihr Vorschlag im Rahmen, den der Gläubiger vorgibt, ist er sofort vereinbart.",
     plan_kind_legend: "Was möchten Sie?",
@@ -685,6 +694,9 @@ static EN: Texts = Texts {
     channel_email: "by email",
     channel_letter: "by letter",
     save_button: "Save",
+    statement_title: "Statement of claim",
+    statement_link: "Download the statement (PDF)",
+    statement_intro: |r, d| format!("Case reference {r} · as of {d}"),
     plan_title: "Instalments or deferral",
     plan_intro: "Propose how you can pay. If your proposal is within the creditor's rules, it is agreed at once.",
     plan_kind_legend: "What would you like?",
@@ -755,6 +767,19 @@ static EN: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_cookie_wins_over_the_browser_and_german_is_the_fallback() {
+        assert_eq!(
+            language_from_headers(Some("a=1; rapport_lang=en"), Some("de")),
+            Language::En
+        );
+        assert_eq!(
+            language_from_headers(Some("rapport_lang=xx"), Some("en-GB")),
+            Language::En
+        );
+        assert_eq!(language_from_headers(None, None), Language::De);
+    }
 
     #[test]
     fn dates_are_unambiguous_in_both_languages() {

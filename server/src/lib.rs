@@ -6,5 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod legal;
 pub mod mail;
+pub mod pdf;
 pub mod startup;
+pub mod statement;
 pub mod telemetry;

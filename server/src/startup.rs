@@ -195,6 +195,59 @@ async fn server_fn_status(response: axum::response::Response) -> axum::response:
     axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
+/// The statement of claim of the session's own case as a PDF, in the request's language.
+async fn download_statement(
+    state: AppState,
+    session: tower_sessions::Session,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let now = state.clock.now_ms();
+    let Ok(debtor) = app::server::session::current_debtor(
+        &session,
+        now,
+        state.settings.debtor_session_absolute_ms,
+    )
+    .await
+    else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let lang =
+        app::i18n::language_from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
+    let Some(today) = chrono::DateTime::from_timestamp_millis(now).map(|t| t.date_naive()) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    match state.debtors.case_view(debtor.case_id, today).await {
+        Ok(Some(mut case)) => {
+            case.supervisory_authority = state.settings.agency.supervisory_authority.clone();
+            let pdf = crate::statement::pdf(&case, &state.settings.agency, lang);
+            let name = format!(
+                "{}-{}.pdf",
+                app::i18n::tr(lang).statement_title,
+                case.reference
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                pdf,
+            )
+                .into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
 /// Sends a document of the session's own case, always as a download with its sniffed type. Any
 /// other id (another case's, or none) gets the same 404 as a missing one.
 async fn download_document(
@@ -267,6 +320,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .site_addr(config.bind)
         .build();
     let downloads = state.clone();
+    let statement_state = state.clone();
     let context = move || provide_context(state.clone());
     let routes = generate_route_list(App);
 
@@ -286,6 +340,15 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         )));
 
     let pages = Router::new()
+        .route(
+            "/case/statement.pdf",
+            get({
+                let state = statement_state.clone();
+                move |session: tower_sessions::Session, headers: axum::http::HeaderMap| {
+                    download_statement(state.clone(), session, headers)
+                }
+            }),
+        )
         .route(
             "/case/documents/{id}",
             get(

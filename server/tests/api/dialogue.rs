@@ -457,3 +457,49 @@ on_both_backends!(
     contact_data,
     contact_data_is_corrected_checked_and_audited_by_field_name
 );
+
+async fn the_statement_downloads_as_a_pdf_of_the_own_case_in_the_chosen_language(app: &TestApp) {
+    let anonymous = app.get("/case/statement.pdf").await;
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::NOT_FOUND,
+        "only with a verified session"
+    );
+    app.verify_by_link(0).await;
+    let response = app.get("/case/statement.pdf").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"Forderungsaufstellung-AKTE-2026-000101.pdf\""
+    );
+    let pdf = response.bytes().await.expect("bytes").to_vec();
+    assert!(pdf.starts_with(b"%PDF-1.4") && server::pdf::xref_is_exact(&pdf));
+    let contains = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+    assert!(contains(b"(Forderungsaufstellung) Tj"));
+    assert!(contains(b"AKTE-2026-000101"));
+    assert!(
+        contains(b"Offener Betrag: 272,23 \x80"),
+        "the balance with a WinAnsi euro sign"
+    );
+    assert!(contains(b"Nordlicht Versandhandel GmbH"));
+    assert!(contains(b"Bundesamt f\xFCr Justiz"));
+    app.post_form(
+        "/api/set_language",
+        &[("lang", "en"), ("return_to", "/case")],
+        "/case",
+    )
+    .await;
+    let english = app
+        .get("/case/statement.pdf")
+        .await
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    assert!(english.windows(22).any(|w| w == b"(Statement of claim) T"));
+}
+on_both_backends!(
+    statement_pdf,
+    the_statement_downloads_as_a_pdf_of_the_own_case_in_the_chosen_language
+);

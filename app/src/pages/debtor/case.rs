@@ -181,6 +181,7 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
                 <li><a href="/case/pay">{t.pay_link}</a></li>
                 <li><a href="/case/message">{t.message_link}</a></li>
                 <li><a href="/case/contact">{t.contact_link}</a></li>
+                <li><a href="/case/statement.pdf" download rel="external">{t.statement_link}</a></li>
             </ul>
         </nav>
 
