@@ -163,6 +163,8 @@ pub struct PaymentDetails {
     pub reference: String,
     /// The EPC QR code (GiroCode) as an SVG image; `None` when the amount is zero.
     pub qr_svg: Option<String>,
+    /// Whether paying online (by card and the provider's other methods) is offered.
+    pub online: bool,
 }
 
 /// A plan or deferral as the debtor sees it.

@@ -96,6 +96,15 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// Stripe settings.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    pub secret_key: Secret,
+    pub webhook_secret: Secret,
+    /// `https://api.stripe.com` unless a test double stands in.
+    pub api_base: String,
+}
+
 /// A configuration error: which variable, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable} {problem}")]
@@ -118,6 +127,9 @@ pub struct Config {
     pub mail_from: String,
     /// The agency as debtors see it: name, address, contact data, and the account they pay to.
     pub agency: app::server::Agency,
+    /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
+    /// only when both secrets are set.
+    pub stripe: Option<StripeConfig>,
     /// A tracing filter, e.g. `info` or `rapport=debug,info`.
     pub log: String,
     /// The folder holding the compiled site (`pkg/` with CSS, JS and WASM).
@@ -217,6 +229,28 @@ impl Config {
                 .collect(),
         };
 
+        let stripe = match (get("STRIPE_SECRET_KEY"), get("STRIPE_WEBHOOK_SECRET")) {
+            (Some(key), Some(hook)) => Some(StripeConfig {
+                secret_key: Secret::new(key),
+                webhook_secret: Secret::new(hook),
+                api_base: get("STRIPE_API_BASE")
+                    .unwrap_or_else(|| "https://api.stripe.com".to_string()),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(err(
+                    "STRIPE_WEBHOOK_SECRET",
+                    "must be set together with STRIPE_SECRET_KEY".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(err(
+                    "STRIPE_SECRET_KEY",
+                    "must be set together with STRIPE_WEBHOOK_SECRET".into(),
+                ))
+            }
+        };
+
         let log =
             get("RAPPORT_LOG").unwrap_or_else(|| "info,sqlx=warn,tower_sessions=warn".to_string());
         tracing_subscriber::EnvFilter::try_new(&log)
@@ -232,6 +266,7 @@ impl Config {
             smtp_url,
             mail_from,
             agency,
+            stripe,
             log,
             site_root,
         })

@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod legal;
 pub mod mail;
+pub mod payments;
 pub mod pdf;
 pub mod startup;
 pub mod statement;

@@ -195,6 +195,49 @@ async fn server_fn_status(response: axum::response::Response) -> axum::response:
     axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Stripe's webhook: verified on the raw body before anything is read, booked exactly once per
+/// event. Only `checkout.session.completed` with `payment_status = paid` and
+/// `checkout.session.async_payment_succeeded` book money; other verified events are acknowledged.
+async fn stripe_webhook(
+    state: AppState,
+    secret: Option<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let Some(secret) = secret else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let now = state.clock.now_ms() / 1000;
+    if let Err(e) = crate::payments::stripe::verify_signature(signature, &body, &secret, now) {
+        tracing::warn!(error = %e, "Stripe webhook refused");
+        return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
+    }
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    let id = event["id"].as_str().unwrap_or_default();
+    let kind = event["type"].as_str().unwrap_or_default();
+    let object = &event["data"]["object"];
+    let paid = match kind {
+        "checkout.session.completed" => object["payment_status"] == "paid",
+        "checkout.session.async_payment_succeeded" => true,
+        _ => false,
+    };
+    if !paid || id.is_empty() {
+        return (StatusCode::OK, "ignored").into_response();
+    }
+    let session_id = object["id"].as_str().unwrap_or_default();
+    match app::server::payments::book(&state, "stripe", id, kind, session_id).await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        // A failure here makes Stripe deliver the event again later, which is what we want.
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response(),
+    }
+}
+
 /// The statement of claim of the session's own case as a PDF, in the request's language.
 async fn download_statement(
     state: AppState,
@@ -304,6 +347,13 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         dialogue: Arc::new(db.clone()),
         plans: Arc::new(db.clone()),
         contacts: Arc::new(db.clone()),
+        payments: Arc::new(db.clone()),
+        provider: config.stripe.as_ref().map(|s| {
+            Arc::new(crate::payments::stripe::Stripe::new(
+                &s.api_base,
+                s.secret_key.expose(),
+            )) as Arc<dyn app::server::ports::PaymentProvider>
+        }),
         clock,
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),
@@ -321,6 +371,11 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .build();
     let downloads = state.clone();
     let statement_state = state.clone();
+    let webhook_state = state.clone();
+    let webhook_secret = config
+        .stripe
+        .as_ref()
+        .map(|s| s.webhook_secret.expose().to_string());
     let context = move || provide_context(state.clone());
     let routes = generate_route_list(App);
 
@@ -376,6 +431,14 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(move || healthz(db.clone())))
+        .route(
+            "/webhooks/stripe",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    stripe_webhook(webhook_state.clone(), webhook_secret.clone(), headers, body)
+                },
+            ),
+        )
         .nest_service("/pkg", ServeDir::new(pkg))
         .merge(pages)
         .layer(

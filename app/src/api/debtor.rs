@@ -312,6 +312,7 @@ pub async fn get_payment_details() -> Result<Option<crate::dto::PaymentDetails>,
         amount,
         reference: reference.paper(),
         qr_svg,
+        online: state.provider.is_some(),
     }))
 }
 
@@ -421,5 +422,18 @@ pub async fn update_contact(
     };
     crate::server::contact::save(&state, case_id, input, request_id()).await?;
     leptos_axum::redirect("/case#timeline-heading");
+    Ok(())
+}
+
+/// Opens the payment provider's hosted checkout for all or part of the balance and sends the
+/// debtor there. A plain form posts here, so the redirect leaves the site the same way with and
+/// without JavaScript.
+#[server(endpoint = "start_online_payment")]
+pub async fn start_online_payment(amount: Option<String>) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let lang = crate::i18n::request_language();
+    let url =
+        crate::server::payments::start(&state, case_id, &amount.unwrap_or_default(), lang).await?;
+    leptos_axum::redirect(&url);
     Ok(())
 }

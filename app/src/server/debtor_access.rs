@@ -444,6 +444,40 @@ mod tests {
         }
     }
 
+    #[async_trait]
+    impl crate::server::ports::PaymentStore for NoDialogue {
+        async fn create_online_payment(
+            &self,
+            _: i64,
+            _: &str,
+            _: crate::domain::Money,
+            _: i64,
+        ) -> StoreResult<i64> {
+            unreachable!("verification starts no payment")
+        }
+        async fn attach_session(&self, _: i64, _: &str, _: i64) -> StoreResult<()> {
+            unreachable!("verification starts no payment")
+        }
+        async fn online_payment_by_session(
+            &self,
+            _: &str,
+        ) -> StoreResult<Option<crate::server::ports::OnlinePayment>> {
+            unreachable!("verification books no payment")
+        }
+        async fn book_provider_payment(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: &crate::server::ports::OnlinePayment,
+            _: NaiveDate,
+            _: AuditEntry,
+            _: Option<crate::server::ports::QueuedEmail>,
+        ) -> StoreResult<crate::server::ports::Booking> {
+            unreachable!("verification books no payment")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -469,6 +503,8 @@ mod tests {
             dialogue: Arc::new(NoDialogue),
             plans: Arc::new(NoDialogue),
             contacts: Arc::new(NoDialogue),
+            payments: Arc::new(NoDialogue),
+            provider: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),

@@ -82,6 +82,45 @@ pub fn plan_agreed(
     )
 }
 
+/// Subject, text and HTML of the receipt for a payment received.
+pub fn payment_received(
+    lang: Language,
+    name: &str,
+    reference: &str,
+    amount: crate::domain::Money,
+    date: chrono::NaiveDate,
+    link: &str,
+) -> (String, String, String) {
+    let (subject, greeting, body, link_text) = match lang {
+        Language::De => (
+            format!("Zahlungseingang – {reference}"),
+            format!("Guten Tag {name},"),
+            format!(
+                "wir haben am {} Ihre Zahlung von {} erhalten. Vielen Dank!",
+                format_date(lang, date),
+                amount.format(lang)
+            ),
+            "Ihren Fall online ansehen".to_string(),
+        ),
+        Language::En => (
+            format!("Payment received – {reference}"),
+            format!("Hello {name},"),
+            format!(
+                "we received your payment of {} on {}. Thank you!",
+                amount.format(lang),
+                format_date(lang, date)
+            ),
+            "See your case online".to_string(),
+        ),
+    };
+    let text = format!("{greeting}\n\n{body}\n\n{link_text}: {link}\n");
+    (
+        subject,
+        text,
+        html(&[greeting, body], &[], link, &link_text),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,12 +10,15 @@ pub mod defaults;
 pub mod dialogue;
 pub mod emails;
 pub mod outbox;
+pub mod payments;
 pub mod plans;
 pub mod ports;
 pub mod session;
 
 use crate::domain::access::LockoutPolicy;
-use ports::{Clock, ContactStore, DebtorStore, DialogueStore, PlanStore};
+use ports::{
+    Clock, ContactStore, DebtorStore, DialogueStore, PaymentProvider, PaymentStore, PlanStore,
+};
 use std::sync::Arc;
 
 /// Settings the use-cases need, fixed at start-up.
@@ -55,6 +58,9 @@ pub struct AppState {
     pub dialogue: Arc<dyn DialogueStore>,
     pub plans: Arc<dyn PlanStore>,
     pub contacts: Arc<dyn ContactStore>,
+    pub payments: Arc<dyn PaymentStore>,
+    /// The online payment provider; `None` when none is configured (then it is not offered).
+    pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
 }

@@ -9,6 +9,7 @@ mod debtor;
 mod dialogue;
 mod legal;
 pub mod outbox;
+mod payments;
 mod plans;
 mod sessions;
 

@@ -52,7 +52,7 @@ async fn insert_instalments(
 }
 
 /// Queues the email and stores the fresh link it carries, in the caller's transaction.
-async fn queue(
+pub(super) async fn queue(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
     e: &QueuedEmail,

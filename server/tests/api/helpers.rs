@@ -37,6 +37,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub jar: Arc<Jar>,
     pub client: Client,
+    /// The stand-in for Stripe's API this app talks to.
+    pub stripe: crate::stripe_double::StripeDouble,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -48,6 +50,8 @@ fn client(jar: Arc<Jar>) -> Client {
     Client::builder()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
+        // A request that hangs fails its test instead of stalling the whole run.
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client builds")
 }
@@ -93,7 +97,17 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (url, None, Some((admin, name)))
         }
     };
+    let stripe = crate::stripe_double::start().await;
     let vars: HashMap<&str, String> = [
+        (
+            "STRIPE_SECRET_KEY",
+            crate::stripe_double::SECRET_KEY.to_string(),
+        ),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            crate::stripe_double::WEBHOOK_SECRET.to_string(),
+        ),
+        ("STRIPE_API_BASE", stripe.base.clone()),
         ("DATABASE_URL", database_url),
         ("RAPPORT_ADDR", "127.0.0.1:0".to_string()),
         ("RAPPORT_LOG", "error".to_string()),
@@ -143,6 +157,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         clock,
         client: client(jar.clone()),
         jar,
+        stripe,
         _dir: dir,
         pg,
     })

@@ -9,6 +9,8 @@ mod dialogue;
 mod health;
 mod language;
 mod outbox;
+mod payments;
 mod plans;
 mod smtp;
 mod storage;
+mod stripe_double;

@@ -1,12 +1,14 @@
 //! `/case/pay`: bank transfer details with the EPC QR code (GiroCode).
 
-use crate::api::debtor::get_payment_details;
-use crate::components::Layout;
+use crate::api::debtor::{get_payment_details, StartOnlinePayment};
+use crate::components::{FormAlert, Layout, TextField};
 use crate::error::AppError;
 use crate::i18n::{tr, use_language};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 /// Everything needed to pay by bank transfer; the same data as text and as a QR code.
 #[component]
@@ -14,11 +16,17 @@ pub fn PayPage() -> impl IntoView {
     let lang = use_language();
     let t = tr(lang);
     let details = OnceResource::new(get_payment_details());
+    let online_error = super::url_error(<StartOnlinePayment as ServerFn>::PATH);
+    let returned = use_query_map().with_untracked(|q| q.get("online"));
     view! {
         <Title text=t.pay_title/>
         <Layout>
             <p class="back"><a href="/case">{t.back_to_case}</a></p>
             <h1>{t.pay_title}</h1>
+            {returned.map(|r| {
+                let text = if r == "done" { t.online_done } else { t.online_cancelled };
+                view! { <div class="card status" role="status"><p>{text}</p></div> }
+            })}
             <Suspense fallback=move || view! { <p>{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match details.await {
@@ -41,6 +49,17 @@ pub fn PayPage() -> impl IntoView {
                                     </figure>
                                 })}
                             </div>
+                            {p.online.then(|| view! {
+                                <section aria-labelledby="online-heading" class="card">
+                                    <h2 id="online-heading">{t.online_heading}</h2>
+                                    <p>{t.online_intro}</p>
+                                    <form method="post" action={<StartOnlinePayment as ServerFn>::PATH} novalidate>
+                                        <FormAlert error=online_error/>
+                                        <TextField name="amount" label=t.online_amount_label error=online_error inputmode="decimal"/>
+                                        <button type="submit" class="primary">{t.online_button}</button>
+                                    </form>
+                                </section>
+                            })}
                         }.into_any(),
                         Ok(None) => view! { <p>{t.pay_not_configured}</p> }.into_any(),
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/"/> }.into_any(),
