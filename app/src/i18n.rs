@@ -289,6 +289,30 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     }
 }
 
+/// The line under a claim item: its date and, if given, its legal basis.
+pub fn item_meta(lang: Language, item: &crate::dto::ItemView) -> String {
+    match &item.legal_basis {
+        Some(basis) => format!("{} · {basis}", format_date(lang, item.date)),
+        None => format_date(lang, item.date),
+    }
+}
+
+/// How an interest item was calculated, as one sentence (§ 13a (1) no. 3 RDG).
+pub fn interest_detail(lang: Language, i: &crate::dto::InterestDetail) -> String {
+    let (whole, hundredths) = (i.rate_bp / 100, i.rate_bp % 100);
+    let rate = match lang {
+        Language::De => format!("{whole},{hundredths:02}"),
+        Language::En => format!("{whole}.{hundredths:02}"),
+    };
+    (tr(lang).interest_detail)(
+        &rate,
+        &i.base.format(lang),
+        &format_date(lang, i.from),
+        &format_date(lang, i.to),
+        (i.to - i.from).num_days(),
+    )
+}
+
 /// Why a plan proposal is outside the creditor's rules, as a sentence for the debtor.
 pub fn plan_reason(lang: Language, reason: &PlanReason) -> String {
     let date = |d: &NaiveDate| format_date(lang, *d);

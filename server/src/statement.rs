@@ -5,7 +5,7 @@ use crate::pdf::{render, Line};
 use app::domain::claim::ItemKind;
 use app::domain::Language;
 use app::dto::CaseView;
-use app::i18n::{format_date, tr};
+use app::i18n::{format_date, interest_detail, item_meta, tr};
 use app::server::Agency;
 
 /// The statement's lines.
@@ -59,25 +59,9 @@ pub fn lines(case: &CaseView, agency: &Agency, lang: Language) -> Vec<Line> {
                 format!("{kind}: {}", item.description),
                 item.amount.format(lang),
             ));
-            let mut meta = format_date(lang, item.date);
-            if let Some(basis) = &item.legal_basis {
-                meta.push_str(&format!(" · {basis}"));
-            }
-            out.push(Line::Detail(meta));
+            out.push(Line::Detail(item_meta(lang, item)));
             if let Some(i) = &item.interest {
-                let rate = match lang {
-                    Language::De => format!("{},{:02}", i.rate_bp / 100, i.rate_bp % 100),
-                    Language::En => format!("{}.{:02}", i.rate_bp / 100, i.rate_bp % 100),
-                };
-                let days = (i.to - i.from).num_days();
-                let detail = (t.interest_detail)(
-                    &rate,
-                    &i.base.format(lang),
-                    &format_date(lang, i.from),
-                    &format_date(lang, i.to),
-                    days,
-                );
-                out.push(Line::Detail(detail));
+                out.push(Line::Detail(interest_detail(lang, i)));
             }
         }
         out.push(Line::Row(

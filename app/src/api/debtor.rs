@@ -99,6 +99,16 @@ async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
     Ok((state, debtor.case_id))
 }
 
+/// A random key for the next form on a page: a form sent twice carries the same key and is stored
+/// once.
+#[cfg(feature = "ssr")]
+fn fresh_form_key() -> String {
+    use rand::RngCore;
+    let mut key = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    hex::encode(key)
+}
+
 /// Reads a multipart form: text fields (at most 64 KiB each) and files. A file is read as a stream
 /// and dropped as soon as it passes the size limit, so a huge upload never sits in memory.
 #[cfg(feature = "ssr")]
@@ -188,7 +198,6 @@ pub async fn choose_reason(reason: String) -> Result<(), AppError> {
 /// Messages, disputes, reported payments and the timeline of the debtor's case.
 #[server(endpoint = "get_dialogue")]
 pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
-    use rand::RngCore;
     let (state, case_id) = verified_case().await?;
     let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
         .map(|t| t.date_naive())
@@ -198,9 +207,7 @@ pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
         .dialogue(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?;
-    let mut key = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    view.form_key = hex::encode(key);
+    view.form_key = fresh_form_key();
     Ok(view)
 }
 
@@ -335,12 +342,9 @@ pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceC
 /// The plan page's data: balance, the creditor's rules for it, any open plan.
 #[server(endpoint = "get_plan_page")]
 pub async fn get_plan_page() -> Result<crate::dto::PlanPageData, AppError> {
-    use rand::RngCore;
     let (state, case_id) = verified_case().await?;
     let mut page = crate::server::plans::page(&state, case_id).await?;
-    let mut key = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    page.form_key = hex::encode(key);
+    page.form_key = fresh_form_key();
     Ok(page)
 }
 

@@ -76,3 +76,13 @@ pub(crate) fn today(state: &AppState) -> Result<chrono::NaiveDate, crate::error:
         .map(|t| t.date_naive())
         .ok_or(crate::error::AppError::Internal)
 }
+
+/// The host part of a URL such as `https://portal.example:8443/`, for Message-IDs.
+pub(crate) fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
+        .to_string()
+}

@@ -5,7 +5,7 @@ use crate::domain::{Currency, Language, Money};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::emails;
 use crate::server::ports::{AuditEntry, Booking, CheckoutRequest, OnlinePayment, QueuedEmail};
-use crate::server::{internal, today, AppState};
+use crate::server::{host_of, internal, today, AppState};
 
 /// Opens a checkout for `amount` (empty: the whole balance) and returns the provider's page.
 pub async fn start(
@@ -149,13 +149,6 @@ async fn receipt(
         text,
         html,
         link_token_hash: None,
-        host: base
-            .split("://")
-            .nth(1)
-            .unwrap_or(base)
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("localhost")
-            .to_string(),
+        host: host_of(base),
     }))
 }

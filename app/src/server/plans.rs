@@ -15,7 +15,7 @@ pub use crate::forms::{parse, PlanInput};
 use crate::server::credentials::{hash_token, new_link_token};
 use crate::server::emails;
 use crate::server::ports::{AuditEntry, Effects, NewPlan, PlanContextData, QueuedEmail};
-use crate::server::{internal, today, AppState};
+use crate::server::{host_of, internal, today, AppState};
 use chrono::NaiveDate;
 
 /// What happened to a proposal.
@@ -220,15 +220,6 @@ fn confirmation(
         link_token_hash: Some(hash_token(&token)),
         host: host_of(&state.settings.base_url),
     })
-}
-
-/// The host part of a URL such as `https://portal.example:8443/`.
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', ':'])
-        .next()
-        .unwrap_or("localhost")
-        .to_string()
 }
 
 /// Accepts or declines a handler's counter-offer, with one action.

@@ -6,7 +6,7 @@ use crate::domain::claim::ItemKind;
 use crate::domain::Language;
 use crate::dto::{CaseView, ClaimView, CreditorView, DialogueView};
 use crate::error::AppError;
-use crate::i18n::{format_date, tr, use_language, Texts};
+use crate::i18n::{format_date, interest_detail, item_meta, tr, use_language, Texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -295,23 +295,8 @@ fn Claim(claim: ClaimView, lang: Language) -> impl IntoView {
                         .items
                         .into_iter()
                         .map(|item| {
-                            let meta = match &item.legal_basis {
-                                Some(basis) => format!("{} · {}", format_date(lang, item.date), basis),
-                                None => format_date(lang, item.date),
-                            };
-                            let detail = item.interest.as_ref().map(|i| {
-                                let rate = match lang {
-                                    Language::De => format!("{},{:02}", i.rate_bp / 100, i.rate_bp % 100),
-                                    Language::En => format!("{}.{:02}", i.rate_bp / 100, i.rate_bp % 100),
-                                };
-                                (t.interest_detail)(
-                                    &rate,
-                                    &i.base.format(lang),
-                                    &format_date(lang, i.from),
-                                    &format_date(lang, i.to),
-                                    (i.to - i.from).num_days(),
-                                )
-                            });
+                            let meta = item_meta(lang, &item);
+                            let detail = item.interest.as_ref().map(|i| interest_detail(lang, i));
                             view! {
                                 <tr>
                                     <th scope="row">
