@@ -101,6 +101,8 @@ pub enum CaseEvent {
     DisputeOpened,
     /// Resolved against the debtor: dunning resumes.
     DisputeRejected,
+    /// Resolved in the debtor's favour by correcting the claim: dunning resumes on the rest.
+    DisputeUpheld,
     /// Resolved in the debtor's favour by cancelling the claim.
     ClaimCancelled,
     /// Dunning is paused for a reason until a date.
@@ -155,7 +157,7 @@ pub fn allowed_actors(event: CaseEvent) -> &'static [Actor] {
         PlanDeclined => &[Debtor, Handler, Creditor],
         PlanBroken => &[System, Handler],
         DisputeOpened => &[Debtor, Handler],
-        DisputeRejected | ClaimCancelled => &[Handler, Creditor],
+        DisputeRejected | DisputeUpheld | ClaimCancelled => &[Handler, Creditor],
         HoldPlaced => &[Debtor, Handler, Creditor],
         HoldEnded => &[Handler, Creditor, System],
         EscalationRequested => &[Handler, System],
@@ -193,7 +195,7 @@ pub fn transition(
         (S::PlanProposed, E::PlanDeclined) => Some(S::InDialogue),
         (S::PlanAgreed, E::PlanBroken) => Some(S::Open),
         (s, E::DisputeOpened) if active || s == S::EscalationRequested => Some(S::Disputed),
-        (S::Disputed, E::DisputeRejected) => Some(S::Open),
+        (S::Disputed, E::DisputeRejected | E::DisputeUpheld) => Some(S::Open),
         (S::Disputed, E::ClaimCancelled) => Some(S::Closed),
         (S::Open | S::InDialogue | S::PlanProposed, E::HoldPlaced) => Some(S::OnHold),
         (S::OnHold, E::HoldEnded) => Some(S::Open),
@@ -358,6 +360,7 @@ mod tests {
             E::PlanBroken,
             E::DisputeOpened,
             E::DisputeRejected,
+            E::DisputeUpheld,
             E::ClaimCancelled,
             E::HoldPlaced,
             E::HoldEnded,

@@ -16,7 +16,9 @@ pub mod money;
 pub mod plan;
 pub mod reason;
 pub mod references;
+pub mod template;
 pub mod text;
+pub mod work;
 
 pub use language::Language;
 pub use money::{Currency, Money, MoneyError, Remainder};

@@ -7,6 +7,7 @@ use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;
+use app::domain::work::{self, WorkKind};
 use app::domain::{Currency, Money};
 use app::dto::{AttachmentView, DialogueView, DisputeView, EventView, MessageView};
 use app::server::ports::{
@@ -19,11 +20,11 @@ use sqlx::{Any, Transaction};
 /// The answer time promised when a case has no treatment class (business days).
 const DEFAULT_REPLY_DAYS: i64 = 5;
 
-fn iso(d: NaiveDate) -> String {
+pub(super) fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
@@ -58,12 +59,63 @@ pub(super) async fn apply_effects(
         .execute(&mut **tx)
         .await?;
     }
-    insert_event(tx, case_id, now, "debtor", e.event_kind, &e.event_detail).await?;
+    insert_event(
+        tx,
+        case_id,
+        now,
+        e.audit.actor_kind,
+        e.event_kind,
+        &e.event_detail,
+    )
+    .await?;
     insert_audit(tx, &e.audit).await?;
+    if e.audit.actor_kind == "debtor" {
+        if let Some(kind) = WorkKind::for_debtor_event(e.event_kind) {
+            add_work(tx, case_id, kind, now).await?;
+        }
+    }
     Ok(true)
 }
 
-async fn insert_event(
+/// Puts a case into the work queue (once per kind while an item of that kind is open), due
+/// when the agency's promised answer time runs out.
+pub(super) async fn add_work(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    kind: WorkKind,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM work_items WHERE case_id = $1 AND kind = $2 AND done_at IS NULL",
+    )
+    .bind(case_id)
+    .bind(kind.code())
+    .fetch_one(&mut **tx)
+    .await?;
+    if open > 0 {
+        return Ok(());
+    }
+    let reply_days: i64 = sqlx::query_scalar(
+        "SELECT a.reply_days FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+         JOIN agencies a ON a.id = cr.agency_id WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let due = work::due_at(now, u32::try_from(reply_days).unwrap_or(2), &[]);
+    sqlx::query(
+        "INSERT INTO work_items (case_id, kind, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(case_id)
+    .bind(kind.code())
+    .bind(due)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+pub(super) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
     at: i64,
@@ -85,7 +137,7 @@ async fn insert_event(
     .map(|_| ())
 }
 
-async fn insert_attachments(
+pub(super) async fn insert_attachments(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
     owner_kind: &str,
@@ -150,7 +202,7 @@ where
     Ok(Stored::New(id))
 }
 
-async fn attachments_of(
+pub(super) async fn attachments_of(
     db: &Db,
     case_id: i64,
     owner_kind: &str,
@@ -178,7 +230,7 @@ async fn attachments_of(
         .collect())
 }
 
-fn owned(all: &[(i64, AttachmentView)], owner: i64) -> Vec<AttachmentView> {
+pub(super) fn owned(all: &[(i64, AttachmentView)], owner: i64) -> Vec<AttachmentView> {
     all.iter()
         .filter(|(o, _)| *o == owner)
         .map(|(_, a)| a.clone())
@@ -359,8 +411,9 @@ impl DialogueStore for Db {
         .await
         .map_err(&err)?;
         let dispute_files = attachments_of(self, case_id, "dispute").await?;
-        let disputes: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, kind, body, state, answer_due_on, created_at FROM disputes WHERE case_id = $1 ORDER BY id",
+        #[allow(clippy::type_complexity)]
+        let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, kind, body, state, answer_due_on, created_at, answer FROM disputes WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id)
         .fetch_all(self.pool())
@@ -374,11 +427,11 @@ impl DialogueStore for Db {
         .await
         .map_err(&err)?;
         // The timeline shows what happened on the case and every email that actually went out.
-        let events: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT kind, occurred_at FROM (
-                 SELECT kind, occurred_at, id, 0 AS source FROM case_events WHERE case_id = $1
+        let events: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT kind, occurred_at, actor_kind FROM (
+                 SELECT kind, occurred_at, actor_kind, id, 0 AS source FROM case_events WHERE case_id = $1
                  UNION ALL
-                 SELECT 'email_sent', sent_at, id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent'
+                 SELECT 'email_sent', sent_at, 'system', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent'
              ) timeline ORDER BY occurred_at, source, id",
         )
         .bind(case_id)
@@ -409,8 +462,10 @@ impl DialogueStore for Db {
                 .collect(),
             disputes: disputes
                 .into_iter()
-                .map(|(id, kind, body, state, due, at_ms)| {
+                .map(|(id, kind, body, state, due, at_ms, answer)| {
                     Ok(DisputeView {
+                        id,
+                        answer,
                         kind,
                         body,
                         state,
@@ -431,7 +486,7 @@ impl DialogueStore for Db {
                 .collect::<StoreResult<_>>()?,
             events: events
                 .into_iter()
-                .map(|(kind, at_ms)| EventView { kind, at_ms })
+                .map(|(kind, at_ms, actor)| EventView { kind, at_ms, actor })
                 .collect(),
             on_hold: holds > 0,
             reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),

@@ -12,6 +12,7 @@ pub mod outbox;
 mod payments;
 mod plans;
 mod sessions;
+mod staff;
 
 pub use sessions::SqlSessionStore;
 

@@ -16,11 +16,11 @@ use sqlx::{Any, Transaction};
 /// How long a link sent by email opens the case.
 const EMAIL_LINK_VALIDITY_MS: i64 = 90 * 24 * 3_600_000;
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(raw: &str) -> StoreResult<T> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(raw: &str) -> StoreResult<T> {
     serde_json::from_str(raw).map_err(|e| {
         tracing::error!(error = %e, "unreadable JSON in the plans tables");
         StoreError
@@ -28,7 +28,7 @@ fn decode<T: serde::de::DeserializeOwned>(raw: &str) -> StoreResult<T> {
 }
 
 /// Writes the instalments of an agreed plan.
-async fn insert_instalments(
+pub(super) async fn insert_instalments(
     tx: &mut Transaction<'_, Any>,
     plan_id: i64,
     schedule: &[Instalment],
@@ -90,6 +90,52 @@ pub(super) async fn queue(
     .map(|_| ())
 }
 
+/// A plan row (id, state, proposed_by, request, schedule, cost, reasons) as the pages show it.
+pub(super) fn plan_view(
+    (id, state, proposed_by, request, schedule, cost, reasons): (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+    ),
+) -> StoreResult<PlanView> {
+    let request: PlanRequest = decode(&request)?;
+    let schedule: Vec<Instalment> = decode(&schedule)?;
+    let reasons: Vec<PlanReason> = decode(&reasons)?;
+    Ok(PlanView {
+        id,
+        state,
+        proposed_by,
+        cost: Money::new(cost, request.balance.currency),
+        request,
+        schedule,
+        reasons,
+    })
+}
+
+/// Ends the holds of `reasons` on a case (stored by their debug names).
+pub(super) async fn lift_holds(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    reasons: &[app::domain::case_state::HoldReason],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for reason in reasons {
+        sqlx::query(
+            "UPDATE holds SET lifted_at = $3, updated_at = $3 WHERE case_id = $1 AND reason = $2 AND lifted_at IS NULL",
+        )
+        .bind(case_id)
+        .bind(format!("{reason:?}"))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl PlanStore for Db {
     async fn plan_context(
@@ -139,23 +185,7 @@ impl PlanStore for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(&err)?;
-        let open_plan = match open {
-            None => None,
-            Some((id, state, proposed_by, request, schedule, cost, reasons)) => {
-                let request: PlanRequest = decode(&request)?;
-                let schedule: Vec<Instalment> = decode(&schedule)?;
-                let reasons: Vec<PlanReason> = decode(&reasons)?;
-                Some(PlanView {
-                    id,
-                    state,
-                    proposed_by,
-                    cost: Money::new(cost, request.balance.currency),
-                    request,
-                    schedule,
-                    reasons,
-                })
-            }
-        };
+        let open_plan = open.map(plan_view).transpose()?;
         Ok(Some(PlanContextData {
             balance,
             bands,
@@ -258,6 +288,14 @@ impl PlanStore for Db {
         {
             return Ok(Stored::StateChanged);
         }
+        lift_holds(
+            &mut tx,
+            case_id,
+            &[app::domain::case_state::HoldReason::PlanProposal],
+            now,
+        )
+        .await
+        .map_err(&err)?;
         if accept {
             let schedule: String = sqlx::query_scalar("SELECT schedule FROM plans WHERE id = $1")
                 .bind(plan_id)

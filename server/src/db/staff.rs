@@ -1,0 +1,925 @@
+//! The staff side: accounts and logins, the work queue, handler actions and templates. Every
+//! query about cases filters on the staff member's agency, so a handler of one agency finds
+//! nothing of another's, whatever id they type.
+
+use super::debtor::insert_audit;
+use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
+use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
+use super::{store_err, Db};
+use app::domain::access::LockoutPolicy;
+use app::domain::case_state::CaseState;
+use app::domain::plan::Instalment;
+use app::domain::work::{Role, ALL_KINDS};
+use app::domain::{Currency, Language, Money};
+use app::dto::{
+    ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, QueueItem, StaffMember,
+};
+use app::server::ports::{
+    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, StaffLogin,
+    StaffStore, StoreError, StoreResult, Stored, Template,
+};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments, Transaction};
+
+fn money(minor: i64, currency: &str) -> StoreResult<Money> {
+    Currency::parse(currency)
+        .map(|c| Money::new(minor, c))
+        .map_err(|_| StoreError)
+}
+
+fn date(s: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError)
+}
+
+type MemberRow = (i64, i64, String, String, String, i64, i64);
+
+fn member((id, agency_id, email, display_name, role, active, digest): MemberRow) -> StaffMember {
+    StaffMember {
+        id,
+        agency_id,
+        email,
+        display_name,
+        role,
+        active: active != 0,
+        digest: digest != 0,
+    }
+}
+
+const MEMBER_COLUMNS: &str = "id, agency_id, email, display_name, role, active, digest";
+
+/// `CASE kind WHEN … END` in the order of importance the domain defines.
+fn importance_sql() -> String {
+    let arms: String = ALL_KINDS
+        .iter()
+        .map(|k| format!(" WHEN '{}' THEN {}", k.code(), k.importance()))
+        .collect();
+    format!("CASE w.kind{arms} ELSE 99 END")
+}
+
+/// A WHERE clause with positional parameters, numbered as they are added.
+struct Filter {
+    sql: String,
+    args: AnyArguments<'static>,
+    n: usize,
+}
+
+impl Filter {
+    fn new() -> Filter {
+        Filter {
+            sql: String::new(),
+            args: AnyArguments::default(),
+            n: 0,
+        }
+    }
+
+    fn and<T>(&mut self, clause: &str, value: T)
+    where
+        T: 'static + Send + sqlx::Encode<'static, Any> + sqlx::Type<Any>,
+    {
+        self.n += 1;
+        self.sql.push_str(&format!(
+            " AND {}",
+            clause.replace('?', &format!("${}", self.n))
+        ));
+        // Adding an argument only fails for types the driver cannot encode, which these are not.
+        let _ = self.args.add(value);
+    }
+}
+
+/// The queue's WHERE clause for the agency and the chosen filters.
+fn queue_filter(agency_id: i64, f: &QueueFilter) -> Filter {
+    let mut filter = Filter::new();
+    filter.and("cr.agency_id = ?", agency_id);
+    if let Some(kind) = f.kind {
+        filter.and("w.kind = ?", kind.code().to_string());
+    }
+    if let Some(creditor) = f.creditor_id {
+        filter.and("cr.id = ?", creditor);
+    }
+    if let Some(class) = &f.class_key {
+        filter.and("tc.key = ?", class.clone());
+    }
+    match f.assignee {
+        Some(Some(id)) => filter.and("w.assignee_id = ?", id),
+        Some(None) => filter.sql.push_str(" AND w.assignee_id IS NULL"),
+        None => {}
+    }
+    filter
+}
+
+/// Applies the action's own change. False when what it acts on is no longer as expected.
+async fn apply_change(
+    tx: &mut Transaction<'static, Any>,
+    a: &HandlerAction,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let case_id = a.case_id;
+    let one = |r: sqlx::any::AnyQueryResult| r.rows_affected() == 1;
+    match &a.change {
+        CaseChange::Nothing => Ok(true),
+        CaseChange::Message { body } => {
+            sqlx::query(
+                "INSERT INTO messages (case_id, author_kind, author_id, body, submission_key, created_at, updated_at)
+                 VALUES ($1, 'handler', $2, $3, $4, $5, $5)",
+            )
+            .bind(case_id)
+            .bind(a.staff_id)
+            .bind(body)
+            .bind(&a.submission_key)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
+        }
+        CaseChange::PlanDecision {
+            plan_id,
+            accept,
+            note,
+        } => {
+            let changed = sqlx::query(
+                "UPDATE plans SET state = $3, decision_note = $4, decided_at = $5, updated_at = $5
+                 WHERE id = $1 AND case_id = $2 AND state = 'proposed'",
+            )
+            .bind(plan_id)
+            .bind(case_id)
+            .bind(if *accept { "agreed" } else { "declined" })
+            .bind(note.clone())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if !one(changed) {
+                return Ok(false);
+            }
+            if *accept {
+                let schedule: String =
+                    sqlx::query_scalar("SELECT schedule FROM plans WHERE id = $1")
+                        .bind(plan_id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                let schedule: Vec<Instalment> = serde_json::from_str(&schedule)
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                insert_instalments(tx, *plan_id, &schedule, now).await?;
+            }
+            Ok(true)
+        }
+        CaseChange::Counter { replaces, plan } => {
+            let changed = sqlx::query(
+                "UPDATE plans SET state = 'declined', decision_note = 'countered', decided_at = $3, updated_at = $3
+                 WHERE id = $1 AND case_id = $2 AND state = 'proposed'",
+            )
+            .bind(replaces)
+            .bind(case_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if !one(changed) {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO plans (case_id, state, proposed_by, request, schedule, cost_minor, reasons, submission_key,
+                                    created_at, updated_at)
+                 VALUES ($1, 'countered', 'handler', $2, $3, $4, $5, $6, $7, $7)",
+            )
+            .bind(case_id)
+            .bind(json(&plan.request)?)
+            .bind(json(&plan.schedule)?)
+            .bind(plan.cost.minor)
+            .bind(json(&plan.reasons)?)
+            .bind(&a.submission_key)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
+        }
+        CaseChange::Dispute {
+            dispute_id,
+            upheld,
+            answer,
+            corrections,
+        } => {
+            if *dispute_id != 0 {
+                let changed = sqlx::query(
+                    "UPDATE disputes SET state = $3, answer = $4, answered_at = $5, updated_at = $5
+                     WHERE id = $1 AND case_id = $2 AND state = 'open'",
+                )
+                .bind(dispute_id)
+                .bind(case_id)
+                .bind(if *upheld { "upheld" } else { "rejected" })
+                .bind(answer)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                if !one(changed) {
+                    return Ok(false);
+                }
+            }
+            for (item_id, new_minor) in corrections {
+                let old: Option<i64> = sqlx::query_scalar(
+                    "SELECT ci.amount_minor FROM claim_items ci JOIN claims cl ON cl.id = ci.claim_id
+                     WHERE ci.id = $1 AND cl.case_id = $2",
+                )
+                .bind(item_id)
+                .bind(case_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(old) = old.filter(|old| new_minor < old) else {
+                    return Ok(false);
+                };
+                sqlx::query(
+                    "INSERT INTO item_corrections (item_id, case_id, old_minor, new_minor, reason, staff_id, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                )
+                .bind(item_id)
+                .bind(case_id)
+                .bind(old)
+                .bind(new_minor)
+                .bind(answer)
+                .bind(a.staff_id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE claim_items SET amount_minor = $2, updated_at = $3 WHERE id = $1",
+                )
+                .bind(item_id)
+                .bind(new_minor)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(true)
+        }
+        CaseChange::PaymentClaim {
+            claim_id,
+            confirmed,
+        } => {
+            let changed = sqlx::query(
+                "UPDATE payment_claims SET state = $3, decided_at = $4, updated_at = $4
+                 WHERE id = $1 AND case_id = $2 AND state = 'open'",
+            )
+            .bind(claim_id)
+            .bind(case_id)
+            .bind(if *confirmed { "confirmed" } else { "not_found" })
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if !one(changed) {
+                return Ok(false);
+            }
+            if *confirmed {
+                sqlx::query(
+                    "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
+                     SELECT case_id, amount_minor, currency, paid_on, 'reported_transfer', $2, $2 FROM payment_claims WHERE id = $1",
+                )
+                .bind(claim_id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(true)
+        }
+    }
+}
+
+#[async_trait]
+impl StaffStore for Db {
+    async fn login_by_email(&self, email: &str) -> StoreResult<Option<StaffLogin>> {
+        let row: Option<(i64, i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, agency_id, role, password_hash, locked_until, active FROM staff_users WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("load staff login"))?;
+        Ok(row.and_then(
+            |(id, agency_id, role, password_hash, locked_until, active)| {
+                Some(StaffLogin {
+                    id,
+                    agency_id,
+                    role: Role::from_code(&role)?,
+                    password_hash,
+                    locked_until_ms: locked_until,
+                    active: active != 0,
+                })
+            },
+        ))
+    }
+
+    async fn record_login_failure(
+        &self,
+        staff_id: i64,
+        policy: LockoutPolicy,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        let err = store_err("record failed login");
+        let now = audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        // One statement each, so that concurrent failures cannot slip past the limit.
+        sqlx::query("UPDATE staff_users SET failed_logins = failed_logins + 1, updated_at = $2 WHERE id = $1")
+            .bind(staff_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        sqlx::query(
+            "UPDATE staff_users SET failed_logins = 0, locked_until = $3 WHERE id = $1 AND failed_logins >= $2",
+        )
+        .bind(staff_id)
+        .bind(i64::from(policy.max_failures))
+        .bind(now + policy.lock_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn record_login_success(&self, staff_id: i64, audit: AuditEntry) -> StoreResult<()> {
+        let err = store_err("record login");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        sqlx::query("UPDATE staff_users SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1")
+            .bind(staff_id)
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn staff_member(&self, staff_id: i64) -> StoreResult<Option<StaffMember>> {
+        let row: Option<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE id = $1"
+        ))
+        .bind(staff_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("load staff member"))?;
+        Ok(row.map(member))
+    }
+
+    async fn password_hash(&self, staff_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT password_hash FROM staff_users WHERE id = $1")
+            .bind(staff_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("load password hash"))
+    }
+
+    async fn set_password(&self, staff_id: i64, hash: &str, audit: AuditEntry) -> StoreResult<()> {
+        let err = store_err("set password");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        sqlx::query("UPDATE staff_users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(staff_id)
+            .bind(hash)
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>> {
+        let err = store_err("create staff account");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(&staff.email)
+        .bind(&staff.display_name)
+        .bind(&staff.password_hash)
+        .bind(staff.role.code())
+        .bind(staff.agency_id)
+        .bind(audit.at_ms)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match id {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(Some(id))
+    }
+
+    async fn list_staff(&self, agency_id: i64) -> StoreResult<Vec<StaffMember>> {
+        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE agency_id = $1 ORDER BY display_name, id"
+        ))
+        .bind(agency_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("list staff"))?;
+        Ok(rows.into_iter().map(member).collect())
+    }
+
+    async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()> {
+        let err = store_err("set digest");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        sqlx::query("UPDATE staff_users SET digest = $2, updated_at = $3 WHERE id = $1")
+            .bind(staff_id)
+            .bind(i64::from(on))
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn queue(&self, agency_id: i64, f: &QueueFilter) -> StoreResult<(Vec<QueueItem>, u64)> {
+        let err = store_err("load work queue");
+        let filter = queue_filter(agency_id, f);
+        let from = format!(
+            "FROM work_items w JOIN cases c ON c.id = w.case_id JOIN creditors cr ON cr.id = c.creditor_id
+             JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             LEFT JOIN staff_users s ON s.id = w.assignee_id
+             WHERE w.done_at IS NULL{}",
+            filter.sql
+        );
+        let total: i64 = sqlx::query_scalar_with(
+            &format!("SELECT COUNT(*) {from}"),
+            queue_filter(agency_id, f).args,
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(&err)?;
+        let per_page = i64::from(f.per_page.max(1));
+        let sql = format!(
+            "SELECT w.id, w.case_id, c.reference, d.name, cr.name, w.kind, tc.key, tc.name_de, tc.name_en,
+                    w.due_at, w.assignee_id, s.display_name
+             {from}
+             ORDER BY w.due_at, {}, CASE WHEN tc.key = 'key_account' THEN 0 ELSE 1 END, w.id
+             LIMIT {per_page} OFFSET {}",
+            importance_sql(),
+            i64::from(f.page) * per_page
+        );
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as_with(&sql, filter.args)
+            .fetch_all(self.pool())
+            .await
+            .map_err(&err)?;
+        let items = rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    case_id,
+                    reference,
+                    debtor,
+                    creditor,
+                    kind,
+                    key,
+                    de,
+                    en,
+                    due,
+                    a_id,
+                    a_name,
+                )| {
+                    QueueItem {
+                        id,
+                        case_id,
+                        reference,
+                        debtor_name: debtor,
+                        creditor_name: creditor,
+                        kind,
+                        class_key: key,
+                        class_name: de.zip(en),
+                        due_at_ms: due,
+                        assignee: a_id.zip(a_name),
+                        balance: None,
+                    }
+                },
+            )
+            .collect();
+        Ok((items, u64::try_from(total).unwrap_or(0)))
+    }
+
+    async fn creditors(&self, agency_id: i64) -> StoreResult<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM creditors WHERE agency_id = $1 ORDER BY name, id")
+            .bind(agency_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_err("list creditors"))
+    }
+
+    async fn assign(
+        &self,
+        agency_id: i64,
+        item_id: i64,
+        assignee: Option<i64>,
+        mut audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let err = store_err("assign work item");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        if let Some(person) = assignee {
+            let colleague: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM staff_users WHERE id = $1 AND agency_id = $2 AND active = 1",
+            )
+            .bind(person)
+            .bind(agency_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(&err)?;
+            if colleague.is_none() {
+                return Ok(false);
+            }
+        }
+        let case_id: Option<i64> = sqlx::query_scalar(
+            "SELECT w.case_id FROM work_items w JOIN cases c ON c.id = w.case_id JOIN creditors cr ON cr.id = c.creditor_id
+             WHERE w.id = $1 AND cr.agency_id = $2 AND w.done_at IS NULL",
+        )
+        .bind(item_id)
+        .bind(agency_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(&err)?;
+        let Some(case_id) = case_id else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE work_items SET assignee_id = $2, updated_at = $3 WHERE id = $1")
+            .bind(item_id)
+            .bind(assignee)
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        audit.case_id = Some(case_id);
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
+    }
+
+    async fn case_by_reference(&self, agency_id: i64, reference: &str) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT c.id FROM cases c JOIN creditors cr ON cr.id = c.creditor_id WHERE c.reference = $1 AND cr.agency_id = $2",
+        )
+        .bind(reference)
+        .bind(agency_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("find case by reference"))
+    }
+
+    async fn handler_case(&self, agency_id: i64, case_id: i64) -> StoreResult<Option<HandlerCase>> {
+        let err = store_err("load case for a handler");
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT c.state, c.reference, cr.name, tc.key, tc.escalation_needs_consent, d.id, d.name, d.email,
+                    d.language, d.time_zone
+             FROM cases c JOIN creditors cr ON cr.id = c.creditor_id JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE c.id = $1 AND cr.agency_id = $2",
+        )
+        .bind(case_id)
+        .bind(agency_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(&err)?;
+        let Some((
+            state,
+            reference,
+            creditor,
+            class_key,
+            consent,
+            debtor_id,
+            name,
+            email,
+            lang,
+            tz,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        let open_disputes: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM disputes WHERE case_id = $1 AND state = 'open' ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let claims: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT id, paid_on, amount_minor, currency FROM payment_claims WHERE case_id = $1 AND state = 'open' ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let items = self.items(case_id).await?;
+        Ok(Some(HandlerCase {
+            case_id,
+            state: CaseState::from_code(&state).ok_or(StoreError)?,
+            reference,
+            creditor_name: creditor,
+            class_key,
+            escalation_needs_consent: consent.is_none_or(|c| c != 0),
+            debtor_id,
+            debtor_name: name,
+            debtor_email: email.filter(|e| !e.is_empty()),
+            debtor_language: Language::from_code(&lang).unwrap_or_default(),
+            time_zone: tz,
+            open_disputes,
+            open_payment_claims: claims
+                .into_iter()
+                .map(|(id, d, minor, cur)| Ok((id, date(&d)?, money(minor, &cur)?)))
+                .collect::<StoreResult<_>>()?,
+            items,
+        }))
+    }
+
+    async fn case_work(&self, case_id: i64) -> StoreResult<CaseWork> {
+        let err = store_err("load case work");
+        type PlanRow = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            i64,
+            Option<String>,
+        );
+        let plans: Vec<PlanRow> = sqlx::query_as(
+            "SELECT id, state, proposed_by, request, schedule, cost_minor, reasons, created_at, decision_note
+             FROM plans WHERE case_id = $1 ORDER BY id DESC",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let plans = plans
+            .into_iter()
+            .map(
+                |(id, state, by, request, schedule, cost, reasons, at, note)| {
+                    Ok(HandlerPlan {
+                        plan: plan_view((id, state, by, request, schedule, cost, reasons))?,
+                        at_ms: at,
+                        note,
+                    })
+                },
+            )
+            .collect::<StoreResult<_>>()?;
+        let files = attachments_of(self, case_id, "payment_claim").await?;
+        let claims: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, paid_on, amount_minor, currency, note, state FROM payment_claims WHERE case_id = $1 ORDER BY id DESC",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let payment_claims = claims
+            .into_iter()
+            .map(|(id, d, minor, cur, note, state)| {
+                Ok(PaymentClaimView {
+                    id,
+                    paid_on: date(&d)?,
+                    amount: money(minor, &cur)?,
+                    note,
+                    state,
+                    attachments: owned(&files, id),
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        let open: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT w.id, w.kind, w.due_at, s.display_name FROM work_items w LEFT JOIN staff_users s ON s.id = w.assignee_id
+             WHERE w.case_id = $1 AND w.done_at IS NULL ORDER BY w.due_at, w.id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let actions: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT a.kind, s.display_name, a.created_at FROM staff_actions a JOIN staff_users s ON s.id = a.staff_id
+             WHERE a.case_id = $1 ORDER BY a.created_at DESC, a.id DESC",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        Ok(CaseWork {
+            plans,
+            payment_claims,
+            open_work: open
+                .into_iter()
+                .map(|(id, kind, due_at_ms, assignee)| OpenWork {
+                    id,
+                    kind,
+                    due_at_ms,
+                    assignee,
+                })
+                .collect(),
+            actions: actions
+                .into_iter()
+                .map(|(kind, staff_name, at_ms)| ActionRecord {
+                    kind,
+                    staff_name,
+                    at_ms,
+                })
+                .collect(),
+            items: self.items(case_id).await?,
+        })
+    }
+
+    async fn apply_action(&self, a: HandlerAction) -> StoreResult<Stored> {
+        let err = store_err("apply handler action");
+        let now = a.effects.audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        // The action's own row first: a form sent twice stops here, and SQLite takes its write
+        // lock at once.
+        let inserted = sqlx::query(
+            "INSERT INTO staff_actions (case_id, staff_id, kind, submission_key, detail, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(a.case_id)
+        .bind(a.staff_id)
+        .bind(a.kind)
+        .bind(&a.submission_key)
+        .bind(&a.effects.event_detail)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(Stored::Duplicate),
+            Err(e) => return Err(err(e)),
+        }
+        if !apply_change(&mut tx, &a, now).await.map_err(&err)? {
+            return Ok(Stored::StateChanged);
+        }
+        if !apply_effects(&mut tx, a.case_id, &a.effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        lift_holds(&mut tx, a.case_id, &a.lift_holds, now)
+            .await
+            .map_err(&err)?;
+        for kind in &a.done {
+            sqlx::query(
+                "UPDATE work_items SET done_at = $3, done_by = $4, updated_at = $3
+                 WHERE case_id = $1 AND kind = $2 AND done_at IS NULL",
+            )
+            .bind(a.case_id)
+            .bind(kind.code())
+            .bind(now)
+            .bind(a.staff_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        if let Some(e) = &a.email {
+            queue_email(&mut tx, a.case_id, e, now)
+                .await
+                .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(a.case_id))
+    }
+
+    async fn staff_attachment(
+        &self,
+        agency_id: i64,
+        attachment_id: i64,
+    ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+        sqlx::query_as(
+            "SELECT a.filename, a.content_type, a.content FROM attachments a
+             JOIN cases c ON c.id = a.case_id JOIN creditors cr ON cr.id = c.creditor_id
+             WHERE a.id = $1 AND cr.agency_id = $2",
+        )
+        .bind(attachment_id)
+        .bind(agency_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("load attachment for staff"))
+    }
+
+    async fn templates(&self, agency_id: i64) -> StoreResult<Vec<Template>> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT key, language, class_key, title, body FROM templates WHERE agency_id = $1
+             ORDER BY key, language, class_key",
+        )
+        .bind(agency_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("list templates"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, language, class_key, title, body)| Template {
+                key,
+                language,
+                class_key,
+                title,
+                body,
+            })
+            .collect())
+    }
+
+    async fn save_template(
+        &self,
+        agency_id: i64,
+        t: Template,
+        staff_id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        let err = store_err("save template");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        sqlx::query(
+            "INSERT INTO templates (agency_id, key, language, class_key, title, body, updated_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             ON CONFLICT (agency_id, key, language, class_key)
+             DO UPDATE SET title = excluded.title, body = excluded.body, updated_by = excluded.updated_by,
+                           updated_at = excluded.updated_at",
+        )
+        .bind(agency_id)
+        .bind(&t.key)
+        .bind(&t.language)
+        .bind(&t.class_key)
+        .bind(&t.title)
+        .bind(&t.body)
+        .bind(staff_id)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+
+    async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT name, reply_days FROM agencies WHERE id = $1")
+                .bind(agency_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_err("load agency"))?;
+        Ok(row.map(|(name, days)| (name, u32::try_from(days).unwrap_or(2))))
+    }
+
+    async fn set_reply_days(
+        &self,
+        agency_id: i64,
+        days: u32,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        let err = store_err("set reply days");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        sqlx::query("UPDATE agencies SET reply_days = $2, updated_at = $3 WHERE id = $1")
+            .bind(agency_id)
+            .bind(i64::from(days))
+            .bind(audit.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)
+    }
+}
+
+impl Db {
+    /// The claim items of a case: id, description, amount.
+    async fn items(&self, case_id: i64) -> StoreResult<Vec<(i64, String, Money)>> {
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT ci.id, ci.description, ci.amount_minor, ci.currency FROM claim_items ci
+             JOIN claims cl ON cl.id = ci.claim_id WHERE cl.case_id = $1 ORDER BY cl.id, ci.id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load claim items"))?;
+        rows.into_iter()
+            .map(|(id, d, minor, cur)| Ok((id, d, money(minor, &cur)?)))
+            .collect()
+    }
+}
