@@ -2,6 +2,9 @@
 
 use crate::i18n::{provide_language, request_language};
 use crate::pages::{
+    AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
+};
+use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
     PlanPage, StartPage, VerifyPage,
 };
@@ -53,6 +56,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/case/plan") view=PlanPage ssr=SsrMode::Async/>
                 <Route path=path!("/case/contact") view=ContactPage ssr=SsrMode::Async/>
                 <Route path=path!("/check") view=CheckPage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/login") view=StaffLoginPage/>
+                <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/team") view=TeamPage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/templates") view=TemplatesPage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/settings") view=SettingsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

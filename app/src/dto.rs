@@ -102,6 +102,7 @@ pub struct AttachmentView {
 /// An open or decided dispute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisputeView {
+    pub id: i64,
     /// `complaint`, `claim_wrong` or `not_my_debt`.
     pub kind: String,
     pub body: String,
@@ -110,6 +111,8 @@ pub struct DisputeView {
     pub answer_due_on: NaiveDate,
     pub at_ms: i64,
     pub attachments: Vec<AttachmentView>,
+    /// The handler's answer, once given.
+    pub answer: Option<String>,
 }
 
 /// One entry of the case timeline.
@@ -117,6 +120,8 @@ pub struct DisputeView {
 pub struct EventView {
     pub kind: String,
     pub at_ms: i64,
+    /// `debtor`, `staff`, `creditor` or `system`.
+    pub actor: String,
 }
 
 /// The dialogue side of a case.
@@ -208,4 +213,154 @@ pub struct ContactView {
     /// `email` or `letter`.
     pub channel: String,
     pub form_key: String,
+}
+
+/// A staff account as lists and the account page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: i64,
+    pub agency_id: i64,
+    pub email: String,
+    pub display_name: String,
+    /// `handler`, `supervisor` or `admin`.
+    pub role: String,
+    pub active: bool,
+    /// Whether a daily email digest of the queue is wanted.
+    pub digest: bool,
+}
+
+/// One line of the work queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub creditor_name: String,
+    /// Why it is in the queue, as a `WorkKind` code.
+    pub kind: String,
+    pub class_key: Option<String>,
+    pub class_name: Option<(String, String)>,
+    pub due_at_ms: i64,
+    pub assignee: Option<(i64, String)>,
+    /// The balance today (filled in by the use-case).
+    pub balance: Option<Money>,
+}
+
+/// The work queue page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub now_ms: i64,
+    pub creditors: Vec<(i64, String)>,
+    pub staff: Vec<(i64, String)>,
+    pub me: i64,
+    pub form_key: String,
+}
+
+/// A plan as the handler sees it, with its id and decision note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlerPlan {
+    pub plan: PlanView,
+    pub at_ms: i64,
+    pub note: Option<String>,
+}
+
+/// A payment the debtor reported as made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentClaimView {
+    pub id: i64,
+    pub paid_on: NaiveDate,
+    pub amount: Money,
+    pub note: String,
+    /// `open`, `confirmed` or `not_found`.
+    pub state: String,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// An open work item on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenWork {
+    pub id: i64,
+    pub kind: String,
+    pub due_at_ms: i64,
+    pub assignee: Option<String>,
+}
+
+/// A handler action as recorded (who, when, what).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub kind: String,
+    pub staff_name: String,
+    pub at_ms: i64,
+}
+
+/// What only the handler's case page shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseWork {
+    pub plans: Vec<HandlerPlan>,
+    pub payment_claims: Vec<PaymentClaimView>,
+    pub open_work: Vec<OpenWork>,
+    pub actions: Vec<ActionRecord>,
+    /// Items that can be corrected: id, description, amount.
+    pub items: Vec<(i64, String, Money)>,
+}
+
+/// A reply template rendered for one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedTemplate {
+    pub key: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The handler's case page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlerCaseView {
+    pub case_id: i64,
+    pub state: String,
+    pub class_key: Option<String>,
+    pub escalation_needs_consent: bool,
+    pub case: CaseView,
+    pub dialogue: DialogueView,
+    pub contact: ContactView,
+    pub work: CaseWork,
+    pub templates: Vec<RenderedTemplate>,
+    pub form_key: String,
+}
+
+/// The staff member's own account page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub member: StaffMember,
+}
+
+/// The templates page: every template, and the preview asked for (rendered text or the message
+/// saying why it could not be rendered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplatesPage {
+    pub templates: Vec<TemplateView>,
+    pub preview: Option<Result<String, String>>,
+}
+
+/// A reply template as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub key: String,
+    /// `de` or `en`.
+    pub language: String,
+    /// `""` for every class.
+    pub class_key: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The agency's settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsPage {
+    pub name: String,
+    pub reply_days: u32,
 }

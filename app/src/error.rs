@@ -40,6 +40,32 @@ pub enum Problem {
     InvalidAmount,
     /// A plan proposal is outside the creditor's rules, for this reason.
     Plan(crate::domain::plan::PlanReason),
+    /// A staff login failed; deliberately the same for every cause.
+    LoginFailed,
+    /// The value is shorter than `min` characters.
+    TooShort { min: u32 },
+    /// The current password given is wrong.
+    WrongPassword,
+    /// The new password and its repetition differ.
+    PasswordsDiffer,
+    /// The password is the email address.
+    PasswordIsEmail,
+    /// A role higher than one's own was to be given.
+    RoleTooHigh,
+    /// An account with this email exists.
+    EmailTaken,
+    /// A counter-offer outside the creditor's rules without the creditor's approval.
+    NeedsCreditorApproval,
+    /// A correction must lower an amount.
+    MustBeLower,
+    /// A date too far in the future.
+    TooFarAhead,
+    /// A template with an error (unknown placeholder, unclosed brace).
+    Template(String),
+    /// No case of the agency has this reference.
+    UnknownReference,
+    /// A number outside its allowed range.
+    OutOfRange,
 }
 
 impl Problem {
@@ -60,6 +86,24 @@ impl Problem {
             Problem::Conflict => t.err_conflict.to_string(),
             Problem::InvalidAmount => t.err_invalid_amount.to_string(),
             Problem::Plan(reason) => crate::i18n::plan_reason(lang, reason),
+            other => {
+                let st = crate::i18n::staff_tr(lang);
+                match other {
+                    Problem::LoginFailed => st.err_login_failed.to_string(),
+                    Problem::TooShort { min } => (st.err_too_short)(*min),
+                    Problem::WrongPassword => st.err_wrong_password.to_string(),
+                    Problem::PasswordsDiffer => st.err_passwords_differ.to_string(),
+                    Problem::PasswordIsEmail => st.err_password_is_email.to_string(),
+                    Problem::RoleTooHigh => st.err_role_too_high.to_string(),
+                    Problem::EmailTaken => st.err_email_taken.to_string(),
+                    Problem::NeedsCreditorApproval => st.err_needs_creditor_approval.to_string(),
+                    Problem::MustBeLower => st.err_must_be_lower.to_string(),
+                    Problem::TooFarAhead => st.err_too_far_ahead.to_string(),
+                    Problem::Template(e) => (st.err_template)(e),
+                    Problem::UnknownReference => st.err_unknown_reference.to_string(),
+                    _ => st.err_out_of_range.to_string(),
+                }
+            }
         }
     }
 }

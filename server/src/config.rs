@@ -127,6 +127,8 @@ pub struct Config {
     pub mail_from: String,
     /// The agency as debtors see it: name, address, contact data, and the account they pay to.
     pub agency: app::server::Agency,
+    /// When no email goes out, in the recipient's local time (`RAPPORT_QUIET_HOURS`).
+    pub quiet_hours: app::server::outbox::QuietHours,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
     /// only when both secrets are set.
     pub stripe: Option<StripeConfig>,
@@ -186,6 +188,32 @@ impl Config {
                     ));
                 }
                 Some(Secret::new(raw))
+            }
+        };
+
+        let quiet_hours = match get("RAPPORT_QUIET_HOURS").as_deref().map(str::trim) {
+            None | Some("") => app::server::outbox::QuietHours::default(),
+            Some("off") => app::server::outbox::QuietHours {
+                start_hour: 0,
+                end_hour: 0,
+            },
+            Some(raw) => {
+                let hours = raw
+                    .split_once('-')
+                    .and_then(|(a, b)| {
+                        Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?))
+                    })
+                    .filter(|(a, b)| *a < 24 && *b < 24);
+                let (start_hour, end_hour) = hours.ok_or_else(|| {
+                    err(
+                        "RAPPORT_QUIET_HOURS",
+                        format!("'{raw}' is not 'off' or hours like 21-8"),
+                    )
+                })?;
+                app::server::outbox::QuietHours {
+                    start_hour,
+                    end_hour,
+                }
             }
         };
 
@@ -266,6 +294,7 @@ impl Config {
             smtp_url,
             mail_from,
             agency,
+            quiet_hours,
             stripe,
             log,
             site_root,

@@ -420,6 +420,75 @@ fn debtors() -> Vec<Debtor> {
             "RE-2026-44350",
             38_000,
         ),
+        // For the case handler journeys (dispute answered, plan countered), with emails.
+        Debtor {
+            email: "olga.stein@demo.example",
+            ..simple_debtor(
+                "Olga Stein",
+                "consumer",
+                "Bergstraße 9",
+                "69115",
+                "Heidelberg",
+                "AKTE-2026-000115",
+                "key_account",
+                "Bestellung 44401 – Kaffeemaschine",
+                "2026-09-08",
+                "2026-10-08",
+                "RE-2026-44401",
+                29_900,
+            )
+        },
+        Debtor {
+            email: "paul.brandt@demo.example",
+            ..simple_debtor(
+                "Paul Brandt",
+                "consumer",
+                "Hafenweg 2",
+                "24103",
+                "Kiel",
+                "AKTE-2026-000116",
+                "key_account",
+                "Bestellung 44402 – Küchenmaschine",
+                "2026-09-08",
+                "2026-10-08",
+                "RE-2026-44402",
+                31_900,
+            )
+        },
+        Debtor {
+            email: "quirin.roth@demo.example",
+            ..simple_debtor(
+                "Quirin Roth",
+                "consumer",
+                "Schlossallee 5",
+                "66111",
+                "Saarbrücken",
+                "AKTE-2026-000117",
+                "standard",
+                "Bestellung 44403 – Fernseher",
+                "2026-09-09",
+                "2026-10-09",
+                "RE-2026-44403",
+                54_900,
+            )
+        },
+        Debtor {
+            email: "rita.falk@demo.example",
+            ..simple_debtor(
+                "Rita Falk",
+                "consumer",
+                "Uferstraße 11",
+                "99084",
+                "Erfurt",
+                "AKTE-2026-000118",
+                "standard",
+                "Bestellung 44404 – Waschmaschine",
+                "2026-09-09",
+                "2026-10-09",
+                "RE-2026-44404",
+                49_900,
+            )
+        },
     ]
 }
 
@@ -675,9 +744,7 @@ pub fn render_text(report: &DemoReport) -> String {
             d.name, d.reference, d.access_code, d.postcode, d.link
         ));
     }
-    out.push_str(
-        "\nStaff logins (seeded now; the staff portal that uses them is not built yet):\n",
-    );
+    out.push_str("\nStaff logins (sign in at /staff/login):\n");
     for s in &report.staff {
         out.push_str(&format!(
             "  {:<26} {:<22} {}\n",

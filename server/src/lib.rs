@@ -1,6 +1,7 @@
 //! The Rapport server: configuration, telemetry, the database adapters, demo data and the axum
 //! application. `main.rs` only parses the command line and calls into here.
 
+pub mod accounts;
 pub mod config;
 pub mod db;
 pub mod demo;

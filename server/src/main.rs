@@ -32,6 +32,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a staff account (the first admin comes from here). The password is read from
+    /// standard input (one line), so it never appears in the shell history or the process list.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// The name colleagues and the audit log show.
+        #[arg(long)]
+        name: String,
+        /// handler, supervisor or admin.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -114,6 +126,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             } else {
                 print!("{}", render_text(&report));
             }
+        }
+        Command::CreateUser { email, name, role } => {
+            let mut password = String::new();
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprint!("Password for {email} (at least 12 characters): ");
+            }
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = open(&config).await?;
+            let created = server::accounts::create_user(
+                &db,
+                &email,
+                &name,
+                &role,
+                password,
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await;
+            db.close().await;
+            let id = created?;
+            eprintln!(
+                "Created {role} account {id} for {email}. Sign in at {}staff/login.",
+                config.base_url
+            );
         }
         Command::BaseRates { action } => {
             let db = open(&config).await?;

@@ -49,6 +49,7 @@ pub struct Application {
     db: Db,
     clock: Arc<dyn Clock>,
     mailer: Option<SmtpMailer>,
+    quiet_hours: app::server::outbox::QuietHours,
 }
 
 impl Application {
@@ -82,6 +83,7 @@ impl Application {
             db,
             clock,
             mailer,
+            quiet_hours: config.quiet_hours,
         })
     }
 
@@ -99,7 +101,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         match self.mailer.clone() {
             Some(mailer) => {
-                tokio::spawn(relay_loop(self.db.clone(), mailer, self.clock.clone()));
+                tokio::spawn(relay_loop(
+                    self.db.clone(),
+                    mailer,
+                    self.clock.clone(),
+                    self.quiet_hours,
+                ));
             }
             None => tracing::warn!(
                 "SMTP_URL is not set: emails are kept in the outbox and sent once it is configured"
@@ -117,17 +124,29 @@ impl Application {
                     .await;
             }
         });
-        axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 
 /// Delivers the outbox every few seconds. Several instances may run this at once: leases keep
 /// them from sending the same message.
-async fn relay_loop(db: Db, mailer: SmtpMailer, clock: Arc<dyn Clock>) {
+async fn relay_loop(
+    db: Db,
+    mailer: SmtpMailer,
+    clock: Arc<dyn Clock>,
+    quiet_hours: app::server::outbox::QuietHours,
+) {
     let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
-    let policy = RelayPolicy::default();
+    let policy = RelayPolicy {
+        quiet_hours,
+        ..RelayPolicy::default()
+    };
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         tick.tick().await;
@@ -309,7 +328,29 @@ async fn download_document(
     else {
         return not_found();
     };
-    match state.dialogue.attachment(debtor.case_id, id).await {
+    attachment_response(state.dialogue.attachment(debtor.case_id, id).await)
+}
+
+/// Sends a document of a case of the staff member's agency, as a download. Without a staff
+/// session, or for a document of another agency, the answer is the same 404.
+async fn download_staff_document(
+    state: AppState,
+    session: tower_sessions::Session,
+    id: i64,
+) -> axum::response::Response {
+    use app::domain::work::Role;
+    let Ok(staff) = app::server::staff::current_staff(&state, &session, Role::Handler).await else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    attachment_response(state.staff.staff_attachment(staff.agency_id, id).await)
+}
+
+/// A stored document as a download: its sniffed type, never rendered inline, sandboxed.
+fn attachment_response(
+    found: app::server::ports::StoreResult<Option<(String, String, Vec<u8>)>>,
+) -> axum::response::Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    match found {
         Ok(Some((filename, content_type, content))) => {
             let disposition = format!("attachment; filename=\"{}\"", filename.replace('"', ""));
             (
@@ -348,6 +389,8 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         plans: Arc::new(db.clone()),
         contacts: Arc::new(db.clone()),
         payments: Arc::new(db.clone()),
+        staff: Arc::new(db.clone()),
+        login_limiter: Arc::new(app::server::staff::LoginLimiter::default()),
         provider: config.stripe.as_ref().map(|s| {
             Arc::new(crate::payments::stripe::Stripe::new(
                 &s.api_base,
@@ -370,6 +413,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .site_addr(config.bind)
         .build();
     let downloads = state.clone();
+    let staff_downloads = state.clone();
     let statement_state = state.clone();
     let webhook_state = state.clone();
     let webhook_secret = config
@@ -401,6 +445,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 let state = statement_state.clone();
                 move |session: tower_sessions::Session, headers: axum::http::HeaderMap| {
                     download_statement(state.clone(), session, headers)
+                }
+            }),
+        )
+        .route(
+            "/staff/documents/{id}",
+            get({
+                let state = staff_downloads;
+                move |session: tower_sessions::Session,
+                      axum::extract::Path(id): axum::extract::Path<i64>| {
+                    download_staff_document(state.clone(), session, id)
                 }
             }),
         )

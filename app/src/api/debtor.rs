@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::support::{request_id, session, state},
+    super::support::{fresh_form_key, request_id, session, state},
     crate::server::debtor_access::{verify, Attempt, Credentials},
     crate::server::session::{current_debtor, end_session, start_debtor_session},
 };
@@ -97,16 +97,6 @@ async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
     )
     .await?;
     Ok((state, debtor.case_id))
-}
-
-/// A random key for the next form on a page: a form sent twice carries the same key and is stored
-/// once.
-#[cfg(feature = "ssr")]
-fn fresh_form_key() -> String {
-    use rand::RngCore;
-    let mut key = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    hex::encode(key)
 }
 
 /// Reads a multipart form: text fields (at most 64 KiB each) and files. A file is read as a stream

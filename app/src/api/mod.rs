@@ -3,6 +3,7 @@
 
 pub mod debtor;
 pub mod portal;
+pub mod staff;
 
 /// Helpers shared by the server functions of every area.
 #[cfg(feature = "ssr")]
@@ -26,6 +27,15 @@ pub(crate) mod support {
             tracing::error!(error = %e, "session layer missing");
             AppError::Internal
         })
+    }
+
+    /// A random key for the next form on a page: a form sent twice carries the same key and is
+    /// stored once.
+    pub fn fresh_form_key() -> String {
+        use rand::RngCore;
+        let mut key = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        hex::encode(key)
     }
 
     /// The `x-request-id` of the current request, for the audit log.

@@ -3,6 +3,9 @@
 //! Both languages are one `Texts` value each, so a text missing in one language is a compile error.
 //! Legal wording lives here too, reviewed like code.
 
+mod staff;
+pub use staff::{staff_tr, StaffTexts};
+
 use crate::domain::plan::PlanReason;
 use crate::domain::Language;
 use chrono::NaiveDate;
@@ -67,6 +70,7 @@ pub struct Texts {
     pub reason_other: &'static str,
     pub reason_given: &'static str,
     pub status_heading: &'static str,
+    pub dispute_answer_label: &'static str,
     pub status_disputed: fn(&str) -> String,
     pub status_payment_claimed: fn(&str, &str) -> String,
     pub status_in_dialogue: &'static str,
@@ -229,6 +233,28 @@ pub fn language_from_headers(
         .and_then(|(_, value)| Language::from_code(value))
         .or_else(|| accept_language.map(Language::negotiate))
         .unwrap_or_default()
+}
+
+/// The answers to "why have you not paid?" as (code, label), in the order the debtor sees them.
+pub fn reason_choices(lang: Language) -> [(&'static str, &'static str); 7] {
+    let t = tr(lang);
+    [
+        ("forgot", t.reason_forgot),
+        ("temporary_shortage", t.reason_shortage),
+        ("complaint", t.reason_complaint),
+        ("claim_wrong", t.reason_claim_wrong),
+        ("already_paid", t.reason_already_paid),
+        ("not_my_debt", t.reason_not_my_debt),
+        ("other", t.reason_other),
+    ]
+}
+
+/// The label of a stored reason code.
+pub fn reason_label(lang: Language, code: &str) -> &'static str {
+    reason_choices(lang)
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map_or("—", |(_, l)| l)
 }
 
 /// The language of the current request (see [`language_from_headers`]). In the browser it is
@@ -415,6 +441,7 @@ static DE: Texts = Texts {
     reason_other: "Etwas anderes",
     reason_given: "Ihre letzte Antwort",
     status_heading: "Stand",
+    dispute_answer_label: "Antwort auf Ihren Widerspruch:",
     status_disputed: |d| format!("Sie haben der Forderung widersprochen. Alle Mahnungen ruhen. Wir antworten bis spätestens {d}."),
     status_payment_claimed: |a, d| format!("Sie haben eine Zahlung von {a} am {d} gemeldet. Die Mahnungen ruhen, während wir den Kontoauszug prüfen."),
     status_in_dialogue: "Ihre Nachricht ist bei uns. Wir antworten hier und per E-Mail.",
@@ -434,6 +461,23 @@ static DE: Texts = Texts {
         "contact_updated" => "Kontaktdaten geändert",
         "email_sent" => "E-Mail an Sie gesendet",
         "payment_received" => "Zahlung eingegangen",
+        "handler_replied" => "Antwort Ihrer Sachbearbeitung",
+        "plan_accepted" => "Ratenvorschlag angenommen",
+        "plan_rejected" => "Ratenvorschlag abgelehnt",
+        "plan_countered" => "Gegenvorschlag erhalten",
+        "dispute_upheld" => "Widerspruch stattgegeben",
+        "dispute_rejected" => "Widerspruch beantwortet",
+        "claim_cancelled" => "Forderung storniert",
+        "item_corrected" => "Forderung korrigiert",
+        "payment_confirmed" => "Gemeldete Zahlung bestätigt",
+        "payment_not_found" => "Gemeldete Zahlung nicht gefunden",
+        "hold_placed" => "Mahnungen angehalten",
+        "hold_lifted" => "Mahnungen fortgesetzt",
+        "escalation_requested" | "escalated" => "Gerichtliches Mahnverfahren",
+        "phone_call_recorded" => "Telefonat",
+        "letter_received" => "Ihr Brief ist eingegangen",
+        "written_off" => "Forderung wird nicht weiter verfolgt",
+        "case_closed" => "Fall abgeschlossen",
         _ => "Eintrag",
     },
     back_to_case: "Zurück zu Ihrem Fall",
@@ -645,6 +689,7 @@ static EN: Texts = Texts {
     reason_other: "Something else",
     reason_given: "Your last answer",
     status_heading: "Status",
+    dispute_answer_label: "Answer to your dispute:",
     status_disputed: |d| format!("You disputed the claim. All reminders are paused. We will answer by {d} at the latest."),
     status_payment_claimed: |a, d| format!("You reported a payment of {a} on {d}. Reminders are paused while we check the bank statement."),
     status_in_dialogue: "We have your message. We will answer here and by email.",
@@ -664,6 +709,23 @@ static EN: Texts = Texts {
         "contact_updated" => "Contact details changed",
         "email_sent" => "Email sent to you",
         "payment_received" => "Payment received",
+        "handler_replied" => "Reply from your case handler",
+        "plan_accepted" => "Instalment proposal accepted",
+        "plan_rejected" => "Instalment proposal rejected",
+        "plan_countered" => "Counter-offer received",
+        "dispute_upheld" => "Dispute upheld",
+        "dispute_rejected" => "Dispute answered",
+        "claim_cancelled" => "Claim cancelled",
+        "item_corrected" => "Claim corrected",
+        "payment_confirmed" => "Reported payment confirmed",
+        "payment_not_found" => "Reported payment not found",
+        "hold_placed" => "Reminders paused",
+        "hold_lifted" => "Reminders resumed",
+        "escalation_requested" | "escalated" => "Court dunning procedure",
+        "phone_call_recorded" => "Phone call",
+        "letter_received" => "Your letter arrived",
+        "written_off" => "Claim no longer pursued",
+        "case_closed" => "Case closed",
         _ => "Entry",
     },
     back_to_case: "Back to your case",

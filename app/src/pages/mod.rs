@@ -2,9 +2,13 @@
 
 mod debtor;
 mod not_found;
+mod staff;
 
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,
     StartPage, VerifyPage,
 };
 pub use not_found::NotFoundPage;
+pub use staff::{
+    AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
+};

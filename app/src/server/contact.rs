@@ -11,7 +11,7 @@ use crate::server::AppState;
 const MAX: usize = 200;
 
 /// A plausible email address: one `@`, something before it, a dot in the domain, no spaces.
-fn plausible_email(e: &str) -> bool {
+pub fn plausible_email(e: &str) -> bool {
     let Some((local, domain)) = e.split_once('@') else {
         return false;
     };

@@ -478,6 +478,106 @@ mod tests {
         }
     }
 
+    #[async_trait]
+    impl crate::server::ports::StaffStore for NoDialogue {
+        async fn login_by_email(
+            &self,
+            _: &str,
+        ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
+            unreachable!("debtor verification is not a staff login")
+        }
+        async fn record_login_failure(
+            &self,
+            _: i64,
+            _: LockoutPolicy,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("debtor verification is not a staff login")
+        }
+        async fn record_login_success(&self, _: i64, _: AuditEntry) -> StoreResult<()> {
+            unreachable!("debtor verification is not a staff login")
+        }
+        async fn staff_member(&self, _: i64) -> StoreResult<Option<crate::dto::StaffMember>> {
+            unreachable!("no staff here")
+        }
+        async fn password_hash(&self, _: i64) -> StoreResult<Option<String>> {
+            unreachable!("no staff here")
+        }
+        async fn set_password(&self, _: i64, _: &str, _: AuditEntry) -> StoreResult<()> {
+            unreachable!("no staff here")
+        }
+        async fn create_staff(
+            &self,
+            _: crate::server::ports::NewStaff,
+            _: AuditEntry,
+        ) -> StoreResult<Option<i64>> {
+            unreachable!("no staff here")
+        }
+        async fn list_staff(&self, _: i64) -> StoreResult<Vec<crate::dto::StaffMember>> {
+            unreachable!("no staff here")
+        }
+        async fn set_digest(&self, _: i64, _: bool, _: AuditEntry) -> StoreResult<()> {
+            unreachable!("no staff here")
+        }
+        async fn queue(
+            &self,
+            _: i64,
+            _: &crate::server::ports::QueueFilter,
+        ) -> StoreResult<(Vec<crate::dto::QueueItem>, u64)> {
+            unreachable!("no queue here")
+        }
+        async fn creditors(&self, _: i64) -> StoreResult<Vec<(i64, String)>> {
+            unreachable!("no queue here")
+        }
+        async fn assign(&self, _: i64, _: i64, _: Option<i64>, _: AuditEntry) -> StoreResult<bool> {
+            unreachable!("no queue here")
+        }
+        async fn case_by_reference(&self, _: i64, _: &str) -> StoreResult<Option<i64>> {
+            unreachable!("no handler cases here")
+        }
+        async fn handler_case(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<crate::server::ports::HandlerCase>> {
+            unreachable!("no handler cases here")
+        }
+        async fn case_work(&self, _: i64) -> StoreResult<crate::dto::CaseWork> {
+            unreachable!("no handler cases here")
+        }
+        async fn apply_action(
+            &self,
+            _: crate::server::ports::HandlerAction,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("no handler actions here")
+        }
+        async fn staff_attachment(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
+            unreachable!("no handler cases here")
+        }
+        async fn templates(&self, _: i64) -> StoreResult<Vec<crate::server::ports::Template>> {
+            unreachable!("no templates here")
+        }
+        async fn save_template(
+            &self,
+            _: i64,
+            _: crate::server::ports::Template,
+            _: i64,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("no templates here")
+        }
+        async fn agency(&self, _: i64) -> StoreResult<Option<(String, u32)>> {
+            unreachable!("no agency settings here")
+        }
+        async fn set_reply_days(&self, _: i64, _: u32, _: AuditEntry) -> StoreResult<()> {
+            unreachable!("no agency settings here")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -504,6 +604,8 @@ mod tests {
             plans: Arc::new(NoDialogue),
             contacts: Arc::new(NoDialogue),
             payments: Arc::new(NoDialogue),
+            staff: Arc::new(NoDialogue),
+            login_limiter: Default::default(),
             provider: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {

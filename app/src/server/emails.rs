@@ -121,6 +121,70 @@ pub fn payment_received(
     )
 }
 
+/// Subject, text and HTML of a handler's reply or decision: a headline, the handler's words (if
+/// any) and the personal link.
+pub fn case_news(
+    lang: Language,
+    name: &str,
+    reference: &str,
+    headline: &str,
+    words: Option<&str>,
+    link: &str,
+) -> (String, String, String) {
+    let (subject, greeting, link_text) = match lang {
+        Language::De => (
+            format!("Neues zu Ihrem Fall – {reference}"),
+            format!("Guten Tag {name},"),
+            "Ihren Fall online ansehen und antworten".to_string(),
+        ),
+        Language::En => (
+            format!("News on your case – {reference}"),
+            format!("Hello {name},"),
+            "See your case online and reply".to_string(),
+        ),
+    };
+    let mut paragraphs = vec![greeting, headline.to_string()];
+    if let Some(w) = words.filter(|w| !w.trim().is_empty()) {
+        paragraphs.push(w.trim().to_string());
+    }
+    let text = format!("{}\n\n{link_text}: {link}\n", paragraphs.join("\n\n"));
+    let html = html(&paragraphs, &[], link, &link_text);
+    (subject, text, html)
+}
+
+/// Subject, text and HTML of a handler's daily digest of the work queue.
+pub fn queue_digest(
+    lang: Language,
+    name: &str,
+    lines: &[(String, String)],
+    link: &str,
+) -> (String, String, String) {
+    let (subject, greeting, body, link_text) = match lang {
+        Language::De => (
+            format!("Ihre Arbeitsliste: {} offene Vorgänge", lines.len()),
+            format!("Guten Tag {name},"),
+            "diese Vorgänge warten auf eine Antwort (früheste Frist zuerst):".to_string(),
+            "Arbeitsliste öffnen".to_string(),
+        ),
+        Language::En => (
+            format!("Your work queue: {} open items", lines.len()),
+            format!("Hello {name},"),
+            "these items wait for an answer (earliest deadline first):".to_string(),
+            "Open the work queue".to_string(),
+        ),
+    };
+    let mut text = format!("{greeting}\n\n{body}\n\n");
+    for (a, b) in lines {
+        text.push_str(&format!("  {a}  {b}\n"));
+    }
+    text.push_str(&format!("\n{link_text}: {link}\n"));
+    (
+        subject,
+        text.clone(),
+        html(&[greeting, body], lines, link, &link_text),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +220,22 @@ mod tests {
         );
         assert!(subject.starts_with("Your instalment plan"));
         assert!(text.contains("1 Dec 2026  €50.00"));
+    }
+
+    #[test]
+    fn case_news_carries_the_handlers_words_and_the_link_in_both_parts() {
+        let (subject, text, html) = case_news(
+            Language::En,
+            "Anna",
+            "AKTE-1",
+            "Your case handler has answered.",
+            Some("We checked <it>."),
+            "https://portal.example/c/x",
+        );
+        assert_eq!(subject, "News on your case – AKTE-1");
+        assert!(text.contains("We checked <it>.") && text.contains("https://portal.example/c/x"));
+        assert!(html.contains("We checked &lt;it&gt;."));
+        let (subject, _, _) = case_news(Language::De, "Anna", "AKTE-1", "x", None, "l");
+        assert_eq!(subject, "Neues zu Ihrem Fall – AKTE-1");
     }
 }

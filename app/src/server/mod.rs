@@ -9,15 +9,18 @@ pub mod debtor_access;
 pub mod defaults;
 pub mod dialogue;
 pub mod emails;
+pub mod handling;
 pub mod outbox;
 pub mod payments;
 pub mod plans;
 pub mod ports;
 pub mod session;
+pub mod staff;
 
 use crate::domain::access::LockoutPolicy;
 use ports::{
     Clock, ContactStore, DebtorStore, DialogueStore, PaymentProvider, PaymentStore, PlanStore,
+    StaffStore,
 };
 use std::sync::Arc;
 
@@ -59,6 +62,9 @@ pub struct AppState {
     pub plans: Arc<dyn PlanStore>,
     pub contacts: Arc<dyn ContactStore>,
     pub payments: Arc<dyn PaymentStore>,
+    pub staff: Arc<dyn StaffStore>,
+    /// Failed staff logins per client address.
+    pub login_limiter: Arc<staff::LoginLimiter>,
     /// The online payment provider; `None` when none is configured (then it is not offered).
     pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,

@@ -50,7 +50,7 @@ pub async fn page(state: &AppState, case_id: i64) -> Result<PlanPageData, AppErr
     })
 }
 
-fn plan_error(e: PlanError, errors: FormErrors) -> FormErrors {
+pub(crate) fn plan_error(e: PlanError, errors: FormErrors) -> FormErrors {
     match e {
         PlanError::NothingToPay => errors.form(Problem::Conflict),
         PlanError::DownPaymentTooLarge => errors.field("down_payment", Problem::InvalidAmount),

@@ -65,10 +65,18 @@ fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
         "in_dialogue" => t.status_in_dialogue.to_string(),
         _ => t.status_open.to_string(),
     };
+    let answers: Vec<String> = dialogue
+        .disputes
+        .iter()
+        .filter_map(|d| d.answer.clone())
+        .collect();
     view! {
         <section id="status" aria-labelledby="status-heading" class="card status">
             <h2 id="status-heading">{t.status_heading}</h2>
             <p>{text}</p>
+            {answers.into_iter().map(|a| view! {
+                <blockquote class="answer"><p>{t.dispute_answer_label}</p><p>{a}</p></blockquote>
+            }).collect_view()}
         </section>
     }
 }
@@ -77,15 +85,7 @@ fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
 fn ReasonQuestion(current: Option<String>, lang: Language) -> impl IntoView {
     let t = tr(lang);
     let action = ServerAction::<ChooseReason>::new();
-    let reasons = [
-        ("forgot", t.reason_forgot),
-        ("temporary_shortage", t.reason_shortage),
-        ("complaint", t.reason_complaint),
-        ("claim_wrong", t.reason_claim_wrong),
-        ("already_paid", t.reason_already_paid),
-        ("not_my_debt", t.reason_not_my_debt),
-        ("other", t.reason_other),
-    ];
+    let reasons = crate::i18n::reason_choices(lang);
     let current_label =
         current.and_then(|c| reasons.iter().find(|(code, _)| *code == c).map(|(_, l)| *l));
     view! {
@@ -266,7 +266,7 @@ fn kind_label(t: &Texts, kind: ItemKind) -> &'static str {
 }
 
 #[component]
-fn Claim(claim: ClaimView, lang: Language) -> impl IntoView {
+pub(crate) fn Claim(claim: ClaimView, lang: Language) -> impl IntoView {
     let t = tr(lang);
     view! {
         <article class="card claim">

@@ -1,11 +1,11 @@
 //! The debtor's pages: start (reference + code), verification by link, and the case.
 
-mod case;
+pub(crate) mod case;
 mod check;
 mod contact;
 mod dialogue;
 mod pay;
-mod plan;
+pub(crate) mod plan;
 mod start;
 mod verify;
 
@@ -50,7 +50,7 @@ where
 /// The error a plain (non-`ActionForm`) form post to `path` left in the address after redirecting
 /// back without JavaScript (`?__path=…&__err=…`), for forms that cannot use a `ServerAction`, such
 /// as file uploads.
-fn url_error(path: &'static str) -> Signal<Option<AppError>> {
+pub(crate) fn url_error(path: &'static str) -> Signal<Option<AppError>> {
     use leptos::server_fn::error::ServerFnUrlError;
     let query = leptos_router::hooks::use_query_map();
     Signal::derive(move || {
@@ -64,7 +64,7 @@ fn url_error(path: &'static str) -> Signal<Option<AppError>> {
 }
 
 /// The kept value of `field` from a form error.
-fn kept(error: Signal<Option<AppError>>, field: &'static str) -> Signal<String> {
+pub(crate) fn kept(error: Signal<Option<AppError>>, field: &'static str) -> Signal<String> {
     Signal::derive(move || {
         error
             .get()

@@ -53,7 +53,7 @@ fn PlanBody(data: PlanPageData, error: Signal<Option<AppError>>, lang: Language)
 }
 
 #[component]
-fn ScheduleTable(schedule: Vec<Instalment>, lang: Language) -> impl IntoView {
+pub(crate) fn ScheduleTable(schedule: Vec<Instalment>, lang: Language) -> impl IntoView {
     let t = tr(lang);
     view! {
         <table class="schedule">

@@ -1,0 +1,474 @@
+//! Staff accounts: login (Argon2id, the same answer and the same work for every failure, a
+//! lockout per account and a limit per client address), sessions that expire when idle and
+//! after a working day, password changes, and accounts created by supervisors.
+
+use crate::domain::access::LockoutPolicy;
+use crate::domain::work::Role;
+use crate::dto::StaffMember;
+use crate::error::{AppError, FormErrors, Problem};
+use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_code};
+use crate::server::ports::{AuditEntry, NewStaff};
+use crate::server::{internal, AppState};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tower_sessions::Session;
+
+const STAFF_KEY: &str = "staff";
+/// A staff session ends after 30 idle minutes …
+pub const STAFF_IDLE_MS: i64 = 30 * 60_000;
+/// … or 12 hours after login, however active.
+pub const STAFF_ABSOLUTE_MS: i64 = 12 * 3_600_000;
+/// Passwords: at least this long (NIST SP 800-63B: length over composition rules) …
+pub const MIN_PASSWORD: usize = 12;
+/// … and at most this long (Argon2 input stays bounded).
+pub const MAX_PASSWORD: usize = 128;
+/// Five failed logins in a row lock the account for 15 minutes.
+pub const STAFF_LOCKOUT: LockoutPolicy = LockoutPolicy {
+    max_failures: 5,
+    window_ms: 15 * 60_000,
+    lock_ms: 15 * 60_000,
+};
+
+/// A signed-in staff member, as stored in the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSession {
+    pub staff_id: i64,
+    pub agency_id: i64,
+    pub started_ms: i64,
+    pub last_seen_ms: i64,
+}
+
+/// The staff member of a request, with the role read fresh from the database (a role taken away
+/// or an account deactivated takes effect at the next request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: i64,
+    pub agency_id: i64,
+    pub role: Role,
+    pub name: String,
+}
+
+/// Failed logins per client address: at most `max` within `window_ms`, whoever they were for
+/// (stops one client from trying many accounts, which the per-account lockout cannot).
+pub struct LoginLimiter {
+    max: u32,
+    window_ms: i64,
+    seen: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window_ms: i64) -> LoginLimiter {
+        LoginLimiter {
+            max,
+            window_ms,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `client` may try now.
+    pub fn allows(&self, client: &str, now_ms: i64) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(client)
+            .is_none_or(|(n, since)| *n < self.max || now_ms - since > self.window_ms)
+    }
+
+    /// Counts a failure of `client`.
+    pub fn failed(&self, client: &str, now_ms: i64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 100_000 {
+            let window = self.window_ms;
+            seen.retain(|_, (_, since)| now_ms - *since <= window);
+        }
+        let entry = seen.entry(client.to_string()).or_insert((0, now_ms));
+        if now_ms - entry.1 > self.window_ms {
+            *entry = (0, now_ms);
+        }
+        entry.0 += 1;
+    }
+}
+
+impl Default for LoginLimiter {
+    /// 20 failures per client address within 15 minutes.
+    fn default() -> Self {
+        LoginLimiter::new(20, 15 * 60_000)
+    }
+}
+
+fn session_err(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store failed");
+    AppError::Internal
+}
+
+fn staff_audit(
+    state: &AppState,
+    staff_id: Option<i64>,
+    action: &'static str,
+    detail: String,
+    request_id: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at_ms: state.clock.now_ms(),
+        actor_kind: "staff",
+        actor_id: staff_id.map(|id| id.to_string()),
+        case_id: None,
+        action,
+        detail,
+        request_id,
+    }
+}
+
+/// The one answer to every failed login.
+fn login_failed(email: &str) -> AppError {
+    let mut e = FormErrors::default().form(Problem::LoginFailed);
+    e.values.insert("email".into(), email.to_string());
+    AppError::Validation(e)
+}
+
+/// Checks email and password. Unknown accounts, wrong passwords, locked and deactivated accounts
+/// and a client over its limit all get the same message after the same Argon2 work.
+pub async fn login(
+    state: &AppState,
+    session: &Session,
+    email: &str,
+    password: &str,
+    client: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let email = email.trim().to_lowercase();
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors = errors.field("email", Problem::Required);
+    }
+    if password.is_empty() {
+        errors = errors.field("password", Problem::Required);
+    }
+    if !errors.is_empty() {
+        errors.values.insert("email".into(), email);
+        return Err(AppError::Validation(errors));
+    }
+    let now = state.clock.now_ms();
+    let account = state.staff.login_by_email(&email).await.map_err(internal)?;
+    let allowed = state.login_limiter.allows(client, now);
+    let usable = account
+        .as_ref()
+        .filter(|a| allowed && a.active && a.locked_until_ms.is_none_or(|until| until <= now));
+    let hash = usable.map(|a| a.password_hash.clone());
+    let password = password.chars().take(MAX_PASSWORD).collect::<String>();
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_access_code(&password, &h),
+        None => {
+            dummy_verify(&password);
+            false
+        }
+    })
+    .await
+    .map_err(|_| AppError::Internal)?;
+    match (usable, ok) {
+        (Some(a), true) => {
+            state
+                .staff
+                .record_login_success(
+                    a.id,
+                    staff_audit(state, Some(a.id), "staff.login", "{}".into(), request_id),
+                )
+                .await
+                .map_err(internal)?;
+            session.cycle_id().await.map_err(session_err)?;
+            session
+                .insert(
+                    STAFF_KEY,
+                    StaffSession {
+                        staff_id: a.id,
+                        agency_id: a.agency_id,
+                        started_ms: now,
+                        last_seen_ms: now,
+                    },
+                )
+                .await
+                .map_err(session_err)?;
+            Ok(())
+        }
+        _ => {
+            state.login_limiter.failed(client, now);
+            let outcome = match (&account, allowed) {
+                (_, false) => "client_limited",
+                (None, _) => "unknown_account",
+                (Some(a), _) if !a.active => "inactive",
+                (Some(a), _) if a.locked_until_ms.is_some_and(|u| u > now) => "locked",
+                _ => "wrong_password",
+            };
+            let audit = staff_audit(
+                state,
+                account.as_ref().map(|a| a.id),
+                "staff.login_failed",
+                format!(r#"{{"outcome":"{outcome}"}}"#),
+                request_id,
+            );
+            match &account {
+                Some(a) if outcome == "wrong_password" => state
+                    .staff
+                    .record_login_failure(a.id, STAFF_LOCKOUT, audit)
+                    .await
+                    .map_err(internal)?,
+                _ => state.debtors.append_audit(audit).await.map_err(internal)?,
+            }
+            Err(login_failed(&email))
+        }
+    }
+}
+
+/// The signed-in staff member, if the session is neither idle too long nor too old and the
+/// account is still active with at least `required` as its role.
+pub async fn current_staff(
+    state: &AppState,
+    session: &Session,
+    required: Role,
+) -> Result<Staff, AppError> {
+    let now = state.clock.now_ms();
+    let s: StaffSession = session
+        .get(STAFF_KEY)
+        .await
+        .map_err(session_err)?
+        .ok_or(AppError::Unauthenticated)?;
+    if now - s.last_seen_ms > STAFF_IDLE_MS || now - s.started_ms > STAFF_ABSOLUTE_MS {
+        session.flush().await.map_err(session_err)?;
+        return Err(AppError::Unauthenticated);
+    }
+    let member = state
+        .staff
+        .staff_member(s.staff_id)
+        .await
+        .map_err(internal)?
+        .filter(|m| m.active && m.agency_id == s.agency_id);
+    let Some(member) = member else {
+        session.flush().await.map_err(session_err)?;
+        return Err(AppError::Unauthenticated);
+    };
+    let role = Role::from_code(&member.role).ok_or(AppError::Internal)?;
+    if !role.includes(required) {
+        return Err(AppError::Forbidden);
+    }
+    // Writing the session on every request would cost a write per click; once a minute is enough.
+    if now - s.last_seen_ms > 60_000 {
+        session
+            .insert(
+                STAFF_KEY,
+                StaffSession {
+                    last_seen_ms: now,
+                    ..s
+                },
+            )
+            .await
+            .map_err(session_err)?;
+    }
+    Ok(Staff {
+        id: member.id,
+        agency_id: member.agency_id,
+        role,
+        name: member.display_name,
+    })
+}
+
+/// Ends the staff session.
+pub async fn logout(state: &AppState, session: &Session) -> Result<(), AppError> {
+    if let Ok(Some(s)) = session.get::<StaffSession>(STAFF_KEY).await {
+        let audit = staff_audit(state, Some(s.staff_id), "staff.logout", "{}".into(), None);
+        state.debtors.append_audit(audit).await.map_err(internal)?;
+    }
+    session.flush().await.map_err(session_err)
+}
+
+/// The problems of a new password, if any.
+pub fn check_password(errors: FormErrors, field: &str, password: &str, email: &str) -> FormErrors {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD {
+        errors.field(
+            field,
+            Problem::TooShort {
+                min: MIN_PASSWORD as u32,
+            },
+        )
+    } else if len > MAX_PASSWORD {
+        errors.field(
+            field,
+            Problem::TooLong {
+                max: MAX_PASSWORD as u32,
+            },
+        )
+    } else if password.trim().eq_ignore_ascii_case(email.trim()) {
+        errors.field(field, Problem::PasswordIsEmail)
+    } else {
+        errors
+    }
+}
+
+async fn hash(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_access_code(&password))
+        .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(|_| AppError::Internal)
+}
+
+/// Changes the signed-in member's password after checking the current one.
+pub async fn change_password(
+    state: &AppState,
+    staff: &Staff,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let member = state
+        .staff
+        .staff_member(staff.id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthenticated)?;
+    let stored = state
+        .staff
+        .password_hash(staff.id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthenticated)?;
+    let current = current.to_string();
+    let matches = tokio::task::spawn_blocking(move || verify_access_code(&current, &stored))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let mut errors = FormErrors::default();
+    if !matches {
+        errors = errors.field("current_password", Problem::WrongPassword);
+    }
+    errors = check_password(errors, "new_password", new, &member.email);
+    if new != repeat {
+        errors = errors.field("repeat_password", Problem::PasswordsDiffer);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hashed = hash(new.to_string()).await?;
+    let audit = staff_audit(
+        state,
+        Some(staff.id),
+        "staff.password_changed",
+        "{}".into(),
+        request_id,
+    );
+    state
+        .staff
+        .set_password(staff.id, &hashed, audit)
+        .await
+        .map_err(internal)
+}
+
+/// A supervisor creates an account in their own agency. Only an admin creates admins.
+pub async fn create_staff(
+    state: &AppState,
+    by: &Staff,
+    email: &str,
+    display_name: &str,
+    role: &str,
+    password: &str,
+    request_id: Option<String>,
+) -> Result<i64, AppError> {
+    let email = email.trim().to_lowercase();
+    let display_name = display_name.trim().to_string();
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors = errors.field("email", Problem::Required);
+    } else if !crate::server::contact::plausible_email(&email) {
+        errors = errors.field("email", Problem::InvalidFormat);
+    }
+    if display_name.is_empty() {
+        errors = errors.field("display_name", Problem::Required);
+    } else if display_name.chars().count() > 100 {
+        errors = errors.field("display_name", Problem::TooLong { max: 100 });
+    }
+    let role = Role::from_code(role);
+    match role {
+        None => errors = errors.field("role", Problem::InvalidFormat),
+        Some(r) if !by.role.includes(r) => errors = errors.field("role", Problem::RoleTooHigh),
+        _ => {}
+    }
+    errors = check_password(errors, "password", password, &email);
+    errors.values.insert("email".into(), email.clone());
+    errors
+        .values
+        .insert("display_name".into(), display_name.clone());
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let password_hash = hash(password.to_string()).await?;
+    let audit = staff_audit(
+        state,
+        Some(by.id),
+        "staff.account_created",
+        serde_json::json!({ "email": email, "role": role.code() }).to_string(),
+        request_id,
+    );
+    let created = state
+        .staff
+        .create_staff(
+            NewStaff {
+                agency_id: by.agency_id,
+                email,
+                display_name,
+                role,
+                password_hash,
+            },
+            audit,
+        )
+        .await
+        .map_err(internal)?;
+    created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))
+}
+
+/// The accounts of the member's agency.
+pub async fn list_staff(state: &AppState, staff: &Staff) -> Result<Vec<StaffMember>, AppError> {
+    state
+        .staff
+        .list_staff(staff.agency_id)
+        .await
+        .map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_counts_failures_per_client_within_a_window() {
+        let limiter = LoginLimiter::new(2, 1_000);
+        assert!(limiter.allows("a", 0));
+        limiter.failed("a", 0);
+        limiter.failed("a", 10);
+        assert!(!limiter.allows("a", 20));
+        assert!(limiter.allows("b", 20), "other clients are not affected");
+        assert!(limiter.allows("a", 1_500), "the window passes");
+        limiter.failed("a", 1_500);
+        assert!(
+            limiter.allows("a", 1_600),
+            "a new window starts counting afresh"
+        );
+    }
+
+    #[test]
+    fn passwords_must_be_long_and_not_the_email() {
+        let e = check_password(FormErrors::default(), "p", "short", "a@b.example");
+        assert!(e.fields.contains_key("p"));
+        let e = check_password(
+            FormErrors::default(),
+            "p",
+            "a@b.example.de",
+            "a@b.example.de",
+        );
+        assert_eq!(e.fields.get("p"), Some(&vec![Problem::PasswordIsEmail]));
+        assert!(check_password(
+            FormErrors::default(),
+            "p",
+            "correct horse battery",
+            "a@b.example"
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,69 @@
+//! `server create-user`: the first administrator (and any later account) from the command line.
+
+use crate::db::Db;
+use app::domain::work::Role;
+use app::error::FormErrors;
+use app::server::credentials::hash_access_code;
+
+/// Creates a staff account in the first agency. Every problem is named in plain words.
+pub async fn create_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+    now_ms: i64,
+) -> anyhow::Result<i64> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim();
+    if !app::server::contact::plausible_email(&email) {
+        anyhow::bail!("\"{email}\" is not an email address");
+    }
+    if name.is_empty() {
+        anyhow::bail!("the name must not be empty");
+    }
+    let role = Role::from_code(role).ok_or_else(|| {
+        anyhow::anyhow!("unknown role \"{role}\": use handler, supervisor or admin")
+    })?;
+    let problems =
+        app::server::staff::check_password(FormErrors::default(), "password", password, &email);
+    if let Some(p) = problems.fields.get("password").and_then(|p| p.first()) {
+        anyhow::bail!(
+            "the password is not acceptable: {}",
+            p.message(app::domain::Language::En)
+        );
+    }
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_access_code(&password))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db.pool())
+        .await?;
+    if existing.is_some() {
+        anyhow::bail!("there is already an account for {email}");
+    }
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+    )
+    .bind(&email)
+    .bind(name)
+    .bind(&hash)
+    .bind(role.code())
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
+         VALUES ($1, 'system', 'cli', 'staff.account_created', $2, $1, $1)",
+    )
+    .bind(now_ms)
+    .bind(serde_json::json!({ "email": email, "role": role.code() }).to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
