@@ -47,7 +47,7 @@ fn demo_json_prints_links_access_data_and_staff_logins() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["base_url"], "http://portal.example:8080");
     let debtors = json["debtors"].as_array().expect("debtors");
-    assert_eq!(debtors.len(), 14);
+    assert_eq!(debtors.len(), 18);
     for d in debtors {
         for key in ["reference", "access_code", "postcode", "link"] {
             assert!(
@@ -119,4 +119,57 @@ fn base_rates_are_listed_and_extended_from_the_command_line() {
     let bad = run(&["base-rates", "set", "--from", "2026-08-01", "--rate", "1"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("1 January and 1 July"));
+}
+
+#[test]
+fn create_user_reads_the_password_from_stdin_and_names_every_problem() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("users.db").display());
+    let run = |args: &[&str], password: &str| {
+        let mut child = server()
+            .env("DATABASE_URL", &url)
+            .current_dir(dir.path())
+            .arg("create-user")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("written");
+        let out = child.wait_with_output().expect("finishes");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let admin = [
+        "--email",
+        "Chefin@Agentur.example",
+        "--name",
+        "Clara Chefin",
+    ];
+    let (ok, err) = run(&admin, "kurz");
+    assert!(!ok && err.contains("at least 12 characters"), "{err}");
+    let (ok, err) = run(&["--email", "x", "--name", "X"], "ein langes passwort");
+    assert!(!ok && err.contains("is not an email address"), "{err}");
+    let (ok, err) = run(
+        &[&admin[..], &["--role", "root"]].concat(),
+        "ein langes passwort",
+    );
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, err) = run(&admin, "ein langes passwort");
+    assert!(ok, "{err}");
+    assert!(err.contains("Created admin account"), "{err}");
+    let (ok, err) = run(&admin, "ein langes passwort");
+    assert!(
+        !ok && err.contains("already an account for chefin@agentur.example"),
+        "{err}"
+    );
 }

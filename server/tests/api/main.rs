@@ -12,5 +12,6 @@ mod outbox;
 mod payments;
 mod plans;
 mod smtp;
+mod staff;
 mod storage;
 mod stripe_double;

@@ -1,0 +1,120 @@
+import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { demo, DemoDebtor, expectAccessible, jsEnabled, linkPath, open } from "./support";
+
+const HANDLER = { email: "handler@demo.example", password: "demo-handler-2026" };
+
+async function verify(page: Page, info: TestInfo, debtor: DemoDebtor) {
+  await open(page, info, linkPath(debtor));
+  await page.getByLabel("Postleitzahl Ihrer Anschrift").fill(debtor.postcode);
+  await page.getByRole("button", { name: "Weiter" }).click();
+  await expect(page).toHaveURL(/\/case$/);
+}
+
+/** A second browser for the case handler, with JavaScript on or off like the project. */
+async function handlerDesk(browser: Browser, info: TestInfo): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    javaScriptEnabled: jsEnabled(info),
+    locale: "de-DE",
+  });
+  const page = await context.newPage();
+  await open(page, info, "/staff/login");
+  await expectAccessible(page, info);
+  await page.getByLabel("E-Mail-Adresse").fill(HANDLER.email);
+  await page.getByLabel("Passwort").fill(HANDLER.password);
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+  return page;
+}
+
+/** A raw email with its RFC 2047 encoded words (as in a non-ASCII subject) decoded. */
+function decoded(raw: string): string {
+  return raw.replace(/=\?utf-8\?b\?([^?]+)\?=/gi, (_, b64) => Buffer.from(b64, "base64").toString("utf8"))
+    .replace(/=\?utf-8\?q\?([^?]+)\?=/gi, (_, q) =>
+      Buffer.from(q.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_m: string, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8"));
+}
+
+/** The emails the portal sent to `to`, as read by the SMTP server on loopback. */
+function mailsTo(to: string): string[] {
+  const dir = process.env.RAPPORT_E2E_MAILDIR;
+  if (!dir) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".eml"))
+    .map((f) => decoded(readFileSync(join(dir, f), "utf8")))
+    .filter((m) => m.includes(to));
+}
+
+test("a dispute reaches the queue, is answered, and the answer reaches the debtor on the page and by email", async ({ page, browser }, info) => {
+  const debtor = demo.debtors[jsEnabled(info) ? 14 : 15];
+  await verify(page, info, debtor);
+  await page.getByRole("button", { name: "Ich habe eine Reklamation zur Ware oder Leistung" }).click();
+  await page.getByLabel("Was stimmt nicht?").fill("Die Kaffeemaschine kam defekt an.");
+  await page.getByRole("button", { name: "Widerspruch senden" }).click();
+  await expect(page).toHaveURL(/\/case#status$/);
+
+  const desk = await handlerDesk(browser, info);
+  const row = desk.getByRole("row").filter({ hasText: debtor.reference });
+  await expect(row).toContainText("Widerspruch");
+  await expect(row).toContainText("Schlüsselkunde");
+  await expectAccessible(desk, info);
+  await row.getByRole("link", { name: debtor.reference }).click();
+  await expect(desk.getByRole("heading", { level: 1 })).toHaveText(`Fall ${debtor.reference}`);
+  await expect(desk.locator("#case-state")).toHaveText("Widerspruch – Mahnungen ruhen");
+  await expectAccessible(desk, info);
+  const disputes = desk.getByRole("region", { name: "Widersprüche" });
+  await disputes.getByLabel("Zurückweisen und erklären, Mahnlauf fortsetzen").check();
+  await disputes.getByLabel("Antwort an den Schuldner").fill("Laut Lieferschein kam das Gerät unbeschädigt an.");
+  await disputes.getByRole("button", { name: "Widerspruch entscheiden" }).click();
+  await expect(desk.getByRole("status")).toContainText("Erledigt: Widerspruch zurückgewiesen");
+  await expect(desk.locator("#case-state")).toHaveText("Offen – Mahnlauf aktiv");
+
+  await open(page, info, "/case");
+  await expect(page.getByRole("region", { name: "Stand" })).toContainText("Laut Lieferschein kam das Gerät unbeschädigt an.");
+  await expect(page.getByRole("region", { name: "Verlauf" })).toContainText("Widerspruch beantwortet");
+  await expectAccessible(page, info);
+  await expect
+    .poll(() => mailsTo(jsEnabled(info) ? "olga.stein@demo.example" : "paul.brandt@demo.example")
+      .some((m) => m.includes("Neues zu Ihrem Fall")), { timeout: 30_000 })
+    .toBe(true);
+});
+
+test("a plan outside the rules is countered by the handler and accepted by the debtor", async ({ page, browser }, info) => {
+  const debtor = demo.debtors[jsEnabled(info) ? 16 : 17];
+  await verify(page, info, debtor);
+  await page.getByRole("button", { name: "Ich kann gerade nicht alles bezahlen" }).click();
+  await page.getByLabel("Anzahl der Raten").fill("24");
+  if (!jsEnabled(info)) {
+    await page.getByRole("button", { name: "Plan berechnen" }).click();
+  }
+  await page.getByLabel("Ich habe den Hinweis zu den Kosten gelesen.").check();
+  await page.getByRole("button", { name: "Vorschlag verbindlich senden" }).click();
+  await expect(page.getByRole("region", { name: "Stand" })).toContainText("Ihr Vorschlag ist bei uns.");
+
+  const desk = await handlerDesk(browser, info);
+  await open(desk, info, "/staff?kind=plan");
+  await desk.getByRole("row").filter({ hasText: debtor.reference }).getByRole("link", { name: debtor.reference }).click();
+  const plans = desk.getByRole("region", { name: "Ratenzahlungen" });
+  await plans.getByLabel("Anzahl der Raten").fill("6");
+  await plans.getByRole("button", { name: "Gegenvorschlag senden" }).click();
+  await expect(desk.getByRole("status")).toContainText("Erledigt: Gegenvorschlag gemacht");
+  await expectAccessible(desk, info);
+
+  await open(page, info, "/case/plan");
+  await expect(page.getByRole("heading", { name: "Unser Gegenvorschlag" })).toBeVisible();
+  await page.getByRole("button", { name: "Gegenvorschlag annehmen" }).click();
+  await expect(page.getByRole("region", { name: "Stand" })).toContainText("Ihre Ratenzahlung ist vereinbart.");
+  await expect(page.getByRole("table", { name: "Ihr Zahlungsplan" }).getByRole("row")).toHaveCount(7);
+});
+
+test("a wrong password gets one calm message and the staff pages need a sign-in", async ({ page }, info) => {
+  await open(page, info, "/staff");
+  await expect(page).toHaveURL(/\/staff\/login$/);
+  await page.getByLabel("E-Mail-Adresse").fill("nobody@demo.example");
+  await page.getByLabel("Passwort").fill("not the password");
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page.getByRole("alert")).toContainText("E-Mail-Adresse oder Passwort stimmen nicht");
+  await expect(page.getByLabel("E-Mail-Adresse")).toHaveValue("nobody@demo.example");
+  await expectAccessible(page, info);
+});
