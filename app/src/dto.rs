@@ -307,6 +307,8 @@ pub struct CaseWork {
     pub actions: Vec<ActionRecord>,
     /// Items that can be corrected: id, description, amount.
     pub items: Vec<(i64, String, Money)>,
+    /// Emails to the debtor the mail server would not take (dead letters): when, to whom, why.
+    pub failed_emails: Vec<(i64, String, String)>,
 }
 
 /// A reply template rendered for one case.

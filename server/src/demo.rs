@@ -489,6 +489,41 @@ fn debtors() -> Vec<Debtor> {
                 49_900,
             )
         },
+        // For the online payment journeys.
+        Debtor {
+            email: "sara.koch@demo.example",
+            ..simple_debtor(
+                "Sara Koch",
+                "consumer",
+                "Lange Reihe 8",
+                "20099",
+                "Hamburg",
+                "AKTE-2026-000119",
+                "standard",
+                "Bestellung 44405 – Kopfhörer",
+                "2026-09-10",
+                "2026-10-10",
+                "RE-2026-44405",
+                19_900,
+            )
+        },
+        Debtor {
+            email: "tim.lorenz@demo.example",
+            ..simple_debtor(
+                "Tim Lorenz",
+                "consumer",
+                "Königstraße 20",
+                "70173",
+                "Stuttgart",
+                "AKTE-2026-000120",
+                "standard",
+                "Bestellung 44406 – Kamera",
+                "2026-09-10",
+                "2026-10-10",
+                "RE-2026-44406",
+                64_900,
+            )
+        },
     ]
 }
 

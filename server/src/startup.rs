@@ -50,6 +50,7 @@ pub struct Application {
     clock: Arc<dyn Clock>,
     mailer: Option<SmtpMailer>,
     quiet_hours: app::server::outbox::QuietHours,
+    base_url: String,
 }
 
 impl Application {
@@ -84,6 +85,7 @@ impl Application {
             clock,
             mailer,
             quiet_hours: config.quiet_hours,
+            base_url: config.base_url.to_string(),
         })
     }
 
@@ -106,6 +108,7 @@ impl Application {
                     mailer,
                     self.clock.clone(),
                     self.quiet_hours,
+                    self.base_url.clone(),
                 ));
             }
             None => tracing::warn!(
@@ -141,6 +144,7 @@ async fn relay_loop(
     mailer: SmtpMailer,
     clock: Arc<dyn Clock>,
     quiet_hours: app::server::outbox::QuietHours,
+    base_url: String,
 ) {
     let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
     let policy = RelayPolicy {
@@ -150,6 +154,9 @@ async fn relay_loop(
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         tick.tick().await;
+        if let Err(e) = app::server::handling::queue_digests(&db, clock.now_ms(), &base_url).await {
+            tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
+        }
         match relay_once(&db, &mailer, clock.as_ref(), &policy, &owner).await {
             Ok(r) if r != Default::default() => tracing::info!(
                 sent = r.sent,

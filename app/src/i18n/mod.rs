@@ -452,6 +452,7 @@ static DE: Texts = Texts {
     timeline_heading: "Verlauf",
     event_label: |k| match k {
         "reason_given" => "Grund angegeben",
+        "portal_visit" => "Sie haben Ihren Fall geöffnet",
         "message_sent" => "Nachricht gesendet",
         "dispute_opened" => "Widerspruch eingelegt",
         "payment_claimed" => "Zahlung gemeldet",
@@ -700,6 +701,7 @@ static EN: Texts = Texts {
     timeline_heading: "History",
     event_label: |k| match k {
         "reason_given" => "Reason given",
+        "portal_visit" => "You opened your case",
         "message_sent" => "Message sent",
         "dispute_opened" => "Claim disputed",
         "payment_claimed" => "Payment reported",

@@ -570,6 +570,16 @@ mod tests {
         ) -> StoreResult<()> {
             unreachable!("no templates here")
         }
+        async fn digest_subscribers(&self) -> StoreResult<Vec<crate::dto::StaffMember>> {
+            unreachable!("no digests here")
+        }
+        async fn queue_staff_email(
+            &self,
+            _: crate::server::ports::StaffEmail,
+            _: i64,
+        ) -> StoreResult<bool> {
+            unreachable!("no digests here")
+        }
         async fn agency(&self, _: i64) -> StoreResult<Option<(String, u32)>> {
             unreachable!("no agency settings here")
         }

@@ -618,8 +618,24 @@ pub trait StaffStore: Send + Sync {
         staff_id: i64,
         audit: AuditEntry,
     ) -> StoreResult<()>;
+    /// Active staff who asked for the daily digest of their queue.
+    async fn digest_subscribers(&self) -> StoreResult<Vec<crate::dto::StaffMember>>;
+    /// Queues an email to a staff member (idempotent by `dedupe_key`); true if queued now.
+    async fn queue_staff_email(&self, email: StaffEmail, now_ms: i64) -> StoreResult<bool>;
     /// The agency's name and promised answer time.
     async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>>;
     async fn set_reply_days(&self, agency_id: i64, days: u32, audit: AuditEntry)
         -> StoreResult<()>;
+}
+
+/// An email to a staff member (no debtor, no case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffEmail {
+    pub dedupe_key: String,
+    pub to: String,
+    pub time_zone: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub host: String,
 }

@@ -4,6 +4,7 @@
 
 use super::debtor::insert_audit;
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
+use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
 use super::{store_err, Db};
 use app::domain::access::LockoutPolicy;
@@ -15,8 +16,8 @@ use app::dto::{
     ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, QueueItem, StaffMember,
 };
 use app::server::ports::{
-    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, StaffLogin,
-    StaffStore, StoreError, StoreResult, Stored, Template,
+    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, StaffEmail,
+    StaffLogin, StaffStore, StoreError, StoreResult, Stored, Template,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -748,6 +749,14 @@ impl StaffStore for Db {
                 })
                 .collect(),
             items: self.items(case_id).await?,
+            failed_emails: sqlx::query_as(
+                "SELECT updated_at, recipient, COALESCE(last_error, '') FROM outbox
+                 WHERE case_id = $1 AND state = 'dead' ORDER BY id DESC",
+            )
+            .bind(case_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(&err)?,
         })
     }
 
@@ -875,6 +884,40 @@ impl StaffStore for Db {
         .map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)
+    }
+
+    async fn digest_subscribers(&self) -> StoreResult<Vec<StaffMember>> {
+        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE digest = 1 AND active = 1 ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("list digest subscribers"))?;
+        Ok(rows.into_iter().map(member).collect())
+    }
+
+    async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
+        let err = store_err("queue staff email");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let queued = enqueue_email(
+            &mut tx,
+            &NewEmail {
+                dedupe_key: &e.dedupe_key,
+                case_id: None,
+                debtor_id: None,
+                to: &e.to,
+                time_zone: &e.time_zone,
+                subject: &e.subject,
+                text: &e.text,
+                html: &e.html,
+                host: &e.host,
+                now_ms,
+            },
+        )
+        .await
+        .map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(queued)
     }
 
     async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>> {

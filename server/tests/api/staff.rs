@@ -951,8 +951,21 @@ async fn holds_payments_escalations_and_write_offs_follow_the_state_machine(app:
             "written_off"
         ]
     );
+    sqlx::query("UPDATE outbox SET state = 'dead', last_error = '550 5.1.1 mailbox unavailable'")
+        .execute(app.db.pool())
+        .await
+        .expect("dead letter");
     let history = desk.page(&format!("/staff/cases/{case}")).await;
     assert!(history.contains("Telefonat vermerkt") && history.contains("Hanna Handler"));
+    assert!(
+        history.contains("Fall im Portal geöffnet"),
+        "portal visits are on the timeline"
+    );
+    assert!(
+        history.contains("nicht zugestellt werden konnten")
+            && history.contains("550 5.1.1 mailbox unavailable"),
+        "dead letters are visible to staff"
+    );
 }
 on_both_backends!(
     case_actions,
@@ -1122,4 +1135,70 @@ async fn the_queue_is_ordered_by_deadline_then_importance_then_key_accounts_and_
 on_both_backends!(
     queue_order,
     the_queue_is_ordered_by_deadline_then_importance_then_key_accounts_and_paginated
+);
+
+async fn handlers_who_ask_for_it_get_one_digest_a_day_from_seven(app: &TestApp) {
+    use app::server::handling::queue_digests;
+    let desk = Desk::signed_in(app, HANDLER).await;
+    let on = desk.post("/api/set_digest", &[("on", "1")]).await;
+    assert_eq!(location(on.headers()), "/staff/account?done=digest");
+    let at = |s: &str| {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .expect("time")
+            .and_utc()
+            .timestamp_millis()
+    };
+    // Nothing in the queue: no empty digest.
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-23 08:00"), &app.address).await,
+        Ok(0)
+    );
+    app.verify_by_link(0).await;
+    let key = app.form_key("/case/message").await;
+    app.post_multipart(
+        "/api/send_message",
+        Form::new()
+            .text("form_key", key)
+            .text("body", "Bitte um Rückruf"),
+        "/case/message",
+    )
+    .await;
+    // 05:30 UTC is 06:30 in Berlin: too early.
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-23 05:30"), &app.address).await,
+        Ok(0)
+    );
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-23 06:30"), &app.address).await,
+        Ok(1)
+    );
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-23 09:00"), &app.address).await,
+        Ok(0),
+        "one per day"
+    );
+    let payload = text(
+        app,
+        "SELECT payload FROM outbox WHERE dedupe_key LIKE 'digest:%'",
+    )
+    .await;
+    assert!(
+        payload.contains("AKTE-2026-000101") && payload.contains("handler@demo.example"),
+        "{payload}"
+    );
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-24 07:01"), &app.address).await,
+        Ok(1),
+        "the next day"
+    );
+    desk.post("/api/set_digest", &[("on", "0")]).await;
+    assert_eq!(
+        queue_digests(&app.db, at("2026-11-25 07:01"), &app.address).await,
+        Ok(0),
+        "turned off"
+    );
+}
+on_both_backends!(
+    queue_digest,
+    handlers_who_ask_for_it_get_one_digest_a_day_from_seven
 );

@@ -74,7 +74,9 @@ pub(crate) fn ScheduleTable(schedule: Vec<Instalment>, lang: Language) -> impl I
 #[component]
 fn OpenPlan(plan: PlanView, reply_days: u32, lang: Language) -> impl IntoView {
     let t = tr(lang);
-    let answer = ServerAction::<AnswerCounterOffer>::new();
+    // A plain form: the answer changes the whole page (status, schedule, timeline), so a full
+    // navigation is what we want, with and without JavaScript.
+    let answer_error = super::url_error(<AnswerCounterOffer as ServerFn>::PATH);
     let cost = plan.cost;
     let status = match plan.state.as_str() {
         "agreed" => t.plan_agreed_status.to_string(),
@@ -88,13 +90,13 @@ fn OpenPlan(plan: PlanView, reply_days: u32, lang: Language) -> impl IntoView {
             <ScheduleTable schedule=plan.schedule.clone() lang/>
             {(plan.state == "countered").then(|| view! {
                 <p>{if cost.minor > 0 { (t.cost_notice)(&cost.format(lang)) } else { t.cost_notice_free.to_string() }}</p>
-                <FormAlert error=Signal::derive(move || answer.value().get().and_then(Result::err))/>
-                <ActionForm action=answer attr:class="counter-answer">
+                <FormAlert error=answer_error/>
+                <form method="post" action={<AnswerCounterOffer as ServerFn>::PATH} class="counter-answer">
                     <input type="hidden" name="plan_id" value=plan.id/>
                     <button type="submit" name="accept" value="yes" class="primary">{t.counter_accept}</button>
                     " "
                     <button type="submit" name="accept" value="no" class="secondary">{t.counter_decline}</button>
-                </ActionForm>
+                </form>
             })}
         </section>
     }

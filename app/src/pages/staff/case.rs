@@ -88,6 +88,14 @@ fn CaseBody(view: HandlerCaseView, lang: Language) -> impl IntoView {
                 }).collect_view()}</ul> }.into_any()
             }}
         </section>
+        {(!v.work.failed_emails.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="failed-heading">
+                <h2 id="failed-heading">{st.failed_emails_heading}</h2>
+                <ul>{v.work.failed_emails.iter().map(|(at, to, why)| view! {
+                    <li>{when(lang, *at)}" · "{to.clone()}" · "{why.clone()}</li>
+                }).collect_view()}</ul>
+            </section>
+        })}
         <section class="card" aria-labelledby="contact-heading">
             <h2 id="contact-heading">{st.contact_heading}</h2>
             <p>{v.case.debtor_name.clone()}<br/>{contact.street.clone()}<br/>{format!("{} {}", contact.postcode, contact.city)}</p>
