@@ -103,6 +103,9 @@ pub struct StripeConfig {
     pub webhook_secret: Secret,
     /// `https://api.stripe.com` unless a test double stands in.
     pub api_base: String,
+    /// Where Stripe's hosted checkout pages live (`https://checkout.stripe.com`); the portal's
+    /// Content-Security-Policy lets the payment form redirect there and nowhere else.
+    pub checkout_origin: String,
 }
 
 /// A configuration error: which variable, and what is wrong with it.
@@ -263,6 +266,8 @@ impl Config {
                 webhook_secret: Secret::new(hook),
                 api_base: get("STRIPE_API_BASE")
                     .unwrap_or_else(|| "https://api.stripe.com".to_string()),
+                checkout_origin: get("STRIPE_CHECKOUT_ORIGIN")
+                    .unwrap_or_else(|| "https://checkout.stripe.com".to_string()),
             }),
             (None, None) => None,
             (Some(_), None) => {

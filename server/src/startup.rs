@@ -388,6 +388,30 @@ async fn healthz(db: Db) -> impl IntoResponse {
 }
 
 /// The full router with every layer.
+/// The Content-Security-Policy: no framing, no foreign base, and forms post only to us — or
+/// redirect to the payment provider's hosted checkout when one is configured (browsers apply
+/// `form-action` to the redirect after a form post, too).
+fn content_security_policy(config: &Config) -> HeaderValue {
+    let checkout = config
+        .stripe
+        .as_ref()
+        .map(|s| s.checkout_origin.trim_end_matches('/'))
+        .filter(|o| {
+            !o.is_empty()
+                && o.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ":/.-".contains(c))
+        });
+    let policy = match checkout {
+        Some(origin) => {
+            format!("frame-ancestors 'none'; base-uri 'self'; form-action 'self' {origin}")
+        }
+        None => "frame-ancestors 'none'; base-uri 'self'; form-action 'self'".to_string(),
+    };
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    })
+}
+
 pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let secure = config.secure_cookies();
     let state = AppState {
@@ -539,9 +563,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(
-                        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-                    ),
+                    content_security_policy(config),
                 )),
         )
 }

@@ -487,6 +487,15 @@ pub async fn create_staff_account(
     Ok(())
 }
 
+/// Deactivates (`active=0`) or reactivates an account of the agency (supervisors).
+#[server(endpoint = "set_staff_active")]
+pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppError> {
+    let (state, staff) = signed_in(Role::Supervisor).await?;
+    accounts::set_active(&state, &staff, staff_id, active == "1", request_id()).await?;
+    leptos_axum::redirect("/staff/team?done=active");
+    Ok(())
+}
+
 /// The agency's templates and, when asked, a preview rendered for a real case (supervisors).
 #[server(endpoint = "get_templates")]
 pub async fn get_templates(

@@ -126,6 +126,9 @@ pub struct StaffTexts {
     pub role_name: fn(&str) -> &'static str,
     pub create_button: &'static str,
     pub inactive: &'static str,
+    pub account_action: &'static str,
+    pub deactivate: &'static str,
+    pub reactivate: &'static str,
 
     pub templates_title: &'static str,
     pub templates_intro: &'static str,
@@ -371,6 +374,9 @@ static DE: StaffTexts = StaffTexts {
     },
     create_button: "Zugang anlegen",
     inactive: "deaktiviert",
+    account_action: "Zugang",
+    deactivate: "Deaktivieren",
+    reactivate: "Wieder aktivieren",
 
     templates_title: "Vorlagen",
     templates_intro: "Antwortvorlagen je Sprache und Kundengruppe. Eine Vorlage für eine Gruppe ersetzt die allgemeine mit demselben Schlüssel.",
@@ -622,6 +628,9 @@ static EN: StaffTexts = StaffTexts {
     },
     create_button: "Create account",
     inactive: "deactivated",
+    account_action: "Access",
+    deactivate: "Deactivate",
+    reactivate: "Reactivate",
 
     templates_title: "Templates",
     templates_intro: "Reply templates per language and customer group. A template for a group replaces the general one with the same key.",

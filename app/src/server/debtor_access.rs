@@ -516,6 +516,15 @@ mod tests {
         async fn list_staff(&self, _: i64) -> StoreResult<Vec<crate::dto::StaffMember>> {
             unreachable!("no staff here")
         }
+        async fn set_staff_active(
+            &self,
+            _: i64,
+            _: i64,
+            _: bool,
+            _: AuditEntry,
+        ) -> StoreResult<bool> {
+            unreachable!("no staff here")
+        }
         async fn set_digest(&self, _: i64, _: bool, _: AuditEntry) -> StoreResult<()> {
             unreachable!("no staff here")
         }

@@ -579,6 +579,14 @@ pub trait StaffStore: Send + Sync {
     /// Creates an account; `Ok(None)` when the email is taken.
     async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>>;
     async fn list_staff(&self, agency_id: i64) -> StoreResult<Vec<crate::dto::StaffMember>>;
+    /// Deactivates or reactivates an account of the agency; false when there is none.
+    async fn set_staff_active(
+        &self,
+        agency_id: i64,
+        staff_id: i64,
+        active: bool,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
     async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()>;
     /// One page of open work items of the agency's cases, in queue order, and the total count.
     async fn queue(

@@ -423,6 +423,49 @@ pub async fn create_staff(
     created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))
 }
 
+/// A supervisor deactivates (or reactivates) an account of their agency. Nobody deactivates
+/// themselves, and only an admin touches an admin's account. A deactivated member's session ends
+/// at their next request.
+pub async fn set_active(
+    state: &AppState,
+    by: &Staff,
+    staff_id: i64,
+    active: bool,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    if staff_id == by.id {
+        return Err(AppError::Conflict);
+    }
+    let target = state
+        .staff
+        .staff_member(staff_id)
+        .await
+        .map_err(internal)?
+        .filter(|m| m.agency_id == by.agency_id)
+        .ok_or(AppError::NotFound)?;
+    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
+    if !by.role.includes(role) {
+        return Err(AppError::Forbidden);
+    }
+    let audit = staff_audit(
+        state,
+        Some(by.id),
+        "staff.account_active",
+        serde_json::json!({ "staff_id": staff_id, "active": active }).to_string(),
+        request_id,
+    );
+    if state
+        .staff
+        .set_staff_active(by.agency_id, staff_id, active, audit)
+        .await
+        .map_err(internal)?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// The accounts of the member's agency.
 pub async fn list_staff(state: &AppState, staff: &Staff) -> Result<Vec<StaffMember>, AppError> {
     state

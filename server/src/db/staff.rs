@@ -419,6 +419,33 @@ impl StaffStore for Db {
         Ok(rows.into_iter().map(member).collect())
     }
 
+    async fn set_staff_active(
+        &self,
+        agency_id: i64,
+        staff_id: i64,
+        active: bool,
+        audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let err = store_err("set staff account active");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let changed = sqlx::query(
+            "UPDATE staff_users SET active = $3, updated_at = $4 WHERE id = $1 AND agency_id = $2",
+        )
+        .bind(staff_id)
+        .bind(agency_id)
+        .bind(i64::from(active))
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        if changed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
+    }
+
     async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()> {
         let err = store_err("set digest");
         let mut tx = self.pool().begin().await.map_err(&err)?;

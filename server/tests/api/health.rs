@@ -34,9 +34,13 @@ async fn pages_carry_the_security_headers(app: &TestApp) {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["x-frame-options"], "DENY");
-    assert!(h["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .contains("frame-ancestors 'none'"));
+    let csp = h["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("frame-ancestors 'none'"));
+    // Forms post to us only, or redirect to the payment provider's hosted checkout (Stripe is
+    // configured in the test app); browsers would otherwise block that redirect.
+    assert!(
+        csp.contains("form-action 'self' https://checkout.stripe.com"),
+        "{csp}"
+    );
 }
 on_both_backends!(security_headers, pages_carry_the_security_headers);

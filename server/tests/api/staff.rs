@@ -354,12 +354,15 @@ async fn every_staff_function_checks_the_session_role_and_agency(app: &TestApp) 
         ("class_key", ""),
         ("title", "t"),
         ("body", "b"),
+        ("staff_id", "1"),
+        ("active", "0"),
     ];
     for endpoint in [
         "get_settings",
         "set_reply_days",
         "save_template",
         "set_digest",
+        "set_staff_active",
     ] {
         assert_eq!(
             stranger.call(endpoint, &other_arguments).await,
@@ -1201,4 +1204,128 @@ async fn handlers_who_ask_for_it_get_one_digest_a_day_from_seven(app: &TestApp) 
 on_both_backends!(
     queue_digest,
     handlers_who_ask_for_it_get_one_digest_a_day_from_seven
+);
+
+async fn passwords_change_with_the_current_one_and_deactivated_accounts_are_out_at_once(
+    app: &TestApp,
+) {
+    let handler = Desk::signed_in(app, HANDLER).await;
+    let wrong = handler
+        .post(
+            "/api/change_password",
+            &[
+                ("current_password", "not-it"),
+                ("new_password", "ein neues langes passwort"),
+                ("repeat_password", "ein neues langes passwort"),
+            ],
+        )
+        .await;
+    assert!(
+        location(wrong.headers()).contains("__err="),
+        "the current password is checked"
+    );
+    let differ = handler
+        .post(
+            "/api/change_password",
+            &[
+                ("current_password", HANDLER.1),
+                ("new_password", "ein neues langes passwort"),
+                ("repeat_password", "ein anderes langes passwort"),
+            ],
+        )
+        .await;
+    assert!(
+        location(differ.headers()).contains("__err="),
+        "the repetition must match"
+    );
+    let changed = handler
+        .post(
+            "/api/change_password",
+            &[
+                ("current_password", HANDLER.1),
+                ("new_password", "ein neues langes passwort"),
+                ("repeat_password", "ein neues langes passwort"),
+            ],
+        )
+        .await;
+    assert_eq!(location(changed.headers()), "/staff/account?done=password");
+    assert!(
+        location(Desk::new(app).login(HANDLER).await.headers()).contains("__err="),
+        "the old password is gone"
+    );
+    let handler = Desk::signed_in(app, (HANDLER.0, "ein neues langes passwort")).await;
+
+    let supervisor = Desk::signed_in(app, SUPERVISOR).await;
+    let handler_id = scalar(
+        app,
+        "SELECT id FROM staff_users WHERE email = 'handler@demo.example'",
+    )
+    .await
+    .to_string();
+    let admin_id = scalar(app, "SELECT id FROM staff_users WHERE role = 'admin'")
+        .await
+        .to_string();
+    let own_id = scalar(
+        app,
+        "SELECT id FROM staff_users WHERE email = 'supervisor@demo.example'",
+    )
+    .await
+    .to_string();
+    assert_eq!(
+        supervisor
+            .call(
+                "set_staff_active",
+                &[("staff_id", &admin_id), ("active", "0")]
+            )
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        supervisor
+            .call(
+                "set_staff_active",
+                &[("staff_id", &own_id), ("active", "0")]
+            )
+            .await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        handler
+            .call(
+                "set_staff_active",
+                &[("staff_id", &own_id), ("active", "0")]
+            )
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let off = supervisor
+        .post(
+            "/api/set_staff_active",
+            &[("staff_id", &handler_id), ("active", "0")],
+        )
+        .await;
+    assert_eq!(location(off.headers()), "/staff/team?done=active");
+    assert_eq!(
+        handler.call("get_queue", &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "the running session ends"
+    );
+    assert!(location(
+        Desk::new(app)
+            .login((HANDLER.0, "ein neues langes passwort"))
+            .await
+            .headers()
+    )
+    .contains("__err="));
+    supervisor
+        .post(
+            "/api/set_staff_active",
+            &[("staff_id", &handler_id), ("active", "1")],
+        )
+        .await;
+    Desk::signed_in(app, (HANDLER.0, "ein neues langes passwort")).await;
+}
+on_both_backends!(
+    accounts_lifecycle,
+    passwords_change_with_the_current_one_and_deactivated_accounts_are_out_at_once
 );

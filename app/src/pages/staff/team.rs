@@ -2,7 +2,9 @@
 //! supervisors.
 
 use super::{done_param, load_error, Done, StaffFrame};
-use crate::api::staff::{get_staff_list, get_templates, CreateStaffAccount, SaveTemplate};
+use crate::api::staff::{
+    get_staff_list, get_templates, CreateStaffAccount, SaveTemplate, SetStaffActive,
+};
 use crate::components::{FormAlert, TextArea, TextField};
 use crate::i18n::{staff_tr, tr, use_language};
 use crate::pages::debtor::{kept, url_error};
@@ -18,6 +20,7 @@ pub fn TeamPage() -> impl IntoView {
     let st = staff_tr(lang);
     let list = OnceResource::new(get_staff_list());
     let error = url_error(<CreateStaffAccount as ServerFn>::PATH);
+    let active_error = url_error(<SetStaffActive as ServerFn>::PATH);
     let done = done_param();
     let done_text =
         Signal::derive(move || done.get().map(|_| (st.done_message)(st.create_heading)));
@@ -26,6 +29,7 @@ pub fn TeamPage() -> impl IntoView {
         <StaffFrame>
             <h1>{st.staff_title}</h1>
             <Done text=done_text/>
+            <FormAlert error=active_error/>
             <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -35,6 +39,7 @@ pub fn TeamPage() -> impl IntoView {
                                     <th scope="col">{st.display_name_label}</th>
                                     <th scope="col">{st.email_label}</th>
                                     <th scope="col">{st.role_label}</th>
+                                    <th scope="col"><span class="visually-hidden">{st.account_action}</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {members.into_iter().map(|m| view! {
@@ -42,6 +47,16 @@ pub fn TeamPage() -> impl IntoView {
                                             <td>{m.display_name}{(!m.active).then(|| format!(" ({})", st.inactive))}</td>
                                             <td>{m.email}</td>
                                             <td>{(st.role_name)(&m.role)}</td>
+                                            <td>
+                                                <form method="post" action={<SetStaffActive as ServerFn>::PATH}>
+                                                    <input type="hidden" name="staff_id" value=m.id/>
+                                                    {if m.active {
+                                                        view! { <button type="submit" name="active" value="0">{st.deactivate}</button> }.into_any()
+                                                    } else {
+                                                        view! { <button type="submit" name="active" value="1">{st.reactivate}</button> }.into_any()
+                                                    }}
+                                                </form>
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
