@@ -1329,3 +1329,57 @@ on_both_backends!(
     accounts_lifecycle,
     passwords_change_with_the_current_one_and_deactivated_accounts_are_out_at_once
 );
+
+async fn classes_with_standing_consent_are_escalated_at_once(app: &TestApp) {
+    sqlx::query("UPDATE treatment_classes SET escalation_needs_consent = 0 WHERE key = 'strict'")
+        .execute(app.db.pool())
+        .await
+        .expect("class");
+    let case = case_id(app, "AKTE-2026-000102").await; // the strict class
+    let desk = Desk::signed_in(app, HANDLER).await;
+    assert!(desk
+        .page(&format!("/staff/cases/{case}"))
+        .await
+        .contains("der Fall wird sofort abgegeben"));
+    let key = format!("{}-escalate", desk.form_key(case).await);
+    let case_arg = case.to_string();
+    let empty = desk
+        .post(
+            "/api/staff_escalate",
+            &[("case_id", &case_arg), ("form_key", &key), ("note", "")],
+        )
+        .await;
+    assert!(
+        location(empty.headers()).contains("__err="),
+        "the reason is required"
+    );
+    desk.post(
+        "/api/staff_escalate",
+        &[
+            ("case_id", &case_arg),
+            ("form_key", &key),
+            ("note", "Drei Mahnungen ohne Reaktion"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        text(
+            app,
+            "SELECT state FROM cases WHERE reference = 'AKTE-2026-000102'"
+        )
+        .await,
+        "escalated"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM staff_actions WHERE kind = 'escalated'"
+        )
+        .await,
+        1
+    );
+}
+on_both_backends!(
+    escalation_without_consent,
+    classes_with_standing_consent_are_escalated_at_once
+);
