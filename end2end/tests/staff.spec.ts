@@ -118,3 +118,55 @@ test("a wrong password gets one calm message and the staff pages need a sign-in"
   await expect(page.getByLabel("E-Mail-Adresse")).toHaveValue("nobody@demo.example");
   await expectAccessible(page, info);
 });
+
+test("the admin's pages: team, templates with a preview, account and settings", async ({ browser }, info) => {
+  const context = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    javaScriptEnabled: jsEnabled(info),
+    locale: "de-DE",
+  });
+  const page = await context.newPage();
+  await open(page, info, "/staff/login");
+  await page.getByLabel("E-Mail-Adresse").fill("admin@demo.example");
+  await page.getByLabel("Passwort").fill("demo-admin-2026");
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+
+  await page.getByRole("navigation", { name: "Arbeitsbereich" }).getByRole("link", { name: "Mitarbeitende" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mitarbeitende");
+  await expect(page.getByRole("cell", { name: "handler@demo.example" })).toBeVisible();
+  await expectAccessible(page, info);
+  const suffix = jsEnabled(info) ? "js" : "nojs";
+  await page.getByLabel("Name", { exact: true }).fill(`Neue Kollegin ${suffix}`);
+  await page.getByLabel("E-Mail-Adresse").fill(`kollegin-${suffix}@demo.example`);
+  await page.getByLabel("Passwort").fill("kurz");
+  await page.getByRole("button", { name: "Zugang anlegen" }).click();
+  await expect(page.locator("#password-error")).toHaveText("Bitte mindestens 12 Zeichen.");
+  await expect(page.getByLabel("E-Mail-Adresse")).toHaveValue(`kollegin-${suffix}@demo.example`);
+  await page.getByLabel("Passwort").fill("ein langes passwort");
+  await page.getByRole("button", { name: "Zugang anlegen" }).click();
+  await expect(page.getByRole("status")).toContainText("Erledigt");
+  await expect(page.getByRole("cell", { name: `kollegin-${suffix}@demo.example` })).toBeVisible();
+
+  await open(page, info, "/staff/templates");
+  await expectAccessible(page, info);
+  const editor = page.locator("form").filter({ has: page.getByRole("button", { name: "Speichern" }) });
+  await editor.getByLabel("Schlüssel (z. B. danke_zahlung)").fill(`danke_${suffix}`);
+  await editor.getByLabel("Titel").fill("Dank für die Zahlung");
+  await editor.getByLabel("Text").fill("Guten Tag {name}, vielen Dank! Offen sind noch {balance}.");
+  await editor.getByRole("button", { name: "Speichern" }).click();
+  await expect(page.getByRole("status")).toContainText("Erledigt");
+  const preview = page.locator("form").filter({ has: page.getByRole("button", { name: "Vorschau anzeigen" }) });
+  await preview.getByLabel("Aktenzeichen eines Falls").fill(demo.debtors[0].reference);
+  await preview.getByLabel("Text").fill("Guten Tag {name}, offen sind {balance}.");
+  await preview.getByRole("button", { name: "Vorschau anzeigen" }).click();
+  await expect(page.locator("#preview")).toHaveText(`Guten Tag ${demo.debtors[0].name}, offen sind 272,23 €.`);
+
+  await open(page, info, "/staff/account");
+  await expectAccessible(page, info);
+  await expect(page.getByText("Angemeldet als")).toBeVisible();
+  await open(page, info, "/staff/settings");
+  await expectAccessible(page, info);
+  await expect(page.getByLabel("Antwortversprechen (Werktage)")).toHaveValue("2");
+  await context.close();
+});
