@@ -227,6 +227,8 @@ pub struct StaffMember {
     pub active: bool,
     /// Whether a daily email digest of the queue is wanted.
     pub digest: bool,
+    /// Sessions that proved the password before this instant are void (epoch ms).
+    pub sessions_valid_after_ms: i64,
 }
 
 /// One line of the work queue.

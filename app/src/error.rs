@@ -169,6 +169,9 @@ pub enum AppError {
     /// Too many attempts; try again after `minutes`.
     #[error("{}", self.message(Language::En))]
     RateLimited { minutes: u32 },
+    /// Too many requests from this client; try again after `minutes`.
+    #[error("{}", self.message(Language::En))]
+    TooManyRequests { minutes: u32 },
     /// Something failed on our side; the details are in the server log, not here.
     #[error("{}", self.message(Language::En))]
     Internal,
@@ -192,6 +195,7 @@ impl AppError {
             AppError::NotFound => t.err_not_found.to_string(),
             AppError::Conflict => t.err_conflict.to_string(),
             AppError::RateLimited { minutes } => (t.err_locked)(*minutes),
+            AppError::TooManyRequests { minutes } => (t.err_too_many_requests)(*minutes),
             AppError::Internal => t.err_internal.to_string(),
             AppError::Unreachable => t.err_unreachable.to_string(),
         }
@@ -233,6 +237,7 @@ mod tests {
             AppError::NotFound,
             AppError::Conflict,
             AppError::RateLimited { minutes: 15 },
+            AppError::TooManyRequests { minutes: 15 },
             AppError::Internal,
             AppError::Unreachable,
         ];

@@ -197,7 +197,7 @@ pub fn status_for(error: &app::AppError) -> StatusCode {
         Forbidden => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         Conflict => StatusCode::CONFLICT,
-        RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        RateLimited { .. } | TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Internal | Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -421,7 +421,8 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         contacts: Arc::new(db.clone()),
         payments: Arc::new(db.clone()),
         staff: Arc::new(db.clone()),
-        login_limiter: Arc::new(app::server::staff::LoginLimiter::default()),
+        login_limiter: Arc::new(app::server::limits::failed_logins()),
+        check_limiter: Arc::new(app::server::limits::reference_checks()),
         provider: config.stripe.as_ref().map(|s| {
             Arc::new(crate::payments::stripe::Stripe::new(
                 &s.api_base,

@@ -318,6 +318,15 @@ pub async fn get_payment_details() -> Result<Option<crate::dto::PaymentDetails>,
 #[server(endpoint = "check_reference")]
 pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceCheck, AppError> {
     let state = state()?;
+    // Every lookup counts, found or not: the limit is what keeps the references from being walked.
+    let client = super::support::client_address().await;
+    let now = state.clock.now_ms();
+    if !state.check_limiter.allows(&client, now) {
+        return Err(AppError::TooManyRequests {
+            minutes: state.check_limiter.minutes_left(&client, now),
+        });
+    }
+    state.check_limiter.count(&client, now);
     let creditor = dialogue::creditor_for_reference(&state, &reference).await?;
     let a = &state.settings.agency;
     Ok(crate::dto::ReferenceCheck {

@@ -38,6 +38,15 @@ pub(crate) mod support {
         hex::encode(key)
     }
 
+    /// The client's address (of the TCP connection; a proxy in front must be trusted to be the
+    /// only client), for limits per client.
+    pub async fn client_address() -> String {
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|_| "unknown".into())
+    }
+
     /// The `x-request-id` of the current request, for the audit log.
     pub fn request_id() -> Option<String> {
         use_context::<http::request::Parts>().and_then(|p| {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::support::{fresh_form_key, request_id, session, state},
+    super::support::{client_address, fresh_form_key, request_id, session, state},
     crate::domain::work::Role,
     crate::server::staff::{current_staff, Staff},
     crate::server::{handling, staff as accounts, AppState},
@@ -24,15 +24,6 @@ async fn signed_in(role: Role) -> Result<(AppState, Staff), AppError> {
     let state = state()?;
     let staff = current_staff(&state, &session().await?, role).await?;
     Ok((state, staff))
-}
-
-/// The client's address, for the per-client limit on failed logins.
-#[cfg(feature = "ssr")]
-async fn client_address() -> String {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// After an action: back to the case with a confirmation.
@@ -423,6 +414,7 @@ pub async fn change_password(
     let (state, staff) = signed_in(Role::Handler).await?;
     accounts::change_password(
         &state,
+        &session().await?,
         &staff,
         &current_password,
         &new_password,

@@ -204,6 +204,7 @@ pub struct Texts {
     pub err_not_found: &'static str,
     pub err_conflict: &'static str,
     pub err_locked: fn(u32) -> String,
+    pub err_too_many_requests: fn(u32) -> String,
     pub err_internal: &'static str,
     pub err_unreachable: &'static str,
 }
@@ -616,6 +617,12 @@ static DE: Texts = Texts {
     err_conflict:
         "Das ist bereits geschehen oder passt nicht mehr zum aktuellen Stand. Bitte laden \
                    Sie die Seite neu.",
+    err_too_many_requests: |m| {
+        format!(
+            "Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in {m} {} erneut.",
+            if m == 1 { "Minute" } else { "Minuten" }
+        )
+    },
     err_locked: |m| {
         format!(
             "Zu viele Fehlversuche. Der Zugang zu diesem Fall ist für {m} {} gesperrt. Bitte \
@@ -859,6 +866,12 @@ static EN: Texts = Texts {
     err_not_found: "What you are looking for was not found.",
     err_conflict: "This has already happened or no longer fits the current state. Please reload \
                    the page.",
+    err_too_many_requests: |m| {
+        format!(
+            "Too many requests in a short time. Please try again in {m} {}.",
+            if m == 1 { "minute" } else { "minutes" }
+        )
+    },
     err_locked: |m| {
         format!(
             "Too many failed attempts. Access to this case is locked for {m} {}. Please try again \

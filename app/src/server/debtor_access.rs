@@ -624,7 +624,8 @@ mod tests {
             contacts: Arc::new(NoDialogue),
             payments: Arc::new(NoDialogue),
             staff: Arc::new(NoDialogue),
-            login_limiter: Default::default(),
+            login_limiter: Arc::new(crate::server::limits::failed_logins()),
+            check_limiter: Arc::new(crate::server::limits::reference_checks()),
             provider: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {

@@ -10,6 +10,7 @@ pub mod defaults;
 pub mod dialogue;
 pub mod emails;
 pub mod handling;
+pub mod limits;
 pub mod outbox;
 pub mod payments;
 pub mod plans;
@@ -64,7 +65,9 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentStore>,
     pub staff: Arc<dyn StaffStore>,
     /// Failed staff logins per client address.
-    pub login_limiter: Arc<staff::LoginLimiter>,
+    pub login_limiter: Arc<limits::ClientLimiter>,
+    /// Public reference checks per client address.
+    pub check_limiter: Arc<limits::ClientLimiter>,
     /// The online payment provider; `None` when none is configured (then it is not offered).
     pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,

@@ -10,8 +10,6 @@ use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_c
 use crate::server::ports::{AuditEntry, NewStaff};
 use crate::server::{internal, AppState};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
 use tower_sessions::Session;
 
 const STAFF_KEY: &str = "staff";
@@ -37,6 +35,9 @@ pub struct StaffSession {
     pub agency_id: i64,
     pub started_ms: i64,
     pub last_seen_ms: i64,
+    /// When this session last proved the password (login or password change).
+    #[serde(default)]
+    pub auth_ms: i64,
 }
 
 /// The staff member of a request, with the role read fresh from the database (a role taken away
@@ -47,52 +48,6 @@ pub struct Staff {
     pub agency_id: i64,
     pub role: Role,
     pub name: String,
-}
-
-/// Failed logins per client address: at most `max` within `window_ms`, whoever they were for
-/// (stops one client from trying many accounts, which the per-account lockout cannot).
-pub struct LoginLimiter {
-    max: u32,
-    window_ms: i64,
-    seen: Mutex<HashMap<String, (u32, i64)>>,
-}
-
-impl LoginLimiter {
-    pub fn new(max: u32, window_ms: i64) -> LoginLimiter {
-        LoginLimiter {
-            max,
-            window_ms,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Whether `client` may try now.
-    pub fn allows(&self, client: &str, now_ms: i64) -> bool {
-        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.get(client)
-            .is_none_or(|(n, since)| *n < self.max || now_ms - since > self.window_ms)
-    }
-
-    /// Counts a failure of `client`.
-    pub fn failed(&self, client: &str, now_ms: i64) {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() > 100_000 {
-            let window = self.window_ms;
-            seen.retain(|_, (_, since)| now_ms - *since <= window);
-        }
-        let entry = seen.entry(client.to_string()).or_insert((0, now_ms));
-        if now_ms - entry.1 > self.window_ms {
-            *entry = (0, now_ms);
-        }
-        entry.0 += 1;
-    }
-}
-
-impl Default for LoginLimiter {
-    /// 20 failures per client address within 15 minutes.
-    fn default() -> Self {
-        LoginLimiter::new(20, 15 * 60_000)
-    }
 }
 
 fn session_err(e: tower_sessions::session::Error) -> AppError {
@@ -183,6 +138,7 @@ pub async fn login(
                         agency_id: a.agency_id,
                         started_ms: now,
                         last_seen_ms: now,
+                        auth_ms: now,
                     },
                 )
                 .await
@@ -190,7 +146,7 @@ pub async fn login(
             Ok(())
         }
         _ => {
-            state.login_limiter.failed(client, now);
+            state.login_limiter.count(client, now);
             let outcome = match (&account, allowed) {
                 (_, false) => "client_limited",
                 (None, _) => "unknown_account",
@@ -240,7 +196,9 @@ pub async fn current_staff(
         .staff_member(s.staff_id)
         .await
         .map_err(internal)?
-        .filter(|m| m.active && m.agency_id == s.agency_id);
+        .filter(|m| {
+            m.active && m.agency_id == s.agency_id && s.auth_ms >= m.sessions_valid_after_ms
+        });
     let Some(member) = member else {
         session.flush().await.map_err(session_err)?;
         return Err(AppError::Unauthenticated);
@@ -310,9 +268,11 @@ async fn hash(password: String) -> Result<String, AppError> {
         .map_err(|_| AppError::Internal)
 }
 
-/// Changes the signed-in member's password after checking the current one.
+/// Changes the signed-in member's password after checking the current one. Every other session
+/// of the member ends; this one stays.
 pub async fn change_password(
     state: &AppState,
+    session: &Session,
     staff: &Staff,
     current: &str,
     new: &str,
@@ -356,9 +316,23 @@ pub async fn change_password(
     );
     state
         .staff
-        .set_password(staff.id, &hashed, audit)
+        .set_password(staff.id, &hashed, audit.clone())
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    let current: Option<StaffSession> = session.get(STAFF_KEY).await.map_err(session_err)?;
+    if let Some(s) = current {
+        session
+            .insert(
+                STAFF_KEY,
+                StaffSession {
+                    auth_ms: audit.at_ms,
+                    ..s
+                },
+            )
+            .await
+            .map_err(session_err)?;
+    }
+    Ok(())
 }
 
 /// A supervisor creates an account in their own agency. Only an admin creates admins.
@@ -478,22 +452,6 @@ pub async fn list_staff(state: &AppState, staff: &Staff) -> Result<Vec<StaffMemb
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_limiter_counts_failures_per_client_within_a_window() {
-        let limiter = LoginLimiter::new(2, 1_000);
-        assert!(limiter.allows("a", 0));
-        limiter.failed("a", 0);
-        limiter.failed("a", 10);
-        assert!(!limiter.allows("a", 20));
-        assert!(limiter.allows("b", 20), "other clients are not affected");
-        assert!(limiter.allows("a", 1_500), "the window passes");
-        limiter.failed("a", 1_500);
-        assert!(
-            limiter.allows("a", 1_600),
-            "a new window starts counting afresh"
-        );
-    }
 
     #[test]
     fn passwords_must_be_long_and_not_the_email() {

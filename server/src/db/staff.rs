@@ -34,9 +34,11 @@ fn date(s: &str) -> StoreResult<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError)
 }
 
-type MemberRow = (i64, i64, String, String, String, i64, i64);
+type MemberRow = (i64, i64, String, String, String, i64, i64, i64);
 
-fn member((id, agency_id, email, display_name, role, active, digest): MemberRow) -> StaffMember {
+fn member(
+    (id, agency_id, email, display_name, role, active, digest, valid_after): MemberRow,
+) -> StaffMember {
     StaffMember {
         id,
         agency_id,
@@ -45,10 +47,12 @@ fn member((id, agency_id, email, display_name, role, active, digest): MemberRow)
         role,
         active: active != 0,
         digest: digest != 0,
+        sessions_valid_after_ms: valid_after,
     }
 }
 
-const MEMBER_COLUMNS: &str = "id, agency_id, email, display_name, role, active, digest";
+const MEMBER_COLUMNS: &str =
+    "id, agency_id, email, display_name, role, active, digest, sessions_valid_after";
 
 /// `CASE kind WHEN … END` in the order of importance the domain defines.
 fn importance_sql() -> String {
@@ -372,7 +376,9 @@ impl StaffStore for Db {
     async fn set_password(&self, staff_id: i64, hash: &str, audit: AuditEntry) -> StoreResult<()> {
         let err = store_err("set password");
         let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query("UPDATE staff_users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        sqlx::query(
+            "UPDATE staff_users SET password_hash = $2, sessions_valid_after = $3, updated_at = $3 WHERE id = $1",
+        )
             .bind(staff_id)
             .bind(hash)
             .bind(audit.at_ms)

@@ -503,3 +503,36 @@ on_both_backends!(
     statement_pdf,
     the_statement_downloads_as_a_pdf_of_the_own_case_in_the_chosen_language
 );
+
+async fn the_public_check_is_limited_per_client_so_references_cannot_be_walked(app: &TestApp) {
+    let check = |reference: String| async move {
+        app.client
+            .post(app.url("/api/check_reference"))
+            .form(&[("reference", reference.as_str())])
+            .send()
+            .await
+            .expect("sent")
+    };
+    for n in 0..30 {
+        let answer = check(format!("AKTE-2026-{:06}", 900 + n)).await;
+        assert_eq!(answer.status(), StatusCode::OK, "lookup {n}");
+    }
+    let refused = check("AKTE-2026-000101".into()).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = refused.text().await.expect("body");
+    assert!(body.contains("TooManyRequests"), "{body}");
+    let html = app.page("/check?reference=AKTE-2026-000101").await;
+    assert!(
+        html.contains("Zu viele Anfragen in kurzer Zeit."),
+        "the page says so in words"
+    );
+    app.advance(16 * 60_000);
+    assert_eq!(
+        check("AKTE-2026-000101".into()).await.status(),
+        StatusCode::OK
+    );
+}
+on_both_backends!(
+    check_limit,
+    the_public_check_is_limited_per_client_so_references_cannot_be_walked
+);

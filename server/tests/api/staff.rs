@@ -1210,6 +1210,8 @@ async fn passwords_change_with_the_current_one_and_deactivated_accounts_are_out_
     app: &TestApp,
 ) {
     let handler = Desk::signed_in(app, HANDLER).await;
+    let elsewhere = Desk::signed_in(app, HANDLER).await;
+    app.advance(1_000);
     let wrong = handler
         .post(
             "/api/change_password",
@@ -1249,6 +1251,16 @@ async fn passwords_change_with_the_current_one_and_deactivated_accounts_are_out_
         )
         .await;
     assert_eq!(location(changed.headers()), "/staff/account?done=password");
+    assert_eq!(
+        handler.call("get_queue", &[]).await,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.call("get_queue", &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "every other session ends with the old password"
+    );
     assert!(
         location(Desk::new(app).login(HANDLER).await.headers()).contains("__err="),
         "the old password is gone"
