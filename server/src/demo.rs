@@ -633,25 +633,7 @@ async fn seed(
     .fetch_one(&mut **tx)
     .await?;
 
-    let mut class_ids = std::collections::HashMap::new();
-    for class in app::server::defaults::default_classes() {
-        let policy =
-            serde_json::to_string(&class.bands).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(creditor_id)
-        .bind(class.key)
-        .bind(class.name_de)
-        .bind(class.name_en)
-        .bind(policy)
-        .bind(i64::from(class.reply_days))
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        class_ids.insert(class.key, id);
-    }
+    let class_ids = crate::intake::insert_default_classes(tx, creditor_id, now).await?;
 
     for (n, (d, code_hash)) in debtors().into_iter().zip(code_hashes).enumerate() {
         let debtor_id: i64 = sqlx::query_scalar(

@@ -44,6 +44,35 @@ enum Command {
         #[arg(long, default_value = "admin")]
         role: String,
     },
+    /// Create a creditor of the agency, with the default treatment classes; prints its id.
+    CreateCreditor {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        street: String,
+        #[arg(long)]
+        postcode: String,
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value = "Deutschland")]
+        country: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        website: Option<String>,
+    },
+    /// Import claims from a CSV hand-over file (columns: see README). A file with errors is
+    /// rejected as a whole with a report, unless --partial imports its valid rows.
+    ImportClaims {
+        /// The creditor the claims belong to (see create-creditor).
+        #[arg(long)]
+        creditor: i64,
+        /// Import the valid rows even if others have problems (they are listed).
+        #[arg(long)]
+        partial: bool,
+        /// The CSV file (`,` or `;` between columns, UTF-8).
+        file: std::path::PathBuf,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -150,6 +179,60 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "Created {role} account {id} for {email}. Sign in at {}staff/login.",
                 config.base_url
             );
+        }
+        Command::CreateCreditor {
+            name,
+            street,
+            postcode,
+            city,
+            country,
+            email,
+            website,
+        } => {
+            let db = open(&config).await?;
+            let creditor = server::intake::NewCreditor {
+                name,
+                street,
+                postcode,
+                city,
+                country,
+                email,
+                website,
+            };
+            let created = server::intake::create_creditor(
+                &db,
+                &creditor,
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await;
+            db.close().await;
+            let id = created?;
+            println!("{id}");
+            eprintln!("Created creditor {id} ({}) with the treatment classes key_account, standard and strict.", creditor.name);
+        }
+        Command::ImportClaims {
+            creditor,
+            partial,
+            file,
+        } => {
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let db = open(&config).await?;
+            let report = server::intake::import_claims(
+                &db,
+                creditor,
+                std::io::BufReader::new(input),
+                partial,
+                chrono::Utc::now().timestamp_millis(),
+                |rows| eprintln!("… {rows} rows read"),
+            )
+            .await;
+            db.close().await;
+            let report = report?;
+            print!("{}", report.render());
+            if !report.written {
+                anyhow::bail!("the file was rejected");
+            }
         }
         Command::BaseRates { action } => {
             let db = open(&config).await?;

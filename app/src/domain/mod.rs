@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod case_state;
 pub mod claim;
 pub mod epc;
+pub mod intake;
 pub mod interest;
 pub mod language;
 pub mod ledger;

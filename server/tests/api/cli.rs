@@ -173,3 +173,58 @@ fn create_user_reads_the_password_from_stdin_and_names_every_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn create_creditor_and_import_claims_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("intake.db").display());
+    let run = |args: &[&str]| {
+        server()
+            .env("DATABASE_URL", &url)
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&[
+        "create-creditor",
+        "--name",
+        "Sonnenschein Energie AG",
+        "--street",
+        "Kraftwerkstraße 1",
+        "--postcode",
+        "50667",
+        "--city",
+        "Köln",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let file = dir.path().join("claims.csv");
+    std::fs::write(
+        &file,
+        "external_id,customer_number,debtor_name,street,postcode,city,subject,contract_date,due_date,principal\n\
+         S-1,K-1,Anna Beispiel,Lindenweg 3,10115,Berlin,Strom Januar,2026-01-31,2026-02-28,89.90\n\
+         S-2,K-2,Ben Muster,Am Markt 1,1811,Rostock,Strom Januar,2026-01-31,2026-02-28,45.00\n",
+    )
+    .expect("file");
+    let path = file.display().to_string();
+    let rejected = run(&["import-claims", "--creditor", &id, &path]);
+    assert_eq!(rejected.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&rejected.stdout);
+    assert!(report.contains("row 3, column postcode"), "{report}");
+    let partial = run(&["import-claims", "--creditor", &id, "--partial", &path]);
+    assert!(
+        partial.status.success(),
+        "{}",
+        String::from_utf8_lossy(&partial.stderr)
+    );
+    let report = String::from_utf8_lossy(&partial.stdout);
+    assert!(
+        report.contains("Imported 1 of 2 claims (1 new debtors, 1 new cases)"),
+        "{report}"
+    );
+}

@@ -7,6 +7,7 @@ mod cli;
 mod debtor_access;
 mod dialogue;
 mod health;
+mod intake;
 mod language;
 mod outbox;
 mod payments;

@@ -1,0 +1,366 @@
+//! Claim intake: one row of a hand-over (CSV today, the API later) checked against what § 13a RDG
+//! requires the debtor to be told, with every problem named by its column.
+
+use crate::domain::references::Iban;
+use crate::domain::{Currency, Language, Money};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The columns of a hand-over file, in the documented order; `*` in [`REQUIRED`] marks the
+/// mandatory ones.
+pub const COLUMNS: [&str; 17] = [
+    "external_id",
+    "customer_number",
+    "debtor_kind",
+    "debtor_name",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "email",
+    "phone",
+    "language",
+    "iban",
+    "treatment_class",
+    "subject",
+    "contract_date",
+    "due_date",
+    "principal",
+];
+
+/// The columns that must have a value.
+pub const REQUIRED: [&str; 10] = [
+    "external_id",
+    "customer_number",
+    "debtor_name",
+    "street",
+    "postcode",
+    "city",
+    "subject",
+    "contract_date",
+    "due_date",
+    "principal",
+];
+
+/// What is wrong with one value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntakeProblem {
+    /// The column is empty but required.
+    Required,
+    /// Not a date (YYYY-MM-DD or DD.MM.YYYY).
+    InvalidDate,
+    /// Not a positive amount in euro.
+    InvalidAmount,
+    /// Not an email address.
+    InvalidEmail,
+    /// A German postcode must have five digits.
+    InvalidPostcode,
+    /// Not a valid IBAN (checksum or format).
+    InvalidIban,
+    /// `consumer` or `business`.
+    InvalidKind,
+    /// `de` or `en`.
+    InvalidLanguage,
+    /// The due date lies before the contract date.
+    DueBeforeContract,
+    /// Longer than the column allows.
+    TooLong {
+        /// The largest number of characters.
+        max: usize,
+    },
+    /// No treatment class with this key at the creditor.
+    UnknownClass,
+    /// The same external id appears earlier in the file.
+    Duplicate,
+}
+
+impl IntakeProblem {
+    /// The problem in words (English: reports are read by the creditor's IT and support).
+    pub fn describe(&self) -> String {
+        match self {
+            IntakeProblem::Required => "is required".into(),
+            IntakeProblem::InvalidDate => "is not a date (YYYY-MM-DD or DD.MM.YYYY)".into(),
+            IntakeProblem::InvalidAmount => "is not a positive amount in euro (e.g. 149.90)".into(),
+            IntakeProblem::InvalidEmail => "is not an email address".into(),
+            IntakeProblem::InvalidPostcode => "is not a German postcode (five digits)".into(),
+            IntakeProblem::InvalidIban => "is not a valid IBAN".into(),
+            IntakeProblem::InvalidKind => "must be consumer or business".into(),
+            IntakeProblem::InvalidLanguage => "must be de or en".into(),
+            IntakeProblem::DueBeforeContract => "lies before the contract date".into(),
+            IntakeProblem::TooLong { max } => format!("is longer than {max} characters"),
+            IntakeProblem::UnknownClass => "is not a treatment class of this creditor".into(),
+            IntakeProblem::Duplicate => "appears earlier in the file".into(),
+        }
+    }
+}
+
+/// A checked row: one claim of one debtor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRow {
+    /// The creditor's own id of the claim; importing it again changes nothing.
+    pub external_id: String,
+    /// The creditor's customer number: rows with the same number are the same debtor.
+    pub customer_number: String,
+    /// `consumer` or `business`.
+    pub debtor_kind: String,
+    /// The debtor's full name (or the company's).
+    pub debtor_name: String,
+    /// Street and house number.
+    pub street: String,
+    /// Postcode (five digits in Germany).
+    pub postcode: String,
+    /// Town or city.
+    pub city: String,
+    /// ISO country code (`DE` unless given).
+    pub country: String,
+    /// Where emails go, if the creditor knows it.
+    pub email: Option<String>,
+    /// A phone number, if known.
+    pub phone: Option<String>,
+    /// The debtor's language (German unless given).
+    pub language: Language,
+    /// The debtor's account, for matching payments.
+    pub iban: Option<Iban>,
+    /// The key of the creditor's treatment class (`standard` unless given).
+    pub treatment_class: String,
+    /// What the claim is for (contract subject).
+    pub subject: String,
+    /// When the contract was made.
+    pub contract_date: NaiveDate,
+    /// When payment was due.
+    pub due_date: NaiveDate,
+    /// The principal amount.
+    pub principal: Money,
+}
+
+fn date(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d.%m.%Y"))
+        .ok()
+}
+
+/// An amount as spreadsheets write it: `149.90`, `149,90`, `1.149,90` or `1,149.90`.
+fn amount(value: &str) -> Option<Money> {
+    let german = match (value.rfind(','), value.rfind('.')) {
+        (Some(c), Some(d)) => c > d,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let lang = if german { Language::De } else { Language::En };
+    Money::parse(value, lang, Currency::EUR)
+        .ok()
+        .filter(|m| m.minor > 0)
+}
+
+fn plausible_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(char::is_whitespace)
+}
+
+/// Checks one row (column name → raw value). Every problem is reported, not just the first.
+pub fn check_row(row: &BTreeMap<String, String>) -> Result<ClaimRow, Vec<(String, IntakeProblem)>> {
+    let mut problems: Vec<(String, IntakeProblem)> = Vec::new();
+    let get = |c: &str| row.get(c).map(|v| v.trim()).unwrap_or_default().to_string();
+    for column in REQUIRED {
+        if get(column).is_empty() {
+            problems.push((column.into(), IntakeProblem::Required));
+        }
+    }
+    for (column, max) in [
+        ("external_id", 64),
+        ("customer_number", 64),
+        ("debtor_name", 200),
+        ("street", 200),
+        ("city", 100),
+        ("subject", 300),
+        ("phone", 40),
+    ] {
+        if get(column).chars().count() > max {
+            problems.push((column.into(), IntakeProblem::TooLong { max }));
+        }
+    }
+    let kind = match get("debtor_kind").to_lowercase().as_str() {
+        "" | "consumer" => "consumer",
+        "business" => "business",
+        _ => {
+            problems.push(("debtor_kind".into(), IntakeProblem::InvalidKind));
+            "consumer"
+        }
+    };
+    let country = match get("country").to_uppercase().as_str() {
+        "" | "DE" | "DEUTSCHLAND" | "GERMANY" => "DE".to_string(),
+        other => other.to_string(),
+    };
+    let postcode = get("postcode");
+    if country == "DE"
+        && !postcode.is_empty()
+        && !(postcode.len() == 5 && postcode.chars().all(|c| c.is_ascii_digit()))
+    {
+        problems.push(("postcode".into(), IntakeProblem::InvalidPostcode));
+    }
+    let email = Some(get("email")).filter(|e| !e.is_empty());
+    if email.as_deref().is_some_and(|e| !plausible_email(e)) {
+        problems.push(("email".into(), IntakeProblem::InvalidEmail));
+    }
+    let language = match get("language").to_lowercase().as_str() {
+        "" | "de" => Language::De,
+        "en" => Language::En,
+        _ => {
+            problems.push(("language".into(), IntakeProblem::InvalidLanguage));
+            Language::De
+        }
+    };
+    let iban = match get("iban") {
+        v if v.is_empty() => None,
+        v => match Iban::parse(&v) {
+            Ok(i) => Some(i),
+            Err(_) => {
+                problems.push(("iban".into(), IntakeProblem::InvalidIban));
+                None
+            }
+        },
+    };
+    let mut parse_date = |column: &str| {
+        let v = get(column);
+        if v.is_empty() {
+            return None;
+        }
+        let d = date(&v);
+        if d.is_none() {
+            problems.push((column.into(), IntakeProblem::InvalidDate));
+        }
+        d
+    };
+    let contract_date = parse_date("contract_date");
+    let due_date = parse_date("due_date");
+    if let (Some(c), Some(d)) = (contract_date, due_date) {
+        if d < c {
+            problems.push(("due_date".into(), IntakeProblem::DueBeforeContract));
+        }
+    }
+    let principal = match get("principal") {
+        v if v.is_empty() => None,
+        v => {
+            let m = amount(&v);
+            if m.is_none() {
+                problems.push(("principal".into(), IntakeProblem::InvalidAmount));
+            }
+            m
+        }
+    };
+    let class = Some(get("treatment_class"))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "standard".into());
+    match (contract_date, due_date, principal, problems.is_empty()) {
+        (Some(contract_date), Some(due_date), Some(principal), true) => Ok(ClaimRow {
+            external_id: get("external_id"),
+            customer_number: get("customer_number"),
+            debtor_kind: kind.into(),
+            debtor_name: get("debtor_name"),
+            street: get("street"),
+            postcode,
+            city: get("city"),
+            country,
+            email,
+            phone: Some(get("phone")).filter(|p| !p.is_empty()),
+            language,
+            iban,
+            treatment_class: class,
+            subject: get("subject"),
+            contract_date,
+            due_date,
+            principal,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut r: BTreeMap<String, String> = [
+            ("external_id", "INV-1"),
+            ("customer_number", "K-1"),
+            ("debtor_name", "Anna Beispiel"),
+            ("street", "Lindenweg 3"),
+            ("postcode", "10115"),
+            ("city", "Berlin"),
+            ("subject", "Bestellung 1 – Jacke"),
+            ("contract_date", "2026-08-14"),
+            ("due_date", "14.09.2026"),
+            ("principal", "149,90"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            r.insert(k.to_string(), v.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn a_complete_row_is_read_with_defaults_and_both_number_styles() {
+        let r = check_row(&row(&[])).expect("valid");
+        assert_eq!(r.principal, Money::new(14_990, Currency::EUR));
+        assert_eq!(
+            r.due_date,
+            NaiveDate::from_ymd_opt(2026, 9, 14).expect("date")
+        );
+        assert_eq!(
+            (r.debtor_kind.as_str(), r.country.as_str()),
+            ("consumer", "DE")
+        );
+        assert_eq!(r.treatment_class, "standard");
+        let r = check_row(&row(&[
+            ("principal", "1,149.90"),
+            ("iban", "de89 3704 0044 0532 0130 00"),
+        ]))
+        .expect("valid");
+        assert_eq!(r.principal.minor, 114_990);
+        assert_eq!(
+            r.iban.map(|i| i.as_str().to_string()).as_deref(),
+            Some("DE89370400440532013000")
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_row_is_named_by_its_column() {
+        let problems = check_row(&row(&[
+            ("debtor_name", ""),
+            ("postcode", "1011"),
+            ("email", "anna@"),
+            ("iban", "DE00 0000 0000 0000 0000 00"),
+            ("contract_date", "2026-13-01"),
+            ("principal", "-5"),
+            ("debtor_kind", "alien"),
+        ]))
+        .expect_err("invalid");
+        let columns: Vec<&str> = problems.iter().map(|(c, _)| c.as_str()).collect();
+        for c in [
+            "debtor_name",
+            "postcode",
+            "email",
+            "iban",
+            "contract_date",
+            "principal",
+            "debtor_kind",
+        ] {
+            assert!(columns.contains(&c), "{c} in {columns:?}");
+        }
+        let due = check_row(&row(&[("due_date", "2026-08-01")])).expect_err("invalid");
+        assert_eq!(
+            due,
+            vec![("due_date".to_string(), IntakeProblem::DueBeforeContract)]
+        );
+    }
+}

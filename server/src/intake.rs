@@ -1,0 +1,413 @@
+//! Claim intake from the command line: creditors (with the default treatment classes) and
+//! hand-over files in CSV. A file with errors is rejected as a whole with a report naming row,
+//! column and problem — or, when asked, its valid rows are imported and the report lists the
+//! rest. Never a silent partial import. Importing the same claim again changes nothing.
+
+use crate::db::Db;
+use app::domain::access::case_reference;
+use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS, REQUIRED};
+use sqlx::{Any, Transaction};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+
+/// Writes the three default treatment classes of a new creditor; returns their ids by key.
+pub async fn insert_default_classes(
+    tx: &mut Transaction<'_, Any>,
+    creditor_id: i64,
+    now: i64,
+) -> Result<HashMap<&'static str, i64>, sqlx::Error> {
+    let mut ids = HashMap::new();
+    for class in app::server::defaults::default_classes() {
+        let policy =
+            serde_json::to_string(&class.bands).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(creditor_id)
+        .bind(class.key)
+        .bind(class.name_de)
+        .bind(class.name_en)
+        .bind(policy)
+        .bind(i64::from(class.reply_days))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        ids.insert(class.key, id);
+    }
+    Ok(ids)
+}
+
+/// A new creditor of the first agency.
+#[derive(Debug, Clone)]
+pub struct NewCreditor {
+    pub name: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub country: String,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+/// Creates a creditor with the default treatment classes (key account, standard, strict).
+pub async fn create_creditor(db: &Db, c: &NewCreditor, now: i64) -> anyhow::Result<i64> {
+    for (field, value) in [
+        ("--name", &c.name),
+        ("--street", &c.street),
+        ("--postcode", &c.postcode),
+        ("--city", &c.city),
+    ] {
+        if value.trim().is_empty() {
+            anyhow::bail!("{field} must not be empty");
+        }
+    }
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO creditors (name, street, postcode, city, country, email, website, agency_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
+    )
+    .bind(c.name.trim())
+    .bind(c.street.trim())
+    .bind(c.postcode.trim())
+    .bind(c.city.trim())
+    .bind(c.country.trim())
+    .bind(c.email.as_deref())
+    .bind(c.website.as_deref())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_default_classes(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One problem of a hand-over file: the row (1 is the header), the column, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub row: usize,
+    pub column: String,
+    pub problem: String,
+}
+
+/// What an import did, or would have done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows read (without the header).
+    pub rows: usize,
+    /// Claims created now.
+    pub imported: usize,
+    /// Claims imported before (same external id): unchanged.
+    pub already_there: usize,
+    pub new_debtors: usize,
+    pub new_cases: usize,
+    /// Every problem found; when not empty and the import was not partial, nothing was written.
+    pub problems: Vec<RowProblem>,
+    /// Whether anything was written.
+    pub written: bool,
+}
+
+impl ImportReport {
+    /// The report as printed by `server import-claims`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for p in &self.problems {
+            out.push_str(&format!(
+                "row {}, column {}: {}\n",
+                p.row, p.column, p.problem
+            ));
+        }
+        if self.written {
+            out.push_str(&format!(
+                "Imported {} of {} claims ({} new debtors, {} new cases); {} were imported before and left unchanged{}.\n",
+                self.imported,
+                self.rows,
+                self.new_debtors,
+                self.new_cases,
+                self.already_there,
+                if self.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} rows with problems were not imported", self.rows_with_problems())
+                }
+            ));
+        } else {
+            out.push_str(&format!(
+                "Nothing was imported: {} of {} rows have problems. Correct them, or import the valid rows with --partial.\n",
+                self.rows_with_problems(),
+                self.rows
+            ));
+        }
+        out
+    }
+
+    fn rows_with_problems(&self) -> usize {
+        self.problems
+            .iter()
+            .map(|p| p.row)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("there is no creditor {0}")]
+    UnknownCreditor(i64),
+    #[error("the file cannot be read as CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("the header lacks the required column(s) {0}")]
+    MissingColumns(String),
+    #[error("the header has unknown column(s) {0}; known columns: {1}")]
+    UnknownColumns(String, String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads and checks a hand-over file for `creditor_id`, then imports it: all rows, or with
+/// `partial` the valid ones. `progress` is called every 1,000 rows read.
+pub async fn import_claims(
+    db: &Db,
+    creditor_id: i64,
+    mut input: impl Read,
+    partial: bool,
+    now: i64,
+    mut progress: impl FnMut(usize),
+) -> Result<ImportReport, ImportError> {
+    let classes: Vec<(String, i64)> =
+        sqlx::query_as("SELECT key, id FROM treatment_classes WHERE creditor_id = $1")
+            .bind(creditor_id)
+            .fetch_all(db.pool())
+            .await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
+        .bind(creditor_id)
+        .fetch_optional(db.pool())
+        .await?;
+    if exists.is_none() {
+        return Err(ImportError::UnknownCreditor(creditor_id));
+    }
+    let classes: HashMap<String, i64> = classes.into_iter().collect();
+
+    // Spreadsheets in Germany write `;` between columns; the header line says which it is.
+    let mut raw = Vec::new();
+    input.read_to_end(&mut raw)?;
+    let first_line = raw.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delimiter = if first_line.contains(&b';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&raw));
+    let header: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing.join(", ")));
+    }
+    let unknown: Vec<&str> = header
+        .iter()
+        .filter(|h| !COLUMNS.contains(&h.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ImportError::UnknownColumns(
+            unknown.join(", "),
+            COLUMNS.join(", "),
+        ));
+    }
+
+    let mut report = ImportReport::default();
+    let mut valid: Vec<ClaimRow> = Vec::new();
+    let mut seen_ids = HashSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let row_number = index + 2;
+        let record = record?;
+        report.rows += 1;
+        if report.rows % 1_000 == 0 {
+            progress(report.rows);
+        }
+        let values: BTreeMap<String, String> = header
+            .iter()
+            .cloned()
+            .zip(record.iter().map(str::to_string))
+            .collect();
+        let mut problems = Vec::new();
+        let class = values
+            .get("treatment_class")
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .unwrap_or("standard");
+        if !classes.contains_key(class) {
+            problems.push(("treatment_class".to_string(), IntakeProblem::UnknownClass));
+        }
+        let external_id = values
+            .get("external_id")
+            .map(|v| v.trim())
+            .unwrap_or_default();
+        if !external_id.is_empty() && !seen_ids.insert(external_id.to_string()) {
+            problems.push(("external_id".to_string(), IntakeProblem::Duplicate));
+        }
+        match check_row(&values) {
+            Ok(row) if problems.is_empty() => valid.push(row),
+            Ok(_) => {}
+            Err(p) => problems.extend(p),
+        }
+        problems.sort_by_key(|(c, _)| COLUMNS.iter().position(|k| k == c));
+        report
+            .problems
+            .extend(problems.into_iter().map(|(column, problem)| RowProblem {
+                row: row_number,
+                column,
+                problem: problem.describe(),
+            }));
+    }
+    if !report.problems.is_empty() && !partial {
+        return Ok(report);
+    }
+
+    let mut tx = db.pool().begin().await?;
+    let year = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| chrono::Datelike::year(&t))
+        .unwrap_or(2026);
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT reference FROM cases WHERE reference LIKE $1 ORDER BY reference DESC LIMIT 1",
+    )
+    .bind(format!(
+        "{}%",
+        case_reference(year, 0).trim_end_matches('0')
+    ))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let mut sequence: u32 = last
+        .and_then(|r| r.rsplit('-').next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0);
+    for row in valid {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM claims WHERE creditor_id = $1 AND external_id = $2")
+                .bind(creditor_id)
+                .bind(&row.external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if known.is_some() {
+            report.already_there += 1;
+            continue;
+        }
+        let debtor: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = $2",
+        )
+        .bind(creditor_id)
+        .bind(&row.customer_number)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let debtor_id = match debtor {
+            Some(id) => id,
+            None => {
+                report.new_debtors += 1;
+                sqlx::query_scalar(
+                    "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country,
+                                          email, phone, language, iban, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                )
+                .bind(creditor_id)
+                .bind(&row.customer_number)
+                .bind(&row.debtor_kind)
+                .bind(&row.debtor_name)
+                .bind(&row.street)
+                .bind(&row.postcode)
+                .bind(&row.city)
+                .bind(&row.country)
+                .bind(row.email.as_deref())
+                .bind(row.phone.as_deref())
+                .bind(row.language.code())
+                .bind(row.iban.as_ref().map(|i| i.as_str().to_string()))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        // A debtor's claims at one creditor are one case while it is running.
+        let case: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
+        )
+        .bind(debtor_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let case_id = match case {
+            Some(id) => id,
+            None => {
+                report.new_cases += 1;
+                sequence += 1;
+                sqlx::query_scalar(
+                    "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, treatment_class_id, created_at, updated_at)
+                     VALUES ($1, $2, $3, 'EUR', 'open', $4, $5, $5) RETURNING id",
+                )
+                .bind(case_reference(year, sequence))
+                .bind(creditor_id)
+                .bind(debtor_id)
+                .bind(classes.get(&row.treatment_class).copied())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let claim_id: i64 = sqlx::query_scalar(
+            "INSERT INTO claims (case_id, creditor_id, external_id, subject, contract_date, invoice_number, due_date,
+                                 created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $7) RETURNING id",
+        )
+        .bind(case_id)
+        .bind(creditor_id)
+        .bind(&row.external_id)
+        .bind(&row.subject)
+        .bind(row.contract_date.format("%Y-%m-%d").to_string())
+        .bind(row.due_date.format("%Y-%m-%d").to_string())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
+             VALUES ($1, 'principal', $2, $3, $4, 'EUR', $5, $5)",
+        )
+        .bind(claim_id)
+        .bind(format!("Hauptforderung {}", row.external_id))
+        .bind(row.contract_date.format("%Y-%m-%d").to_string())
+        .bind(row.principal.minor)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        report.imported += 1;
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
+         VALUES ($1, 'system', 'cli', 'claims.imported', $2, $1, $1)",
+    )
+    .bind(now)
+    .bind(
+        serde_json::json!({
+            "creditor_id": creditor_id,
+            "rows": report.rows,
+            "imported": report.imported,
+            "already_there": report.already_there,
+            "rejected_rows": report.rows_with_problems(),
+        })
+        .to_string(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    report.written = true;
+    Ok(report)
+}
