@@ -73,6 +73,16 @@ enum Command {
         /// The CSV file (`,` or `;` between columns, UTF-8).
         file: std::path::PathBuf,
     },
+    /// Issue access data (personal link and access code) for the creditor's running cases that
+    /// have none, and write them to a mail-merge CSV for the first letters. The codes exist in
+    /// clear only in this file: keep it safe and delete it once the letters are printed.
+    IssueAccess {
+        #[arg(long)]
+        creditor: i64,
+        /// Where to write the letters (created, never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -232,6 +242,41 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             print!("{}", report.render());
             if !report.written {
                 anyhow::bail!("the file was rejected");
+            }
+        }
+        Command::IssueAccess { creditor, out } => {
+            use std::io::Write;
+            // Created before any code is issued, so a bad path costs nothing.
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+            let db = open(&config).await?;
+            let issued = server::intake::issue_access(
+                &db,
+                creditor,
+                config.base_url.as_str(),
+                chrono::Utc::now().timestamp_millis(),
+                |done, total| eprintln!("… {done} of {total} cases"),
+                |letters| {
+                    file.write_all(&server::intake::letters_csv(letters)?)?;
+                    file.sync_all()?;
+                    Ok(())
+                },
+            )
+            .await;
+            db.close().await;
+            match issued {
+                Ok(n) => eprintln!(
+                    "Issued access data for {n} cases; the letters are in {}.",
+                    out.display()
+                ),
+                Err(e) => {
+                    // Nothing was stored, so the codes in the file would not work: remove it.
+                    let _ = std::fs::remove_file(&out);
+                    return Err(e);
+                }
             }
         }
         Command::BaseRates { action } => {

@@ -227,4 +227,29 @@ fn create_creditor_and_import_claims_from_the_command_line() {
         report.contains("Imported 1 of 2 claims (1 new debtors, 1 new cases)"),
         "{report}"
     );
+    let letters = dir.path().join("letters.csv");
+    let letters_path = letters.display().to_string();
+    let issued = run(&["issue-access", "--creditor", &id, "--out", &letters_path]);
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let csv = std::fs::read_to_string(&letters).expect("letters");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "reference;name;street;postcode;city;access_code;link"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains("Anna Beispiel") && lines[1].contains("/c/"),
+        "{csv}"
+    );
+    let twice = run(&["issue-access", "--creditor", &id, "--out", &letters_path]);
+    assert!(
+        !twice.status.success(),
+        "an existing letters file is never overwritten"
+    );
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("cannot create"));
 }

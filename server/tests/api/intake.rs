@@ -196,3 +196,76 @@ on_both_backends!(
     intake_headers,
     a_file_without_a_required_column_or_with_an_unknown_one_is_refused
 );
+
+async fn imported_cases_get_access_data_for_their_first_letter_once(app: &TestApp) {
+    use crate::helpers::location;
+    use server::intake::issue_access;
+    let now = app.clock_now();
+    let id = create_creditor(&app.db, &creditor(), now)
+        .await
+        .expect("creditor");
+    let file = "external_id,customer_number,debtor_name,street,postcode,city,subject,contract_date,due_date,principal\n\
+                S-1,K-1,Anna Import,Lindenweg 3,10115,Berlin,Strom Januar 2026,2026-01-31,2026-02-28,89.90\n\
+                S-2,K-1,Anna Import,Lindenweg 3,10115,Berlin,Strom Februar 2026,2026-02-28,2026-03-31,92.40\n\
+                S-3,K-2,Ben Import,Am Markt 1,18055,Rostock,Strom Januar 2026,2026-01-31,2026-02-28,45.00\n";
+    import_claims(&app.db, id, file.as_bytes(), false, now, |_| {})
+        .await
+        .expect("imported");
+    // A failing delivery (say, the disk is full) stores nothing.
+    let failed = issue_access(
+        &app.db,
+        id,
+        &app.address,
+        now,
+        |_, _| {},
+        |_| anyhow::bail!("disk full"),
+    )
+    .await;
+    assert!(failed.is_err());
+    let mut letters = Vec::new();
+    let issued = issue_access(
+        &app.db,
+        id,
+        &app.address,
+        now,
+        |_, _| {},
+        |l| {
+            letters = l.to_vec();
+            Ok(())
+        },
+    )
+    .await
+    .expect("issued");
+    assert_eq!(issued, 2, "one letter per case, not per claim");
+    let again = issue_access(&app.db, id, &app.address, now, |_, _| {}, |_| Ok(()))
+        .await
+        .expect("issued");
+    assert_eq!(again, 0, "cases with access data get none twice");
+    let anna = letters
+        .iter()
+        .find(|l| l.name == "Anna Import")
+        .expect("Anna's letter");
+    assert_eq!(
+        anna.access_code.len(),
+        14,
+        "printed in groups: XXXX-XXXX-XXXX"
+    );
+    let token = anna.link.rsplit('/').next().expect("token").to_string();
+    let response = app
+        .post_form(
+            "/api/verify_link",
+            &[("token", token.as_str()), ("postcode", "10115")],
+            &format!("/c/{token}"),
+        )
+        .await;
+    assert_eq!(location(response.headers()), "/case");
+    let page = app.page("/case").await;
+    assert!(
+        page.contains("Strom Februar 2026") && page.contains("182,30"),
+        "both claims, one case"
+    );
+}
+on_both_backends!(
+    first_letters,
+    imported_cases_get_access_data_for_their_first_letter_once
+);
