@@ -18,6 +18,8 @@ use leptos_router::{
 /// The document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = request_language();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -33,6 +35,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Sends the Content-Security-Policy of a page: scripts only with this response's nonce (the
+/// hydration script carries it; what it loads is trusted through `'strict-dynamic'`), and
+/// WebAssembly may be compiled. Responses that are not pages keep the router's policy.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(state), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<crate::server::AppState>(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "{}; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; object-src 'none'",
+        state.settings.content_security_policy
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

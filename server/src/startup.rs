@@ -388,10 +388,11 @@ async fn healthz(db: Db) -> impl IntoResponse {
 }
 
 /// The full router with every layer.
-/// The Content-Security-Policy: no framing, no foreign base, and forms post only to us — or
-/// redirect to the payment provider's hosted checkout when one is configured (browsers apply
-/// `form-action` to the redirect after a form post, too).
-fn content_security_policy(config: &Config) -> HeaderValue {
+/// The Content-Security-Policy (pages add their `script-src` with a nonce): no framing, no
+/// foreign base, no plugins, and forms post only to us — or redirect to the payment provider's
+/// hosted checkout when one is configured (browsers apply `form-action` to the redirect after a
+/// form post, too).
+fn content_security_policy(config: &Config) -> String {
     let checkout = config
         .stripe
         .as_ref()
@@ -401,15 +402,45 @@ fn content_security_policy(config: &Config) -> HeaderValue {
                 && o.chars()
                     .all(|c| c.is_ascii_alphanumeric() || ":/.-".contains(c))
         });
-    let policy = match checkout {
+    match checkout {
         Some(origin) => {
             format!("frame-ancestors 'none'; base-uri 'self'; form-action 'self' {origin}")
         }
         None => "frame-ancestors 'none'; base-uri 'self'; form-action 'self'".to_string(),
+    }
+}
+
+/// Refuses state-changing requests that a browser made on behalf of another site (CSRF): by the
+/// `Sec-Fetch-Site` header where the browser sends it, else by comparing `Origin` with `Host`.
+/// A request without either is not a browser's cross-site form and passes. Webhooks are signed
+/// and come from other sites by design, so they are exempt.
+async fn same_origin_only(
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || request.uri().path().starts_with("/webhooks/") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let cross_site = match text("sec-fetch-site") {
+        Some("same-origin") | Some("none") => false,
+        Some(_) => true,
+        None => match (text("origin"), text("host")) {
+            (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+            _ => false,
+        },
     };
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
-        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-    })
+    if cross_site {
+        tracing::warn!(path = %loggable_path(request.uri().path()), "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    next.run(request).await
 }
 
 pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
@@ -436,6 +467,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             debtor_session_absolute_ms: DEBTOR_ABSOLUTE_MS,
             secure_cookies: secure,
             agency: config.agency.clone(),
+            content_security_policy: content_security_policy(config),
         }),
     };
     let leptos_options = LeptosOptions::builder()
@@ -513,6 +545,12 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             HeaderValue::from_static("no-store"),
         ));
 
+    // Browsers remember to use HTTPS only for a portal served over HTTPS (one year); over plain
+    // HTTP (local development) the header would be meaningless and is not sent.
+    let https = config.secure_cookies();
+    let hsts = move |_: &axum::http::Response<Body>| {
+        https.then(|| HeaderValue::from_static("max-age=31536000"))
+    };
     let pkg = config.site_root.join("pkg");
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
@@ -564,7 +602,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
-                    content_security_policy(config),
-                )),
+                    HeaderValue::from_str(&content_security_policy(config)).unwrap_or_else(|_| {
+                        HeaderValue::from_static(
+                            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                        )
+                    }),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("strict-transport-security"),
+                    hsts,
+                ))
+                .layer(axum::middleware::from_fn(same_origin_only)),
         )
 }

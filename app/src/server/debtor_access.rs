@@ -634,6 +634,7 @@ mod tests {
                 debtor_session_absolute_ms: 2 * 3_600_000,
                 secure_cookies: false,
                 agency: Default::default(),
+                content_security_policy: String::new(),
             }),
         };
         (state, store, clock)

@@ -38,6 +38,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The agency running the portal, as debtors see it.
     pub agency: Agency,
+    /// The Content-Security-Policy without its `script-src` part, which pages add with the
+    /// nonce of their response.
+    pub content_security_policy: String,
 }
 
 /// The collection agency: who debtors deal with, and where they pay to.
