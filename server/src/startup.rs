@@ -38,8 +38,10 @@ impl Clock for SystemClock {
     }
 }
 
-/// A debtor session ends after 15 idle minutes (cookie expiry) or 2 hours in all.
-const DEBTOR_IDLE_MINUTES: i64 = 15;
+/// The session cookie outlives 30 idle minutes (the longest idle time of any session); each kind
+/// of session checks its own idle limit by the application's clock (debtors 15 minutes, staff 30).
+const COOKIE_IDLE_MINUTES: i64 = 30;
+/// A debtor session ends after 2 hours in all.
 const DEBTOR_ABSOLUTE_MS: i64 = 2 * 3_600_000;
 
 /// A bound, ready-to-run application.
@@ -499,7 +501,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            DEBTOR_IDLE_MINUTES,
+            COOKIE_IDLE_MINUTES,
         )));
 
     let pages = Router::new()

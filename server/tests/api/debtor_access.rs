@@ -393,3 +393,42 @@ on_both_backends!(
     fetch_statuses,
     a_failed_verification_by_fetch_is_a_client_error_not_a_server_error
 );
+
+async fn a_debtor_session_ends_after_fifteen_idle_minutes_and_two_hours_in_all(app: &TestApp) {
+    let get_case = || async {
+        app.client
+            .post(app.url("/api/get_case"))
+            .send()
+            .await
+            .expect("sent")
+            .status()
+    };
+    app.verify_by_link(0).await;
+    app.advance(14 * 60_000);
+    assert_eq!(
+        get_case().await,
+        reqwest::StatusCode::OK,
+        "14 idle minutes are fine"
+    );
+    app.advance(16 * 60_000);
+    assert_eq!(
+        get_case().await,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "16 idle minutes end the session"
+    );
+    app.verify_by_link(0).await;
+    for _ in 0..8 {
+        app.advance(14 * 60_000);
+        assert_eq!(get_case().await, reqwest::StatusCode::OK);
+    }
+    app.advance(14 * 60_000);
+    assert_eq!(
+        get_case().await,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "however active, two hours is the limit"
+    );
+}
+on_both_backends!(
+    debtor_session_timeouts,
+    a_debtor_session_ends_after_fifteen_idle_minutes_and_two_hours_in_all
+);
