@@ -99,7 +99,7 @@ fn CaseBody(view: HandlerCaseView, lang: Language) -> impl IntoView {
         <section class="card" aria-labelledby="contact-heading">
             <h2 id="contact-heading">{st.contact_heading}</h2>
             <p>{v.case.debtor_name.clone()}<br/>{contact.street.clone()}<br/>{format!("{} {}", contact.postcode, contact.city)}</p>
-            <p>{contact.email.clone()}" · "{contact.phone.clone()}" · "{contact.language.clone()}" · "{contact.channel.clone()}</p>
+            <p>{contact_line(&contact, lang)}</p>
         </section>
         <section aria-labelledby="claims-heading">
             <h2 id="claims-heading">{t.claims_heading}</h2>
@@ -112,6 +112,27 @@ fn CaseBody(view: HandlerCaseView, lang: Language) -> impl IntoView {
         <OtherActions view=view.clone() lang/>
         <History view lang/>
     }
+}
+
+/// Email, phone, language and preferred channel, leaving out what the debtor did not give.
+fn contact_line(c: &crate::dto::ContactView, lang: Language) -> String {
+    let t = tr(lang);
+    let language = Language::from_code(&c.language).map(|l| l.native_name().to_string());
+    let channel = match c.channel.as_str() {
+        "letter" => t.channel_letter,
+        _ => t.channel_email,
+    };
+    [
+        Some(c.email.clone()),
+        Some(c.phone.clone()),
+        language,
+        Some(channel.to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 #[component]
