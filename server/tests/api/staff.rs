@@ -1061,6 +1061,18 @@ async fn supervisors_create_accounts_and_templates_render_for_a_real_case(app: &
         .page(&format!("/staff/cases/{case}"))
         .await
         .contains(&format!("Guten Tag {name}")));
+    let chosen = handler
+        .page(&format!("/staff/cases/{case}?template=danke"))
+        .await;
+    let reply = chosen
+        .split(r#"name="body""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</textarea>").next())
+        .expect("the reply field");
+    assert!(
+        reply.contains(&format!("Guten Tag {name}, offen sind 272,23 €.")),
+        "the chosen template is put into the reply: {reply}"
+    );
 }
 on_both_backends!(
     accounts_and_templates,

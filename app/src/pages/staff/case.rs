@@ -139,7 +139,23 @@ fn contact_line(c: &crate::dto::ContactView, lang: Language) -> String {
 fn Conversation(view: HandlerCaseView, lang: Language) -> impl IntoView {
     let st = staff_tr(lang);
     let error = url_error(<StaffReply as ServerFn>::PATH);
-    let body = kept(error, "body");
+    // `?template=key` puts that template, filled in for this case, into the reply (a plain link,
+    // so it works without JavaScript); text kept from a failed send wins.
+    let chosen = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("template"))
+        .and_then(|key| view.templates.iter().find(|t| t.key == key))
+        .map(|t| t.body.clone())
+        .unwrap_or_default();
+    let kept_body = kept(error, "body");
+    let body = Signal::derive(move || {
+        let k = kept_body.get();
+        if k.is_empty() {
+            chosen.clone()
+        } else {
+            k
+        }
+    });
+    let case_id = view.case_id;
     view! {
         <section class="card" aria-labelledby="conversation-heading">
             <h2 id="conversation-heading">{tr(lang).conversation_heading}</h2>
@@ -160,7 +176,11 @@ fn Conversation(view: HandlerCaseView, lang: Language) -> impl IntoView {
                 <details class="templates">
                     <summary>{st.templates_heading}</summary>
                     {view.templates.iter().map(|t| view! {
-                        <div class="template"><h3>{t.title.clone()}</h3><pre>{t.body.clone()}</pre></div>
+                        <div class="template">
+                            <h3>{t.title.clone()}</h3>
+                            <pre>{t.body.clone()}</pre>
+                            <a href=format!("/staff/cases/{case_id}?template={}#body", t.key)>{st.use_template}</a>
+                        </div>
                     }).collect_view()}
                 </details>
             })}
