@@ -166,6 +166,8 @@ pub struct StaffTexts {
 
     /// The first line of the email to the debtor about a handler's action.
     pub news_headline: fn(&str) -> String,
+    /// The email line when reminders pause until a date.
+    pub news_hold: fn(&str) -> String,
 }
 
 /// The staff texts in `lang`.
@@ -425,10 +427,12 @@ static DE: StaffTexts = StaffTexts {
             "payment_confirmed" => "Wir haben Ihre Zahlung gefunden und gebucht. Vielen Dank!",
             "payment_not_found" => "Wir konnten Ihre gemeldete Zahlung leider nicht finden:",
             "written_off" => "Wir verfolgen die Forderung nicht weiter. Sie müssen nichts mehr tun.",
+            "escalated" => "Da die Forderung offen geblieben ist, geben wir Ihren Fall an das gerichtliche Mahnverfahren ab. Sie können weiterhin jederzeit zahlen oder uns schreiben.",
             _ => "Es gibt Neuigkeiten zu Ihrem Fall.",
         }
         .to_string()
     },
+    news_hold: |d| format!("Wir haben die Mahnungen zu Ihrem Fall bis zum {d} angehalten."),
 };
 
 static EN: StaffTexts = StaffTexts {
@@ -680,8 +684,10 @@ static EN: StaffTexts = StaffTexts {
             "payment_confirmed" => "We found your payment and booked it. Thank you!",
             "payment_not_found" => "We are sorry, we could not find the payment you reported:",
             "written_off" => "We no longer pursue the claim. You do not need to do anything.",
+            "escalated" => "As the claim remained unpaid, we are handing your case over to the court dunning procedure. You can still pay or write to us at any time.",
             _ => "There is news on your case.",
         }
         .to_string()
     },
+    news_hold: |d| format!("We have paused the reminders on your case until {d}."),
 };

@@ -756,6 +756,12 @@ pub async fn hold(
     );
     act.hold = Some((HoldReason::HandlerHold, today, Some(until)));
     act.detail = serde_json::json!({ "until": until, "note": note });
+    // The debtor learns that reminders pause and until when; the internal note stays internal.
+    let until_text = crate::i18n::format_date(c.debtor_language, until);
+    act.news = Some((
+        (crate::i18n::staff_tr(c.debtor_language).news_hold)(&until_text),
+        None,
+    ));
     perform(state, staff, &c, &key, act, request_id).await
 }
 
@@ -812,6 +818,11 @@ pub async fn request_escalation(
     let mut act = Act::new(kind, events, CaseChange::Nothing);
     act.detail =
         serde_json::json!({ "note": note, "consent_required": c.escalation_needs_consent });
+    if kind == "escalated" {
+        // Handed over to court dunning: the debtor must know (a request for consent stays
+        // internal until the creditor decides).
+        act.news = Some((headline(c.debtor_language, "escalated"), None));
+    }
     perform(state, staff, &c, &key, act, request_id).await
 }
 

@@ -866,6 +866,11 @@ async fn holds_payments_escalations_and_write_offs_follow_the_state_machine(app:
         .await,
         "on_hold"
     );
+    let news = text(app, "SELECT payload FROM outbox ORDER BY id DESC LIMIT 1").await;
+    assert!(
+        news.contains("angehalten") && !news.contains("Krankenhaus"),
+        "the debtor learns of the pause, not the internal note: {news}"
+    );
     let escalate = desk
         .post(
             "/api/staff_escalate",
@@ -1401,6 +1406,11 @@ async fn classes_with_standing_consent_are_escalated_at_once(app: &TestApp) {
         )
         .await,
         1
+    );
+    let news = text(app, "SELECT payload FROM outbox ORDER BY id DESC LIMIT 1").await;
+    assert!(
+        news.contains("gerichtliche Mahnverfahren"),
+        "the debtor is told: {news}"
     );
 }
 on_both_backends!(
