@@ -8,6 +8,7 @@ use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
     PlanPage, StartPage, VerifyPage,
 };
+use crate::pages::{ConsentPage, CreditorLoginPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/case/contact") view=ContactPage ssr=SsrMode::Async/>
                 <Route path=path!("/check") view=CheckPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/login") view=StaffLoginPage/>
+                <Route path=path!("/creditor/login") view=CreditorLoginPage/>
+                <Route path=path!("/creditor") view=ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/account") view=AccountPage ssr=SsrMode::Async/>

@@ -368,3 +368,40 @@ pub struct SettingsPage {
     pub name: String,
     pub reply_days: u32,
 }
+
+/// A creditor's user as the portal needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditorMember {
+    pub id: i64,
+    pub creditor_id: i64,
+    pub email: String,
+    pub display_name: String,
+    /// `owner` or `viewer`.
+    pub role: String,
+    pub active: bool,
+    pub sessions_valid_after_ms: i64,
+}
+
+/// The creditor's consent inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentInbox {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub requests: Vec<ConsentItem>,
+    pub form_key: String,
+}
+
+/// One escalation request in the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentItem {
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub class_key: Option<String>,
+    pub balance: Option<Money>,
+    pub requested_at_ms: i64,
+    /// When the default (decline) applies if nobody decides.
+    pub deadline_ms: i64,
+    pub note: String,
+    pub handler_name: String,
+}

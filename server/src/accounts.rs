@@ -5,7 +5,8 @@ use app::domain::work::Role;
 use app::error::FormErrors;
 use app::server::credentials::hash_access_code;
 
-/// Creates a staff account in the first agency. Every problem is named in plain words.
+/// Creates a staff account in the first agency, or with `creditor` a user of that creditor
+/// (roles `owner` and `viewer`). Every problem is named in plain words.
 pub async fn create_user(
     db: &Db,
     email: &str,
@@ -13,6 +14,7 @@ pub async fn create_user(
     role: &str,
     password: &str,
     now_ms: i64,
+    creditor: Option<i64>,
 ) -> anyhow::Result<i64> {
     let email = email.trim().to_lowercase();
     let name = name.trim();
@@ -22,9 +24,18 @@ pub async fn create_user(
     if name.is_empty() {
         anyhow::bail!("the name must not be empty");
     }
-    let role = Role::from_code(role).ok_or_else(|| {
-        anyhow::anyhow!("unknown role \"{role}\": use handler, supervisor or admin")
-    })?;
+    let role = match creditor {
+        None => Role::from_code(role).map(Role::code).ok_or_else(|| {
+            anyhow::anyhow!("unknown role \"{role}\": use handler, supervisor or admin")
+        })?,
+        Some(_) => match role {
+            "owner" | "viewer" => role,
+            "admin" => "owner",
+            _ => {
+                anyhow::bail!("unknown role \"{role}\" for a creditor's user: use owner or viewer")
+            }
+        },
+    };
     let problems =
         app::server::staff::check_password(FormErrors::default(), "password", password, &email);
     if let Some(p) = problems.fields.get("password").and_then(|p| p.first()) {
@@ -37,31 +48,46 @@ pub async fn create_user(
     let hash = tokio::task::spawn_blocking(move || hash_access_code(&password))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(db.pool())
-        .await?;
+    let (table, tenant) = match creditor {
+        Some(_) => ("creditor_users", "creditor_id"),
+        None => ("staff_users", "agency_id"),
+    };
+    if let Some(id) = creditor {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+        if known.is_none() {
+            anyhow::bail!("there is no creditor {id}");
+        }
+    }
+    let existing: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE email = $1"))
+            .bind(&email)
+            .fetch_optional(db.pool())
+            .await?;
     if existing.is_some() {
         anyhow::bail!("there is already an account for {email}");
     }
     let mut tx = db.pool().begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
-    )
+    let id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO {table} (email, display_name, password_hash, role, {tenant}, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id"
+    ))
     .bind(&email)
     .bind(name)
     .bind(&hash)
-    .bind(role.code())
+    .bind(role)
+    .bind(creditor.unwrap_or(1))
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
         "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-         VALUES ($1, 'system', 'cli', 'staff.account_created', $2, $1, $1)",
+         VALUES ($1, 'system', 'cli', 'account.created', $2, $1, $1)",
     )
     .bind(now_ms)
-    .bind(serde_json::json!({ "email": email, "role": role.code() }).to_string())
+    .bind(serde_json::json!({ "email": email, "role": role, "creditor": creditor }).to_string())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -32,6 +32,8 @@ pub struct DemoReport {
     pub base_url: String,
     pub debtors: Vec<DemoDebtor>,
     pub staff: Vec<DemoStaff>,
+    /// The demo creditor's owner (creditor portal).
+    pub creditor_login: DemoStaff,
     /// True when this run created the data, false when it was already there.
     #[serde(skip)]
     pub created: bool,
@@ -524,8 +526,45 @@ fn debtors() -> Vec<Debtor> {
                 64_900,
             )
         },
+        // For the consent journeys (escalation requested by a handler, decided by the creditor).
+        simple_debtor(
+            "Uwe Krause",
+            "consumer",
+            "Brückenstraße 6",
+            "01067",
+            "Dresden",
+            "AKTE-2026-000121",
+            "standard",
+            "Bestellung 44407 – Rasenmäher",
+            "2026-09-11",
+            "2026-10-11",
+            "RE-2026-44407",
+            27_900,
+        ),
+        simple_debtor(
+            "Vera Busch",
+            "consumer",
+            "Lindenallee 14",
+            "28195",
+            "Bremen",
+            "AKTE-2026-000122",
+            "standard",
+            "Bestellung 44408 – Nähmaschine",
+            "2026-09-11",
+            "2026-10-11",
+            "RE-2026-44408",
+            33_900,
+        ),
     ]
 }
+
+/// The demo creditor's owner, for the creditor portal.
+const CREDITOR_OWNER: (&str, &str, &str, &str) = (
+    "owner@nordlicht.demo.example",
+    "Nora Nordlicht",
+    "demo-owner-2026",
+    "owner",
+);
 
 const STAFF: [(&str, &str, &str, &str); 3] = [
     (
@@ -576,6 +615,11 @@ fn report(base_url: &str, created: bool) -> DemoReport {
                 role: role.to_string(),
             })
             .collect(),
+        creditor_login: DemoStaff {
+            email: CREDITOR_OWNER.0.to_string(),
+            password: CREDITOR_OWNER.2.to_string(),
+            role: CREDITOR_OWNER.3.to_string(),
+        },
         created,
     }
 }
@@ -603,7 +647,7 @@ pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result
         code_hashes.push(hash_blocking(code).await?);
     }
     let mut staff_hashes = Vec::new();
-    for (_, _, password, _) in STAFF {
+    for (_, _, password, _) in STAFF.iter().chain([&CREDITOR_OWNER]) {
         staff_hashes.push(hash_blocking(password.to_string()).await?);
     }
     let mut tx = db.pool().begin().await?;
@@ -727,6 +771,19 @@ async fn seed(
         .await?;
     }
 
+    let (email, name, _, role) = CREDITOR_OWNER;
+    sqlx::query(
+        "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(creditor_id)
+    .bind(email)
+    .bind(name)
+    .bind(staff_hashes.get(STAFF.len()).cloned().unwrap_or_default())
+    .bind(role)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     for ((email, name, _, role), hash) in STAFF.iter().zip(staff_hashes) {
         sqlx::query(
             "INSERT INTO staff_users (email, display_name, password_hash, role, created_at, updated_at)
@@ -761,6 +818,10 @@ pub fn render_text(report: &DemoReport) -> String {
             d.name, d.reference, d.access_code, d.postcode, d.link
         ));
     }
+    out.push_str(&format!(
+        "\nCreditor login (sign in at /creditor/login):\n  {:<26} {:<22} {}\n",
+        report.creditor_login.email, report.creditor_login.password, report.creditor_login.role
+    ));
     out.push_str("\nStaff logins (sign in at /staff/login):\n");
     for s in &report.staff {
         out.push_str(&format!(

@@ -40,9 +40,12 @@ enum Command {
         /// The name colleagues and the audit log show.
         #[arg(long)]
         name: String,
-        /// handler, supervisor or admin.
+        /// handler, supervisor or admin (staff); owner or viewer (with --creditor).
         #[arg(long, default_value = "admin")]
         role: String,
+        /// Create a user of this creditor (creditor portal) instead of a staff account.
+        #[arg(long)]
+        creditor: Option<i64>,
     },
     /// Create a creditor of the agency, with the default treatment classes; prints its id.
     CreateCreditor {
@@ -166,7 +169,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 print!("{}", render_text(&report));
             }
         }
-        Command::CreateUser { email, name, role } => {
+        Command::CreateUser {
+            email,
+            name,
+            role,
+            creditor,
+        } => {
             let mut password = String::new();
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 eprint!("Password for {email} (at least 12 characters): ");
@@ -181,12 +189,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 &role,
                 password,
                 chrono::Utc::now().timestamp_millis(),
+                creditor,
             )
             .await;
             db.close().await;
             let id = created?;
+            let portal = if creditor.is_some() {
+                "creditor"
+            } else {
+                "staff"
+            };
             eprintln!(
-                "Created {role} account {id} for {email}. Sign in at {}staff/login.",
+                "Created {role} account {id} for {email}. Sign in at {}{portal}/login.",
                 config.base_url
             );
         }

@@ -159,6 +159,9 @@ async fn relay_loop(
         if let Err(e) = app::server::handling::queue_digests(&db, clock.now_ms(), &base_url).await {
             tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
         }
+        if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
+            tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
+        }
         match relay_once(&db, &mailer, clock.as_ref(), &policy, &owner).await {
             Ok(r) if r != Default::default() => tracing::info!(
                 sent = r.sent,
@@ -454,6 +457,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         contacts: Arc::new(db.clone()),
         payments: Arc::new(db.clone()),
         staff: Arc::new(db.clone()),
+        creditors: Arc::new(db.clone()),
         login_limiter: Arc::new(app::server::limits::failed_logins()),
         check_limiter: Arc::new(app::server::limits::reference_checks()),
         provider: config.stripe.as_ref().map(|s| {

@@ -40,6 +40,7 @@ pub async fn staff_login(email: String, password: String) -> Result<(), AppError
     accounts::login(
         &state,
         &session().await?,
+        crate::server::ports::Realm::Staff,
         &email,
         &password,
         &client,

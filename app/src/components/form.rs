@@ -26,6 +26,9 @@ fn field_messages(
 #[derive(Clone, Copy)]
 struct FieldState {
     name: &'static str,
+    /// Set when a page has several forms with a field of the same name: the element ids become
+    /// `{prefix}-{name}`, so every label points at its own control.
+    prefix: &'static str,
     has_hint: bool,
     error: Signal<Option<AppError>>,
     lang: Language,
@@ -36,6 +39,15 @@ impl FieldState {
         field_messages(self.error, self.name, self.lang)
     }
 
+    /// The element id of the control (its hint and error ids derive from it).
+    fn id(self) -> String {
+        if self.prefix.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}-{}", self.prefix, self.name)
+        }
+    }
+
     fn invalid(self) -> bool {
         !self.messages().is_empty()
     }
@@ -43,23 +55,25 @@ impl FieldState {
     fn described_by(self) -> Option<String> {
         let mut ids = Vec::new();
         if self.has_hint {
-            ids.push(format!("{}-hint", self.name));
+            ids.push(format!("{}-hint", self.id()));
         }
         if self.invalid() {
-            ids.push(format!("{}-error", self.name));
+            ids.push(format!("{}-error", self.id()));
         }
         (!ids.is_empty()).then(|| ids.join(" "))
     }
 
     /// The label, hint and error line above the control.
     fn header(self, label: &'static str, hint: Option<&'static str>) -> impl IntoView {
-        let name = self.name;
+        let id = self.id();
+        let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
         view! {
-            <label for=name>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=format!("{name}-hint")>{h}</p> })}
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             {move || {
                 let m = self.messages();
-                (!m.is_empty()).then(|| view! { <p class="field-error" id=format!("{name}-error")>{m.join(" ")}</p> })
+                let error_id = error_id.clone();
+                (!m.is_empty()).then(|| view! { <p class="field-error" id=error_id>{m.join(" ")}</p> })
             }}
         }
     }
@@ -84,9 +98,13 @@ pub fn TextField(
     /// `text` unless given (e.g. `date`).
     #[prop(optional)]
     input_type: Option<&'static str>,
+    /// Distinguishes the element ids when several forms on a page have this field.
+    #[prop(optional)]
+    prefix: &'static str,
 ) -> impl IntoView {
     let f = FieldState {
         name,
+        prefix,
         has_hint: hint.is_some(),
         error,
         lang: use_language(),
@@ -95,7 +113,7 @@ pub fn TextField(
         <div class="field" class:has-error=move || f.invalid()>
             {f.header(label, hint)}
             <input
-                id=name
+                id=f.id()
                 name=name
                 type=input_type.unwrap_or("text")
                 value=move || value.get()
@@ -118,9 +136,13 @@ pub fn TextArea(
     #[prop(into, optional)] value: Signal<String>,
     #[prop(into)] error: Signal<Option<AppError>>,
     #[prop(optional)] required: bool,
+    /// Distinguishes the element ids when several forms on a page have this field.
+    #[prop(optional)]
+    prefix: &'static str,
 ) -> impl IntoView {
     let f = FieldState {
         name,
+        prefix,
         has_hint: hint.is_some(),
         error,
         lang: use_language(),
@@ -129,7 +151,7 @@ pub fn TextArea(
         <div class="field" class:has-error=move || f.invalid()>
             {f.header(label, hint)}
             <textarea
-                id=name
+                id=f.id()
                 name=name
                 rows="6"
                 required=required
@@ -152,6 +174,7 @@ pub fn FileField(
 ) -> impl IntoView {
     let f = FieldState {
         name,
+        prefix: "",
         has_hint: true,
         error,
         lang: use_language(),
@@ -160,7 +183,7 @@ pub fn FileField(
         <div class="field" class:has-error=move || f.invalid()>
             {f.header(label, Some(hint))}
             <input
-                id=name
+                id=f.id()
                 name=name
                 type="file"
                 multiple=true

@@ -125,6 +125,35 @@ impl Role {
     }
 }
 
+/// A creditor's user: `Viewer` sees, `Owner` also decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CreditorRole {
+    /// Sees the consent inbox.
+    Viewer,
+    /// Also decides.
+    Owner,
+}
+
+impl CreditorRole {
+    /// Parses a stored value.
+    pub fn from_code(code: &str) -> Option<CreditorRole> {
+        match code {
+            "viewer" => Some(CreditorRole::Viewer),
+            "owner" => Some(CreditorRole::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// How long a creditor has to answer a request to escalate; then the default applies (decline:
+/// no court proceedings without an explicit yes).
+pub const CONSENT_DAYS: i64 = 10;
+
+/// When the default applies to a request made at `requested_at_ms`.
+pub fn consent_deadline(requested_at_ms: i64) -> i64 {
+    requested_at_ms + CONSENT_DAYS * 86_400_000
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

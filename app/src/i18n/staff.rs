@@ -164,6 +164,18 @@ pub struct StaffTexts {
     pub err_unknown_reference: &'static str,
     pub err_out_of_range: &'static str,
 
+    pub creditor_login_title: &'static str,
+    pub creditor_login_intro: &'static str,
+    pub consent_title: &'static str,
+    pub consent_intro: &'static str,
+    pub consent_empty: &'static str,
+    pub consent_requested: fn(&str, &str) -> String,
+    pub consent_deadline: fn(&str) -> String,
+    pub consent_comment: &'static str,
+    pub consent_approve: &'static str,
+    pub consent_decline: &'static str,
+    pub consent_viewer: &'static str,
+    pub consent_done: fn(&str) -> String,
     /// The first line of the email to the debtor about a handler's action.
     pub news_headline: fn(&str) -> String,
     /// The email line when reminders pause until a date.
@@ -415,6 +427,18 @@ static DE: StaffTexts = StaffTexts {
     err_unknown_reference: "Unter diesem Aktenzeichen gibt es keinen Fall Ihrer Agentur.",
     err_out_of_range: "Bitte eine Zahl von 1 bis 30.",
 
+    creditor_login_title: "Anmeldung für Gläubiger",
+    creditor_login_intro: "Melden Sie sich an, um über Anfragen Ihrer Inkassoagentur zu entscheiden.",
+    consent_title: "Zustimmungen",
+    consent_intro: "Für diese Fälle bittet die Sachbearbeitung um Ihre Zustimmung zum gerichtlichen Mahnverfahren. Ohne Antwort bis zur Frist gilt: keine Zustimmung.",
+    consent_empty: "Keine offenen Anfragen.",
+    consent_requested: |who, when| format!("Angefragt von {who} am {when}"),
+    consent_deadline: |d| format!("Ohne Antwort bis {d} gilt die Anfrage als abgelehnt."),
+    consent_comment: "Ihr Kommentar (bei Ablehnung erforderlich)",
+    consent_approve: "Zustimmen",
+    consent_decline: "Ablehnen",
+    consent_viewer: "Mit Ihrer Rolle können Sie Anfragen sehen, aber nicht entscheiden.",
+    consent_done: |d| if d == "approved" { "Zugestimmt. Die Sachbearbeitung gibt den Fall ab.".to_string() } else { "Abgelehnt. Die Sachbearbeitung setzt den Fall fort.".to_string() },
     news_headline: |what| {
         match what {
             "reply" => "Ihre Sachbearbeitung hat Ihnen geantwortet:",
@@ -672,6 +696,18 @@ static EN: StaffTexts = StaffTexts {
     err_unknown_reference: "Your agency has no case with this reference.",
     err_out_of_range: "Please a number from 1 to 30.",
 
+    creditor_login_title: "Creditor sign-in",
+    creditor_login_intro: "Sign in to decide on your collection agency's requests.",
+    consent_title: "Consents",
+    consent_intro: "For these cases the case handlers ask for your consent to court dunning. Without an answer by the deadline, the answer is no.",
+    consent_empty: "No open requests.",
+    consent_requested: |who, when| format!("Requested by {who} on {when}"),
+    consent_deadline: |d| format!("Without an answer by {d} the request counts as declined."),
+    consent_comment: "Your comment (required when declining)",
+    consent_approve: "Approve",
+    consent_decline: "Decline",
+    consent_viewer: "Your role lets you see requests, not decide them.",
+    consent_done: |d| if d == "approved" { "Approved. The case handler hands the case over.".to_string() } else { "Declined. The case handler continues the case.".to_string() },
     news_headline: |what| {
         match what {
             "reply" => "Your case handler has answered you:",

@@ -1,9 +1,11 @@
 //! One file per page. Pages own their resources and actions and reach data only through `api`.
 
+mod creditor;
 mod debtor;
 mod not_found;
-mod staff;
+pub(crate) mod staff;
 
+pub use creditor::{ConsentPage, CreditorLoginPage};
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,
     StartPage, VerifyPage,

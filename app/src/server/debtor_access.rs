@@ -482,19 +482,26 @@ mod tests {
     impl crate::server::ports::StaffStore for NoDialogue {
         async fn login_by_email(
             &self,
+            _: crate::server::ports::Realm,
             _: &str,
         ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
             unreachable!("debtor verification is not a staff login")
         }
         async fn record_login_failure(
             &self,
+            _: crate::server::ports::Realm,
             _: i64,
             _: LockoutPolicy,
             _: AuditEntry,
         ) -> StoreResult<()> {
             unreachable!("debtor verification is not a staff login")
         }
-        async fn record_login_success(&self, _: i64, _: AuditEntry) -> StoreResult<()> {
+        async fn record_login_success(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
             unreachable!("debtor verification is not a staff login")
         }
         async fn staff_member(&self, _: i64) -> StoreResult<Option<crate::dto::StaffMember>> {
@@ -597,6 +604,31 @@ mod tests {
         }
     }
 
+    #[async_trait]
+    impl crate::server::ports::CreditorStore for NoDialogue {
+        async fn creditor_member(&self, _: i64) -> StoreResult<Option<crate::dto::CreditorMember>> {
+            unreachable!("no creditors here")
+        }
+        async fn consent_requests(
+            &self,
+            _: i64,
+        ) -> StoreResult<Vec<crate::server::ports::ConsentRequest>> {
+            unreachable!("no creditors here")
+        }
+        async fn overdue_consents(&self, _: i64) -> StoreResult<Vec<(i64, i64)>> {
+            unreachable!("no creditors here")
+        }
+        async fn decide_consent(
+            &self,
+            _: i64,
+            _: crate::server::ports::ConsentDecision,
+            _: crate::server::ports::Effects,
+            _: Option<crate::server::ports::QueuedEmail>,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("no creditors here")
+        }
+    }
+
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
@@ -624,6 +656,7 @@ mod tests {
             contacts: Arc::new(NoDialogue),
             payments: Arc::new(NoDialogue),
             staff: Arc::new(NoDialogue),
+            creditors: Arc::new(NoDialogue),
             login_limiter: Arc::new(crate::server::limits::failed_logins()),
             check_limiter: Arc::new(crate::server::limits::reference_checks()),
             provider: None,

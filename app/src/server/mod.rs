@@ -3,6 +3,7 @@
 //! Every business decision that needs data lives here or in `domain`; adapters (the `server`
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
+pub mod consent;
 pub mod contact;
 pub mod credentials;
 pub mod debtor_access;
@@ -20,8 +21,8 @@ pub mod staff;
 
 use crate::domain::access::LockoutPolicy;
 use ports::{
-    Clock, ContactStore, DebtorStore, DialogueStore, PaymentProvider, PaymentStore, PlanStore,
-    StaffStore,
+    Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, PaymentProvider, PaymentStore,
+    PlanStore, StaffStore,
 };
 use std::sync::Arc;
 
@@ -67,6 +68,7 @@ pub struct AppState {
     pub contacts: Arc<dyn ContactStore>,
     pub payments: Arc<dyn PaymentStore>,
     pub staff: Arc<dyn StaffStore>,
+    pub creditors: Arc<dyn CreditorStore>,
     /// Failed staff logins per client address.
     pub login_limiter: Arc<limits::ClientLimiter>,
     /// Public reference checks per client address.

@@ -456,12 +456,29 @@ pub trait PaymentStore: Send + Sync {
     ) -> StoreResult<Booking>;
 }
 
-/// A staff account as the login needs it.
+/// Who signs in with email and password: the agency's staff or a creditor's people. Both get
+/// the same login security; their accounts live in separate tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Staff,
+    Creditor,
+}
+
+impl Realm {
+    /// The session key and the audit actor kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Realm::Staff => "staff",
+            Realm::Creditor => "creditor",
+        }
+    }
+}
+
+/// An account as the login needs it. `tenant_id` is the agency (staff) or the creditor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffLogin {
     pub id: i64,
-    pub agency_id: i64,
-    pub role: crate::domain::work::Role,
+    pub tenant_id: i64,
     pub password_hash: String,
     pub locked_until_ms: Option<i64>,
     pub active: bool,
@@ -563,16 +580,22 @@ pub type Template = crate::dto::TemplateView;
 /// Storage for the staff side: accounts, the queue, handler actions, templates.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
-    /// The account with this (lower-cased) email, if any.
-    async fn login_by_email(&self, email: &str) -> StoreResult<Option<StaffLogin>>;
+    /// The account of `realm` with this (lower-cased) email, if any.
+    async fn login_by_email(&self, realm: Realm, email: &str) -> StoreResult<Option<StaffLogin>>;
     /// Counts a failed login; the `max_failures`-th in a row locks the account for `lock_ms`.
     async fn record_login_failure(
         &self,
-        staff_id: i64,
+        realm: Realm,
+        account_id: i64,
         policy: LockoutPolicy,
         audit: AuditEntry,
     ) -> StoreResult<()>;
-    async fn record_login_success(&self, staff_id: i64, audit: AuditEntry) -> StoreResult<()>;
+    async fn record_login_success(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     async fn staff_member(&self, staff_id: i64) -> StoreResult<Option<crate::dto::StaffMember>>;
     async fn password_hash(&self, staff_id: i64) -> StoreResult<Option<String>>;
     async fn set_password(&self, staff_id: i64, hash: &str, audit: AuditEntry) -> StoreResult<()>;
@@ -646,4 +669,50 @@ pub struct StaffEmail {
     pub text: String,
     pub html: String,
     pub host: String,
+}
+
+/// An escalation request waiting for the creditor's consent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConsentRequest {
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub class_key: Option<String>,
+    pub requested_at_ms: i64,
+    /// The handler's reasons for the request.
+    pub note: String,
+    pub handler_name: String,
+}
+
+/// The creditor's decision on an escalation request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentDecision {
+    pub case_id: i64,
+    /// `None` when the default applied because the deadline passed.
+    pub user_id: Option<i64>,
+    pub approved: bool,
+    pub comment: String,
+    pub submission_key: String,
+}
+
+/// Storage for the creditor side.
+#[async_trait]
+pub trait CreditorStore: Send + Sync {
+    async fn creditor_member(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<Option<crate::dto::CreditorMember>>;
+    /// Escalation requests of the creditor's cases, oldest first.
+    async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>>;
+    /// Requests of every creditor made before `before_ms` (their deadline has passed): creditor, case.
+    async fn overdue_consents(&self, before_ms: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// Records the decision with its effects (the case's new state, a work item for the handlers,
+    /// the email to the debtor) in one transaction; only for a case of `creditor_id`.
+    async fn decide_consent(
+        &self,
+        creditor_id: i64,
+        decision: ConsentDecision,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored>;
 }

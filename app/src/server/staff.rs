@@ -7,7 +7,7 @@ use crate::domain::work::Role;
 use crate::dto::StaffMember;
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_code};
-use crate::server::ports::{AuditEntry, NewStaff};
+use crate::server::ports::{AuditEntry, NewStaff, Realm};
 use crate::server::{internal, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -28,11 +28,13 @@ pub const STAFF_LOCKOUT: LockoutPolicy = LockoutPolicy {
     lock_ms: 15 * 60_000,
 };
 
-/// A signed-in staff member, as stored in the session.
+/// A signed-in staff member or creditor user, as stored in the session (under the realm's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffSession {
-    pub staff_id: i64,
-    pub agency_id: i64,
+    /// The account (a staff member or a creditor's user).
+    pub account_id: i64,
+    /// The agency (staff) or the creditor.
+    pub tenant_id: i64,
     pub started_ms: i64,
     pub last_seen_ms: i64,
     /// When this session last proved the password (login or password change).
@@ -62,9 +64,21 @@ fn staff_audit(
     detail: String,
     request_id: Option<String>,
 ) -> AuditEntry {
+    realm_audit(state, Realm::Staff, staff_id, action, detail, request_id)
+}
+
+fn realm_audit(
+    state: &AppState,
+    realm: Realm,
+    account_id: Option<i64>,
+    action: &'static str,
+    detail: String,
+    request_id: Option<String>,
+) -> AuditEntry {
+    let staff_id = account_id;
     AuditEntry {
         at_ms: state.clock.now_ms(),
-        actor_kind: "staff",
+        actor_kind: realm.name(),
         actor_id: staff_id.map(|id| id.to_string()),
         case_id: None,
         action,
@@ -85,6 +99,7 @@ fn login_failed(email: &str) -> AppError {
 pub async fn login(
     state: &AppState,
     session: &Session,
+    realm: Realm,
     email: &str,
     password: &str,
     client: &str,
@@ -103,7 +118,11 @@ pub async fn login(
         return Err(AppError::Validation(errors));
     }
     let now = state.clock.now_ms();
-    let account = state.staff.login_by_email(&email).await.map_err(internal)?;
+    let account = state
+        .staff
+        .login_by_email(realm, &email)
+        .await
+        .map_err(internal)?;
     let allowed = state.login_limiter.allows(client, now);
     let usable = account
         .as_ref()
@@ -121,21 +140,26 @@ pub async fn login(
     .map_err(|_| AppError::Internal)?;
     match (usable, ok) {
         (Some(a), true) => {
+            let action = match realm {
+                Realm::Staff => "staff.login",
+                Realm::Creditor => "creditor.login",
+            };
             state
                 .staff
                 .record_login_success(
+                    realm,
                     a.id,
-                    staff_audit(state, Some(a.id), "staff.login", "{}".into(), request_id),
+                    realm_audit(state, realm, Some(a.id), action, "{}".into(), request_id),
                 )
                 .await
                 .map_err(internal)?;
             session.cycle_id().await.map_err(session_err)?;
             session
                 .insert(
-                    STAFF_KEY,
+                    realm.name(),
                     StaffSession {
-                        staff_id: a.id,
-                        agency_id: a.agency_id,
+                        account_id: a.id,
+                        tenant_id: a.tenant_id,
                         started_ms: now,
                         last_seen_ms: now,
                         auth_ms: now,
@@ -154,17 +178,22 @@ pub async fn login(
                 (Some(a), _) if a.locked_until_ms.is_some_and(|u| u > now) => "locked",
                 _ => "wrong_password",
             };
-            let audit = staff_audit(
+            let action = match realm {
+                Realm::Staff => "staff.login_failed",
+                Realm::Creditor => "creditor.login_failed",
+            };
+            let audit = realm_audit(
                 state,
+                realm,
                 account.as_ref().map(|a| a.id),
-                "staff.login_failed",
+                action,
                 format!(r#"{{"outcome":"{outcome}"}}"#),
                 request_id,
             );
             match &account {
                 Some(a) if outcome == "wrong_password" => state
                     .staff
-                    .record_login_failure(a.id, STAFF_LOCKOUT, audit)
+                    .record_login_failure(realm, a.id, STAFF_LOCKOUT, audit)
                     .await
                     .map_err(internal)?,
                 _ => state.debtors.append_audit(audit).await.map_err(internal)?,
@@ -182,22 +211,14 @@ pub async fn current_staff(
     required: Role,
 ) -> Result<Staff, AppError> {
     let now = state.clock.now_ms();
-    let s: StaffSession = session
-        .get(STAFF_KEY)
-        .await
-        .map_err(session_err)?
-        .ok_or(AppError::Unauthenticated)?;
-    if now - s.last_seen_ms > STAFF_IDLE_MS || now - s.started_ms > STAFF_ABSOLUTE_MS {
-        session.flush().await.map_err(session_err)?;
-        return Err(AppError::Unauthenticated);
-    }
+    let s = live_session(session, Realm::Staff, now).await?;
     let member = state
         .staff
-        .staff_member(s.staff_id)
+        .staff_member(s.account_id)
         .await
         .map_err(internal)?
         .filter(|m| {
-            m.active && m.agency_id == s.agency_id && s.auth_ms >= m.sessions_valid_after_ms
+            m.active && m.agency_id == s.tenant_id && s.auth_ms >= m.sessions_valid_after_ms
         });
     let Some(member) = member else {
         session.flush().await.map_err(session_err)?;
@@ -207,19 +228,7 @@ pub async fn current_staff(
     if !role.includes(required) {
         return Err(AppError::Forbidden);
     }
-    // Writing the session on every request would cost a write per click; once a minute is enough.
-    if now - s.last_seen_ms > 60_000 {
-        session
-            .insert(
-                STAFF_KEY,
-                StaffSession {
-                    last_seen_ms: now,
-                    ..s
-                },
-            )
-            .await
-            .map_err(session_err)?;
-    }
+    touch(session, Realm::Staff, s, now).await?;
     Ok(Staff {
         id: member.id,
         agency_id: member.agency_id,
@@ -228,10 +237,56 @@ pub async fn current_staff(
     })
 }
 
+/// The session of `realm` if it is neither idle too long nor too old (else it ends here).
+pub(crate) async fn live_session(
+    session: &Session,
+    realm: Realm,
+    now: i64,
+) -> Result<StaffSession, AppError> {
+    let s: StaffSession = session
+        .get(realm.name())
+        .await
+        .map_err(session_err)?
+        .ok_or(AppError::Unauthenticated)?;
+    if now - s.last_seen_ms > STAFF_IDLE_MS || now - s.started_ms > STAFF_ABSOLUTE_MS {
+        session.flush().await.map_err(session_err)?;
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(s)
+}
+
+/// Ends the session (sign-out, or an account that is gone, inactive or re-keyed).
+pub async fn end(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_err)
+}
+
+/// Records the request's time in the session. Writing the session on every request would cost a
+/// write per click; once a minute is enough for a 30-minute idle limit.
+pub(crate) async fn touch(
+    session: &Session,
+    realm: Realm,
+    s: StaffSession,
+    now: i64,
+) -> Result<(), AppError> {
+    if now - s.last_seen_ms > 60_000 {
+        session
+            .insert(
+                realm.name(),
+                StaffSession {
+                    last_seen_ms: now,
+                    ..s
+                },
+            )
+            .await
+            .map_err(session_err)?;
+    }
+    Ok(())
+}
+
 /// Ends the staff session.
 pub async fn logout(state: &AppState, session: &Session) -> Result<(), AppError> {
     if let Ok(Some(s)) = session.get::<StaffSession>(STAFF_KEY).await {
-        let audit = staff_audit(state, Some(s.staff_id), "staff.logout", "{}".into(), None);
+        let audit = staff_audit(state, Some(s.account_id), "staff.logout", "{}".into(), None);
         state.debtors.append_audit(audit).await.map_err(internal)?;
     }
     session.flush().await.map_err(session_err)

@@ -5,6 +5,7 @@
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
 mod contact;
+mod creditor;
 mod debtor;
 mod dialogue;
 mod legal;

@@ -10,13 +10,13 @@ use super::{store_err, Db};
 use app::domain::access::LockoutPolicy;
 use app::domain::case_state::CaseState;
 use app::domain::plan::Instalment;
-use app::domain::work::{Role, ALL_KINDS};
+use app::domain::work::ALL_KINDS;
 use app::domain::{Currency, Language, Money};
 use app::dto::{
     ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, QueueItem, StaffMember,
 };
 use app::server::ports::{
-    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, StaffEmail,
+    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, Realm, StaffEmail,
     StaffLogin, StaffStore, StoreError, StoreResult, Stored, Template,
 };
 use async_trait::async_trait;
@@ -48,6 +48,14 @@ fn member(
         active: active != 0,
         digest: digest != 0,
         sessions_valid_after_ms: valid_after,
+    }
+}
+
+/// The accounts table of a realm and its tenant column (fixed names, never input).
+fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
+    match realm {
+        Realm::Staff => ("staff_users", "agency_id"),
+        Realm::Creditor => ("creditor_users", "creditor_id"),
     }
 }
 
@@ -290,48 +298,50 @@ async fn apply_change(
 
 #[async_trait]
 impl StaffStore for Db {
-    async fn login_by_email(&self, email: &str) -> StoreResult<Option<StaffLogin>> {
-        let row: Option<(i64, i64, String, String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT id, agency_id, role, password_hash, locked_until, active FROM staff_users WHERE email = $1",
-        )
+    async fn login_by_email(&self, realm: Realm, email: &str) -> StoreResult<Option<StaffLogin>> {
+        let (table, tenant) = accounts_table(realm);
+        let row: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(&format!(
+            "SELECT id, {tenant}, password_hash, locked_until, active FROM {table} WHERE email = $1"
+        ))
         .bind(email)
         .fetch_optional(self.pool())
         .await
-        .map_err(store_err("load staff login"))?;
-        Ok(row.and_then(
-            |(id, agency_id, role, password_hash, locked_until, active)| {
-                Some(StaffLogin {
-                    id,
-                    agency_id,
-                    role: Role::from_code(&role)?,
-                    password_hash,
-                    locked_until_ms: locked_until,
-                    active: active != 0,
-                })
+        .map_err(store_err("load login"))?;
+        Ok(row.map(
+            |(id, tenant_id, password_hash, locked_until, active)| StaffLogin {
+                id,
+                tenant_id,
+                password_hash,
+                locked_until_ms: locked_until,
+                active: active != 0,
             },
         ))
     }
 
     async fn record_login_failure(
         &self,
-        staff_id: i64,
+        realm: Realm,
+        account_id: i64,
         policy: LockoutPolicy,
         audit: AuditEntry,
     ) -> StoreResult<()> {
         let err = store_err("record failed login");
+        let (table, _) = accounts_table(realm);
         let now = audit.at_ms;
         let mut tx = self.pool().begin().await.map_err(&err)?;
         // One statement each, so that concurrent failures cannot slip past the limit.
-        sqlx::query("UPDATE staff_users SET failed_logins = failed_logins + 1, updated_at = $2 WHERE id = $1")
-            .bind(staff_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        sqlx::query(
-            "UPDATE staff_users SET failed_logins = 0, locked_until = $3 WHERE id = $1 AND failed_logins >= $2",
-        )
-        .bind(staff_id)
+        sqlx::query(&format!(
+            "UPDATE {table} SET failed_logins = failed_logins + 1, updated_at = $2 WHERE id = $1"
+        ))
+        .bind(account_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET failed_logins = 0, locked_until = $3 WHERE id = $1 AND failed_logins >= $2"
+        ))
+        .bind(account_id)
         .bind(i64::from(policy.max_failures))
         .bind(now + policy.lock_ms)
         .execute(&mut *tx)
@@ -341,15 +351,23 @@ impl StaffStore for Db {
         tx.commit().await.map_err(&err)
     }
 
-    async fn record_login_success(&self, staff_id: i64, audit: AuditEntry) -> StoreResult<()> {
+    async fn record_login_success(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
         let err = store_err("record login");
+        let (table, _) = accounts_table(realm);
         let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query("UPDATE staff_users SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1")
-            .bind(staff_id)
-            .bind(audit.at_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1"
+        ))
+        .bind(account_id)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)
     }

@@ -365,3 +365,92 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A staff member's (or creditor user's) browser with its own cookies, posting forms as a browser without JavaScript.
+pub struct Desk<'a> {
+    pub app: &'a TestApp,
+    pub client: Client,
+}
+
+impl<'a> Desk<'a> {
+    pub fn new(app: &'a TestApp) -> Desk<'a> {
+        Desk {
+            app,
+            client: app.new_browser().0,
+        }
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.app.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .header(REFERER, self.app.url("/staff"))
+            .form(fields)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub async fn login(&self, who: (&str, &str)) -> reqwest::Response {
+        self.login_to("/api/staff_login", "/staff/login", who).await
+    }
+
+    /// Signs in through `endpoint` from the page `referer`, as a browser without JavaScript.
+    pub async fn login_to(
+        &self,
+        endpoint: &str,
+        referer: &str,
+        (email, password): (&str, &str),
+    ) -> reqwest::Response {
+        self.client
+            .post(self.app.url(endpoint))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .header(REFERER, self.app.url(referer))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub async fn signed_in(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
+        let desk = Desk::new(app);
+        let response = desk.login(who).await;
+        assert_eq!(location(response.headers()), "/staff", "signed in");
+        desk
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        self.client
+            .get(self.app.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("body")
+    }
+
+    /// Calls a server function the way the browser's JavaScript does (JSON answer, real status).
+    pub async fn call(&self, endpoint: &str, fields: &[(&str, &str)]) -> StatusCode {
+        self.client
+            .post(self.app.url(&format!("/api/{endpoint}")))
+            .form(fields)
+            .send()
+            .await
+            .expect("sent")
+            .status()
+    }
+
+    /// The form key on the handler's page of `case_id`.
+    pub async fn form_key(&self, case_id: i64) -> String {
+        let html = self.page(&format!("/staff/cases/{case_id}")).await;
+        let marker = r#"name="form_key" value=""#;
+        let start = html.find(marker).expect("a form key") + marker.len();
+        html[start..]
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}

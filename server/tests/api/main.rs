@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod consent;
 mod debtor_access;
 mod dialogue;
 mod health;

@@ -1,93 +1,14 @@
 //! The case handler workspace over HTTP: login security, sessions, role and agency scope on every
 //! staff server function, and each action's effect on the case, the queue and the debtor's view.
 
-use crate::helpers::{location, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{location, Desk, TestApp, BROWSER_ACCEPT};
 use crate::on_both_backends;
-use reqwest::header::{ACCEPT, REFERER};
+use reqwest::header::ACCEPT;
 use reqwest::multipart::{Form, Part};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 const HANDLER: (&str, &str) = ("handler@demo.example", "demo-handler-2026");
 const SUPERVISOR: (&str, &str) = ("supervisor@demo.example", "demo-supervisor-2026");
-
-/// A staff member's browser (its own cookies), posting forms as a browser without JavaScript.
-struct Desk<'a> {
-    app: &'a TestApp,
-    client: Client,
-}
-
-impl<'a> Desk<'a> {
-    fn new(app: &'a TestApp) -> Desk<'a> {
-        Desk {
-            app,
-            client: app.new_browser().0,
-        }
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.app.url(path))
-            .header(ACCEPT, BROWSER_ACCEPT)
-            .header(REFERER, self.app.url("/staff"))
-            .form(fields)
-            .send()
-            .await
-            .expect("sent")
-    }
-
-    async fn login(&self, (email, password): (&str, &str)) -> reqwest::Response {
-        self.client
-            .post(self.app.url("/api/staff_login"))
-            .header(ACCEPT, BROWSER_ACCEPT)
-            .header(REFERER, self.app.url("/staff/login"))
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .expect("sent")
-    }
-
-    async fn signed_in(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
-        let desk = Desk::new(app);
-        let response = desk.login(who).await;
-        assert_eq!(location(response.headers()), "/staff", "signed in");
-        desk
-    }
-
-    async fn page(&self, path: &str) -> String {
-        self.client
-            .get(self.app.url(path))
-            .header(ACCEPT, BROWSER_ACCEPT)
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("body")
-    }
-
-    /// Calls a server function the way the browser's JavaScript does (JSON answer, real status).
-    async fn call(&self, endpoint: &str, fields: &[(&str, &str)]) -> StatusCode {
-        self.client
-            .post(self.app.url(&format!("/api/{endpoint}")))
-            .form(fields)
-            .send()
-            .await
-            .expect("sent")
-            .status()
-    }
-
-    /// The form key on the handler's page of `case_id`.
-    async fn form_key(&self, case_id: i64) -> String {
-        let html = self.page(&format!("/staff/cases/{case_id}")).await;
-        let marker = r#"name="form_key" value=""#;
-        let start = html.find(marker).expect("a form key") + marker.len();
-        html[start..]
-            .split('-')
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)

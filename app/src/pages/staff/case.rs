@@ -240,7 +240,7 @@ fn Disputes(view: HandlerCaseView, lang: Language) -> impl IntoView {
                                     <label><input type="radio" name="outcome" value="cancelled"/>" "{st.outcome_cancelled}</label>
                                     <label><input type="radio" name="outcome" value="rejected"/>" "{st.outcome_rejected}</label>
                                 </fieldset>
-                                <TextArea name="answer" label=st.answer_label value=kept(error, "answer") error required=true/>
+                                <TextArea prefix="dispute" name="answer" label=st.answer_label value=kept(error, "answer") error required=true/>
                                 <button type="submit" class="primary">{st.resolve_button}</button>
                             </form>
                         })}
@@ -261,8 +261,8 @@ fn Disputes(view: HandlerCaseView, lang: Language) -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </div>
-                    <TextField name="amount" label=st.new_amount_label value=kept(correct_error, "amount") error=correct_error inputmode="decimal"/>
-                    <TextField name="reason" label=st.reason_label value=kept(correct_error, "reason") error=correct_error/>
+                    <TextField prefix="correct" name="amount" label=st.new_amount_label value=kept(correct_error, "amount") error=correct_error inputmode="decimal"/>
+                    <TextField prefix="correct" name="reason" label=st.reason_label value=kept(correct_error, "reason") error=correct_error/>
                     <button type="submit">{st.correct_button}</button>
                 </form>
             })}
@@ -297,7 +297,7 @@ fn Plans(view: HandlerCaseView, lang: Language) -> impl IntoView {
                                 <input type="hidden" name="case_id" value=view.case_id/>
                                 <input type="hidden" name="plan_id" value=id/>
                                 <input type="hidden" name="form_key" value=key_for(&view, &format!("plan-{id}"))/>
-                                <TextArea name="note" label=st.reject_reason_label value=kept(decide_error, "note") error=decide_error/>
+                                <TextArea prefix="plan" name="note" label=st.reject_reason_label value=kept(decide_error, "note") error=decide_error/>
                                 <button type="submit" name="decision" value="accept" class="primary">{st.accept_plan}</button>
                                 " "
                                 <button type="submit" name="decision" value="reject" class="secondary">{st.reject_plan}</button>
@@ -310,14 +310,14 @@ fn Plans(view: HandlerCaseView, lang: Language) -> impl IntoView {
                                 <input type="hidden" name="form_key" value=key_for(&view, &format!("counter-{id}"))/>
                                 <input type="hidden" name="kind" value="plan"/>
                                 <input type="hidden" name="frequency" value="monthly"/>
-                                <TextField name="down_payment" label=t.down_payment_label value=kept(counter_error, "down_payment") error=counter_error inputmode="decimal"/>
-                                <TextField name="first_due" label=t.first_due_label value=Signal::derive(move || {
+                                <TextField prefix="counter" name="down_payment" label=t.down_payment_label value=kept(counter_error, "down_payment") error=counter_error inputmode="decimal"/>
+                                <TextField prefix="counter" name="first_due" label=t.first_due_label value=Signal::derive(move || {
                                     let k = kept(counter_error, "first_due").get();
                                     if k.is_empty() { (today + chrono::Days::new(14)).format("%Y-%m-%d").to_string() } else { k }
                                 }) error=counter_error input_type="date"/>
-                                <TextField name="count" label=t.count_label value=kept(counter_error, "count") error=counter_error inputmode="numeric"/>
-                                <TextField name="creditor_approval" label=st.creditor_approval_label hint=st.creditor_approval_hint value=kept(counter_error, "creditor_approval") error=counter_error/>
-                                <TextArea name="note" label=st.note_label value=kept(counter_error, "note") error=counter_error/>
+                                <TextField prefix="counter" name="count" label=t.count_label value=kept(counter_error, "count") error=counter_error inputmode="numeric"/>
+                                <TextField prefix="counter" name="creditor_approval" label=st.creditor_approval_label hint=st.creditor_approval_hint value=kept(counter_error, "creditor_approval") error=counter_error/>
+                                <TextArea prefix="counter" name="note" label=st.note_label value=kept(counter_error, "note") error=counter_error/>
                                 <button type="submit" class="primary">{st.counter_button}</button>
                             </form>
                         })}
@@ -349,7 +349,7 @@ fn PaymentClaims(view: HandlerCaseView, lang: Language) -> impl IntoView {
                                 <input type="hidden" name="case_id" value=view.case_id/>
                                 <input type="hidden" name="claim_id" value=id/>
                                 <input type="hidden" name="form_key" value=key_for(&view, &format!("paid-{id}"))/>
-                                <TextArea name="note" label=st.note_label value=kept(error, "note") error/>
+                                <TextArea prefix="paid" name="note" label=st.note_label value=kept(error, "note") error/>
                                 <button type="submit" name="decision" value="confirm" class="primary">{st.confirm_payment}</button>
                                 " "
                                 <button type="submit" name="decision" value="not_found" class="secondary">{st.payment_not_found}</button>
@@ -384,7 +384,7 @@ fn OtherActions(view: HandlerCaseView, lang: Language) -> impl IntoView {
                     <label><input type="radio" name="channel" value="phone" checked=true/>" "{st.channel_phone}</label>
                     <label><input type="radio" name="channel" value="letter"/>" "{st.channel_letter}</label>
                 </fieldset>
-                <TextArea name="note" label=st.note_label value=kept(record_error, "note") error=record_error required=true/>
+                <TextArea prefix="record" name="note" label=st.note_label value=kept(record_error, "note") error=record_error required=true/>
                 <button type="submit">{st.record_button}</button>
             </form>
 
@@ -404,8 +404,8 @@ fn OtherActions(view: HandlerCaseView, lang: Language) -> impl IntoView {
                         <FormAlert error=hold_error/>
                         <input type="hidden" name="case_id" value=view.case_id/>
                         <input type="hidden" name="form_key" value=key_for(&view, "hold")/>
-                        <TextField name="until" label=st.until_label value=kept(hold_error, "until") error=hold_error input_type="date"/>
-                        <TextField name="note" label=st.note_label value=kept(hold_error, "note") error=hold_error/>
+                        <TextField prefix="hold" name="until" label=st.until_label value=kept(hold_error, "until") error=hold_error input_type="date"/>
+                        <TextField prefix="hold" name="note" label=st.note_label value=kept(hold_error, "note") error=hold_error/>
                         <button type="submit">{st.hold_button}</button>
                     </form>
                 }.into_any()
@@ -417,7 +417,7 @@ fn OtherActions(view: HandlerCaseView, lang: Language) -> impl IntoView {
                 <FormAlert error=escalate_error/>
                 <input type="hidden" name="case_id" value=view.case_id/>
                 <input type="hidden" name="form_key" value=key_for(&view, "escalate")/>
-                <TextField name="note" label=st.note_label value=kept(escalate_error, "note") error=escalate_error/>
+                <TextField prefix="escalate" name="note" label=st.note_label value=kept(escalate_error, "note") error=escalate_error/>
                 <button type="submit">{st.escalate_button}</button>
             </form>
 
@@ -426,7 +426,7 @@ fn OtherActions(view: HandlerCaseView, lang: Language) -> impl IntoView {
                 <FormAlert error=finish_error/>
                 <input type="hidden" name="case_id" value=view.case_id/>
                 <input type="hidden" name="form_key" value=key_for(&view, "finish")/>
-                <TextField name="note" label=st.note_label value=kept(finish_error, "note") error=finish_error/>
+                <TextField prefix="finish" name="note" label=st.note_label value=kept(finish_error, "note") error=finish_error/>
                 {if paid {
                     view! { <button type="submit" name="outcome" value="close">{st.close_button}</button> }.into_any()
                 } else {

@@ -66,13 +66,13 @@ pub fn Done(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
 }
 
 /// The `done` query parameter.
-pub(crate) fn done_param() -> Signal<Option<String>> {
+pub fn done_param() -> Signal<Option<String>> {
     let q = use_query_map();
     Signal::derive(move || q.with(|q| q.get("done")))
 }
 
 /// A date and time in the reader's language (UTC).
-pub(crate) fn when(lang: Language, at_ms: i64) -> String {
+pub fn when(lang: Language, at_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms)
         .map(|d| {
             format!(

@@ -1,0 +1,147 @@
+//! The creditor side: users and the consent inbox. Every query names the creditor, so one
+//! creditor's user finds nothing of another's.
+
+use super::dialogue::{add_work, apply_effects, is_unique_violation};
+use super::plans::queue as queue_email;
+use super::{store_err, Db};
+use app::domain::work::WorkKind;
+use app::dto::CreditorMember;
+use app::server::ports::{
+    ConsentDecision, ConsentRequest, CreditorStore, Effects, QueuedEmail, StoreResult, Stored,
+};
+use async_trait::async_trait;
+
+#[async_trait]
+impl CreditorStore for Db {
+    async fn creditor_member(&self, user_id: i64) -> StoreResult<Option<CreditorMember>> {
+        let row: Option<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, creditor_id, email, display_name, role, active, sessions_valid_after
+             FROM creditor_users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store_err("load creditor user"))?;
+        Ok(row.map(
+            |(id, creditor_id, email, display_name, role, active, valid_after)| CreditorMember {
+                id,
+                creditor_id,
+                email,
+                display_name,
+                role,
+                active: active != 0,
+                sessions_valid_after_ms: valid_after,
+            },
+        ))
+    }
+
+    async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>> {
+        // The request is the latest 'escalation_requested' action of each waiting case.
+        let rows: Vec<(i64, String, String, Option<String>, i64, String, String)> = sqlx::query_as(
+            "SELECT c.id, c.reference, d.name, tc.key, a.created_at, a.detail, s.display_name
+             FROM cases c
+             JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             JOIN staff_actions a ON a.case_id = c.id AND a.kind = 'escalation_requested'
+             JOIN staff_users s ON s.id = a.staff_id
+             WHERE c.creditor_id = $1 AND c.state = 'escalation_requested'
+               AND a.id = (SELECT MAX(a2.id) FROM staff_actions a2 WHERE a2.case_id = c.id AND a2.kind = 'escalation_requested')
+             ORDER BY a.created_at, c.id",
+        )
+        .bind(creditor_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load consent requests"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(case_id, reference, debtor_name, class_key, at, detail, handler)| {
+                    let note = serde_json::from_str::<serde_json::Value>(&detail)
+                        .ok()
+                        .and_then(|v| v["note"].as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    ConsentRequest {
+                        case_id,
+                        reference,
+                        debtor_name,
+                        class_key,
+                        requested_at_ms: at,
+                        note,
+                        handler_name: handler,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn overdue_consents(&self, before_ms: i64) -> StoreResult<Vec<(i64, i64)>> {
+        sqlx::query_as(
+            "SELECT c.creditor_id, c.id FROM cases c
+             WHERE c.state = 'escalation_requested'
+               AND (SELECT MAX(a.created_at) FROM staff_actions a
+                     WHERE a.case_id = c.id AND a.kind = 'escalation_requested') < $1
+             ORDER BY c.id",
+        )
+        .bind(before_ms)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("find overdue consents"))
+    }
+
+    async fn decide_consent(
+        &self,
+        creditor_id: i64,
+        d: ConsentDecision,
+        effects: Effects,
+        email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored> {
+        let err = store_err("record consent decision");
+        let now = effects.audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let ours: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM cases WHERE id = $1 AND creditor_id = $2")
+                .bind(d.case_id)
+                .bind(creditor_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(&err)?;
+        if ours.is_none() {
+            return Ok(Stored::StateChanged);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO consent_decisions (case_id, creditor_user_id, approved, comment, by_default, submission_key,
+                                            created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(d.case_id)
+        .bind(d.user_id)
+        .bind(i64::from(d.approved))
+        .bind(&d.comment)
+        .bind(i64::from(d.user_id.is_none()))
+        .bind(&d.submission_key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(Stored::Duplicate),
+            Err(e) => return Err(err(e)),
+        }
+        if !apply_effects(&mut tx, d.case_id, &effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        add_work(&mut tx, d.case_id, WorkKind::EscalationDecision, now)
+            .await
+            .map_err(&err)?;
+        if let Some(e) = &email {
+            queue_email(&mut tx, d.case_id, e, now)
+                .await
+                .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(d.case_id))
+    }
+}

@@ -1,0 +1,201 @@
+//! The creditor's consent inbox over HTTP: sign-in like staff, only the own creditor's requests,
+//! owners decide and viewers look, and the default (decline) after the deadline, recorded as such.
+
+use crate::helpers::{location, Desk, TestApp};
+use crate::on_both_backends;
+use reqwest::StatusCode;
+
+const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
+const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
+const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("scalar")
+}
+
+async fn state(app: &TestApp, reference: &str) -> String {
+    sqlx::query_scalar("SELECT state FROM cases WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("state")
+}
+
+async fn creditor_desk<'a>(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
+    let desk = Desk::new(app);
+    let response = desk
+        .login_to("/api/creditor_login", "/creditor/login", who)
+        .await;
+    assert_eq!(location(response.headers()), "/creditor", "signed in");
+    desk
+}
+
+/// Users for the demo creditor and for a second creditor; the handler asks to escalate a case.
+async fn setup(app: &TestApp, reference: &str) -> i64 {
+    let now = app.clock_now();
+    let nordlicht: i64 = scalar(app, "SELECT MIN(id) FROM creditors").await;
+    let other = server::intake::create_creditor(
+        &app.db,
+        &server::intake::NewCreditor {
+            name: "Sonnenschein Energie AG".into(),
+            street: "Kraftwerkstraße 1".into(),
+            postcode: "50667".into(),
+            city: "Köln".into(),
+            country: "Deutschland".into(),
+            email: None,
+            website: None,
+        },
+        now,
+    )
+    .await
+    .expect("creditor");
+    for ((email, password), role, creditor) in [
+        (OWNER, "owner", nordlicht),
+        (VIEWER, "viewer", nordlicht),
+        (OTHER, "owner", other),
+    ] {
+        server::accounts::create_user(&app.db, email, "Name", role, password, now, Some(creditor))
+            .await
+            .expect("user");
+    }
+    let case: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("case");
+    let handler = Desk::signed_in(app, ("handler@demo.example", "demo-handler-2026")).await;
+    let key = format!("{}-escalate", handler.form_key(case).await);
+    let case_arg = case.to_string();
+    handler
+        .post(
+            "/api/staff_escalate",
+            &[
+                ("case_id", case_arg.as_str()),
+                ("form_key", key.as_str()),
+                (
+                    "note",
+                    "Keine Reaktion auf drei Mahnungen, Anschrift bestätigt",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(state(app, reference).await, "escalation_requested");
+    case
+}
+
+async fn owners_decide_viewers_look_and_other_creditors_see_nothing(app: &TestApp) {
+    let case = setup(app, "AKTE-2026-000101").await.to_string();
+    let stranger = Desk::new(app);
+    let wrong = stranger
+        .login_to(
+            "/api/creditor_login",
+            "/creditor/login",
+            (OWNER.0, "falsch"),
+        )
+        .await;
+    assert!(location(wrong.headers()).contains("__err="));
+    assert_eq!(
+        stranger.call("get_consent_inbox", &[]).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let staff = Desk::signed_in(app, ("handler@demo.example", "demo-handler-2026")).await;
+    assert_eq!(
+        staff.call("get_consent_inbox", &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "staff are not a creditor"
+    );
+
+    let owner = creditor_desk(app, OWNER).await;
+    let inbox = owner.page("/creditor").await;
+    assert!(
+        inbox.contains("AKTE-2026-000101") && inbox.contains("Keine Reaktion auf drei Mahnungen")
+    );
+    let viewer = creditor_desk(app, VIEWER).await;
+    assert!(viewer.page("/creditor").await.contains("AKTE-2026-000101"));
+    let fields = [
+        ("case_id", case.as_str()),
+        ("form_key", "k1"),
+        ("decision", "approve"),
+        ("comment", ""),
+    ];
+    assert_eq!(
+        viewer.call("decide_consent", &fields).await,
+        StatusCode::FORBIDDEN
+    );
+    let other = creditor_desk(app, OTHER).await;
+    assert!(!other.page("/creditor").await.contains("AKTE-2026-000101"));
+    assert_eq!(
+        other.call("decide_consent", &fields).await,
+        StatusCode::NOT_FOUND,
+        "another creditor's case does not exist for them"
+    );
+    let no_reason = [
+        ("case_id", case.as_str()),
+        ("form_key", "k2"),
+        ("decision", "decline"),
+        ("comment", " "),
+    ];
+    assert_eq!(
+        owner.call("decide_consent", &no_reason).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decline needs a comment"
+    );
+    let approved = owner.post("/api/decide_consent", &fields).await;
+    assert_eq!(location(approved.headers()), "/creditor?done=approved");
+    assert_eq!(state(app, "AKTE-2026-000101").await, "escalated");
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM work_items WHERE kind = 'escalation_decision' AND done_at IS NULL").await,
+        1,
+        "the handlers learn of the decision in their queue"
+    );
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'escalation_approved' AND actor_kind = 'creditor'").await,
+        1
+    );
+    let again = owner.call("decide_consent", &fields).await;
+    assert_eq!(
+        again,
+        StatusCode::NOT_FOUND,
+        "decided requests leave the inbox"
+    );
+    assert!(owner
+        .page("/creditor")
+        .await
+        .contains("Keine offenen Anfragen."));
+}
+on_both_backends!(
+    consent_inbox,
+    owners_decide_viewers_look_and_other_creditors_see_nothing
+);
+
+async fn without_an_answer_the_request_is_declined_by_default_after_ten_days(app: &TestApp) {
+    setup(app, "AKTE-2026-000102").await;
+    let now = app.clock_now();
+    assert_eq!(
+        app::server::consent::apply_defaults(&app.db, now + 9 * 86_400_000).await,
+        Ok(0),
+        "not before the deadline"
+    );
+    assert_eq!(
+        app::server::consent::apply_defaults(&app.db, now + 11 * 86_400_000).await,
+        Ok(1)
+    );
+    assert_eq!(state(app, "AKTE-2026-000102").await, "open");
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM consent_decisions WHERE by_default = 1 AND approved = 0 AND creditor_user_id IS NULL").await,
+        1,
+        "recorded as the default"
+    );
+    assert_eq!(
+        app::server::consent::apply_defaults(&app.db, now + 12 * 86_400_000).await,
+        Ok(0),
+        "applied once"
+    );
+}
+on_both_backends!(
+    consent_default,
+    without_an_answer_the_request_is_declined_by_default_after_ten_days
+);
