@@ -48,10 +48,10 @@ pub async fn create_user(
     let hash = tokio::task::spawn_blocking(move || hash_access_code(&password))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (table, tenant) = match creditor {
-        Some(_) => ("creditor_users", "creditor_id"),
-        None => ("staff_users", "agency_id"),
-    };
+    let (table, tenant) = crate::db::accounts_table(match creditor {
+        Some(_) => app::server::ports::Realm::Creditor,
+        None => app::server::ports::Realm::Staff,
+    });
     if let Some(id) = creditor {
         let known: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
             .bind(id)

@@ -110,13 +110,17 @@ impl Application {
                     mailer,
                     self.clock.clone(),
                     self.quiet_hours,
-                    self.base_url.clone(),
                 ));
             }
             None => tracing::warn!(
                 "SMTP_URL is not set: emails are kept in the outbox and sent once it is configured"
             ),
         }
+        tokio::spawn(scheduler_loop(
+            self.db.clone(),
+            self.clock.clone(),
+            self.base_url.clone(),
+        ));
         let sessions = SqlSessionStore::new(self.db.clone());
         // Expired sessions are removed in the background so the table does not grow forever.
         tokio::spawn(async move {
@@ -139,6 +143,22 @@ impl Application {
     }
 }
 
+/// Once a minute, whether or not mail can be sent: queues the handlers' daily digests and applies
+/// the creditors' consent defaults whose deadline passed. Both are idempotent, so several
+/// instances may run this at once.
+async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::handling::queue_digests(&db, clock.now_ms(), &base_url).await {
+            tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
+        }
+        if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
+            tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
+        }
+    }
+}
+
 /// Delivers the outbox every few seconds. Several instances may run this at once: leases keep
 /// them from sending the same message.
 async fn relay_loop(
@@ -146,7 +166,6 @@ async fn relay_loop(
     mailer: SmtpMailer,
     clock: Arc<dyn Clock>,
     quiet_hours: app::server::outbox::QuietHours,
-    base_url: String,
 ) {
     let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
     let policy = RelayPolicy {
@@ -156,12 +175,6 @@ async fn relay_loop(
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         tick.tick().await;
-        if let Err(e) = app::server::handling::queue_digests(&db, clock.now_ms(), &base_url).await {
-            tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
-        }
-        if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
-            tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
-        }
         match relay_once(&db, &mailer, clock.as_ref(), &policy, &owner).await {
             Ok(r) if r != Default::default() => tracing::info!(
                 sent = r.sent,

@@ -586,6 +586,9 @@ mod tests {
         ) -> StoreResult<()> {
             unreachable!("no templates here")
         }
+        async fn email_queued(&self, _: &str) -> StoreResult<bool> {
+            unreachable!("no digests here")
+        }
         async fn digest_subscribers(&self) -> StoreResult<Vec<crate::dto::StaffMember>> {
             unreachable!("no digests here")
         }

@@ -256,7 +256,11 @@ fn form_key(key: &str) -> Result<String, AppError> {
 /// What an action does, before it is stored.
 struct Act {
     kind: &'static str,
+    /// What the handler does, in order.
     events: Vec<CaseEvent>,
+    /// What then follows by rule (the state machine's `System` actor), e.g. the creditor's
+    /// standing consent to an escalation.
+    by_rule: Vec<CaseEvent>,
     hold: Option<(HoldReason, chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     change: CaseChange,
     lift_holds: Vec<HoldReason>,
@@ -271,6 +275,7 @@ impl Act {
         Act {
             kind,
             events,
+            by_rule: Vec::new(),
             hold: None,
             change,
             lift_holds: Vec::new(),
@@ -326,10 +331,13 @@ async fn perform(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let mut next = c.state;
-    for event in &act.events {
-        next = transition(next, *event, Actor::Handler)
-            .or_else(|_| transition(next, *event, Actor::System))
-            .map_err(|_| AppError::Conflict)?;
+    let steps = act
+        .events
+        .iter()
+        .map(|e| (*e, Actor::Handler))
+        .chain(act.by_rule.iter().map(|e| (*e, Actor::System)));
+    for (event, actor) in steps {
+        next = transition(next, event, actor).map_err(|_| AppError::Conflict)?;
     }
     let detail = act.detail.to_string();
     let email = act
@@ -804,18 +812,19 @@ pub async fn request_escalation(
         return Err(AppError::Validation(errors));
     }
     let c = handler_case(state, staff, case_id).await?;
-    let (kind, events) = if c.escalation_needs_consent {
-        ("escalation_requested", vec![CaseEvent::EscalationRequested])
+    let kind = if c.escalation_needs_consent {
+        "escalation_requested"
     } else {
-        (
-            "escalated",
-            vec![
-                CaseEvent::EscalationRequested,
-                CaseEvent::EscalationApproved,
-            ],
-        )
+        "escalated"
     };
-    let mut act = Act::new(kind, events, CaseChange::Nothing);
+    let mut act = Act::new(
+        kind,
+        vec![CaseEvent::EscalationRequested],
+        CaseChange::Nothing,
+    );
+    if !c.escalation_needs_consent {
+        act.by_rule = vec![CaseEvent::EscalationApproved];
+    }
     act.detail =
         serde_json::json!({ "note": note, "consent_required": c.escalation_needs_consent });
     if kind == "escalated" {
@@ -1011,6 +1020,10 @@ pub async fn queue_digests(
     }
     let mut queued = 0;
     for member in store.digest_subscribers().await.map_err(internal)? {
+        let dedupe_key = format!("digest:{}:{}", member.id, local.date_naive());
+        if store.email_queued(&dedupe_key).await.map_err(internal)? {
+            continue;
+        }
         let mut lines = Vec::new();
         for assignee in [Some(member.id), None] {
             let filter = QueueFilter {
@@ -1042,7 +1055,7 @@ pub async fn queue_digests(
         let link = format!("{}/staff", base_url.trim_end_matches('/'));
         let (subject, text, html) = emails::queue_digest(lang, &member.display_name, &rows, &link);
         let email = crate::server::ports::StaffEmail {
-            dedupe_key: format!("digest:{}:{}", member.id, local.date_naive()),
+            dedupe_key,
             to: member.email.clone(),
             time_zone: zone.name().to_string(),
             subject,

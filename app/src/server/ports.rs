@@ -651,6 +651,8 @@ pub trait StaffStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Active staff who asked for the daily digest of their queue.
     async fn digest_subscribers(&self) -> StoreResult<Vec<crate::dto::StaffMember>>;
+    /// Whether an email with this dedupe key was queued already.
+    async fn email_queued(&self, dedupe_key: &str) -> StoreResult<bool>;
     /// Queues an email to a staff member (idempotent by `dedupe_key`); true if queued now.
     async fn queue_staff_email(&self, email: StaffEmail, now_ms: i64) -> StoreResult<bool>;
     /// The agency's name and promised answer time.

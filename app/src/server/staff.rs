@@ -12,7 +12,6 @@ use crate::server::{internal, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-const STAFF_KEY: &str = "staff";
 /// A staff session ends after 30 idle minutes …
 pub const STAFF_IDLE_MS: i64 = 30 * 60_000;
 /// … or 12 hours after login, however active.
@@ -75,11 +74,10 @@ fn realm_audit(
     detail: String,
     request_id: Option<String>,
 ) -> AuditEntry {
-    let staff_id = account_id;
     AuditEntry {
         at_ms: state.clock.now_ms(),
         actor_kind: realm.name(),
-        actor_id: staff_id.map(|id| id.to_string()),
+        actor_id: account_id.map(|id| id.to_string()),
         case_id: None,
         action,
         detail,
@@ -285,7 +283,7 @@ pub(crate) async fn touch(
 
 /// Ends the staff session.
 pub async fn logout(state: &AppState, session: &Session) -> Result<(), AppError> {
-    if let Ok(Some(s)) = session.get::<StaffSession>(STAFF_KEY).await {
+    if let Ok(Some(s)) = session.get::<StaffSession>(Realm::Staff.name()).await {
         let audit = staff_audit(state, Some(s.account_id), "staff.logout", "{}".into(), None);
         state.debtors.append_audit(audit).await.map_err(internal)?;
     }
@@ -374,11 +372,14 @@ pub async fn change_password(
         .set_password(staff.id, &hashed, audit.clone())
         .await
         .map_err(internal)?;
-    let current: Option<StaffSession> = session.get(STAFF_KEY).await.map_err(session_err)?;
+    let current: Option<StaffSession> = session
+        .get(Realm::Staff.name())
+        .await
+        .map_err(session_err)?;
     if let Some(s) = current {
         session
             .insert(
-                STAFF_KEY,
+                Realm::Staff.name(),
                 StaffSession {
                     auth_ms: audit.at_ms,
                     ..s

@@ -16,6 +16,7 @@ mod sessions;
 mod staff;
 
 pub use sessions::SqlSessionStore;
+pub(crate) use staff::accounts_table;
 
 use crate::config::{Backend, DatabaseUrl};
 use app::server::ports::StoreError;

@@ -52,7 +52,7 @@ fn member(
 }
 
 /// The accounts table of a realm and its tenant column (fixed names, never input).
-fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
+pub(crate) fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
     match realm {
         Realm::Staff => ("staff_users", "agency_id"),
         Realm::Creditor => ("creditor_users", "creditor_id"),
@@ -357,19 +357,14 @@ impl StaffStore for Db {
         account_id: i64,
         audit: AuditEntry,
     ) -> StoreResult<()> {
-        let err = store_err("record login");
         let (table, _) = accounts_table(realm);
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query(&format!(
+        let sql = format!(
             "UPDATE {table} SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1"
-        ))
-        .bind(account_id)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+        );
+        let query = sqlx::query(&sql).bind(account_id).bind(audit.at_ms);
+        self.execute_audited("record login", query, &audit)
+            .await
+            .map(|_| ())
     }
 
     async fn staff_member(&self, staff_id: i64) -> StoreResult<Option<StaffMember>> {
@@ -392,19 +387,15 @@ impl StaffStore for Db {
     }
 
     async fn set_password(&self, staff_id: i64, hash: &str, audit: AuditEntry) -> StoreResult<()> {
-        let err = store_err("set password");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE staff_users SET password_hash = $2, sessions_valid_after = $3, updated_at = $3 WHERE id = $1",
         )
-            .bind(staff_id)
-            .bind(hash)
-            .bind(audit.at_ms)
-            .execute(&mut *tx)
+        .bind(staff_id)
+        .bind(hash)
+        .bind(audit.at_ms);
+        self.execute_audited("set password", query, &audit)
             .await
-            .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+            .map(|_| ())
     }
 
     async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>> {
@@ -450,38 +441,28 @@ impl StaffStore for Db {
         active: bool,
         audit: AuditEntry,
     ) -> StoreResult<bool> {
-        let err = store_err("set staff account active");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        let changed = sqlx::query(
+        let query = sqlx::query(
             "UPDATE staff_users SET active = $3, updated_at = $4 WHERE id = $1 AND agency_id = $2",
         )
         .bind(staff_id)
         .bind(agency_id)
         .bind(i64::from(active))
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        if changed.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
+        .bind(audit.at_ms);
+        let changed = self
+            .execute_audited("set staff account active", query, &audit)
+            .await?;
+        Ok(changed == 1)
     }
 
     async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()> {
-        let err = store_err("set digest");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query("UPDATE staff_users SET digest = $2, updated_at = $3 WHERE id = $1")
-            .bind(staff_id)
-            .bind(i64::from(on))
-            .bind(audit.at_ms)
-            .execute(&mut *tx)
+        let query =
+            sqlx::query("UPDATE staff_users SET digest = $2, updated_at = $3 WHERE id = $1")
+                .bind(staff_id)
+                .bind(i64::from(on))
+                .bind(audit.at_ms);
+        self.execute_audited("set digest", query, &audit)
             .await
-            .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+            .map(|_| ())
     }
 
     async fn queue(&self, agency_id: i64, f: &QueueFilter) -> StoreResult<(Vec<QueueItem>, u64)> {
@@ -913,9 +894,7 @@ impl StaffStore for Db {
         staff_id: i64,
         audit: AuditEntry,
     ) -> StoreResult<()> {
-        let err = store_err("save template");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO templates (agency_id, key, language, class_key, title, body, updated_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
              ON CONFLICT (agency_id, key, language, class_key)
@@ -923,18 +902,16 @@ impl StaffStore for Db {
                            updated_at = excluded.updated_at",
         )
         .bind(agency_id)
-        .bind(&t.key)
-        .bind(&t.language)
-        .bind(&t.class_key)
-        .bind(&t.title)
-        .bind(&t.body)
+        .bind(t.key)
+        .bind(t.language)
+        .bind(t.class_key)
+        .bind(t.title)
+        .bind(t.body)
         .bind(staff_id)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+        .bind(audit.at_ms);
+        self.execute_audited("save template", query, &audit)
+            .await
+            .map(|_| ())
     }
 
     async fn digest_subscribers(&self) -> StoreResult<Vec<StaffMember>> {
@@ -945,6 +922,15 @@ impl StaffStore for Db {
         .await
         .map_err(store_err("list digest subscribers"))?;
         Ok(rows.into_iter().map(member).collect())
+    }
+
+    async fn email_queued(&self, dedupe_key: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = $1")
+            .bind(dedupe_key)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("look up queued email"))?;
+        Ok(found.is_some())
     }
 
     async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
@@ -987,21 +973,37 @@ impl StaffStore for Db {
         days: u32,
         audit: AuditEntry,
     ) -> StoreResult<()> {
-        let err = store_err("set reply days");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query("UPDATE agencies SET reply_days = $2, updated_at = $3 WHERE id = $1")
-            .bind(agency_id)
-            .bind(i64::from(days))
-            .bind(audit.at_ms)
-            .execute(&mut *tx)
+        let query =
+            sqlx::query("UPDATE agencies SET reply_days = $2, updated_at = $3 WHERE id = $1")
+                .bind(agency_id)
+                .bind(i64::from(days))
+                .bind(audit.at_ms);
+        self.execute_audited("set reply days", query, &audit)
             .await
-            .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+            .map(|_| ())
     }
 }
 
 impl Db {
+    /// Runs one statement and, when it changed something, writes the audit entry with it in one
+    /// transaction. Returns the rows changed; when none, nothing is kept and nothing audited.
+    async fn execute_audited<'q>(
+        &self,
+        context: &'static str,
+        query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
+        audit: &AuditEntry,
+    ) -> StoreResult<u64> {
+        let err = store_err(context);
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let changed = query.execute(&mut *tx).await.map_err(&err)?.rows_affected();
+        if changed == 0 {
+            return Ok(0);
+        }
+        insert_audit(&mut tx, audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(changed)
+    }
+
     /// The claim items of a case: id, description, amount.
     async fn items(&self, case_id: i64) -> StoreResult<Vec<(i64, String, Money)>> {
         let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(

@@ -1,28 +1,13 @@
 //! The creditor's consent inbox over HTTP: sign-in like staff, only the own creditor's requests,
 //! owners decide and viewers look, and the default (decline) after the deadline, recorded as such.
 
-use crate::helpers::{location, Desk, TestApp};
+use crate::helpers::{case_id, case_state, location, scalar, Desk, TestApp};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 
 const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
 const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
 const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("scalar")
-}
-
-async fn state(app: &TestApp, reference: &str) -> String {
-    sqlx::query_scalar("SELECT state FROM cases WHERE reference = $1")
-        .bind(reference)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("state")
-}
 
 async fn creditor_desk<'a>(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
     let desk = Desk::new(app);
@@ -61,11 +46,7 @@ async fn setup(app: &TestApp, reference: &str) -> i64 {
             .await
             .expect("user");
     }
-    let case: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
-        .bind(reference)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("case");
+    let case = case_id(app, reference).await;
     let handler = Desk::signed_in(app, ("handler@demo.example", "demo-handler-2026")).await;
     let key = format!("{}-escalate", handler.form_key(case).await);
     let case_arg = case.to_string();
@@ -82,7 +63,7 @@ async fn setup(app: &TestApp, reference: &str) -> i64 {
             ],
         )
         .await;
-    assert_eq!(state(app, reference).await, "escalation_requested");
+    assert_eq!(case_state(app, reference).await, "escalation_requested");
     case
 }
 
@@ -145,7 +126,7 @@ async fn owners_decide_viewers_look_and_other_creditors_see_nothing(app: &TestAp
     );
     let approved = owner.post("/api/decide_consent", &fields).await;
     assert_eq!(location(approved.headers()), "/creditor?done=approved");
-    assert_eq!(state(app, "AKTE-2026-000101").await, "escalated");
+    assert_eq!(case_state(app, "AKTE-2026-000101").await, "escalated");
     assert_eq!(
         scalar(app, "SELECT COUNT(*) FROM work_items WHERE kind = 'escalation_decision' AND done_at IS NULL").await,
         1,
@@ -183,7 +164,7 @@ async fn without_an_answer_the_request_is_declined_by_default_after_ten_days(app
         app::server::consent::apply_defaults(&app.db, now + 11 * 86_400_000).await,
         Ok(1)
     );
-    assert_eq!(state(app, "AKTE-2026-000102").await, "open");
+    assert_eq!(case_state(app, "AKTE-2026-000102").await, "open");
     assert_eq!(
         scalar(app, "SELECT COUNT(*) FROM consent_decisions WHERE by_default = 1 AND approved = 0 AND creditor_user_id IS NULL").await,
         1,

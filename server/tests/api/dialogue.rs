@@ -1,7 +1,7 @@
 //! The debtor's dialogue over HTTP: reason first, messages with documents, disputes, reported
 //! payments, the pay page, downloads and the public reference check, with their authorisation.
 
-use crate::helpers::{location, TestApp};
+use crate::helpers::{case_state, location, scalar, TestApp};
 use crate::on_both_backends;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
@@ -14,21 +14,6 @@ fn file(name: &str, content: &[u8]) -> Part {
         .file_name(name.to_string())
         .mime_str("application/octet-stream")
         .expect("mime")
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count")
-}
-
-async fn case_state(app: &TestApp, reference: &str) -> String {
-    sqlx::query_scalar("SELECT state FROM cases WHERE reference = $1")
-        .bind(reference)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("state")
 }
 
 async fn the_reason_is_stored_and_opens_its_path(app: &TestApp) {
@@ -55,7 +40,7 @@ async fn the_reason_is_stored_and_opens_its_path(app: &TestApp) {
         "the last answer is shown"
     );
     assert_eq!(
-        count(
+        scalar(
             app,
             "SELECT COUNT(*) FROM audit_log WHERE action = 'debtor.reason'"
         )
@@ -106,11 +91,11 @@ async fn a_message_with_a_document_is_stored_once_redacted_and_downloadable_only
         "a second click is answered the same way"
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM messages").await,
+        scalar(app, "SELECT COUNT(*) FROM messages").await,
         1,
         "but stored once"
     );
-    assert_eq!(count(app, "SELECT COUNT(*) FROM attachments").await, 1);
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM attachments").await, 1);
     assert_eq!(case_state(app, "AKTE-2026-000101").await, "in_dialogue");
 
     let html = app.page("/case/message").await;
@@ -180,7 +165,7 @@ async fn a_dispute_pauses_reminders_and_promises_an_answer(app: &TestApp) {
     assert_eq!(location(response.headers()), "/case#status");
     assert_eq!(case_state(app, "AKTE-2026-000103").await, "disputed");
     assert_eq!(
-        count(
+        scalar(
             app,
             "SELECT COUNT(*) FROM holds WHERE reason = 'Dispute' AND until_date IS NULL"
         )
@@ -188,7 +173,7 @@ async fn a_dispute_pauses_reminders_and_promises_an_answer(app: &TestApp) {
         1
     );
     assert_eq!(
-        count(
+        scalar(
             app,
             "SELECT COUNT(*) FROM attachments WHERE owner_kind = 'dispute'"
         )
@@ -252,8 +237,8 @@ async fn uploads_are_judged_by_content_and_a_bad_one_stores_nothing(app: &TestAp
         "the file is named in the error"
     );
     assert!(html.contains("Betrag stimmt nicht"), "the text is kept");
-    assert_eq!(count(app, "SELECT COUNT(*) FROM disputes").await, 0);
-    assert_eq!(count(app, "SELECT COUNT(*) FROM attachments").await, 0);
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM disputes").await, 0);
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM attachments").await, 0);
     assert_eq!(case_state(app, "AKTE-2026-000101").await, "open");
 }
 on_both_backends!(
@@ -358,12 +343,12 @@ async fn every_dialogue_action_needs_a_verified_session(app: &TestApp) {
     let message = app.post_multipart("/api/send_message", msg, "/case").await;
     assert!(location(message.headers()).contains("__err="));
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM messages").await
-            + count(app, "SELECT COUNT(*) FROM disputes").await,
+        scalar(app, "SELECT COUNT(*) FROM messages").await
+            + scalar(app, "SELECT COUNT(*) FROM disputes").await,
         0
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM cases WHERE reason IS NOT NULL").await,
+        scalar(app, "SELECT COUNT(*) FROM cases WHERE reason IS NOT NULL").await,
         0
     );
 }

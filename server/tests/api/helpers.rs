@@ -454,3 +454,37 @@ impl<'a> Desk<'a> {
             .to_string()
     }
 }
+
+/// A number the database answers to `sql` (a count, a sum, an id).
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A text the database answers to `sql`.
+pub async fn text(app: &TestApp, sql: &str) -> String {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The state of the case with this reference.
+pub async fn case_state(app: &TestApp, reference: &str) -> String {
+    sqlx::query_scalar("SELECT state FROM cases WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a case with this reference")
+}
+
+/// The id of the case with this reference.
+pub async fn case_id(app: &TestApp, reference: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a case with this reference")
+}

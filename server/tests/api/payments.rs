@@ -1,7 +1,7 @@
 //! Online payment: a Stripe Checkout Session is created with an idempotency key, and the payment is
 //! booked only from a correctly signed webhook, once per event, however often it arrives.
 
-use crate::helpers::{location, TestApp};
+use crate::helpers::{location, scalar, TestApp};
 use crate::on_both_backends;
 use crate::stripe_double::WEBHOOK_SECRET;
 use reqwest::StatusCode;
@@ -36,13 +36,6 @@ async fn deliver(app: &TestApp, body: &str, signature: &str) -> StatusCode {
         .status()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count")
-}
-
 async fn checkout_then_signed_webhook_books_the_payment_once(app: &TestApp) {
     app.verify_by_link(0).await;
     assert!(app.page("/case/pay").await.contains("Online bezahlen"));
@@ -66,7 +59,7 @@ async fn checkout_then_signed_webhook_books_the_payment_once(app: &TestApp) {
     assert_eq!(request.form["client_reference_id"], "AKTE-2026-000101");
     assert!(request.form["success_url"].ends_with("/case/pay?online=done"));
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
+        scalar(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
         0,
         "nothing is booked before the webhook"
     );
@@ -93,7 +86,7 @@ async fn checkout_then_signed_webhook_books_the_payment_once(app: &TestApp) {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
+        scalar(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
         0
     );
 
@@ -120,13 +113,13 @@ async fn checkout_then_signed_webhook_books_the_payment_once(app: &TestApp) {
         StatusCode::OK
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
+        scalar(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
         1,
         "booked exactly once"
     );
-    assert_eq!(count(app, "SELECT COUNT(*) FROM provider_events").await, 2);
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM provider_events").await, 2);
     assert_eq!(
-        count(
+        scalar(
             app,
             "SELECT COUNT(*) FROM outbox WHERE dedupe_key = 'payment:evt_1:receipt'"
         )
@@ -182,7 +175,7 @@ async fn partial_amounts_are_checked_and_unknown_sessions_book_nothing(app: &Tes
         StatusCode::OK
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
+        scalar(app, "SELECT COUNT(*) FROM payments WHERE method = 'online'").await,
         0
     );
     let (stranger, _) = app.new_browser();

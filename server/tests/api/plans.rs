@@ -1,6 +1,6 @@
 //! Instalment plans and deferrals over HTTP: the creditor's policy for the treatment class decides.
 
-use crate::helpers::{location, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{case_state, location, scalar, TestApp, BROWSER_ACCEPT};
 use crate::on_both_backends;
 use reqwest::header::ACCEPT;
 
@@ -38,21 +38,6 @@ async fn follow(app: &TestApp, location: &str) -> String {
         .expect("body")
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("scalar")
-}
-
-async fn state(app: &TestApp, reference: &str) -> String {
-    sqlx::query_scalar("SELECT state FROM cases WHERE reference = $1")
-        .bind(reference)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("state")
-}
-
 async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &TestApp) {
     app.verify_by_link(0).await; // standard class, 272.23 EUR
     let first = in_days(app, 10);
@@ -81,7 +66,7 @@ async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &
         ("cost_notice_seen", "yes"),
     ];
     assert_eq!(propose(app, &fields).await, "/case/plan#result");
-    assert_eq!(state(app, "AKTE-2026-000101").await, "plan_agreed");
+    assert_eq!(case_state(app, "AKTE-2026-000101").await, "plan_agreed");
     assert_eq!(
         scalar(app, "SELECT COUNT(*) FROM plan_instalments").await,
         6
@@ -135,7 +120,7 @@ async fn a_plan_outside_the_rules_waits_for_a_handler_and_pauses_reminders(app: 
         ("cost_notice_seen", "yes"),
     ];
     assert_eq!(propose(app, &fields).await, "/case/plan#result");
-    assert_eq!(state(app, "AKTE-2026-000101").await, "plan_proposed");
+    assert_eq!(case_state(app, "AKTE-2026-000101").await, "plan_proposed");
     assert_eq!(
         scalar(
             app,
@@ -184,7 +169,7 @@ async fn a_strict_class_declines_with_reasons_and_a_plan_it_would_agree(app: &Te
         html.contains("count=3"),
         "46.50 down, then 186.00 in at most three instalments of at least 50.00"
     );
-    assert_eq!(state(app, "AKTE-2026-000102").await, "open");
+    assert_eq!(case_state(app, "AKTE-2026-000102").await, "open");
     assert_eq!(scalar(app, "SELECT COUNT(*) FROM plans").await, 0);
 }
 on_both_backends!(
@@ -264,7 +249,7 @@ async fn a_counter_offer_is_accepted_with_one_action_and_only_once(app: &TestApp
         location(second.headers()).contains("__err="),
         "a second click finds nothing left to accept"
     );
-    assert_eq!(state(app, "AKTE-2026-000104").await, "plan_agreed");
+    assert_eq!(case_state(app, "AKTE-2026-000104").await, "plan_agreed");
     assert_eq!(
         scalar(app, "SELECT COUNT(*) FROM plan_instalments").await,
         2,

@@ -1,7 +1,7 @@
 //! The case handler workspace over HTTP: login security, sessions, role and agency scope on every
 //! staff server function, and each action's effect on the case, the queue and the debtor's view.
 
-use crate::helpers::{location, Desk, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{case_id, location, scalar, text, Desk, TestApp, BROWSER_ACCEPT};
 use crate::on_both_backends;
 use reqwest::header::ACCEPT;
 use reqwest::multipart::{Form, Part};
@@ -9,28 +9,6 @@ use reqwest::StatusCode;
 
 const HANDLER: (&str, &str) = ("handler@demo.example", "demo-handler-2026");
 const SUPERVISOR: (&str, &str) = ("supervisor@demo.example", "demo-supervisor-2026");
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("scalar")
-}
-
-async fn text(app: &TestApp, sql: &str) -> String {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("text")
-}
-
-async fn case_id(app: &TestApp, reference: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
-        .bind(reference)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("case")
-}
 
 /// The failure message of a no-JavaScript login, as the form shows it after the redirect back.
 async fn login_error(desk: &Desk<'_>, who: (&str, &str)) -> String {
