@@ -4,11 +4,11 @@ use crate::i18n::{provide_language, request_language};
 use crate::pages::{
     AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
 };
+use crate::pages::{ApiKeysPage, ConsentPage, CreditorLoginPage};
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
     PlanPage, StartPage, VerifyPage,
 };
-use crate::pages::{ConsentPage, CreditorLoginPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/staff/login") view=StaffLoginPage/>
                 <Route path=path!("/creditor/login") view=CreditorLoginPage/>
                 <Route path=path!("/creditor") view=ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/account") view=AccountPage ssr=SsrMode::Async/>

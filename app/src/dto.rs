@@ -405,3 +405,26 @@ pub struct ConsentItem {
     pub note: String,
     pub handler_name: String,
 }
+
+/// One API key of a creditor as the portal lists it (the key itself is never shown again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the key, to tell keys apart.
+    pub prefix: String,
+    pub created_at_ms: i64,
+    pub created_by: Option<String>,
+    pub last_used_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// The creditor's API keys page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeysPage {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub keys: Vec<ApiKeyView>,
+    /// A key created a moment ago, shown this once.
+    pub new_key: Option<String>,
+}

@@ -93,3 +93,47 @@ pub async fn create_user(
     tx.commit().await?;
     Ok(id)
 }
+
+/// `server create-api-key`: a key for the creditor's system, for set-ups by script. Returns the
+/// key, which exists in clear only in this answer.
+pub async fn create_api_key(
+    db: &Db,
+    creditor_id: i64,
+    name: &str,
+    now_ms: i64,
+) -> anyhow::Result<String> {
+    use app::server::api_keys::{new_api_key, shown_prefix};
+    use app::server::ports::{AuditEntry, CreditorStore, NewApiKey};
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        anyhow::bail!("--name must have 1 to 80 characters");
+    }
+    if db.creditor_name(creditor_id).await?.is_none() {
+        anyhow::bail!("there is no creditor {creditor_id}");
+    }
+    let key = new_api_key();
+    let prefix = shown_prefix(&key);
+    let audit = AuditEntry {
+        at_ms: now_ms,
+        actor_kind: "system",
+        actor_id: Some("cli".into()),
+        case_id: None,
+        action: "api_key.created",
+        detail: serde_json::json!({ "name": name, "prefix": prefix, "creditor_id": creditor_id })
+            .to_string(),
+        request_id: None,
+    };
+    db.create_api_key(
+        NewApiKey {
+            creditor_id,
+            name: name.to_string(),
+            prefix,
+            key_hash: app::server::credentials::hash_token(&key),
+            created_by: None,
+            at_ms: now_ms,
+        },
+        audit,
+    )
+    .await?;
+    Ok(key)
+}

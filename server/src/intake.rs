@@ -279,116 +279,21 @@ pub async fn import_claims(
     }
 
     let mut tx = db.pool().begin().await?;
-    let year = chrono::DateTime::from_timestamp_millis(now)
-        .map(|t| chrono::Datelike::year(&t))
-        .unwrap_or(2026);
-    let last: Option<String> = sqlx::query_scalar(
-        "SELECT reference FROM cases WHERE reference LIKE $1 ORDER BY reference DESC LIMIT 1",
-    )
-    .bind(format!(
-        "{}%",
-        case_reference(year, 0).trim_end_matches('0')
-    ))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let mut sequence: u32 = last
-        .and_then(|r| r.rsplit('-').next().and_then(|n| n.parse().ok()))
-        .unwrap_or(0);
+    let mut references = References::next_free(&mut tx, now).await?;
     for row in valid {
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM claims WHERE creditor_id = $1 AND external_id = $2")
-                .bind(creditor_id)
-                .bind(&row.external_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if known.is_some() {
-            report.already_there += 1;
-            continue;
+        let class_id = classes.get(&row.treatment_class).copied();
+        match store_claim(&mut tx, creditor_id, class_id, &row, now, &mut references).await? {
+            StoredClaim::Existing { .. } => report.already_there += 1,
+            StoredClaim::Created {
+                new_debtor,
+                new_case,
+                ..
+            } => {
+                report.imported += 1;
+                report.new_debtors += usize::from(new_debtor);
+                report.new_cases += usize::from(new_case);
+            }
         }
-        let debtor: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = $2",
-        )
-        .bind(creditor_id)
-        .bind(&row.customer_number)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let debtor_id = match debtor {
-            Some(id) => id,
-            None => {
-                report.new_debtors += 1;
-                sqlx::query_scalar(
-                    "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country,
-                                          email, phone, language, iban, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-                )
-                .bind(creditor_id)
-                .bind(&row.customer_number)
-                .bind(&row.debtor_kind)
-                .bind(&row.debtor_name)
-                .bind(&row.street)
-                .bind(&row.postcode)
-                .bind(&row.city)
-                .bind(&row.country)
-                .bind(row.email.as_deref())
-                .bind(row.phone.as_deref())
-                .bind(row.language.code())
-                .bind(row.iban.as_ref().map(|i| i.as_str().to_string()))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        // A debtor's claims at one creditor are one case while it is running.
-        let case: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
-        )
-        .bind(debtor_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let case_id = match case {
-            Some(id) => id,
-            None => {
-                report.new_cases += 1;
-                sequence += 1;
-                sqlx::query_scalar(
-                    "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, treatment_class_id, created_at, updated_at)
-                     VALUES ($1, $2, $3, 'EUR', 'open', $4, $5, $5) RETURNING id",
-                )
-                .bind(case_reference(year, sequence))
-                .bind(creditor_id)
-                .bind(debtor_id)
-                .bind(classes.get(&row.treatment_class).copied())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        let claim_id: i64 = sqlx::query_scalar(
-            "INSERT INTO claims (case_id, creditor_id, external_id, subject, contract_date, invoice_number, due_date,
-                                 created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $7) RETURNING id",
-        )
-        .bind(case_id)
-        .bind(creditor_id)
-        .bind(&row.external_id)
-        .bind(&row.subject)
-        .bind(row.contract_date.format("%Y-%m-%d").to_string())
-        .bind(row.due_date.format("%Y-%m-%d").to_string())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
-             VALUES ($1, 'principal', $2, $3, $4, 'EUR', $5, $5)",
-        )
-        .bind(claim_id)
-        .bind(format!("Hauptforderung {}", row.external_id))
-        .bind(row.contract_date.format("%Y-%m-%d").to_string())
-        .bind(row.principal.minor)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        report.imported += 1;
     }
     sqlx::query(
         "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
@@ -410,6 +315,161 @@ pub async fn import_claims(
     tx.commit().await?;
     report.written = true;
     Ok(report)
+}
+
+/// Case references of the year, handed out in order within one transaction.
+pub struct References {
+    year: i32,
+    last: u32,
+}
+
+impl References {
+    /// The references after the highest one of the year of `now`.
+    pub async fn next_free(tx: &mut Transaction<'_, Any>, now: i64) -> Result<Self, sqlx::Error> {
+        let year = chrono::DateTime::from_timestamp_millis(now)
+            .map(|t| chrono::Datelike::year(&t))
+            .unwrap_or(2026);
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT reference FROM cases WHERE reference LIKE $1 ORDER BY reference DESC LIMIT 1",
+        )
+        .bind(format!(
+            "{}%",
+            case_reference(year, 0).trim_end_matches('0')
+        ))
+        .fetch_optional(&mut **tx)
+        .await?;
+        let last = last
+            .and_then(|r| r.rsplit('-').next().and_then(|n| n.parse().ok()))
+            .unwrap_or(0);
+        Ok(References { year, last })
+    }
+
+    fn take(&mut self) -> String {
+        self.last += 1;
+        case_reference(self.year, self.last)
+    }
+}
+
+/// What storing one claim did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredClaim {
+    /// A claim with this external id was there already and is left unchanged.
+    Existing { claim_id: i64 },
+    /// The claim is new; its debtor and case are new or were there.
+    Created {
+        claim_id: i64,
+        new_debtor: bool,
+        new_case: bool,
+    },
+}
+
+/// Stores one checked claim of `creditor_id` in `tx`: its debtor (found by customer number or
+/// new), its case (the debtor's running case or a new one) and its principal. A claim whose
+/// external id is known is left as it is.
+pub async fn store_claim(
+    tx: &mut Transaction<'_, Any>,
+    creditor_id: i64,
+    class_id: Option<i64>,
+    row: &ClaimRow,
+    now: i64,
+    references: &mut References,
+) -> Result<StoredClaim, sqlx::Error> {
+    let known: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM claims WHERE creditor_id = $1 AND external_id = $2")
+            .bind(creditor_id)
+            .bind(&row.external_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(claim_id) = known {
+        return Ok(StoredClaim::Existing { claim_id });
+    }
+    let debtor: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = $2",
+    )
+    .bind(creditor_id)
+    .bind(&row.customer_number)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let new_debtor = debtor.is_none();
+    let debtor_id = match debtor {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country,
+                                      email, phone, language, iban, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+            )
+            .bind(creditor_id)
+            .bind(&row.customer_number)
+            .bind(&row.debtor_kind)
+            .bind(&row.debtor_name)
+            .bind(&row.street)
+            .bind(&row.postcode)
+            .bind(&row.city)
+            .bind(&row.country)
+            .bind(row.email.as_deref())
+            .bind(row.phone.as_deref())
+            .bind(row.language.code())
+            .bind(row.iban.as_ref().map(|i| i.as_str().to_string()))
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
+    // A debtor's claims at one creditor are one case while it is running.
+    let case: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
+    )
+    .bind(debtor_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let new_case = case.is_none();
+    let case_id = match case {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO cases (reference, creditor_id, debtor_id, currency, state, treatment_class_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'EUR', 'open', $4, $5, $5) RETURNING id",
+            )
+            .bind(references.take())
+            .bind(creditor_id)
+            .bind(debtor_id)
+            .bind(class_id)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
+    let claim_id: i64 = sqlx::query_scalar(
+        "INSERT INTO claims (case_id, creditor_id, external_id, subject, contract_date, invoice_number, due_date,
+                             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $3, $6, $7, $7) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(creditor_id)
+    .bind(&row.external_id)
+    .bind(&row.subject)
+    .bind(row.contract_date.format("%Y-%m-%d").to_string())
+    .bind(row.due_date.format("%Y-%m-%d").to_string())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
+         VALUES ($1, 'principal', $2, $3, $4, 'EUR', $5, $5)",
+    )
+    .bind(claim_id)
+    .bind(format!("Hauptforderung {}", row.external_id))
+    .bind(row.contract_date.format("%Y-%m-%d").to_string())
+    .bind(row.principal.minor)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(StoredClaim::Created {
+        claim_id,
+        new_debtor,
+        new_case,
+    })
 }
 
 /// How long the access data of a first letter opens the case.

@@ -10,6 +10,7 @@ pub mod legal;
 pub mod mail;
 pub mod payments;
 pub mod pdf;
+pub mod rest;
 pub mod startup;
 pub mod statement;
 pub mod telemetry;

@@ -86,6 +86,15 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Create an API key for a creditor's system and print it (it is shown only this once;
+    /// owners can also create and revoke keys in the creditor portal).
+    CreateApiKey {
+        #[arg(long)]
+        creditor: i64,
+        /// What the key is for, e.g. "ERP".
+        #[arg(long)]
+        name: String,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -257,6 +266,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if !report.written {
                 anyhow::bail!("the file was rejected");
             }
+        }
+        Command::CreateApiKey { creditor, name } => {
+            let db = open(&config).await?;
+            let key = server::accounts::create_api_key(
+                &db,
+                creditor,
+                &name,
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await;
+            db.close().await;
+            println!("{}", key?);
+            eprintln!("Keep this key safe: it is shown only this once.");
         }
         Command::IssueAccess { creditor, out } => {
             use std::io::Write;

@@ -431,7 +431,8 @@ fn content_security_policy(config: &Config) -> String {
 /// Refuses state-changing requests that a browser made on behalf of another site (CSRF): by the
 /// `Sec-Fetch-Site` header where the browser sends it, else by comparing `Origin` with `Host`.
 /// A request without either is not a browser's cross-site form and passes. Webhooks are signed
-/// and come from other sites by design, so they are exempt.
+/// and come from other sites by design, and the REST API authenticates by a header no browser
+/// adds on its own (no cookies), so both are exempt.
 async fn same_origin_only(
     request: Request<Body>,
     next: axum::middleware::Next,
@@ -441,7 +442,8 @@ async fn same_origin_only(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || request.uri().path().starts_with("/webhooks/") {
+    let path = request.uri().path();
+    if safe || path.starts_with("/webhooks/") || path.starts_with("/api/v1/") {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -462,6 +464,7 @@ async fn same_origin_only(
 }
 
 pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
+    let rest_clock = clock.clone();
     let secure = config.secure_cookies();
     let state = AppState {
         debtors: Arc::new(db.clone()),
@@ -479,7 +482,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 s.secret_key.expose(),
             )) as Arc<dyn app::server::ports::PaymentProvider>
         }),
-        clock,
+        clock: clock.clone(),
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),
             lockout: LockoutPolicy::default(),
@@ -571,6 +574,15 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         https.then(|| HeaderValue::from_static("max-age=31536000"))
     };
     let pkg = config.site_root.join("pkg");
+    // The API's answers hold personal data, too: no cache may keep them.
+    let rest = crate::rest::routes(crate::rest::RestState {
+        db: db.clone(),
+        clock: rest_clock,
+    })
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(move || healthz(db.clone())))
@@ -583,6 +595,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             ),
         )
         .nest_service("/pkg", ServeDir::new(pkg))
+        .nest("/api/v1", rest)
         .merge(pages)
         .layer(
             ServiceBuilder::new()

@@ -3,7 +3,9 @@
 //! Both languages are one `Texts` value each, so a text missing in one language is a compile error.
 //! Legal wording lives here too, reviewed like code.
 
+mod creditor;
 mod staff;
+pub use creditor::{creditor_tr, CreditorTexts};
 pub use staff::{staff_tr, StaffTexts};
 
 use crate::domain::plan::PlanReason;

@@ -630,6 +630,25 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Stored> {
             unreachable!("no creditors here")
         }
+        async fn creditor_name(&self, _: i64) -> StoreResult<Option<String>> {
+            unreachable!("no creditors here")
+        }
+        async fn api_keys(&self, _: i64) -> StoreResult<Vec<crate::dto::ApiKeyView>> {
+            unreachable!("no creditors here")
+        }
+        async fn create_api_key(
+            &self,
+            _: crate::server::ports::NewApiKey,
+            _: AuditEntry,
+        ) -> StoreResult<i64> {
+            unreachable!("no creditors here")
+        }
+        async fn revoke_api_key(&self, _: i64, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
+            unreachable!("no creditors here")
+        }
+        async fn creditor_for_api_key(&self, _: &str, _: i64) -> StoreResult<Option<i64>> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

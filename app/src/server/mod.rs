@@ -3,6 +3,7 @@
 //! Every business decision that needs data lives here or in `domain`; adapters (the `server`
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
+pub mod api_keys;
 pub mod consent;
 pub mod contact;
 pub mod credentials;

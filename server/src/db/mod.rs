@@ -13,6 +13,7 @@ pub mod outbox;
 mod payments;
 mod plans;
 mod sessions;
+pub(crate) use dialogue::is_unique_violation;
 mod staff;
 
 pub use sessions::SqlSessionStore;

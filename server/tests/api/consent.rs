@@ -9,15 +9,6 @@ const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1")
 const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
 const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
 
-async fn creditor_desk<'a>(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
-    let desk = Desk::new(app);
-    let response = desk
-        .login_to("/api/creditor_login", "/creditor/login", who)
-        .await;
-    assert_eq!(location(response.headers()), "/creditor", "signed in");
-    desk
-}
-
 /// Users for the demo creditor and for a second creditor; the handler asks to escalate a case.
 async fn setup(app: &TestApp, reference: &str) -> i64 {
     let now = app.clock_now();
@@ -89,12 +80,12 @@ async fn owners_decide_viewers_look_and_other_creditors_see_nothing(app: &TestAp
         "staff are not a creditor"
     );
 
-    let owner = creditor_desk(app, OWNER).await;
+    let owner = Desk::creditor(app, OWNER).await;
     let inbox = owner.page("/creditor").await;
     assert!(
         inbox.contains("AKTE-2026-000101") && inbox.contains("Keine Reaktion auf drei Mahnungen")
     );
-    let viewer = creditor_desk(app, VIEWER).await;
+    let viewer = Desk::creditor(app, VIEWER).await;
     assert!(viewer.page("/creditor").await.contains("AKTE-2026-000101"));
     let fields = [
         ("case_id", case.as_str()),
@@ -106,7 +97,7 @@ async fn owners_decide_viewers_look_and_other_creditors_see_nothing(app: &TestAp
         viewer.call("decide_consent", &fields).await,
         StatusCode::FORBIDDEN
     );
-    let other = creditor_desk(app, OTHER).await;
+    let other = Desk::creditor(app, OTHER).await;
     assert!(!other.page("/creditor").await.contains("AKTE-2026-000101"));
     assert_eq!(
         other.call("decide_consent", &fields).await,

@@ -419,6 +419,16 @@ impl<'a> Desk<'a> {
         desk
     }
 
+    /// A creditor's user signed in to the creditor portal.
+    pub async fn creditor(app: &'a TestApp, who: (&str, &str)) -> Desk<'a> {
+        let desk = Desk::new(app);
+        let response = desk
+            .login_to("/api/creditor_login", "/creditor/login", who)
+            .await;
+        assert_eq!(location(response.headers()), "/creditor", "signed in");
+        desk
+    }
+
     pub async fn page(&self, path: &str) -> String {
         self.client
             .get(self.app.url(path))

@@ -13,6 +13,7 @@ mod language;
 mod outbox;
 mod payments;
 mod plans;
+mod rest;
 mod smtp;
 mod staff;
 mod storage;
