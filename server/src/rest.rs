@@ -183,23 +183,23 @@ async fn creditor(state: &RestState, headers: &HeaderMap) -> Result<i64, Respons
 #[allow(dead_code)] // read field by field from JSON, so that every bad field can be named
 pub struct ClaimInput {
     /// Your own id of the claim; sending it again creates nothing new.
-    #[schema(example = "INV-2026-0042", max_length = 64)]
+    #[schema(example = "INV-2026-0042", min_length = 1, max_length = 64)]
     external_id: String,
     /// Your customer number: claims with the same number belong to the same debtor.
-    #[schema(example = "K-10042", max_length = 64)]
+    #[schema(example = "K-10042", min_length = 1, max_length = 64)]
     customer_number: String,
     /// `consumer` (default) or `business`.
     #[schema(example = "consumer")]
     debtor_kind: Option<String>,
-    #[schema(example = "Erika Mustermann", max_length = 200)]
+    #[schema(example = "Erika Mustermann", min_length = 1, max_length = 200)]
     debtor_name: String,
     /// Street and house number.
-    #[schema(example = "Heidestraße 17", max_length = 200)]
+    #[schema(example = "Heidestraße 17", min_length = 1, max_length = 200)]
     street: String,
     /// Five digits in Germany.
-    #[schema(example = "51147")]
+    #[schema(example = "51147", min_length = 1)]
     postcode: String,
-    #[schema(example = "Köln", max_length = 100)]
+    #[schema(example = "Köln", min_length = 1, max_length = 100)]
     city: String,
     /// ISO code; `DE` when missing.
     #[schema(example = "DE")]
@@ -218,16 +218,29 @@ pub struct ClaimInput {
     #[schema(example = "standard")]
     treatment_class: Option<String>,
     /// What the claim is for (the contract's subject).
-    #[schema(example = "Stromlieferung Oktober 2026", max_length = 300)]
+    #[schema(
+        example = "Stromlieferung Oktober 2026",
+        min_length = 1,
+        max_length = 300
+    )]
     subject: String,
     /// `YYYY-MM-DD` (or `DD.MM.YYYY`).
-    #[schema(example = "2026-09-01")]
+    #[schema(
+        example = "2026-09-01",
+        pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})\s*$"
+    )]
     contract_date: String,
     /// `YYYY-MM-DD` (or `DD.MM.YYYY`); not before the contract date.
-    #[schema(example = "2026-10-15")]
+    #[schema(
+        example = "2026-10-15",
+        pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})\s*$"
+    )]
     due_date: String,
     /// The principal in euro, as a decimal string.
-    #[schema(example = "149.90")]
+    #[schema(
+        example = "149.90",
+        pattern = r"^\s*[0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?\s*$"
+    )]
     principal: String,
 }
 
@@ -295,8 +308,8 @@ pub struct ClassOut {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
-    /// From 1.
-    #[param(minimum = 1, example = 1)]
+    /// From 1 (at most 1,000,000).
+    #[param(minimum = 1, maximum = 1_000_000, example = 1)]
     page: Option<u32>,
     /// At most 100.
     #[param(minimum = 1, maximum = 100, example = 50)]
@@ -715,7 +728,7 @@ async fn list_claims(
     };
     let page = paging.page.unwrap_or(1);
     let per_page = paging.per_page.unwrap_or(50);
-    if page == 0 || per_page == 0 || per_page > 100 {
+    if page == 0 || page > 1_000_000 || per_page == 0 || per_page > 100 {
         return problem(
             StatusCode::BAD_REQUEST,
             "invalid-paging",
