@@ -4,7 +4,7 @@ use crate::i18n::{provide_language, request_language};
 use crate::pages::{
     AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
 };
-use crate::pages::{ApiKeysPage, ConsentPage, CreditorLoginPage};
+use crate::pages::{ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage};
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
     PlanPage, StartPage, VerifyPage,
@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/login") view=CreditorLoginPage/>
                 <Route path=path!("/creditor") view=ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/classes") view=ClassesPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/account") view=AccountPage ssr=SsrMode::Async/>

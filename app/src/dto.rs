@@ -428,3 +428,28 @@ pub struct ApiKeysPage {
     /// A key created a moment ago, shown this once.
     pub new_key: Option<String>,
 }
+
+/// A treatment class as the creditor edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSettings {
+    pub id: i64,
+    pub key: String,
+    pub name_de: String,
+    pub name_en: String,
+    /// Business days the handlers have to answer the debtor.
+    pub reply_days: u32,
+    /// Whether court dunning needs the creditor's consent.
+    pub escalation_needs_consent: bool,
+    /// The plan rules by balance, smallest limit first; the last band covers any balance.
+    pub bands: Vec<crate::domain::plan::PolicyBand>,
+    /// Running cases in the class.
+    pub running_cases: i64,
+}
+
+/// The creditor's treatment classes page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassesPage {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub classes: Vec<ClassSettings>,
+}

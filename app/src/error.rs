@@ -66,6 +66,10 @@ pub enum Problem {
     UnknownReference,
     /// A number outside its allowed range.
     OutOfRange,
+    /// Not a whole number from `min` to `max`.
+    Range { min: i64, max: i64 },
+    /// A balance band's limit must lie above the band before it and below the band after it.
+    BandOrder,
 }
 
 impl Problem {
@@ -101,6 +105,10 @@ impl Problem {
                     Problem::TooFarAhead => st.err_too_far_ahead.to_string(),
                     Problem::Template(e) => (st.err_template)(e),
                     Problem::UnknownReference => st.err_unknown_reference.to_string(),
+                    Problem::Range { min, max } => {
+                        (crate::i18n::creditor_tr(lang).err_range)(*min, *max)
+                    }
+                    Problem::BandOrder => crate::i18n::creditor_tr(lang).err_band_order.to_string(),
                     _ => st.err_out_of_range.to_string(),
                 }
             }

@@ -1,7 +1,11 @@
-//! Server functions of the creditor portal: sign-in and the consent inbox. Each checks the
-//! creditor session and role; the stores check that a case belongs to the user's creditor.
+//! Server functions of the creditor portal: sign-in, consents, API keys and treatment classes.
+//! Each checks the creditor session and role; the stores check that a case or class belongs to
+//! the user's creditor.
 
-use crate::dto::{ApiKeysPage, ConsentInbox};
+// A server function takes one argument per form field; a band of plan rules has many.
+#![allow(clippy::too_many_arguments)]
+
+use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -9,8 +13,9 @@ use leptos::prelude::*;
 use {
     super::support::{client_address, fresh_form_key, request_id, session, state},
     crate::domain::work::CreditorRole,
+    crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, consent},
+    crate::server::{api_keys, classes, consent},
 };
 
 /// Signs a creditor's user in.
@@ -118,5 +123,82 @@ pub async fn revoke_api_key(key_id: i64) -> Result<(), AppError> {
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
     api_keys::revoke(&state, &member, key_id, request_id()).await?;
     leptos_axum::redirect("/creditor/api-keys?done=revoked");
+    Ok(())
+}
+
+/// The creditor's treatment classes (owners and viewers).
+#[server(endpoint = "get_classes")]
+pub async fn get_classes() -> Result<ClassesPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    classes::page(&state, member).await
+}
+
+/// Which form of the class page an error belongs to, so that only that form shows it.
+#[cfg(feature = "ssr")]
+fn for_form(e: AppError, form: String) -> AppError {
+    match e {
+        AppError::Validation(errors) => AppError::Validation(errors.keep("form", &form)),
+        other => other,
+    }
+}
+
+/// Sets a class's reply time and whether court dunning needs consent (owners).
+#[server(endpoint = "update_class_settings")]
+pub async fn update_class_settings(
+    class_id: i64,
+    reply_days: String,
+    escalation_needs_consent: Option<String>,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let change = ClassChange::Settings {
+        reply_days,
+        escalation_needs_consent: escalation_needs_consent.is_some(),
+    };
+    classes::change(&state, &member, class_id, &change, request_id())
+        .await
+        .map_err(|e| for_form(e, "settings".into()))?;
+    leptos_axum::redirect(&format!("/creditor/classes/{class_id}?done=saved"));
+    Ok(())
+}
+
+/// Sets the plan rules of one balance band of a class (owners).
+#[server(endpoint = "update_class_band")]
+pub async fn update_class_band(
+    class_id: i64,
+    band: usize,
+    up_to: Option<String>,
+    min_instalment: String,
+    max_months: String,
+    max_count: String,
+    down_payment: String,
+    max_deferral_days: String,
+    auto_accept: Option<String>,
+    review_outside_bounds: Option<String>,
+    grace_days: String,
+    misses_to_break: String,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let change = ClassChange::Band {
+        index: band,
+        form: BandForm {
+            up_to: up_to.unwrap_or_default(),
+            min_instalment,
+            max_months,
+            max_count,
+            down_payment,
+            max_deferral_days,
+            auto_accept: auto_accept.is_some(),
+            review_outside_bounds: review_outside_bounds.is_some(),
+            grace_days,
+            misses_to_break,
+        },
+    };
+    classes::change(&state, &member, class_id, &change, request_id())
+        .await
+        .map_err(|e| for_form(e, format!("band-{band}")))?;
+    leptos_axum::redirect(&format!("/creditor/classes/{class_id}?done=saved"));
     Ok(())
 }

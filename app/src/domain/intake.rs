@@ -140,8 +140,8 @@ fn date(value: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-/// An amount as spreadsheets write it: `149.90`, `149,90`, `1.149,90` or `1,149.90`.
-fn amount(value: &str) -> Option<Money> {
+/// A positive amount as spreadsheets write it: `149.90`, `149,90`, `1.149,90` or `1,149.90`.
+pub fn amount(value: &str) -> Option<Money> {
     let german = match (value.rfind(','), value.rfind('.')) {
         (Some(c), Some(d)) => c > d,
         (Some(_), None) => true,

@@ -5,7 +5,7 @@ mod debtor;
 mod not_found;
 pub(crate) mod staff;
 
-pub use creditor::{ApiKeysPage, ConsentPage, CreditorLoginPage};
+pub use creditor::{ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage};
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,
     StartPage, VerifyPage,

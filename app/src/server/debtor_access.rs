@@ -649,6 +649,18 @@ mod tests {
         async fn creditor_for_api_key(&self, _: &str, _: i64) -> StoreResult<Option<i64>> {
             unreachable!("no creditors here")
         }
+        async fn classes(&self, _: i64) -> StoreResult<Vec<crate::dto::ClassSettings>> {
+            unreachable!("no creditors here")
+        }
+        async fn update_class(
+            &self,
+            _: i64,
+            _: &crate::dto::ClassSettings,
+            _: &[crate::domain::plan::PolicyBand],
+            _: AuditEntry,
+        ) -> StoreResult<bool> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

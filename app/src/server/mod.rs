@@ -4,6 +4,7 @@
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
 pub mod api_keys;
+pub mod classes;
 pub mod consent;
 pub mod contact;
 pub mod credentials;

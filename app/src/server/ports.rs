@@ -733,6 +733,18 @@ pub trait CreditorStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// The creditor of the live key with this hash, noting the use at `now_ms`.
     async fn creditor_for_api_key(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<i64>>;
+    /// The creditor's treatment classes in the order they were made.
+    async fn classes(&self, creditor_id: i64) -> StoreResult<Vec<crate::dto::ClassSettings>>;
+    /// Stores a class's new settings with the audit entry, only for a class of `creditor_id`
+    /// whose bands are still `expected_bands` (so two owners editing at once do not overwrite each
+    /// other unseen); false when there is no such class or it changed meanwhile.
+    async fn update_class(
+        &self,
+        creditor_id: i64,
+        class: &crate::dto::ClassSettings,
+        expected_bands: &[crate::domain::plan::PolicyBand],
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// A new API key as stored: never the key itself.

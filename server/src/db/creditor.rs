@@ -5,8 +5,9 @@ use super::debtor::insert_audit;
 use super::dialogue::{add_work, apply_effects, is_unique_violation};
 use super::plans::queue as queue_email;
 use super::{store_err, Db};
+use app::domain::plan::PolicyBand;
 use app::domain::work::WorkKind;
-use app::dto::{ApiKeyView, CreditorMember};
+use app::dto::{ApiKeyView, ClassSettings, CreditorMember};
 use app::server::ports::{
     AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, NewApiKey, QueuedEmail,
     StoreResult, Stored,
@@ -265,5 +266,72 @@ impl CreditorStore for Db {
                 .map_err(&err)?;
         }
         Ok(Some(creditor_id))
+    }
+
+    async fn classes(&self, creditor_id: i64) -> StoreResult<Vec<ClassSettings>> {
+        let err = store_err("load treatment classes");
+        type Row = (i64, String, String, String, i64, i64, String, i64);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT tc.id, tc.key, tc.name_de, tc.name_en, tc.reply_days, tc.escalation_needs_consent, tc.policy,
+                    (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed'))
+             FROM treatment_classes tc WHERE tc.creditor_id = $1 ORDER BY tc.id",
+        )
+        .bind(creditor_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        rows.into_iter()
+            .map(
+                |(id, key, name_de, name_en, reply_days, consent, policy, running_cases)| {
+                    let bands = serde_json::from_str(&policy)
+                        .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?;
+                    Ok(ClassSettings {
+                        id,
+                        key,
+                        name_de,
+                        name_en,
+                        reply_days: u32::try_from(reply_days).unwrap_or(0),
+                        escalation_needs_consent: consent != 0,
+                        bands,
+                        running_cases,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn update_class(
+        &self,
+        creditor_id: i64,
+        class: &ClassSettings,
+        expected_bands: &[PolicyBand],
+        audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let err = store_err("update treatment class");
+        let encode = |b: &[PolicyBand]| {
+            serde_json::to_string(b).map_err(|e| err(sqlx::Error::Encode(Box::new(e))))
+        };
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let changed = sqlx::query(
+            "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4
+             WHERE id = $5 AND creditor_id = $6 AND policy = $7",
+        )
+        .bind(encode(&class.bands)?)
+        .bind(i64::from(class.reply_days))
+        .bind(i64::from(class.escalation_needs_consent))
+        .bind(audit.at_ms)
+        .bind(class.id)
+        .bind(creditor_id)
+        .bind(encode(expected_bands)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
     }
 }

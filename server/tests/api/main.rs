@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod classes;
 mod cli;
 mod consent;
 mod debtor_access;

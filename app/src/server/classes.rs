@@ -1,0 +1,348 @@
+//! The creditor's treatment classes: how differently each kind of customer is treated. An owner
+//! sets, per class, the reply time promised to debtors, whether court dunning needs the creditor's
+//! consent, and per balance band the plan rules of the domain core (bounds, auto-accept, what
+//! happens outside them, missed instalments). The debtor flow reads the class at the moment of
+//! each decision, so a change applies to the next proposal.
+
+use crate::domain::intake::amount;
+use crate::domain::plan::PolicyBand;
+use crate::dto::{ClassSettings, ClassesPage, CreditorMember};
+use crate::error::{AppError, FormErrors, Problem};
+use crate::server::ports::AuditEntry;
+use crate::server::{internal, AppState};
+
+/// The creditor's classes.
+pub async fn page(state: &AppState, member: CreditorMember) -> Result<ClassesPage, AppError> {
+    let store = &state.creditors;
+    let creditor_name = store
+        .creditor_name(member.creditor_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default();
+    let classes = store.classes(member.creditor_id).await.map_err(internal)?;
+    Ok(ClassesPage {
+        creditor_name,
+        member,
+        classes,
+    })
+}
+
+/// A band's fields as the form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BandForm {
+    /// The band's upper limit in euro; ignored for the last band (any balance).
+    pub up_to: String,
+    pub min_instalment: String,
+    pub max_months: String,
+    pub max_count: String,
+    /// Percent of the balance.
+    pub down_payment: String,
+    pub max_deferral_days: String,
+    pub auto_accept: bool,
+    pub review_outside_bounds: bool,
+    pub grace_days: String,
+    pub misses_to_break: String,
+}
+
+/// What a change is: the class settings or one band's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassChange {
+    Settings {
+        reply_days: String,
+        escalation_needs_consent: bool,
+    },
+    Band {
+        index: usize,
+        form: BandForm,
+    },
+}
+
+fn whole(errors: &mut FormErrors, field: &str, value: &str, min: i64, max: i64) -> u32 {
+    match value.trim().parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => u32::try_from(n).unwrap_or(0),
+        _ => {
+            *errors = std::mem::take(errors).field(field, Problem::Range { min, max });
+            0
+        }
+    }
+}
+
+/// Applies `change` to `class`, or names every problem.
+pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSettings, FormErrors> {
+    let mut errors = FormErrors::default();
+    let mut next = class.clone();
+    match change {
+        ClassChange::Settings {
+            reply_days,
+            escalation_needs_consent,
+        } => {
+            next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
+            next.escalation_needs_consent = *escalation_needs_consent;
+        }
+        ClassChange::Band { index, form } => {
+            let Some(band) = class.bands.get(*index) else {
+                return Err(errors.form(Problem::Malformed));
+            };
+            let mut policy = band.policy;
+            match amount(&form.min_instalment) {
+                Some(m) if m.minor <= 10_000_000 => policy.min_instalment = m,
+                _ => errors = errors.field("min_instalment", Problem::InvalidAmount),
+            }
+            policy.max_months = whole(&mut errors, "max_months", &form.max_months, 1, 120);
+            policy.max_count = whole(&mut errors, "max_count", &form.max_count, 1, 120);
+            policy.min_down_payment_bp =
+                whole(&mut errors, "down_payment", &form.down_payment, 0, 90) * 100;
+            policy.max_deferral_days = whole(
+                &mut errors,
+                "max_deferral_days",
+                &form.max_deferral_days,
+                0,
+                365,
+            );
+            policy.auto_accept = form.auto_accept;
+            policy.review_outside_bounds = form.review_outside_bounds;
+            policy.missed.grace_days = whole(&mut errors, "grace_days", &form.grace_days, 0, 60);
+            policy.missed.misses_to_break =
+                whole(&mut errors, "misses_to_break", &form.misses_to_break, 1, 12);
+            let last = *index + 1 == class.bands.len();
+            let up_to = if last || band.up_to.is_none() {
+                band.up_to
+            } else {
+                match amount(&form.up_to) {
+                    Some(limit) => {
+                        let above_previous = index
+                            .checked_sub(1)
+                            .and_then(|i| class.bands.get(i))
+                            .and_then(|b| b.up_to)
+                            .is_none_or(|prev| limit.minor > prev.minor);
+                        let below_next = class
+                            .bands
+                            .get(index + 1)
+                            .and_then(|b| b.up_to)
+                            .is_none_or(|next| limit.minor < next.minor);
+                        if !(above_previous && below_next) {
+                            errors = errors.field("up_to", Problem::BandOrder);
+                        }
+                        Some(limit)
+                    }
+                    None => {
+                        errors = errors.field("up_to", Problem::InvalidAmount);
+                        band.up_to
+                    }
+                }
+            };
+            next.bands[*index] = PolicyBand { up_to, policy };
+        }
+    }
+    if errors.is_empty() {
+        return Ok(next);
+    }
+    // A form posted without JavaScript is shown again as it was sent.
+    let sent: Vec<(&str, &str)> = match change {
+        ClassChange::Settings { reply_days, .. } => vec![("reply_days", reply_days)],
+        ClassChange::Band { form, .. } => vec![
+            ("up_to", &form.up_to),
+            ("min_instalment", &form.min_instalment),
+            ("max_months", &form.max_months),
+            ("max_count", &form.max_count),
+            ("down_payment", &form.down_payment),
+            ("max_deferral_days", &form.max_deferral_days),
+            ("grace_days", &form.grace_days),
+            ("misses_to_break", &form.misses_to_break),
+        ],
+    };
+    Err(sent
+        .into_iter()
+        .fold(errors, |e, (field, value)| e.keep(field, value)))
+}
+
+/// An owner changes one of the creditor's classes. Another creditor's class is "not found"; a
+/// class changed by someone else since the page was loaded is a conflict (reload and repeat).
+pub async fn change(
+    state: &AppState,
+    member: &CreditorMember,
+    class_id: i64,
+    change: &ClassChange,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let classes = state
+        .creditors
+        .classes(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    let class = classes
+        .iter()
+        .find(|c| c.id == class_id)
+        .ok_or(AppError::NotFound)?;
+    let next = apply(class, change).map_err(AppError::Validation)?;
+    let audit = AuditEntry {
+        at_ms: state.clock.now_ms(),
+        actor_kind: "creditor",
+        actor_id: Some(member.id.to_string()),
+        case_id: None,
+        action: "treatment_class.changed",
+        detail: serde_json::json!({
+            "class": next.key,
+            "reply_days": next.reply_days,
+            "escalation_needs_consent": next.escalation_needs_consent,
+            "bands": next.bands,
+        })
+        .to_string(),
+        request_id,
+    };
+    let stored = state
+        .creditors
+        .update_class(member.creditor_id, &next, &class.bands, audit)
+        .await
+        .map_err(internal)?;
+    if stored {
+        Ok(())
+    } else {
+        Err(AppError::Conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::defaults::default_classes;
+
+    fn standard() -> ClassSettings {
+        let class = default_classes()
+            .into_iter()
+            .find(|c| c.key == "standard")
+            .expect("standard");
+        ClassSettings {
+            id: 2,
+            key: class.key.into(),
+            name_de: class.name_de.into(),
+            name_en: class.name_en.into(),
+            reply_days: class.reply_days,
+            escalation_needs_consent: true,
+            bands: class.bands,
+            running_cases: 0,
+        }
+    }
+
+    fn form() -> BandForm {
+        BandForm {
+            up_to: "300,00".into(),
+            min_instalment: "30".into(),
+            max_months: "9".into(),
+            max_count: "9".into(),
+            down_payment: "10".into(),
+            max_deferral_days: "21".into(),
+            auto_accept: false,
+            review_outside_bounds: true,
+            grace_days: "5".into(),
+            misses_to_break: "2".into(),
+        }
+    }
+
+    #[test]
+    fn a_band_takes_every_rule_of_the_form() {
+        let next = apply(
+            &standard(),
+            &ClassChange::Band {
+                index: 0,
+                form: form(),
+            },
+        )
+        .expect("valid");
+        let band = next.bands[0];
+        assert_eq!(band.up_to.map(|m| m.minor), Some(30_000));
+        assert_eq!(band.policy.min_instalment.minor, 3_000);
+        assert_eq!(band.policy.max_months, 9);
+        assert_eq!(band.policy.min_down_payment_bp, 1_000);
+        assert!(!band.policy.auto_accept);
+        assert_eq!(band.policy.missed.grace_days, 5);
+        assert_eq!(
+            next.bands[1],
+            standard().bands[1],
+            "the other band is unchanged"
+        );
+    }
+
+    #[test]
+    fn every_bad_value_is_named() {
+        let bad = BandForm {
+            up_to: "viel".into(),
+            min_instalment: "0".into(),
+            max_months: "0".into(),
+            max_count: "121".into(),
+            down_payment: "95".into(),
+            max_deferral_days: "-1".into(),
+            grace_days: "x".into(),
+            misses_to_break: "0".into(),
+            ..form()
+        };
+        let errors = apply(
+            &standard(),
+            &ClassChange::Band {
+                index: 0,
+                form: bad,
+            },
+        )
+        .expect_err("invalid");
+        for field in [
+            "up_to",
+            "min_instalment",
+            "max_months",
+            "max_count",
+            "down_payment",
+            "max_deferral_days",
+            "grace_days",
+            "misses_to_break",
+        ] {
+            assert!(errors.fields.contains_key(field), "{field} named");
+        }
+        assert_eq!(
+            errors.fields.get("max_count"),
+            Some(&vec![Problem::Range { min: 1, max: 120 }])
+        );
+        assert_eq!(
+            errors.values.get("max_count").map(String::as_str),
+            Some("121"),
+            "kept for the form"
+        );
+    }
+
+    #[test]
+    fn the_last_band_covers_any_balance_whatever_the_form_says() {
+        let next = apply(
+            &standard(),
+            &ClassChange::Band {
+                index: 1,
+                form: form(),
+            },
+        )
+        .expect("valid");
+        assert_eq!(next.bands[1].up_to, None);
+    }
+
+    #[test]
+    fn settings_are_bounded() {
+        let change = |days: &str| ClassChange::Settings {
+            reply_days: days.into(),
+            escalation_needs_consent: false,
+        };
+        let next = apply(&standard(), &change("3")).expect("valid");
+        assert_eq!(next.reply_days, 3);
+        assert!(!next.escalation_needs_consent);
+        assert!(apply(&standard(), &change("0")).is_err());
+        assert!(apply(&standard(), &change("31")).is_err());
+    }
+
+    #[test]
+    fn a_band_that_does_not_exist_is_refused() {
+        let errors = apply(
+            &standard(),
+            &ClassChange::Band {
+                index: 7,
+                form: form(),
+            },
+        )
+        .expect_err("no such band");
+        assert!(!errors.is_empty());
+    }
+}
