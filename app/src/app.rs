@@ -4,7 +4,9 @@ use crate::i18n::{provide_language, request_language};
 use crate::pages::{
     AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
 };
-use crate::pages::{ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage};
+use crate::pages::{
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, OverviewPage,
+};
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
     PlanPage, StartPage, VerifyPage,
@@ -86,6 +88,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor") view=ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/classes") view=ClassesPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/overview") view=OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>

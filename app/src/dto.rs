@@ -453,3 +453,55 @@ pub struct ClassesPage {
     pub member: CreditorMember,
     pub classes: Vec<ClassSettings>,
 }
+
+/// Which of the creditor's cases the overview lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewFilter {
+    /// A case state code, or all.
+    pub state: Option<String>,
+    /// A treatment class key, or all.
+    pub class: Option<String>,
+    /// Part of the reference, the debtor's name or the customer number.
+    pub query: Option<String>,
+    /// From 1.
+    pub page: u32,
+}
+
+/// One case in the creditor's overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewRow {
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub customer_number: String,
+    pub class_key: Option<String>,
+    pub state: String,
+    /// The claims as handed over (principal, interest and costs recorded), not today's balance.
+    pub claimed: Money,
+    /// Payments booked on the case.
+    pub paid: Money,
+    pub handed_over_ms: i64,
+}
+
+/// The creditor's figures and one page of cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditorOverview {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    /// Cases per state code, in the order of the states' life.
+    pub by_state: Vec<(String, i64)>,
+    /// All payments booked on the creditor's cases.
+    pub recovered: Money,
+    /// Those of the last 30 days.
+    pub recovered_30_days: Money,
+    pub open_disputes: i64,
+    pub agreed_plans: i64,
+    /// The creditor's classes (key, German name, English name) for filters and moves.
+    pub classes: Vec<(String, String, String)>,
+    pub rows: Vec<OverviewRow>,
+    /// Cases matching the filter.
+    pub matching: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub form_key: String,
+}

@@ -370,6 +370,45 @@ async fn download_staff_document(
     attachment_response(state.staff.staff_attachment(staff.agency_id, id).await)
 }
 
+/// The creditor's overview as CSV, filtered like the page. Without a creditor session: 404.
+async fn download_overview(
+    state: AppState,
+    session: tower_sessions::Session,
+    query: std::collections::HashMap<String, String>,
+) -> axum::response::Response {
+    use app::domain::work::CreditorRole;
+    let Ok(member) =
+        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
+    else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let get = |k: &str| query.get(k).cloned();
+    let filter = app::server::overview::filter(get("state"), get("class"), get("q"), None);
+    let rows = match state
+        .creditors
+        .overview_rows(member.creditor_id, &filter, None)
+        .await
+    {
+        Ok((rows, _)) => rows,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    match crate::exports::overview_csv(&rows) {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rapport-cases.csv\"".to_string(),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
 /// A stored document as a download: its sniffed type, never rendered inline, sandboxed.
 fn attachment_response(
     found: app::server::ports::StoreResult<Option<(String, String, Vec<u8>)>>,
@@ -501,6 +540,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let downloads = state.clone();
     let staff_downloads = state.clone();
     let statement_state = state.clone();
+    let overview_state = state.clone();
     let webhook_state = state.clone();
     let webhook_secret = config
         .stripe
@@ -542,6 +582,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                       axum::extract::Path(id): axum::extract::Path<i64>| {
                     download_staff_document(state.clone(), session, id)
                 }
+            }),
+        )
+        .route(
+            "/creditor/overview.csv",
+            get({
+                let state = overview_state;
+                move |session: tower_sessions::Session,
+                      axum::extract::Query(query): axum::extract::Query<
+                    std::collections::HashMap<String, String>,
+                >| { download_overview(state.clone(), session, query) }
             }),
         )
         .route(

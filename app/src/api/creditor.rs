@@ -5,7 +5,7 @@
 // A server function takes one argument per form field; a band of plan rules has many.
 #![allow(clippy::too_many_arguments)]
 
-use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox};
+use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -15,7 +15,7 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, classes, consent},
+    crate::server::{api_keys, classes, consent, overview},
 };
 
 /// Signs a creditor's user in.
@@ -200,5 +200,31 @@ pub async fn update_class_band(
         .await
         .map_err(|e| for_form(e, format!("band-{band}")))?;
     leptos_axum::redirect(&format!("/creditor/classes/{class_id}?done=saved"));
+    Ok(())
+}
+
+/// The creditor's figures and one page of cases (owners and viewers).
+#[server(endpoint = "get_creditor_overview")]
+pub async fn get_creditor_overview(
+    state_code: Option<String>,
+    class: Option<String>,
+    query: Option<String>,
+    page: Option<u32>,
+) -> Result<CreditorOverview, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    let filter = overview::filter(state_code, class, query, page);
+    let mut page = overview::page(&state, member, &filter).await?;
+    page.form_key = fresh_form_key();
+    Ok(page)
+}
+
+/// Moves a running case to another of the creditor's classes (owners).
+#[server(endpoint = "move_case_class")]
+pub async fn move_case_class(case_id: i64, class: String) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    overview::move_case(&state, &member, case_id, &class, request_id()).await?;
+    leptos_axum::redirect("/creditor/overview?done=moved");
     Ok(())
 }

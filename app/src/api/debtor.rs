@@ -197,6 +197,8 @@ pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
         .dialogue(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?;
+    view.events
+        .retain(|e| crate::domain::work::shown_to_debtor(&e.kind));
     view.form_key = fresh_form_key();
     Ok(view)
 }

@@ -154,6 +154,15 @@ pub fn consent_deadline(requested_at_ms: i64) -> i64 {
     requested_at_ms + CONSENT_DAYS * 86_400_000
 }
 
+/// Timeline entries only the agency and the creditor see: how a debtor is treated internally is
+/// not part of the debtor's own timeline.
+pub const INTERNAL_EVENTS: [&str; 1] = ["class_changed"];
+
+/// Whether the debtor's timeline shows an entry of `kind`.
+pub fn shown_to_debtor(kind: &str) -> bool {
+    !INTERNAL_EVENTS.contains(&kind)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

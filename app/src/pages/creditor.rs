@@ -2,13 +2,15 @@
 //! redirect, with and without JavaScript.
 
 use crate::api::creditor::{
-    get_api_keys, get_classes, get_consent_inbox, CreateApiKey, CreditorLogin, CreditorLogout,
-    DecideConsent, RevokeApiKey, UpdateClassBand, UpdateClassSettings,
+    get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, CreateApiKey,
+    CreditorLogin, CreditorLogout, DecideConsent, MoveCaseClass, RevokeApiKey, UpdateClassBand,
+    UpdateClassSettings,
 };
 use crate::components::{FormAlert, Layout, TextField};
 use crate::domain::plan::PolicyBand;
 use crate::domain::Language;
 use crate::dto::ClassSettings;
+use crate::dto::CreditorOverview;
 use crate::error::AppError;
 use crate::i18n::{creditor_tr, staff_tr, tr, use_language};
 use crate::pages::debtor::{kept, url_error};
@@ -111,6 +113,7 @@ fn CreditorFrame(children: Children) -> impl IntoView {
         <header class="site-header staff-header">
             <a class="brand" href="/creditor">"Rapport"</a>
             <nav aria-label=ct.nav_label class="staff-nav">
+                <a href="/creditor/overview">{ct.nav_overview}</a>
                 <a href="/creditor">{ct.nav_consents}</a>
                 <a href="/creditor/classes">{ct.nav_classes}</a>
                 <a href="/creditor/api-keys">{ct.nav_api_keys}</a>
@@ -426,6 +429,212 @@ fn band_form(
                 </div>
                 {owner.then(|| view! { <button type="submit" class="primary">{ct.save}</button> })}
             </form>
+        </section>
+    }
+}
+
+/// The query string of the overview's filter (for page links and the CSV export).
+fn filter_query(o: &[(&str, Option<String>)], page: Option<u32>) -> String {
+    let mut parts: Vec<String> = o
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect();
+    if let Some(p) = page {
+        parts.push(format!("page={p}"));
+    }
+    parts.join("&")
+}
+
+fn urlencode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `/creditor/overview`: figures, the cases with filters, the CSV export and class moves.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let lang = use_language();
+    let ct = creditor_tr(lang);
+    let query = leptos_router::hooks::use_query_map();
+    let param = move |name: &str| query.with(|q| q.get(name));
+    let data = Resource::new(
+        move || (param("state"), param("class"), param("q"), param("page")),
+        |(state, class, q, page)| {
+            get_creditor_overview(state, class, q, page.and_then(|p| p.parse().ok()))
+        },
+    );
+    let move_error = url_error(<MoveCaseClass as ServerFn>::PATH);
+    let done = done_param();
+    let done_text = Signal::derive(move || done.get().map(|_| ct.moved_done.to_string()));
+    view! {
+        <Title text=ct.overview_title/>
+        <CreditorFrame>
+            <h1>{ct.overview_title}</h1>
+            <Done text=done_text/>
+            <FormAlert error=move_error/>
+            <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(o) => {
+                            let filters = [("state", param("state")), ("class", param("class")), ("q", param("q"))];
+                            overview_view(lang, o, &filters).into_any()
+                        }
+                        Err(e) => load_error(e, lang),
+                    }
+                })}
+            </Suspense>
+        </CreditorFrame>
+    }
+}
+
+fn overview_view(
+    lang: Language,
+    o: CreditorOverview,
+    filters: &[(&str, Option<String>)],
+) -> impl IntoView {
+    let ct = creditor_tr(lang);
+    let st = staff_tr(lang);
+    let owner = o.member.role == "owner";
+    let class_label = |key: &str| {
+        o.classes
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, de, en)| {
+                if lang == Language::De {
+                    de.clone()
+                } else {
+                    en.clone()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let selected = |name: &str| {
+        filters
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (state_sel, class_sel, q) = (selected("state"), selected("class"), selected("q"));
+    let pages = u32::try_from((o.matching + i64::from(o.per_page) - 1) / i64::from(o.per_page))
+        .unwrap_or(1);
+    let csv = format!("/creditor/overview.csv?{}", filter_query(filters, None));
+    let link_to = {
+        let filters = filters.to_vec();
+        move |p: u32| format!("/creditor/overview?{}", filter_query(&filters, Some(p)))
+    };
+    let link_prev = link_to.clone();
+    view! {
+        <p>{o.creditor_name.clone()}</p>
+        <section class="card" aria-labelledby="figures-heading">
+            <h2 id="figures-heading">{ct.figures_heading}</h2>
+            <dl class="facts">
+                <div><dt>{ct.fig_recovered}</dt><dd id="fig-recovered">{o.recovered.format(lang)}</dd></div>
+                <div><dt>{ct.fig_recovered_30}</dt><dd>{o.recovered_30_days.format(lang)}</dd></div>
+                <div><dt>{ct.fig_disputes}</dt><dd id="fig-disputes">{o.open_disputes}</dd></div>
+                <div><dt>{ct.fig_plans}</dt><dd id="fig-plans">{o.agreed_plans}</dd></div>
+                {o.by_state.iter().filter(|(_, n)| *n > 0).map(|(code, n)| view! {
+                    <div><dt>{(st.state_label)(code)}</dt><dd>{*n}</dd></div>
+                }).collect_view()}
+            </dl>
+        </section>
+        <section aria-labelledby="cases-heading">
+            <h2 id="cases-heading">{ct.cases_heading}</h2>
+            <form method="get" action="/creditor/overview" class="filters">
+                <div class="field">
+                    <label for="filter-state">{ct.filter_state}</label>
+                    <select id="filter-state" name="state">
+                        <option value="">{st.filter_all}</option>
+                        {o.by_state.iter().map(|(code, _)| {
+                            let chosen = *code == state_sel;
+                            view! { <option value=code.clone() selected=chosen>{(st.state_label)(code)}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-class">{ct.col_class}</label>
+                    <select id="filter-class" name="class">
+                        <option value="">{st.filter_all}</option>
+                        {o.classes.iter().map(|(key, de, en)| {
+                            let chosen = *key == class_sel;
+                            let name = if lang == Language::De { de.clone() } else { en.clone() };
+                            view! { <option value=key.clone() selected=chosen>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-q">{ct.filter_query}</label>
+                    <input id="filter-q" name="q" type="search" value=q/>
+                </div>
+                <button type="submit">{st.filter_button}</button>
+            </form>
+            <p><a href=csv download>{ct.export_csv}</a></p>
+            {o.rows.is_empty().then(|| view! { <p class="empty">{ct.overview_empty}</p> })}
+            {(!o.rows.is_empty()).then(|| view! {
+                <div class="table-wrap">
+                <table class="queue">
+                    <thead><tr>
+                        <th scope="col">{st.col_case}</th>
+                        <th scope="col">{st.col_debtor}</th>
+                        <th scope="col">{ct.col_class}</th>
+                        <th scope="col">{ct.filter_state}</th>
+                        <th scope="col">{ct.col_claimed}</th>
+                        <th scope="col">{ct.col_paid}</th>
+                        <th scope="col">{ct.col_handed_over}</th>
+                        {owner.then(|| view! { <th scope="col">{ct.col_move}</th> })}
+                    </tr></thead>
+                    <tbody>
+                        {o.rows.iter().map(|r| {
+                            let running = !matches!(r.state.as_str(), "paid" | "closed");
+                            let select_id = format!("move-{}", r.case_id);
+                            let current = r.class_key.clone().unwrap_or_default();
+                            view! {
+                                <tr>
+                                    <td>{r.reference.clone()}</td>
+                                    <td>{r.debtor_name.clone()}<br/><span class="meta">{r.customer_number.clone()}</span></td>
+                                    <td>{class_label(&current)}</td>
+                                    <td>{(st.state_label)(&r.state)}</td>
+                                    <td>{r.claimed.format(lang)}</td>
+                                    <td>{r.paid.format(lang)}</td>
+                                    <td>{when(lang, r.handed_over_ms)}</td>
+                                    {owner.then(|| view! {
+                                        <td>{running.then(|| view! {
+                                            <form method="post" action={<MoveCaseClass as ServerFn>::PATH} class="assign">
+                                                <input type="hidden" name="case_id" value=r.case_id/>
+                                                <label for=select_id.clone() class="visually-hidden">{(ct.move_label)(&r.reference)}</label>
+                                                <select id=select_id name="class">
+                                                    {o.classes.iter().map(|(key, de, en)| {
+                                                        let chosen = *key == current;
+                                                        let name = if lang == Language::De { de.clone() } else { en.clone() };
+                                                        view! { <option value=key.clone() selected=chosen>{name}</option> }
+                                                    }).collect_view()}
+                                                </select>
+                                                <button type="submit">{ct.move_button}</button>
+                                            </form>
+                                        })}</td>
+                                    })}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            })}
+            <nav class="pages" aria-label=(st.page_of)(o.page, pages.max(1), u64::try_from(o.matching).unwrap_or(0))>
+                <p>{(st.page_of)(o.page, pages.max(1), u64::try_from(o.matching).unwrap_or(0))}</p>
+                {(o.page > 1).then(|| view! { <a href=link_prev(o.page - 1) rel="prev">{st.prev_page}</a> })}
+                {(o.page < pages).then(|| view! { <a href=link_to(o.page + 1) rel="next">{st.next_page}</a> })}
+            </nav>
         </section>
     }
 }

@@ -5,7 +5,9 @@ mod debtor;
 mod not_found;
 pub(crate) mod staff;
 
-pub use creditor::{ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage};
+pub use creditor::{
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, OverviewPage,
+};
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,
     StartPage, VerifyPage,

@@ -661,6 +661,24 @@ mod tests {
         ) -> StoreResult<bool> {
             unreachable!("no creditors here")
         }
+        async fn overview_figures(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<crate::server::ports::Figures> {
+            unreachable!("no creditors here")
+        }
+        async fn overview_rows(
+            &self,
+            _: i64,
+            _: &crate::dto::OverviewFilter,
+            _: Option<(u32, u32)>,
+        ) -> StoreResult<(Vec<crate::dto::OverviewRow>, i64)> {
+            unreachable!("no creditors here")
+        }
+        async fn move_case(&self, _: i64, _: i64, _: &str, _: AuditEntry) -> StoreResult<bool> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

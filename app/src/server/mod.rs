@@ -15,6 +15,7 @@ pub mod emails;
 pub mod handling;
 pub mod limits;
 pub mod outbox;
+pub mod overview;
 pub mod payments;
 pub mod plans;
 pub mod ports;

@@ -745,6 +745,37 @@ pub trait CreditorStore: Send + Sync {
         expected_bands: &[crate::domain::plan::PolicyBand],
         audit: AuditEntry,
     ) -> StoreResult<bool>;
+    /// The creditor's figures; `since_ms` starts the "recent" period.
+    async fn overview_figures(&self, creditor_id: i64, since_ms: i64) -> StoreResult<Figures>;
+    /// The creditor's cases matching `filter`, newest first: one page (`Some((page, per_page))`)
+    /// or all of them, and how many match.
+    async fn overview_rows(
+        &self,
+        creditor_id: i64,
+        filter: &crate::dto::OverviewFilter,
+        page: Option<(u32, u32)>,
+    ) -> StoreResult<(Vec<crate::dto::OverviewRow>, i64)>;
+    /// Moves a running case of `creditor_id` into the creditor's class `class_key`, with a
+    /// timeline entry and the audit entry; false when there is no such running case or class.
+    async fn move_case(
+        &self,
+        creditor_id: i64,
+        case_id: i64,
+        class_key: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
+}
+
+/// A creditor's figures for the overview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub by_state: Vec<(String, i64)>,
+    pub recovered_minor: i64,
+    pub recovered_recent_minor: i64,
+    pub open_disputes: i64,
+    pub agreed_plans: i64,
+    /// Key, German name, English name.
+    pub classes: Vec<(String, String, String)>,
 }
 
 /// A new API key as stored: never the key itself.

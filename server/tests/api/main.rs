@@ -12,6 +12,7 @@ mod health;
 mod intake;
 mod language;
 mod outbox;
+mod overview;
 mod payments;
 mod plans;
 mod rest;
