@@ -505,3 +505,31 @@ pub struct CreditorOverview {
     pub per_page: u32,
     pub form_key: String,
 }
+
+/// One webhook in the creditor's delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDeliveryView {
+    pub id: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub case_reference: Option<String>,
+    /// `pending`, `delivered` or `dead` (given up).
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+    pub delivered_at_ms: Option<i64>,
+    pub next_attempt_ms: i64,
+}
+
+/// The creditor's webhooks page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksPage {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub url: Option<String>,
+    /// The signing secret (owners only).
+    pub secret: Option<String>,
+    pub deliveries: Vec<WebhookDeliveryView>,
+}

@@ -132,6 +132,9 @@ pub struct Config {
     pub agency: app::server::Agency,
     /// When no email goes out, in the recipient's local time (`RAPPORT_QUIET_HOURS`).
     pub quiet_hours: app::server::outbox::QuietHours,
+    /// Whether `serve` delivers webhooks in the background (`RAPPORT_WEBHOOK_RELAY=off` stops it,
+    /// e.g. for tests that drive the relay themselves).
+    pub webhook_relay: bool,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
     /// only when both secrets are set.
     pub stripe: Option<StripeConfig>,
@@ -194,6 +197,16 @@ impl Config {
             }
         };
 
+        let webhook_relay = match get("RAPPORT_WEBHOOK_RELAY").as_deref().map(str::trim) {
+            None | Some("") | Some("on") => true,
+            Some("off") => false,
+            Some(raw) => {
+                return Err(err(
+                    "RAPPORT_WEBHOOK_RELAY",
+                    format!("'{raw}' is not 'on' or 'off'"),
+                ))
+            }
+        };
         let quiet_hours = match get("RAPPORT_QUIET_HOURS").as_deref().map(str::trim) {
             None | Some("") => app::server::outbox::QuietHours::default(),
             Some("off") => app::server::outbox::QuietHours {
@@ -300,6 +313,7 @@ impl Config {
             mail_from,
             agency,
             quiet_hours,
+            webhook_relay,
             stripe,
             log,
             site_root,

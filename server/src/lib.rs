@@ -15,3 +15,4 @@ pub mod rest;
 pub mod startup;
 pub mod statement;
 pub mod telemetry;
+pub mod webhooks;

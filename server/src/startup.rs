@@ -52,6 +52,7 @@ pub struct Application {
     clock: Arc<dyn Clock>,
     mailer: Option<SmtpMailer>,
     quiet_hours: app::server::outbox::QuietHours,
+    webhook_relay: bool,
     base_url: String,
 }
 
@@ -87,6 +88,7 @@ impl Application {
             clock,
             mailer,
             quiet_hours: config.quiet_hours,
+            webhook_relay: config.webhook_relay,
             base_url: config.base_url.to_string(),
         })
     }
@@ -121,6 +123,9 @@ impl Application {
             self.clock.clone(),
             self.base_url.clone(),
         ));
+        if self.webhook_relay {
+            tokio::spawn(webhook_loop(self.db.clone(), self.clock.clone()));
+        }
         let sessions = SqlSessionStore::new(self.db.clone());
         // Expired sessions are removed in the background so the table does not grow forever.
         tokio::spawn(async move {
@@ -155,6 +160,18 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String) {
         }
         if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
             tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
+        }
+    }
+}
+
+/// Delivers the creditors' webhooks every few seconds (leases keep several instances apart).
+async fn webhook_loop(db: Db, clock: Arc<dyn Clock>) {
+    let client = crate::webhooks::client();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::webhooks::deliver_due(&db, &client, clock.now_ms()).await {
+            tracing::warn!(error = %e, "webhooks could not be delivered; retrying");
         }
     }
 }

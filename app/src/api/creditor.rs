@@ -5,7 +5,7 @@
 // A server function takes one argument per form field; a band of plan rules has many.
 #![allow(clippy::too_many_arguments)]
 
-use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview};
+use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, WebhooksPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -15,7 +15,7 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, classes, consent, overview},
+    crate::server::{api_keys, classes, consent, overview, webhooks},
 };
 
 /// Signs a creditor's user in.
@@ -226,5 +226,43 @@ pub async fn move_case_class(case_id: i64, class: String) -> Result<(), AppError
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
     overview::move_case(&state, &member, case_id, &class, request_id()).await?;
     leptos_axum::redirect("/creditor/overview?done=moved");
+    Ok(())
+}
+
+/// The webhook settings and delivery log (owners and viewers; the secret only for owners).
+#[server(endpoint = "get_webhooks")]
+pub async fn get_webhooks() -> Result<WebhooksPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    webhooks::page(&state, member).await
+}
+
+/// Sets the webhook address (owners); empty switches webhooks off.
+#[server(endpoint = "set_webhook_url")]
+pub async fn set_webhook_url(url: String) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    webhooks::set_url(&state, &member, &url, request_id()).await?;
+    leptos_axum::redirect("/creditor/webhooks?done=saved");
+    Ok(())
+}
+
+/// Renews the signing secret (owners).
+#[server(endpoint = "renew_webhook_secret")]
+pub async fn renew_webhook_secret() -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    webhooks::renew_secret(&state, &member, request_id()).await?;
+    leptos_axum::redirect("/creditor/webhooks?done=renewed");
+    Ok(())
+}
+
+/// Sends a given-up webhook again (owners).
+#[server(endpoint = "retry_webhook")]
+pub async fn retry_webhook(delivery_id: i64) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    webhooks::retry(&state, &member, delivery_id, request_id()).await?;
+    leptos_axum::redirect("/creditor/webhooks?done=retried");
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod reason;
 pub mod references;
 pub mod template;
 pub mod text;
+pub mod webhook;
 pub mod work;
 
 pub use language::Language;

@@ -83,6 +83,23 @@ pub struct CreditorTexts {
     pub move_button: &'static str,
     pub overview_empty: &'static str,
     pub moved_done: &'static str,
+
+    pub nav_webhooks: &'static str,
+    pub webhooks_title: &'static str,
+    pub webhooks_intro: &'static str,
+    pub webhooks_signing: &'static str,
+    pub url_label: &'static str,
+    pub url_hint: &'static str,
+    pub secret_label: &'static str,
+    pub renew_secret: &'static str,
+    pub deliveries_heading: &'static str,
+    pub deliveries_empty: &'static str,
+    pub col_event: &'static str,
+    pub col_sent: &'static str,
+    pub col_delivery: &'static str,
+    pub delivery_state: fn(&str, i64) -> String,
+    pub retry: &'static str,
+    pub webhooks_done: fn(&str) -> &'static str,
 }
 
 /// The creditor portal's texts in `lang`.
@@ -180,6 +197,32 @@ static DE: CreditorTexts = CreditorTexts {
     move_button: "Ändern",
     overview_empty: "Keine Fälle für diese Auswahl.",
     moved_done: "Der Fall gehört jetzt zur gewählten Kundengruppe; ihre Regeln gelten ab der nächsten Entscheidung.",
+
+    nav_webhooks: "Webhooks",
+    webhooks_title: "Webhooks",
+    webhooks_intro: "Rapport meldet Ihrem System, was in Ihren Fällen geschieht: payment.received (Zahlung eingegangen), dispute.opened und dispute.resolved (Widerspruch), plan.agreed und plan.broken (Ratenzahlung), case.closed (Fall abgeschlossen). Jede Meldung ist ein JSON-POST mit einer eindeutigen id; nicht angenommene Meldungen werden mit wachsendem Abstand bis zu achtmal wiederholt.",
+    webhooks_signing: "Prüfen Sie jede Meldung: Der Kopf Rapport-Signature enthält t=Zeitstempel,v1=HMAC-SHA256 über „Zeitstempel.Inhalt“ mit diesem Geheimnis.",
+    url_label: "Adresse Ihres Systems",
+    url_hint: "https://… (leer lassen schaltet die Meldungen ab)",
+    secret_label: "Geheimnis zum Prüfen der Signatur",
+    renew_secret: "Neues Geheimnis erzeugen",
+    deliveries_heading: "Gesendete Meldungen",
+    deliveries_empty: "Noch keine Meldungen.",
+    col_event: "Ereignis",
+    col_sent: "Erzeugt",
+    col_delivery: "Zustellung",
+    delivery_state: |state, attempts| match state {
+        "delivered" => "zugestellt".to_string(),
+        "dead" => format!("aufgegeben nach {attempts} Versuchen"),
+        _ if attempts == 0 => "wartet".to_string(),
+        _ => format!("{attempts} Versuche, wird wiederholt"),
+    },
+    retry: "Erneut senden",
+    webhooks_done: |d| match d {
+        "renewed" => "Ein neues Geheimnis ist erzeugt; ab jetzt wird damit signiert.",
+        "retried" => "Die Meldung wird erneut gesendet.",
+        _ => "Gespeichert.",
+    },
 };
 
 static EN: CreditorTexts = CreditorTexts {
@@ -269,4 +312,30 @@ static EN: CreditorTexts = CreditorTexts {
     move_button: "Change",
     overview_empty: "No cases for this selection.",
     moved_done: "The case now belongs to the chosen customer group; its rules apply from the next decision on.",
+
+    nav_webhooks: "Webhooks",
+    webhooks_title: "Webhooks",
+    webhooks_intro: "Rapport tells your system what happens in your cases: payment.received, dispute.opened and dispute.resolved, plan.agreed and plan.broken, case.closed. Each one is a JSON POST with a unique id; events not accepted are retried with growing gaps up to eight times.",
+    webhooks_signing: "Check every event: the Rapport-Signature header holds t=timestamp,v1=HMAC-SHA256 over “timestamp.body” with this secret.",
+    url_label: "Your system's address",
+    url_hint: "https://… (leave empty to switch the events off)",
+    secret_label: "Secret to check the signature",
+    renew_secret: "Create a new secret",
+    deliveries_heading: "Events sent",
+    deliveries_empty: "No events yet.",
+    col_event: "Event",
+    col_sent: "Created",
+    col_delivery: "Delivery",
+    delivery_state: |state, attempts| match state {
+        "delivered" => "delivered".to_string(),
+        "dead" => format!("given up after {attempts} attempts"),
+        _ if attempts == 0 => "waiting".to_string(),
+        _ => format!("{attempts} attempts, will retry"),
+    },
+    retry: "Send again",
+    webhooks_done: |d| match d {
+        "renewed" => "A new secret is created; events are signed with it from now on.",
+        "retried" => "The event is sent again.",
+        _ => "Saved.",
+    },
 };

@@ -6,7 +6,7 @@ mod not_found;
 pub(crate) mod staff;
 
 pub use creditor::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, OverviewPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, OverviewPage, WebhooksPage,
 };
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,

@@ -679,6 +679,28 @@ mod tests {
         async fn move_case(&self, _: i64, _: i64, _: &str, _: AuditEntry) -> StoreResult<bool> {
             unreachable!("no creditors here")
         }
+        async fn webhook_settings(&self, _: i64) -> StoreResult<(Option<String>, Option<String>)> {
+            unreachable!("no creditors here")
+        }
+        async fn set_webhook(
+            &self,
+            _: i64,
+            _: Option<String>,
+            _: Option<String>,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("no creditors here")
+        }
+        async fn webhook_deliveries(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Vec<crate::dto::WebhookDeliveryView>> {
+            unreachable!("no creditors here")
+        }
+        async fn retry_webhook(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

@@ -21,6 +21,7 @@ pub mod plans;
 pub mod ports;
 pub mod session;
 pub mod staff;
+pub mod webhooks;
 
 use crate::domain::access::LockoutPolicy;
 use ports::{

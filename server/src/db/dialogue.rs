@@ -133,8 +133,9 @@ pub(super) async fn insert_event(
     .bind(kind)
     .bind(detail)
     .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    .await?;
+    // The creditor's system hears of the events it subscribes to in the same transaction.
+    super::webhooks::queue_webhook(tx, case_id, kind, at).await
 }
 
 pub(super) async fn insert_attachments(

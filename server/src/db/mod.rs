@@ -15,6 +15,7 @@ mod plans;
 mod sessions;
 pub(crate) use dialogue::is_unique_violation;
 mod staff;
+pub mod webhooks;
 
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::accounts_table;

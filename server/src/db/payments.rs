@@ -1,6 +1,7 @@
 //! Online payments: checkout rows, and booking a provider's confirmation exactly once.
 
 use super::debtor::insert_audit;
+use super::dialogue::insert_event;
 use super::plans::queue;
 use super::{store_err, Db};
 use app::domain::{Currency, Money};
@@ -120,13 +121,14 @@ impl PaymentStore for Db {
         .execute(&mut *tx)
         .await
         .map_err(&err)?;
-        sqlx::query(
-            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
-             VALUES ($1, $2, 'system', 'payment_received', '{}', $2, $2)",
+        insert_event(
+            &mut tx,
+            payment.case_id,
+            now,
+            "system",
+            "payment_received",
+            "{}",
         )
-        .bind(payment.case_id)
-        .bind(now)
-        .execute(&mut *tx)
         .await
         .map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;

@@ -111,6 +111,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ("DATABASE_URL", database_url),
         ("RAPPORT_ADDR", "127.0.0.1:0".to_string()),
         ("RAPPORT_LOG", "error".to_string()),
+        // Webhook tests drive the relay themselves, with the test clock.
+        ("RAPPORT_WEBHOOK_RELAY", "off".to_string()),
         (
             "RAPPORT_AGENCY_NAME",
             "Rapport Demo Inkasso GmbH".to_string(),

@@ -20,3 +20,4 @@ mod smtp;
 mod staff;
 mod storage;
 mod stripe_double;
+mod webhooks;

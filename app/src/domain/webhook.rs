@@ -1,0 +1,117 @@
+//! Which case events the creditor's system is told about by webhook, under which type names, and
+//! how long a failed delivery waits before the next attempt.
+
+/// The webhook type of a case event, if the creditor is told about it.
+pub fn event_type(case_event: &str) -> Option<&'static str> {
+    Some(match case_event {
+        "payment_received" | "payment_confirmed" => "payment.received",
+        "dispute_opened" => "dispute.opened",
+        "dispute_upheld" | "dispute_rejected" => "dispute.resolved",
+        "plan_agreed" | "plan_accepted" | "counter_accepted" => "plan.agreed",
+        "plan_broken" => "plan.broken",
+        "case_closed" => "case.closed",
+        _ => return None,
+    })
+}
+
+/// Every type a creditor may receive.
+pub const TYPES: [&str; 6] = [
+    "payment.received",
+    "dispute.opened",
+    "dispute.resolved",
+    "plan.agreed",
+    "plan.broken",
+    "case.closed",
+];
+
+/// Attempts before a delivery is given up (and shown as failed in the delivery log).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// The wait after the `attempts`-th failed attempt: one minute, doubling, at most six hours.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let minutes = 1i64 << attempts.clamp(1, 12).saturating_sub(1);
+    (minutes * 60_000).min(6 * 3_600_000)
+}
+
+/// Whether webhooks may go to `url`: HTTPS, or plain HTTP to this machine only (development and
+/// tests); nothing else, so that payloads with personal data never travel unencrypted.
+pub fn allowed_url(url: &str) -> bool {
+    let url = url.trim();
+    if url.len() > 500 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let (rest, https) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, true),
+        (None, Some(rest)) => (rest, false),
+        _ => return false,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return false;
+    }
+    https || matches!(host, "127.0.0.1" | "localhost" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_events_a_creditor_hears_of() {
+        assert_eq!(event_type("dispute_rejected"), Some("dispute.resolved"));
+        assert_eq!(event_type("counter_accepted"), Some("plan.agreed"));
+        assert_eq!(
+            event_type("message_sent"),
+            None,
+            "the dialogue stays with the agency"
+        );
+        assert_eq!(event_type("class_changed"), None);
+        for kind in [
+            "payment_received",
+            "dispute_opened",
+            "plan_agreed",
+            "case_closed",
+        ] {
+            assert!(TYPES.contains(&event_type(kind).expect("mapped")));
+        }
+    }
+
+    #[test]
+    fn webhooks_go_over_https_or_stay_on_this_machine() {
+        for ok in [
+            "https://erp.example.com/hooks/rapport",
+            "https://erp.example.com:8443/h?x=1",
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "http://[::1]:8080/",
+        ] {
+            assert!(allowed_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://erp.example.com/hook",
+            "ftp://erp.example.com",
+            "https://",
+            "https://user:pw@erp.example.com/",
+            "https://erp.example.com/a b",
+            "javascript:alert(1)",
+            "http://127.0.0.1.evil.example/",
+        ] {
+            assert!(!allowed_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn retries_back_off_to_six_hours() {
+        assert_eq!(retry_delay_ms(1), 60_000);
+        assert_eq!(retry_delay_ms(2), 120_000);
+        assert_eq!(retry_delay_ms(4), 480_000);
+        assert_eq!(retry_delay_ms(12), 6 * 3_600_000);
+    }
+}

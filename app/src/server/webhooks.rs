@@ -1,0 +1,164 @@
+//! The creditor's webhook settings: where the creditor's system receives case events, the secret
+//! they are signed with, and the delivery log. Owners set the address and renew the secret;
+//! viewers see the log only.
+
+use crate::domain::webhook::allowed_url;
+use crate::dto::{CreditorMember, WebhooksPage};
+use crate::error::{AppError, FormErrors, Problem};
+use crate::server::ports::AuditEntry;
+use crate::server::{internal, AppState};
+
+/// Deliveries the log shows.
+const SHOWN: i64 = 50;
+
+/// A fresh signing secret: `rws_` and 32 random bytes in URL-safe base64.
+pub fn new_secret() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!(
+        "rws_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+fn audit(
+    state: &AppState,
+    member: &CreditorMember,
+    action: &'static str,
+    detail: serde_json::Value,
+    request_id: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at_ms: state.clock.now_ms(),
+        actor_kind: "creditor",
+        actor_id: Some(member.id.to_string()),
+        case_id: None,
+        action,
+        detail: detail.to_string(),
+        request_id,
+    }
+}
+
+/// The settings and the newest deliveries; the secret only for owners.
+pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPage, AppError> {
+    let store = &state.creditors;
+    let creditor_name = store
+        .creditor_name(member.creditor_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default();
+    let (url, secret) = store
+        .webhook_settings(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    let deliveries = store
+        .webhook_deliveries(member.creditor_id, SHOWN)
+        .await
+        .map_err(internal)?;
+    let owner = member.role == "owner";
+    Ok(WebhooksPage {
+        creditor_name,
+        member,
+        url,
+        secret: secret.filter(|_| owner),
+        deliveries,
+    })
+}
+
+/// Sets the address (an empty one switches webhooks off); the first address gets a secret.
+pub async fn set_url(
+    state: &AppState,
+    member: &CreditorMember,
+    url: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let url = url.trim();
+    if !url.is_empty() && !allowed_url(url) {
+        return Err(AppError::Validation(
+            FormErrors::default()
+                .field("url", Problem::InvalidFormat)
+                .keep("url", url),
+        ));
+    }
+    let (_, secret) = state
+        .creditors
+        .webhook_settings(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    let (url, secret) = if url.is_empty() {
+        (None, secret)
+    } else {
+        (
+            Some(url.to_string()),
+            Some(secret.unwrap_or_else(new_secret)),
+        )
+    };
+    let entry = audit(
+        state,
+        member,
+        "webhook.address_set",
+        serde_json::json!({ "url": url }),
+        request_id,
+    );
+    state
+        .creditors
+        .set_webhook(member.creditor_id, url, secret, entry)
+        .await
+        .map_err(internal)
+}
+
+/// Replaces the signing secret; webhooks sent from now on carry the new one.
+pub async fn renew_secret(
+    state: &AppState,
+    member: &CreditorMember,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let (url, _) = state
+        .creditors
+        .webhook_settings(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    if url.is_none() {
+        return Err(AppError::Conflict);
+    }
+    let entry = audit(
+        state,
+        member,
+        "webhook.secret_renewed",
+        serde_json::json!({}),
+        request_id,
+    );
+    state
+        .creditors
+        .set_webhook(member.creditor_id, url, Some(new_secret()), entry)
+        .await
+        .map_err(internal)
+}
+
+/// Sends a given-up webhook again.
+pub async fn retry(
+    state: &AppState,
+    member: &CreditorMember,
+    delivery_id: i64,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let entry = audit(
+        state,
+        member,
+        "webhook.retried",
+        serde_json::json!({ "delivery": delivery_id }),
+        request_id,
+    );
+    if state
+        .creditors
+        .retry_webhook(member.creditor_id, delivery_id, entry)
+        .await
+        .map_err(internal)?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

@@ -1,0 +1,170 @@
+//! The webhook outbox: rows written with the case event they report (same transaction), leased
+//! and delivered by the relay, retried with backoff, and listed for the creditor.
+
+use super::Db;
+use app::domain::webhook::{event_type, retry_delay_ms, MAX_ATTEMPTS};
+use sqlx::{Any, Transaction};
+
+/// Queues the webhook for a case event of `kind`, if the creditor is told about such events and
+/// has a webhook address.
+pub(super) async fn queue_webhook(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    kind: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(webhook_type) = event_type(kind) else {
+        return Ok(());
+    };
+    let case: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.creditor_id, c.reference, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+         WHERE c.id = $1 AND cr.webhook_url IS NOT NULL",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((creditor_id, reference, state)) = case else {
+        return Ok(());
+    };
+    let external_ids: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT external_id FROM claims WHERE case_id = $1 ORDER BY id")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut data = serde_json::json!({
+        "case_reference": reference,
+        "case_state": state,
+        "external_ids": external_ids.into_iter().flatten().collect::<Vec<_>>(),
+    });
+    match webhook_type {
+        "payment.received" => {
+            // The payment booked in this transaction is the case's newest.
+            let payment: Option<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(case_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some((minor, currency, value_date, method)) = payment {
+                data["payment"] = serde_json::json!({
+                    "amount": format!("{}.{:02}", minor / 100, minor % 100),
+                    "currency": currency,
+                    "value_date": value_date,
+                    "method": method,
+                });
+            }
+        }
+        "dispute.resolved" => {
+            data["outcome"] = serde_json::json!(if kind == "dispute_upheld" {
+                "upheld"
+            } else {
+                "rejected"
+            });
+        }
+        _ => {}
+    }
+    let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
+    let payload = serde_json::json!({
+        "id": event_id,
+        "type": webhook_type,
+        "created_at": chrono::DateTime::from_timestamp_millis(at)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "data": data,
+    });
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (creditor_id, case_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6)",
+    )
+    .bind(creditor_id)
+    .bind(case_id)
+    .bind(&event_id)
+    .bind(webhook_type)
+    .bind(payload.to_string())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A delivery leased to this relay: id, address, secret, event id, payload, attempts so far.
+pub type Leased = (i64, String, String, String, String, i64);
+
+/// How long a lease keeps other relays off a delivery.
+const LEASE_MS: i64 = 60_000;
+
+impl Db {
+    /// Leases up to `limit` due deliveries (pending, due, not leased by another relay).
+    pub async fn lease_webhooks(&self, now: i64, limit: i64) -> Result<Vec<Leased>, sqlx::Error> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhook_deliveries
+             WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+             ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut leased = Vec::new();
+        for id in due {
+            // Only one relay wins the lease of a row.
+            let won = sqlx::query(
+                "UPDATE webhook_deliveries SET lease_until = $2, updated_at = $1
+                 WHERE id = $3 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
+            )
+            .bind(now)
+            .bind(now + LEASE_MS)
+            .bind(id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            if won == 1 {
+                let row: Option<Leased> = sqlx::query_as(
+                    "SELECT w.id, cr.webhook_url, cr.webhook_secret, w.event_id, w.payload, w.attempts
+                     FROM webhook_deliveries w JOIN creditors cr ON cr.id = w.creditor_id
+                     WHERE w.id = $1 AND cr.webhook_url IS NOT NULL AND cr.webhook_secret IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+                leased.extend(row);
+            }
+        }
+        Ok(leased)
+    }
+
+    /// Records an attempt: delivered, or failed (retried later, or given up after the last).
+    pub async fn record_webhook_attempt(
+        &self,
+        id: i64,
+        now: i64,
+        status: Option<u16>,
+        error: Option<&str>,
+        attempts_before: i64,
+    ) -> Result<(), sqlx::Error> {
+        let attempts = attempts_before + 1;
+        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        let state = if delivered {
+            "delivered"
+        } else if attempts >= MAX_ATTEMPTS {
+            "dead"
+        } else {
+            "pending"
+        };
+        sqlx::query(
+            "UPDATE webhook_deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5,
+                    delivered_at = $6, next_attempt_at = $7, lease_until = NULL, updated_at = $1
+             WHERE id = $8",
+        )
+        .bind(now)
+        .bind(state)
+        .bind(attempts)
+        .bind(status.map(i64::from))
+        .bind(error)
+        .bind(delivered.then_some(now))
+        .bind(now + retry_delay_ms(attempts))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

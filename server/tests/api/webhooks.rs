@@ -1,0 +1,268 @@
+//! Webhooks to the creditor's system: set up by an owner, queued with the case event in one
+//! transaction, delivered signed to a real HTTP receiver on loopback, retried after a failure, given
+//! up after the last attempt and sent again on request — all visible in the delivery log.
+
+use crate::helpers::{location, scalar, text, Desk, TestApp};
+use crate::on_both_backends;
+use reqwest::multipart::Form;
+use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+
+const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
+const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
+
+/// What the receiver got: signature header, event id header, body.
+type Received = Arc<Mutex<Vec<(String, String, String)>>>;
+
+/// A receiver on loopback that answers the statuses in `answers` in turn (then 200).
+async fn receiver(answers: Vec<u16>) -> (String, Received) {
+    let received: Received = Arc::default();
+    let answers = Arc::new(Mutex::new(answers));
+    let log = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let log = log.clone();
+            let answers = answers.clone();
+            async move {
+                let header = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                log.lock().expect("lock").push((
+                    header("rapport-signature"),
+                    header("rapport-event-id"),
+                    body,
+                ));
+                let mut answers = answers.lock().expect("lock");
+                let status = if answers.is_empty() {
+                    200
+                } else {
+                    answers.remove(0)
+                };
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, received)
+}
+
+async fn users(app: &TestApp) {
+    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
+    for ((email, password), role) in [(OWNER, "owner"), (VIEWER, "viewer")] {
+        server::accounts::create_user(
+            &app.db,
+            email,
+            "Name",
+            role,
+            password,
+            app.clock_now(),
+            Some(nordlicht),
+        )
+        .await
+        .expect("user");
+    }
+}
+
+async fn open_dispute(app: &TestApp) {
+    app.verify_by_link(2).await; // AKTE-2026-000103
+    let key = app.form_key("/case/dispute?kind=complaint").await;
+    let form = Form::new()
+        .text("form_key", key)
+        .text("kind", "complaint")
+        .text("body", "Die Gläser kamen zerbrochen an.");
+    let response = app
+        .post_multipart("/api/open_dispute", form, "/case/dispute?kind=complaint")
+        .await;
+    assert_eq!(location(response.headers()), "/case#status");
+}
+
+async fn case_events_reach_the_creditor_signed_retried_and_logged(app: &TestApp) {
+    users(app).await;
+    let (address, received) = receiver(vec![500]).await;
+    let viewer = Desk::creditor(app, VIEWER).await;
+    assert_eq!(
+        viewer
+            .call("set_webhook_url", &[("url", address.as_str())])
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let owner = Desk::creditor(app, OWNER).await;
+    let plain = owner
+        .post(
+            "/api/set_webhook_url",
+            &[("url", "http://erp.example.com/hook")],
+        )
+        .await;
+    assert!(
+        location(plain.headers()).contains("__err="),
+        "plain HTTP to another machine is refused"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM creditors WHERE webhook_url IS NOT NULL"
+        )
+        .await,
+        0
+    );
+
+    // Without an address nothing is queued.
+    let client = server::webhooks::client();
+    let saved = owner
+        .post("/api/set_webhook_url", &[("url", address.as_str())])
+        .await;
+    assert_eq!(location(saved.headers()), "/creditor/webhooks?done=saved");
+    let secret = text(
+        app,
+        "SELECT webhook_secret FROM creditors WHERE webhook_url IS NOT NULL",
+    )
+    .await;
+    assert!(secret.starts_with("rws_"));
+    assert!(
+        owner.page("/creditor/webhooks").await.contains(&secret),
+        "owners see the secret"
+    );
+    assert!(
+        !viewer.page("/creditor/webhooks").await.contains(&secret),
+        "viewers do not"
+    );
+
+    open_dispute(app).await;
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM webhook_deliveries WHERE event_type = 'dispute.opened' AND state = 'pending'").await,
+        1,
+        "queued with the dispute"
+    );
+
+    let now = app.clock_now();
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, now)
+            .await
+            .expect("relay"),
+        1
+    );
+    assert_eq!(
+        text(app, "SELECT state || ':' || CAST(attempts AS TEXT) || ':' || CAST(last_status AS TEXT) FROM webhook_deliveries").await,
+        "pending:1:500",
+        "a 500 is retried later"
+    );
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, now + 1_000)
+            .await
+            .expect("relay"),
+        0,
+        "not before the backoff"
+    );
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, now + 61_000)
+            .await
+            .expect("relay"),
+        1
+    );
+    assert_eq!(
+        text(app, "SELECT state FROM webhook_deliveries").await,
+        "delivered"
+    );
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, now + 3_600_000)
+            .await
+            .expect("relay"),
+        0,
+        "delivered once"
+    );
+
+    let got = received.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2);
+    let (signature, event_id, body) = &got[1];
+    assert_eq!(got[0].1, *event_id, "the retry carries the same event id");
+    let payload: serde_json::Value = serde_json::from_str(body).expect("json");
+    assert_eq!(payload["type"], "dispute.opened");
+    assert_eq!(payload["id"], event_id.as_str());
+    assert_eq!(payload["data"]["case_reference"], "AKTE-2026-000103");
+    assert_eq!(payload["data"]["case_state"], "disputed");
+    let timestamp: i64 = signature
+        .split(',')
+        .next()
+        .and_then(|t| t.strip_prefix("t="))
+        .and_then(|t| t.parse().ok())
+        .expect("timestamp");
+    assert_eq!(
+        *signature,
+        server::webhooks::signature(&secret, timestamp, body),
+        "signed with the creditor's secret over timestamp and body"
+    );
+    let log = owner.page("/creditor/webhooks").await;
+    assert!(log.contains("dispute.opened") && log.contains("zugestellt"));
+}
+on_both_backends!(
+    webhook_delivery,
+    case_events_reach_the_creditor_signed_retried_and_logged
+);
+
+async fn a_receiver_that_keeps_failing_is_given_up_and_can_be_retried(app: &TestApp) {
+    users(app).await;
+    let (address, received) = receiver(vec![503; 8]).await;
+    let owner = Desk::creditor(app, OWNER).await;
+    owner
+        .post("/api/set_webhook_url", &[("url", address.as_str())])
+        .await;
+    open_dispute(app).await;
+    let client = server::webhooks::client();
+    let mut now = app.clock_now();
+    for _ in 0..8 {
+        assert_eq!(
+            server::webhooks::deliver_due(&app.db, &client, now)
+                .await
+                .expect("relay"),
+            1
+        );
+        now += 7 * 3_600_000;
+    }
+    assert_eq!(
+        text(app, "SELECT state FROM webhook_deliveries").await,
+        "dead"
+    );
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, now)
+            .await
+            .expect("relay"),
+        0,
+        "given up"
+    );
+    assert!(owner
+        .page("/creditor/webhooks")
+        .await
+        .contains("aufgegeben nach 8 Versuchen"));
+
+    let id = scalar(app, "SELECT id FROM webhook_deliveries")
+        .await
+        .to_string();
+    let again = owner
+        .post("/api/retry_webhook", &[("delivery_id", id.as_str())])
+        .await;
+    assert_eq!(location(again.headers()), "/creditor/webhooks?done=retried");
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, app.clock_now())
+            .await
+            .expect("relay"),
+        1
+    );
+    assert_eq!(
+        text(app, "SELECT state FROM webhook_deliveries").await,
+        "delivered"
+    );
+    assert_eq!(received.lock().expect("lock").len(), 9);
+}
+on_both_backends!(
+    webhook_given_up,
+    a_receiver_that_keeps_failing_is_given_up_and_can_be_retried
+);
