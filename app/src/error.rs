@@ -70,6 +70,8 @@ pub enum Problem {
     Range { min: i64, max: i64 },
     /// A balance band's limit must lie above the band before it and below the band after it.
     BandOrder,
+    /// A webhook address must be HTTPS (plain HTTP only to this machine).
+    NotHttps,
 }
 
 impl Problem {
@@ -109,6 +111,7 @@ impl Problem {
                         (crate::i18n::creditor_tr(lang).err_range)(*min, *max)
                     }
                     Problem::BandOrder => crate::i18n::creditor_tr(lang).err_band_order.to_string(),
+                    Problem::NotHttps => crate::i18n::creditor_tr(lang).err_not_https.to_string(),
                     _ => st.err_out_of_range.to_string(),
                 }
             }

@@ -63,6 +63,7 @@ pub struct CreditorTexts {
     pub class_saved: &'static str,
     pub err_range: fn(i64, i64) -> String,
     pub err_band_order: &'static str,
+    pub err_not_https: &'static str,
 
     pub nav_overview: &'static str,
     pub overview_title: &'static str,
@@ -88,6 +89,7 @@ pub struct CreditorTexts {
     pub webhooks_title: &'static str,
     pub webhooks_intro: &'static str,
     pub webhooks_signing: &'static str,
+    pub address_heading: &'static str,
     pub url_label: &'static str,
     pub url_hint: &'static str,
     pub secret_label: &'static str,
@@ -177,6 +179,7 @@ static DE: CreditorTexts = CreditorTexts {
     class_saved: "Gespeichert. Die Regeln gelten ab dem nächsten Vorschlag.",
     err_range: |min, max| format!("Bitte eine ganze Zahl von {min} bis {max} eingeben."),
     err_band_order: "Die Grenze muss über der vorigen und unter der nächsten Stufe liegen.",
+    err_not_https: "Bitte eine vollständige Adresse mit https:// angeben (http:// nur für 127.0.0.1 oder localhost).",
 
     nav_overview: "Übersicht",
     overview_title: "Übersicht",
@@ -202,6 +205,7 @@ static DE: CreditorTexts = CreditorTexts {
     webhooks_title: "Webhooks",
     webhooks_intro: "Rapport meldet Ihrem System, was in Ihren Fällen geschieht: payment.received (Zahlung eingegangen), dispute.opened und dispute.resolved (Widerspruch), plan.agreed und plan.broken (Ratenzahlung), case.closed (Fall abgeschlossen). Jede Meldung ist ein JSON-POST mit einer eindeutigen id; nicht angenommene Meldungen werden mit wachsendem Abstand bis zu achtmal wiederholt.",
     webhooks_signing: "Prüfen Sie jede Meldung: Der Kopf Rapport-Signature enthält t=Zeitstempel,v1=HMAC-SHA256 über „Zeitstempel.Inhalt“ mit diesem Geheimnis.",
+    address_heading: "Empfänger und Signatur",
     url_label: "Adresse Ihres Systems",
     url_hint: "https://… (leer lassen schaltet die Meldungen ab)",
     secret_label: "Geheimnis zum Prüfen der Signatur",
@@ -292,6 +296,7 @@ static EN: CreditorTexts = CreditorTexts {
     class_saved: "Saved. The rules apply from the next proposal on.",
     err_range: |min, max| format!("Please enter a whole number from {min} to {max}."),
     err_band_order: "The limit must lie above the previous band's and below the next one's.",
+    err_not_https: "Please enter a complete address starting with https:// (http:// only for 127.0.0.1 or localhost).",
 
     nav_overview: "Overview",
     overview_title: "Overview",
@@ -317,6 +322,7 @@ static EN: CreditorTexts = CreditorTexts {
     webhooks_title: "Webhooks",
     webhooks_intro: "Rapport tells your system what happens in your cases: payment.received, dispute.opened and dispute.resolved, plan.agreed and plan.broken, case.closed. Each one is a JSON POST with a unique id; events not accepted are retried with growing gaps up to eight times.",
     webhooks_signing: "Check every event: the Rapport-Signature header holds t=timestamp,v1=HMAC-SHA256 over “timestamp.body” with this secret.",
+    address_heading: "Receiver and signature",
     url_label: "Your system's address",
     url_hint: "https://… (leave empty to switch the events off)",
     secret_label: "Secret to check the signature",

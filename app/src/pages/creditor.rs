@@ -667,7 +667,7 @@ pub fn WebhooksPage() -> impl IntoView {
                         <p>{page.creditor_name.clone()}</p>
                         {owner.then(|| view! {
                             <section class="card" aria-labelledby="address-heading">
-                                <h2 id="address-heading">{ct.url_label}</h2>
+                                <h2 id="address-heading">{ct.address_heading}</h2>
                                 <form method="post" action={<SetWebhookUrl as ServerFn>::PATH} novalidate>
                                     <FormAlert error=url_error_signal/>
                                     <TextField name="url" label=ct.url_label hint=ct.url_hint input_type="url"

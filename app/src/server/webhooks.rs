@@ -78,7 +78,7 @@ pub async fn set_url(
     if !url.is_empty() && !allowed_url(url) {
         return Err(AppError::Validation(
             FormErrors::default()
-                .field("url", Problem::InvalidFormat)
+                .field("url", Problem::NotHttps)
                 .keep("url", url),
         ));
     }
