@@ -5,7 +5,8 @@ use crate::pages::{
     AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
 };
 use crate::pages::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, OverviewPage, WebhooksPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, ImportJobPage, ImportPage,
+    OverviewPage, WebhooksPage,
 };
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
@@ -90,6 +91,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/classes") view=ClassesPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/overview") view=OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/import") view=ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/import/:id") view=ImportJobPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>

@@ -533,3 +533,29 @@ pub struct WebhooksPage {
     pub secret: Option<String>,
     pub deliveries: Vec<WebhookDeliveryView>,
 }
+
+/// A hand-over file uploaded in the creditor portal and its import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportJobView {
+    pub id: i64,
+    pub filename: String,
+    pub partial: bool,
+    /// `running`, `done` (written), `rejected` (problems, nothing written) or `failed`.
+    pub state: String,
+    pub rows_read: i64,
+    pub imported: i64,
+    pub problems: i64,
+    /// The report as the command line prints it: one line per problem, then the summary.
+    pub report: String,
+    pub created_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub uploaded_by: Option<String>,
+}
+
+/// The creditor's import page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportsPage {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub jobs: Vec<ImportJobView>,
+}

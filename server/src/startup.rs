@@ -123,6 +123,14 @@ impl Application {
             self.clock.clone(),
             self.base_url.clone(),
         ));
+        match self.db.fail_interrupted_imports(self.clock.now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                imports = n,
+                "imports interrupted by the last stop were marked as failed"
+            ),
+            Err(e) => tracing::error!(error = %e, "interrupted imports could not be marked"),
+        }
         if self.webhook_relay {
             tokio::spawn(webhook_loop(self.db.clone(), self.clock.clone()));
         }
@@ -426,6 +434,41 @@ async fn download_overview(
     }
 }
 
+/// The full report of one of the creditor's imports, as plain text. Without a session, or for
+/// another creditor's import: 404.
+async fn download_import_report(
+    state: AppState,
+    session: tower_sessions::Session,
+    id: i64,
+) -> axum::response::Response {
+    use app::domain::work::CreditorRole;
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    let Ok(member) =
+        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
+    else {
+        return not_found();
+    };
+    match app::server::imports::job(&state, &member, id).await {
+        Ok(job) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"import-{id}-report.txt\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            job.report,
+        )
+            .into_response(),
+        Err(app::AppError::NotFound) => not_found(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
 /// A stored document as a download: its sniffed type, never rendered inline, sandboxed.
 fn attachment_response(
     found: app::server::ports::StoreResult<Option<(String, String, Vec<u8>)>>,
@@ -558,6 +601,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let staff_downloads = state.clone();
     let statement_state = state.clone();
     let overview_state = state.clone();
+    let report_state = state.clone();
     let webhook_state = state.clone();
     let webhook_secret = config
         .stripe
@@ -598,6 +642,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 move |session: tower_sessions::Session,
                       axum::extract::Path(id): axum::extract::Path<i64>| {
                     download_staff_document(state.clone(), session, id)
+                }
+            }),
+        )
+        .route(
+            "/creditor/import/{id}/report.txt",
+            get({
+                let state = report_state;
+                move |session: tower_sessions::Session,
+                      axum::extract::Path(id): axum::extract::Path<i64>| {
+                    download_import_report(state.clone(), session, id)
                 }
             }),
         )

@@ -5,9 +5,13 @@
 // A server function takes one argument per form field; a band of plan rules has many.
 #![allow(clippy::too_many_arguments)]
 
-use crate::dto::{ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, WebhooksPage};
+use crate::dto::{
+    ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, ImportJobView, ImportsPage,
+    WebhooksPage,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::MultipartData;
 
 #[cfg(feature = "ssr")]
 use {
@@ -15,7 +19,7 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, classes, consent, overview, webhooks},
+    crate::server::{api_keys, classes, consent, imports, overview, webhooks},
 };
 
 /// Signs a creditor's user in.
@@ -264,5 +268,37 @@ pub async fn retry_webhook(delivery_id: i64) -> Result<(), AppError> {
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
     webhooks::retry(&state, &member, delivery_id, request_id()).await?;
     leptos_axum::redirect("/creditor/webhooks?done=retried");
+    Ok(())
+}
+
+/// The creditor's recent imports (owners and viewers).
+#[server(endpoint = "get_imports")]
+pub async fn get_imports() -> Result<ImportsPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    imports::page(&state, member).await
+}
+
+/// One import with its progress or report (owners and viewers).
+#[server(endpoint = "get_import")]
+pub async fn get_import(job_id: i64) -> Result<ImportJobView, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    imports::job(&state, &member, job_id).await
+}
+
+/// Uploads a hand-over file (owners); the import runs in the background.
+#[server(endpoint = "upload_claims", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn upload_claims(data: MultipartData) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let (fields, files) = super::debtor::read_form_limited(data, imports::MAX_BYTES).await?;
+    let file = files
+        .into_iter()
+        .find(|f| !f.filename.is_empty())
+        .map(|f| (f.filename, f.content, f.too_large));
+    let partial = fields.get("partial").is_some_and(|v| !v.is_empty());
+    let job = imports::upload(&state, &member, file, partial, request_id()).await?;
+    leptos_axum::redirect(&format!("/creditor/import/{job}"));
     Ok(())
 }

@@ -105,6 +105,15 @@ async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
 async fn read_form(
     data: MultipartData,
 ) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
+    read_form_limited(data, dialogue::MAX_FILE_BYTES).await
+}
+
+/// [`read_form`] with a size limit per file of the caller's choice.
+#[cfg(feature = "ssr")]
+pub(crate) async fn read_form_limited(
+    data: MultipartData,
+    max_file_bytes: usize,
+) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
     use crate::error::{FormErrors, Problem};
     let malformed = |_| AppError::Validation(FormErrors::default().form(Problem::Malformed));
     let mut form = data.into_inner().ok_or(AppError::Internal)?;
@@ -114,7 +123,7 @@ async fn read_form(
         if let Some(filename) = field.file_name().map(str::to_string) {
             let (mut content, mut too_large) = (Vec::new(), false);
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                if too_large || content.len() + chunk.len() > dialogue::MAX_FILE_BYTES {
+                if too_large || content.len() + chunk.len() > max_file_bytes {
                     too_large = true;
                     content = Vec::new();
                     continue;

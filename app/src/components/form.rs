@@ -171,6 +171,12 @@ pub fn FileField(
     label: &'static str,
     hint: &'static str,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// The file types offered (documents unless given).
+    #[prop(optional)]
+    accept: Option<&'static str>,
+    /// One file only.
+    #[prop(optional)]
+    single: bool,
 ) -> impl IntoView {
     let f = FieldState {
         name,
@@ -186,8 +192,8 @@ pub fn FileField(
                 id=f.id()
                 name=name
                 type="file"
-                multiple=true
-                accept="application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+                multiple=!single
+                accept=accept.unwrap_or("application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png")
                 aria-describedby=move || f.described_by()
             />
         </div>

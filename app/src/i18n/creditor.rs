@@ -102,6 +102,26 @@ pub struct CreditorTexts {
     pub delivery_state: fn(&str, i64) -> String,
     pub retry: &'static str,
     pub webhooks_done: fn(&str) -> &'static str,
+
+    pub nav_import: &'static str,
+    pub import_title: &'static str,
+    pub import_intro: &'static str,
+    pub file_label: &'static str,
+    pub file_hint: &'static str,
+    pub partial_label: &'static str,
+    pub upload_button: &'static str,
+    pub imports_heading: &'static str,
+    pub imports_empty: &'static str,
+    pub col_file: &'static str,
+    pub col_uploaded: &'static str,
+    pub col_result: &'static str,
+    pub job_title: fn(&str) -> String,
+    pub job_running: fn(i64) -> String,
+    pub job_result: fn(&str, i64, i64, i64) -> String,
+    pub report_heading: &'static str,
+    pub report_download: &'static str,
+    pub report_more: fn(usize) -> String,
+    pub back_to_import: &'static str,
 }
 
 /// The creditor portal's texts in `lang`.
@@ -222,6 +242,35 @@ static DE: CreditorTexts = CreditorTexts {
         _ => format!("{attempts} Versuche, wird wiederholt"),
     },
     retry: "Erneut senden",
+
+    nav_import: "Übergeben",
+    import_title: "Forderungen übergeben",
+    import_intro: "Laden Sie eine CSV-Datei mit Kopfzeile hoch (Spalten durch , oder ; getrennt, UTF-8; die Spalten stehen in der Anleitung unter „Handing over claims“). Jede Zeile wird geprüft. Hat eine Zeile einen Fehler, wird nichts übernommen und der Bericht nennt Zeile, Spalte und Problem – es sei denn, Sie wählen unten, die gültigen Zeilen zu übernehmen. Eine schon übergebene Forderung (gleiche external_id) bleibt unverändert.",
+    file_label: "CSV-Datei",
+    file_hint: "Höchstens 10 MB.",
+    partial_label: "Gültige Zeilen übernehmen, auch wenn andere Zeilen Fehler haben (diese werden im Bericht aufgelistet)",
+    upload_button: "Hochladen und prüfen",
+    imports_heading: "Letzte Übergaben",
+    imports_empty: "Noch keine Übergaben über das Portal.",
+    col_file: "Datei",
+    col_uploaded: "Hochgeladen",
+    col_result: "Ergebnis",
+    job_title: |file| format!("Übergabe {file}"),
+    job_running: |rows| format!("Die Datei wird geprüft … {rows} Zeilen gelesen. Diese Seite aktualisiert sich selbst."),
+    job_result: |state, rows, imported, problems| {
+        let count = if problems == 1 { "1 Problem".to_string() } else { format!("{problems} Probleme") };
+        match state {
+        "done" if problems == 0 => format!("Übernommen: {imported} von {rows} Forderungen."),
+        "done" => format!("Übernommen: {imported} von {rows} Forderungen; {count} in anderen Zeilen, diese Zeilen wurden nicht übernommen."),
+        "rejected" => format!("Nichts übernommen: {count} in {rows} Zeilen. Bitte korrigieren Sie die Datei oder übernehmen Sie nur die gültigen Zeilen."),
+        "failed" => "Die Datei konnte nicht gelesen werden; nichts wurde übernommen.".to_string(),
+        _ => "Wird geprüft …".to_string(),
+        }
+    },
+    report_heading: "Bericht",
+    report_download: "Vollständigen Bericht herunterladen",
+    report_more: |n| format!("… und {n} weitere Zeilen im vollständigen Bericht."),
+    back_to_import: "Zurück zu den Übergaben",
     webhooks_done: |d| match d {
         "renewed" => "Ein neues Geheimnis ist erzeugt; ab jetzt wird damit signiert.",
         "retried" => "Die Meldung wird erneut gesendet.",
@@ -339,6 +388,35 @@ static EN: CreditorTexts = CreditorTexts {
         _ => format!("{attempts} attempts, will retry"),
     },
     retry: "Send again",
+
+    nav_import: "Hand over",
+    import_title: "Hand over claims",
+    import_intro: "Upload a CSV file with a header line (columns separated by , or ;, UTF-8; the columns are listed in the manual under “Handing over claims”). Every row is checked. If a row has a problem, nothing is taken over and the report names row, column and problem — unless you choose below to take over the valid rows. A claim handed over before (same external_id) stays unchanged.",
+    file_label: "CSV file",
+    file_hint: "At most 10 MB.",
+    partial_label: "Take over the valid rows even if other rows have problems (they are listed in the report)",
+    upload_button: "Upload and check",
+    imports_heading: "Recent hand-overs",
+    imports_empty: "No hand-overs through the portal yet.",
+    col_file: "File",
+    col_uploaded: "Uploaded",
+    col_result: "Result",
+    job_title: |file| format!("Hand-over {file}"),
+    job_running: |rows| format!("Checking the file … {rows} rows read. This page updates itself."),
+    job_result: |state, rows, imported, problems| {
+        let count = if problems == 1 { "1 problem".to_string() } else { format!("{problems} problems") };
+        match state {
+        "done" if problems == 0 => format!("Taken over: {imported} of {rows} claims."),
+        "done" => format!("Taken over: {imported} of {rows} claims; {count} in other rows, which were not taken over."),
+        "rejected" => format!("Nothing taken over: {count} in {rows} rows. Please correct the file or take over only the valid rows."),
+        "failed" => "The file could not be read; nothing was taken over.".to_string(),
+        _ => "Checking …".to_string(),
+        }
+    },
+    report_heading: "Report",
+    report_download: "Download the full report",
+    report_more: |n| format!("… and {n} more lines in the full report."),
+    back_to_import: "Back to the hand-overs",
     webhooks_done: |d| match d {
         "renewed" => "A new secret is created; events are signed with it from now on.",
         "retried" => "The event is sent again.",

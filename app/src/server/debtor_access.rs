@@ -701,6 +701,23 @@ mod tests {
         async fn retry_webhook(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
             unreachable!("no creditors here")
         }
+        async fn start_import(
+            &self,
+            _: crate::server::ports::ImportUpload,
+            _: AuditEntry,
+        ) -> StoreResult<i64> {
+            unreachable!("no creditors here")
+        }
+        async fn import_job(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<crate::dto::ImportJobView>> {
+            unreachable!("no creditors here")
+        }
+        async fn import_jobs(&self, _: i64, _: i64) -> StoreResult<Vec<crate::dto::ImportJobView>> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

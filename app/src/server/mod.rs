@@ -13,6 +13,7 @@ pub mod defaults;
 pub mod dialogue;
 pub mod emails;
 pub mod handling;
+pub mod imports;
 pub mod limits;
 pub mod outbox;
 pub mod overview;

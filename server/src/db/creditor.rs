@@ -9,11 +9,12 @@ use app::domain::plan::PolicyBand;
 use app::domain::work::WorkKind;
 use app::domain::{Currency, Money};
 use app::dto::{
-    ApiKeyView, ClassSettings, CreditorMember, OverviewFilter, OverviewRow, WebhookDeliveryView,
+    ApiKeyView, ClassSettings, CreditorMember, ImportJobView, OverviewFilter, OverviewRow,
+    WebhookDeliveryView,
 };
 use app::server::ports::{
-    AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, NewApiKey,
-    QueuedEmail, StoreResult, Stored,
+    AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, ImportUpload,
+    NewApiKey, QueuedEmail, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -657,5 +658,25 @@ impl CreditorStore for Db {
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(true)
+    }
+
+    async fn start_import(&self, upload: ImportUpload, audit: AuditEntry) -> StoreResult<i64> {
+        self.start_import_job(upload, audit).await
+    }
+
+    async fn import_job(
+        &self,
+        creditor_id: i64,
+        job_id: i64,
+    ) -> StoreResult<Option<ImportJobView>> {
+        Ok(self
+            .load_import_jobs(creditor_id, Some(job_id), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn import_jobs(&self, creditor_id: i64, limit: i64) -> StoreResult<Vec<ImportJobView>> {
+        self.load_import_jobs(creditor_id, None, limit).await
     }
 }

@@ -8,6 +8,7 @@ mod contact;
 mod creditor;
 mod debtor;
 mod dialogue;
+mod imports;
 mod legal;
 pub mod outbox;
 mod payments;

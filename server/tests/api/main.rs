@@ -9,6 +9,7 @@ mod consent;
 mod debtor_access;
 mod dialogue;
 mod health;
+mod imports;
 mod intake;
 mod language;
 mod outbox;

@@ -1,0 +1,100 @@
+//! Hand-over files uploaded in the creditor portal: checked for size, imported in the background
+//! with the rules of the command-line import (all rows, or the valid ones when asked, never a
+//! silent partial import), with progress and the report on the job's page.
+
+use crate::dto::{CreditorMember, ImportJobView, ImportsPage};
+use crate::error::{AppError, FormErrors, Problem};
+use crate::server::ports::{AuditEntry, ImportUpload};
+use crate::server::{internal, AppState};
+
+/// The largest file accepted (about 60,000 rows).
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The creditor's recent imports.
+pub async fn page(state: &AppState, member: CreditorMember) -> Result<ImportsPage, AppError> {
+    let store = &state.creditors;
+    let creditor_name = store
+        .creditor_name(member.creditor_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default();
+    let jobs = store
+        .import_jobs(member.creditor_id, 20)
+        .await
+        .map_err(internal)?;
+    Ok(ImportsPage {
+        creditor_name,
+        member,
+        jobs,
+    })
+}
+
+/// One import of the creditor, with its report; another creditor's is "not found".
+pub async fn job(
+    state: &AppState,
+    member: &CreditorMember,
+    job_id: i64,
+) -> Result<ImportJobView, AppError> {
+    state
+        .creditors
+        .import_job(member.creditor_id, job_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)
+}
+
+/// Starts the import of an uploaded file; returns the job to follow.
+pub async fn upload(
+    state: &AppState,
+    member: &CreditorMember,
+    file: Option<(String, Vec<u8>, bool)>,
+    partial: bool,
+    request_id: Option<String>,
+) -> Result<i64, AppError> {
+    let problem = match &file {
+        None => Some(Problem::Required),
+        Some((name, _, true)) => Some(Problem::FileTooLarge {
+            name: name.clone(),
+            max_mb: (MAX_BYTES / (1024 * 1024)) as u32,
+        }),
+        Some((_, content, _)) if content.is_empty() => Some(Problem::Required),
+        _ => None,
+    };
+    if let Some(p) = problem {
+        return Err(AppError::Validation(FormErrors::default().field("file", p)));
+    }
+    let Some((filename, content, _)) = file else {
+        return Err(AppError::Internal);
+    };
+    let filename: String = filename
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let now = state.clock.now_ms();
+    let audit = AuditEntry {
+        at_ms: now,
+        actor_kind: "creditor",
+        actor_id: Some(member.id.to_string()),
+        case_id: None,
+        action: "claims.upload",
+        detail: serde_json::json!({ "file": filename, "bytes": content.len(), "partial": partial })
+            .to_string(),
+        request_id,
+    };
+    state
+        .creditors
+        .start_import(
+            ImportUpload {
+                creditor_id: member.creditor_id,
+                user_id: member.id,
+                filename,
+                content,
+                partial,
+                at_ms: now,
+            },
+            audit,
+        )
+        .await
+        .map_err(internal)
+}
