@@ -400,8 +400,10 @@ pub struct ConsentItem {
     pub class_key: Option<String>,
     pub balance: Option<Money>,
     pub requested_at_ms: i64,
-    /// When the default (decline) applies if nobody decides.
+    /// When the class's default applies if nobody decides.
     pub deadline_ms: i64,
+    /// Whether that default is to approve (else decline).
+    pub default_approve: bool,
     pub note: String,
     pub handler_name: String,
 }
@@ -440,6 +442,10 @@ pub struct ClassSettings {
     pub reply_days: u32,
     /// Whether court dunning needs the creditor's consent.
     pub escalation_needs_consent: bool,
+    /// Days the creditor has to answer a request.
+    pub consent_days: u32,
+    /// Whether "approve" applies without an answer (else "decline").
+    pub consent_default_approve: bool,
     /// The plan rules by balance, smallest limit first; the last band covers any balance.
     pub bands: Vec<crate::domain::plan::PolicyBand>,
     /// Running cases in the class.

@@ -153,12 +153,16 @@ pub async fn update_class_settings(
     class_id: i64,
     reply_days: String,
     escalation_needs_consent: Option<String>,
+    consent_days: String,
+    consent_default: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
     let change = ClassChange::Settings {
         reply_days,
         escalation_needs_consent: escalation_needs_consent.is_some(),
+        consent_days,
+        consent_default: consent_default.unwrap_or_default(),
     };
     classes::change(&state, &member, class_id, &change, request_id())
         .await

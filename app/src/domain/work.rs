@@ -145,13 +145,14 @@ impl CreditorRole {
     }
 }
 
-/// How long a creditor has to answer a request to escalate; then the default applies (decline:
-/// no court proceedings without an explicit yes).
-pub const CONSENT_DAYS: i64 = 10;
+/// How long a creditor has to answer a request to escalate unless the class says otherwise; then
+/// the class's default applies (decline unless the creditor chose otherwise: no court
+/// proceedings without an explicit yes).
+pub const CONSENT_DAYS: u32 = 10;
 
 /// When the default applies to a request made at `requested_at_ms`.
-pub fn consent_deadline(requested_at_ms: i64) -> i64 {
-    requested_at_ms + CONSENT_DAYS * 86_400_000
+pub fn consent_deadline(requested_at_ms: i64, days: u32) -> i64 {
+    requested_at_ms + i64::from(days) * 86_400_000
 }
 
 /// Timeline entries only the agency and the creditor see: how a debtor is treated internally is

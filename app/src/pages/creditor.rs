@@ -75,7 +75,11 @@ pub fn ConsentPage() -> impl IntoView {
                                                {r.balance.map(|b| b.format(lang)).unwrap_or_default()}</p>
                                             <p class="meta">{(st.consent_requested)(&r.handler_name, &when(lang, r.requested_at_ms))}</p>
                                             <blockquote class="answer"><p>{r.note.clone()}</p></blockquote>
-                                            <p>{(st.consent_deadline)(&when(lang, r.deadline_ms))}</p>
+                                            <p>{if r.default_approve {
+                                                (creditor_tr(lang).consent_deadline_approve)(&when(lang, r.deadline_ms))
+                                            } else {
+                                                (st.consent_deadline)(&when(lang, r.deadline_ms))
+                                            }}</p>
                                             {owner.then(|| view! {
                                                 <form method="post" action={<DecideConsent as ServerFn>::PATH} novalidate>
                                                     <FormAlert error/>
@@ -365,6 +369,20 @@ pub fn ClassPage() -> impl IntoView {
                                         " " {ct.consent_label}
                                     </label>
                                 </div>
+                                <TextField name="consent_days" label=ct.consent_days_label
+                                    value=shown(settings_error, "consent_days", class.consent_days.to_string())
+                                    error=settings_error inputmode="numeric"/>
+                                <fieldset class="field">
+                                    <legend>{ct.consent_default_legend}</legend>
+                                    <label class="choice-line">
+                                        <input type="radio" name="consent_default" value="decline" checked=!class.consent_default_approve/>
+                                        " " {ct.consent_default_decline}
+                                    </label>
+                                    <label class="choice-line">
+                                        <input type="radio" name="consent_default" value="approve" checked=class.consent_default_approve/>
+                                        " " {ct.consent_default_approve}
+                                    </label>
+                                </fieldset>
                                 {owner.then(|| view! { <button type="submit" class="primary">{ct.save}</button> })}
                             </form>
                         </section>

@@ -50,6 +50,10 @@ pub enum ClassChange {
     Settings {
         reply_days: String,
         escalation_needs_consent: bool,
+        /// Days the creditor has to answer an escalation request.
+        consent_days: String,
+        /// `approve` or `decline`: what applies without an answer.
+        consent_default: String,
     },
     Band {
         index: usize,
@@ -75,9 +79,17 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
         ClassChange::Settings {
             reply_days,
             escalation_needs_consent,
+            consent_days,
+            consent_default,
         } => {
             next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
             next.escalation_needs_consent = *escalation_needs_consent;
+            next.consent_days = whole(&mut errors, "consent_days", consent_days, 1, 60);
+            match consent_default.as_str() {
+                "approve" => next.consent_default_approve = true,
+                "decline" => next.consent_default_approve = false,
+                _ => errors = errors.field("consent_default", Problem::Required),
+            }
         }
         ClassChange::Band { index, form } => {
             let Some(band) = class.bands.get(*index) else {
@@ -139,7 +151,11 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
     }
     // A form posted without JavaScript is shown again as it was sent.
     let sent: Vec<(&str, &str)> = match change {
-        ClassChange::Settings { reply_days, .. } => vec![("reply_days", reply_days)],
+        ClassChange::Settings {
+            reply_days,
+            consent_days,
+            ..
+        } => vec![("reply_days", reply_days), ("consent_days", consent_days)],
         ClassChange::Band { form, .. } => vec![
             ("up_to", &form.up_to),
             ("min_instalment", &form.min_instalment),
@@ -185,6 +201,8 @@ pub async fn change(
             "class": next.key,
             "reply_days": next.reply_days,
             "escalation_needs_consent": next.escalation_needs_consent,
+            "consent_days": next.consent_days,
+            "consent_default": if next.consent_default_approve { "approve" } else { "decline" },
             "bands": next.bands,
         })
         .to_string(),
@@ -219,6 +237,8 @@ mod tests {
             name_en: class.name_en.into(),
             reply_days: class.reply_days,
             escalation_needs_consent: true,
+            consent_days: 10,
+            consent_default_approve: false,
             bands: class.bands,
             running_cases: 0,
         }
@@ -322,15 +342,21 @@ mod tests {
 
     #[test]
     fn settings_are_bounded() {
-        let change = |days: &str| ClassChange::Settings {
+        let change = |days: &str, consent_days: &str, default: &str| ClassChange::Settings {
             reply_days: days.into(),
             escalation_needs_consent: false,
+            consent_days: consent_days.into(),
+            consent_default: default.into(),
         };
-        let next = apply(&standard(), &change("3")).expect("valid");
+        let next = apply(&standard(), &change("3", "5", "approve")).expect("valid");
         assert_eq!(next.reply_days, 3);
         assert!(!next.escalation_needs_consent);
-        assert!(apply(&standard(), &change("0")).is_err());
-        assert!(apply(&standard(), &change("31")).is_err());
+        assert_eq!(next.consent_days, 5);
+        assert!(next.consent_default_approve);
+        assert!(apply(&standard(), &change("0", "5", "decline")).is_err());
+        assert!(apply(&standard(), &change("31", "5", "decline")).is_err());
+        assert!(apply(&standard(), &change("3", "61", "decline")).is_err());
+        assert!(apply(&standard(), &change("3", "5", "maybe")).is_err());
     }
 
     #[test]

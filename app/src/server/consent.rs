@@ -1,10 +1,10 @@
 //! The creditor's consent inbox: escalation requests of their cases, decided by an owner with a
-//! comment, or — when nobody answers within [`CONSENT_DAYS`] days — declined by default and
-//! recorded as such. Either way the case leaves `escalation_requested` and the handlers get a work
+//! comment, or — when nobody answers within the class's days (10 unless the creditor set others) —
+//! decided by the class's default (decline unless the creditor chose approve) and recorded as such. Either way the case leaves `escalation_requested` and the handlers get a work
 //! item to act on the decision (and tell the debtor).
 
 use crate::domain::case_state::{transition, Actor, CaseEvent, CaseState};
-use crate::domain::work::{consent_deadline, CreditorRole, CONSENT_DAYS};
+use crate::domain::work::{consent_deadline, CreditorRole};
 use crate::dto::{ConsentInbox, ConsentItem, CreditorMember};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::{AuditEntry, ConsentDecision, Effects, Realm};
@@ -66,7 +66,8 @@ pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentIn
             class_key: r.class_key,
             balance: view.map(|v| v.summary.balance),
             requested_at_ms: r.requested_at_ms,
-            deadline_ms: consent_deadline(r.requested_at_ms),
+            deadline_ms: consent_deadline(r.requested_at_ms, r.consent_days),
+            default_approve: r.default_approve,
             note: r.note,
             handler_name: r.handler_name,
         });
@@ -184,24 +185,21 @@ pub async fn decide(
         .into_result()
 }
 
-/// Declines, by default and recorded as such, every request older than [`CONSENT_DAYS`] days.
-/// Runs with the outbox relay; returns how many were decided.
+/// Decides, by the class's default and recorded as such, every request whose deadline has passed.
+/// Runs in the scheduler; returns how many were decided.
 pub async fn apply_defaults(
     store: &dyn crate::server::ports::CreditorStore,
     now: i64,
 ) -> Result<usize, AppError> {
-    let overdue = store
-        .overdue_consents(now - CONSENT_DAYS * 86_400_000)
-        .await
-        .map_err(internal)?;
+    let overdue = store.overdue_consents(now).await.map_err(internal)?;
     let mut decided = 0;
-    for (creditor_id, case_id) in overdue {
+    for (creditor_id, case_id, approve) in overdue {
         let detail = serde_json::json!({ "comment": "", "by_default": true }).to_string();
-        let effects = effects(now, false, Actor::System, case_id, None, detail, None)?;
+        let effects = effects(now, approve, Actor::System, case_id, None, detail, None)?;
         let decision = ConsentDecision {
             case_id,
             user_id: None,
-            approved: false,
+            approved: approve,
             comment: String::new(),
             submission_key: format!("default:{case_id}:{now}"),
         };

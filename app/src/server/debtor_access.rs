@@ -618,7 +618,7 @@ mod tests {
         ) -> StoreResult<Vec<crate::server::ports::ConsentRequest>> {
             unreachable!("no creditors here")
         }
-        async fn overdue_consents(&self, _: i64) -> StoreResult<Vec<(i64, i64)>> {
+        async fn overdue_consents(&self, _: i64) -> StoreResult<Vec<(i64, i64, bool)>> {
             unreachable!("no creditors here")
         }
         async fn decide_consent(

@@ -684,6 +684,9 @@ pub struct ConsentRequest {
     /// The handler's reasons for the request.
     pub note: String,
     pub handler_name: String,
+    /// The class's days to answer and whether "approve" applies without an answer.
+    pub consent_days: u32,
+    pub default_approve: bool,
 }
 
 /// The creditor's decision on an escalation request.
@@ -707,7 +710,9 @@ pub trait CreditorStore: Send + Sync {
     /// Escalation requests of the creditor's cases, oldest first.
     async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>>;
     /// Requests of every creditor made before `before_ms` (their deadline has passed): creditor, case.
-    async fn overdue_consents(&self, before_ms: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// Requests of every creditor whose class's deadline has passed at `now_ms`: creditor, case,
+    /// and whether the class's default is to approve.
+    async fn overdue_consents(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, bool)>>;
     /// Records the decision with its effects (the case's new state, a work item for the handlers,
     /// the email to the debtor) in one transaction; only for a case of `creditor_id`.
     async fn decide_consent(

@@ -7,6 +7,7 @@ use super::plans::queue as queue_email;
 use super::{store_err, Db};
 use app::domain::plan::PolicyBand;
 use app::domain::work::WorkKind;
+use app::domain::work::CONSENT_DAYS;
 use app::domain::{Currency, Money};
 use app::dto::{
     ApiKeyView, ClassSettings, CreditorMember, ImportJobView, OverviewFilter, OverviewRow,
@@ -44,8 +45,20 @@ impl CreditorStore for Db {
 
     async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>> {
         // The request is the latest 'escalation_requested' action of each waiting case.
-        let rows: Vec<(i64, String, String, Option<String>, i64, String, String)> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.name, tc.key, a.created_at, a.detail, s.display_name
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.id, c.reference, d.name, tc.key, a.created_at, a.detail, s.display_name,
+                    tc.consent_days, tc.consent_default
              FROM cases c
              JOIN debtors d ON d.id = c.debtor_id
              LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
@@ -62,7 +75,17 @@ impl CreditorStore for Db {
         Ok(rows
             .into_iter()
             .map(
-                |(case_id, reference, debtor_name, class_key, at, detail, handler)| {
+                |(
+                    case_id,
+                    reference,
+                    debtor_name,
+                    class_key,
+                    at,
+                    detail,
+                    handler,
+                    days,
+                    default,
+                )| {
                     let note = serde_json::from_str::<serde_json::Value>(&detail)
                         .ok()
                         .and_then(|v| v["note"].as_str().map(str::to_string))
@@ -75,24 +98,37 @@ impl CreditorStore for Db {
                         requested_at_ms: at,
                         note,
                         handler_name: handler,
+                        consent_days: days
+                            .and_then(|d| u32::try_from(d).ok())
+                            .unwrap_or(CONSENT_DAYS),
+                        default_approve: default.as_deref() == Some("approve"),
                     }
                 },
             )
             .collect())
     }
 
-    async fn overdue_consents(&self, before_ms: i64) -> StoreResult<Vec<(i64, i64)>> {
-        sqlx::query_as(
-            "SELECT c.creditor_id, c.id FROM cases c
+    async fn overdue_consents(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, bool)>> {
+        let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT c.creditor_id, c.id, tc.consent_default FROM cases c
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
              WHERE c.state = 'escalation_requested'
                AND (SELECT MAX(a.created_at) FROM staff_actions a
-                     WHERE a.case_id = c.id AND a.kind = 'escalation_requested') < $1
+                     WHERE a.case_id = c.id AND a.kind = 'escalation_requested')
+                   + COALESCE(tc.consent_days, $2) * 86400000 < $1
              ORDER BY c.id",
         )
-        .bind(before_ms)
+        .bind(now_ms)
+        .bind(i64::from(CONSENT_DAYS))
         .fetch_all(self.pool())
         .await
-        .map_err(store_err("find overdue consents"))
+        .map_err(store_err("find overdue consents"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(creditor, case, default)| {
+                (creditor, case, default.as_deref() == Some("approve"))
+            })
+            .collect())
     }
 
     async fn decide_consent(
@@ -274,10 +310,22 @@ impl CreditorStore for Db {
 
     async fn classes(&self, creditor_id: i64) -> StoreResult<Vec<ClassSettings>> {
         let err = store_err("load treatment classes");
-        type Row = (i64, String, String, String, i64, i64, String, i64);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            String,
+            i64,
+            i64,
+            String,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT tc.id, tc.key, tc.name_de, tc.name_en, tc.reply_days, tc.escalation_needs_consent, tc.policy,
-                    (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed'))
+                    (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed')),
+                    tc.consent_days, tc.consent_default
              FROM treatment_classes tc WHERE tc.creditor_id = $1 ORDER BY tc.id",
         )
         .bind(creditor_id)
@@ -286,7 +334,18 @@ impl CreditorStore for Db {
         .map_err(&err)?;
         rows.into_iter()
             .map(
-                |(id, key, name_de, name_en, reply_days, consent, policy, running_cases)| {
+                |(
+                    id,
+                    key,
+                    name_de,
+                    name_en,
+                    reply_days,
+                    consent,
+                    policy,
+                    running_cases,
+                    days,
+                    default,
+                )| {
                     let bands = serde_json::from_str(&policy)
                         .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?;
                     Ok(ClassSettings {
@@ -296,6 +355,8 @@ impl CreditorStore for Db {
                         name_en,
                         reply_days: u32::try_from(reply_days).unwrap_or(0),
                         escalation_needs_consent: consent != 0,
+                        consent_days: u32::try_from(days).unwrap_or(CONSENT_DAYS),
+                        consent_default_approve: default == "approve",
                         bands,
                         running_cases,
                     })
@@ -317,7 +378,8 @@ impl CreditorStore for Db {
         };
         let mut tx = self.pool().begin().await.map_err(&err)?;
         let changed = sqlx::query(
-            "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4
+            "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4,
+                    consent_days = $8, consent_default = $9
              WHERE id = $5 AND creditor_id = $6 AND policy = $7",
         )
         .bind(encode(&class.bands)?)
@@ -327,6 +389,12 @@ impl CreditorStore for Db {
         .bind(class.id)
         .bind(creditor_id)
         .bind(encode(expected_bands)?)
+        .bind(i64::from(class.consent_days))
+        .bind(if class.consent_default_approve {
+            "approve"
+        } else {
+            "decline"
+        })
         .execute(&mut *tx)
         .await
         .map_err(&err)?

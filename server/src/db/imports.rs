@@ -1,13 +1,28 @@
 //! Imports of hand-over files uploaded in the creditor portal: the job row, the import in a
 //! background task (one transaction: all rows, the valid ones when asked, or none), its progress
-//! every half second, and the report kept for the creditor.
+//! and the report kept for the creditor.
+//!
+//! Progress lives in memory while the import runs: writing it to the database would wait for the
+//! write lock that the import's own transaction holds on SQLite.
 
 use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::dto::ImportJobView;
 use app::server::ports::{AuditEntry, ImportUpload, StoreResult};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// Rows read so far by the imports running in this process, by job.
+static PROGRESS: LazyLock<Mutex<HashMap<i64, Arc<AtomicUsize>>>> = LazyLock::new(Default::default);
+
+fn progress_of(job: i64) -> Option<usize> {
+    PROGRESS
+        .lock()
+        .ok()?
+        .get(&job)
+        .map(|n| n.load(Ordering::Relaxed))
+}
 
 impl Db {
     pub(super) async fn start_import_job(
@@ -38,29 +53,19 @@ impl Db {
 
     async fn run_import(self, id: i64, upload: ImportUpload) {
         let read = Arc::new(AtomicUsize::new(0));
+        if let Ok(mut running) = PROGRESS.lock() {
+            running.insert(id, read.clone());
+        }
         let counter = read.clone();
-        let work = crate::intake::import_claims(
+        let outcome = crate::intake::import_claims(
             &self,
             upload.creditor_id,
             upload.content.as_slice(),
             upload.partial,
             upload.at_ms,
             move |n| counter.store(n, Ordering::Relaxed),
-        );
-        tokio::pin!(work);
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
-        let outcome = loop {
-            tokio::select! {
-                outcome = &mut work => break outcome,
-                _ = tick.tick() => {
-                    let _ = sqlx::query("UPDATE import_jobs SET rows_read = $1 WHERE id = $2 AND state = 'running'")
-                        .bind(i64::try_from(read.load(Ordering::Relaxed)).unwrap_or(0))
-                        .bind(id)
-                        .execute(self.pool())
-                        .await;
-                }
-            }
-        };
+        )
+        .await;
         let finished = chrono::Utc::now().timestamp_millis();
         let (state, rows, imported, problems, report) = match outcome {
             Ok(r) => (
@@ -94,6 +99,9 @@ impl Db {
         .await;
         if let Err(e) = stored {
             tracing::error!(job = id, error = %e, "the import's outcome could not be stored");
+        }
+        if let Ok(mut running) = PROGRESS.lock() {
+            running.remove(&id);
         }
     }
 
@@ -159,6 +167,11 @@ impl Db {
                     finished,
                     by,
                 )| {
+                    let rows_read = if state == "running" {
+                        progress_of(id).map_or(rows_read, |n| i64::try_from(n).unwrap_or(rows_read))
+                    } else {
+                        rows_read
+                    };
                     ImportJobView {
                         id,
                         filename,

@@ -149,6 +149,8 @@ async fn a_class_changed_by_the_owner_changes_what_the_debtor_gets(app: &TestApp
                 ("class_id", standard.as_str()),
                 ("reply_days", "3"),
                 ("escalation_needs_consent", "yes"),
+                ("consent_days", "10"),
+                ("consent_default", "decline"),
             ],
         )
         .await;

@@ -1,7 +1,7 @@
 //! The creditor's consent inbox over HTTP: sign-in like staff, only the own creditor's requests,
 //! owners decide and viewers look, and the default (decline) after the deadline, recorded as such.
 
-use crate::helpers::{case_id, case_state, location, scalar, Desk, TestApp};
+use crate::helpers::{case_id, case_state, location, scalar, text, Desk, TestApp};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 
@@ -170,4 +170,58 @@ async fn without_an_answer_the_request_is_declined_by_default_after_ten_days(app
 on_both_backends!(
     consent_default,
     without_an_answer_the_request_is_declined_by_default_after_ten_days
+);
+
+async fn a_class_can_set_its_own_deadline_and_approve_by_default(app: &TestApp) {
+    setup(app, "AKTE-2026-000102").await;
+    let class = text(
+        app,
+        "SELECT CAST(c.treatment_class_id AS TEXT) FROM cases c WHERE c.reference = 'AKTE-2026-000102'",
+    )
+    .await;
+    let owner = Desk::creditor(app, OWNER).await;
+    let saved = owner
+        .post(
+            "/api/update_class_settings",
+            &[
+                ("class_id", class.as_str()),
+                ("reply_days", "5"),
+                ("escalation_needs_consent", "yes"),
+                ("consent_days", "3"),
+                ("consent_default", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(saved.headers()),
+        format!("/creditor/classes/{class}?done=saved")
+    );
+    assert!(owner
+        .page("/creditor")
+        .await
+        .contains("gilt die Anfrage als genehmigt"));
+    let now = app.clock_now();
+    assert_eq!(
+        app::server::consent::apply_defaults(&app.db, now + 2 * 86_400_000).await,
+        Ok(0),
+        "not before the class's deadline"
+    );
+    assert_eq!(
+        app::server::consent::apply_defaults(&app.db, now + 4 * 86_400_000).await,
+        Ok(1)
+    );
+    assert_eq!(case_state(app, "AKTE-2026-000102").await, "escalated");
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM consent_decisions WHERE by_default = 1 AND approved = 1"
+        )
+        .await,
+        1,
+        "recorded as the class's default"
+    );
+}
+on_both_backends!(
+    consent_class_default,
+    a_class_can_set_its_own_deadline_and_approve_by_default
 );
