@@ -5,8 +5,8 @@ use crate::pages::{
     AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
 };
 use crate::pages::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, ImportJobPage, ImportPage,
-    OverviewPage, WebhooksPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
+    ImportJobPage, ImportPage, OverviewPage, WebhooksPage,
 };
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/classes") view=ClassesPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/overview") view=OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/team") view=CreditorTeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import") view=ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import/:id") view=ImportJobPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>

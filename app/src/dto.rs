@@ -565,3 +565,11 @@ pub struct ImportsPage {
     pub member: CreditorMember,
     pub jobs: Vec<ImportJobView>,
 }
+
+/// The people of a creditor with access to the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditorTeamPage {
+    pub creditor_name: String,
+    pub member: CreditorMember,
+    pub users: Vec<CreditorMember>,
+}

@@ -6,8 +6,8 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::dto::{
-    ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, ImportJobView, ImportsPage,
-    WebhooksPage,
+    ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, CreditorTeamPage, ImportJobView,
+    ImportsPage, WebhooksPage,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -19,7 +19,7 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, classes, consent, imports, overview, webhooks},
+    crate::server::{api_keys, classes, consent, creditor_users, imports, overview, webhooks},
 };
 
 /// Signs a creditor's user in.
@@ -304,5 +304,47 @@ pub async fn upload_claims(data: MultipartData) -> Result<(), AppError> {
     let partial = fields.get("partial").is_some_and(|v| !v.is_empty());
     let job = imports::upload(&state, &member, file, partial, request_id()).await?;
     leptos_axum::redirect(&format!("/creditor/import/{job}"));
+    Ok(())
+}
+
+/// The creditor's users (owners).
+#[server(endpoint = "get_creditor_team")]
+pub async fn get_creditor_team() -> Result<CreditorTeamPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    creditor_users::page(&state, member).await
+}
+
+/// Adds a user to the creditor (owners).
+#[server(endpoint = "create_creditor_user")]
+pub async fn create_creditor_user(
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    creditor_users::create(
+        &state,
+        &member,
+        &email,
+        &display_name,
+        &role,
+        &password,
+        request_id(),
+    )
+    .await?;
+    leptos_axum::redirect("/creditor/team?done=created");
+    Ok(())
+}
+
+/// Deactivates (`active=0`) or reactivates (`active=1`) a user of the creditor (owners).
+#[server(endpoint = "set_creditor_user_active")]
+pub async fn set_creditor_user_active(user_id: i64, active: String) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    creditor_users::set_active(&state, &member, user_id, active == "1", request_id()).await?;
+    leptos_axum::redirect("/creditor/team?done=active");
     Ok(())
 }

@@ -127,6 +127,12 @@ pub struct CreditorTexts {
     pub report_download: &'static str,
     pub report_more: fn(usize) -> String,
     pub back_to_import: &'static str,
+
+    pub nav_team: &'static str,
+    pub team_title: &'static str,
+    pub team_intro: &'static str,
+    pub creditor_role: fn(&str) -> &'static str,
+    pub team_done: fn(&str) -> &'static str,
 }
 
 /// The creditor portal's texts in `lang`.
@@ -281,6 +287,19 @@ static DE: CreditorTexts = CreditorTexts {
     report_download: "Vollständigen Bericht herunterladen",
     report_more: |n| format!("… und {n} weitere Zeilen im vollständigen Bericht."),
     back_to_import: "Zurück zu den Übergaben",
+
+    nav_team: "Zugänge",
+    team_title: "Zugänge zum Gläubigerportal",
+    team_intro: "Legen Sie Zugänge für Ihre Kolleginnen und Kollegen an. Inhaber entscheiden (Zustimmungen, Regeln, Schlüssel, Zugänge), Leser sehen nur. Geben Sie das erste Passwort persönlich weiter; es lässt sich nach der Anmeldung nicht hier einsehen.",
+    creditor_role: |r| match r {
+        "owner" => "Inhaber – entscheidet",
+        "viewer" => "Leser – sieht nur",
+        _ => "—",
+    },
+    team_done: |d| match d {
+        "created" => "Der Zugang ist angelegt.",
+        _ => "Gespeichert. Ein deaktivierter Zugang ist ab seiner nächsten Anfrage abgemeldet.",
+    },
     webhooks_done: |d| match d {
         "renewed" => "Ein neues Geheimnis ist erzeugt; ab jetzt wird damit signiert.",
         "retried" => "Die Meldung wird erneut gesendet.",
@@ -432,6 +451,19 @@ static EN: CreditorTexts = CreditorTexts {
     report_download: "Download the full report",
     report_more: |n| format!("… and {n} more lines in the full report."),
     back_to_import: "Back to the hand-overs",
+
+    nav_team: "Access",
+    team_title: "Access to the creditor portal",
+    team_intro: "Create access for your colleagues. Owners decide (consents, rules, keys, access), viewers only look. Hand over the first password in person; it cannot be looked up here.",
+    creditor_role: |r| match r {
+        "owner" => "Owner – decides",
+        "viewer" => "Viewer – only looks",
+        _ => "—",
+    },
+    team_done: |d| match d {
+        "created" => "The access is created.",
+        _ => "Saved. A deactivated user is signed out at their next request.",
+    },
     webhooks_done: |d| match d {
         "renewed" => "A new secret is created; events are signed with it from now on.",
         "retried" => "The event is sent again.",

@@ -7,6 +7,7 @@ use crate::api::creditor::{
     RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
     UpdateClassSettings, UploadClaims,
 };
+use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
 use crate::components::{FileField, FormAlert, Layout, TextField};
 use crate::domain::plan::PolicyBand;
 use crate::domain::Language;
@@ -123,6 +124,7 @@ fn CreditorFrame(children: Children) -> impl IntoView {
                 <a href="/creditor/classes">{ct.nav_classes}</a>
                 <a href="/creditor/api-keys">{ct.nav_api_keys}</a>
                 <a href="/creditor/webhooks">{ct.nav_webhooks}</a>
+                <a href="/creditor/team">{ct.nav_team}</a>
             </nav>
             <form method="post" action={<CreditorLogout as ServerFn>::PATH} class="inline">
                 <button type="submit" class="link">{staff_tr(lang).logout_button}</button>
@@ -858,6 +860,83 @@ pub fn ImportJobPage() -> impl IntoView {
                                 <p><a href=format!("/creditor/import/{}/report.txt", j.id) download>{ct.report_download}</a></p>
                             </section>
                         })}
+                    }.into_any()
+                })}
+            </Suspense>
+        </CreditorFrame>
+    }
+}
+
+/// `/creditor/team`: the creditor's users; owners add, deactivate and reactivate them.
+#[component]
+pub fn CreditorTeamPage() -> impl IntoView {
+    let lang = use_language();
+    let ct = creditor_tr(lang);
+    let st = staff_tr(lang);
+    let data = OnceResource::new(get_creditor_team());
+    let error = url_error(<CreateCreditorUser as ServerFn>::PATH);
+    let active_error = url_error(<SetCreditorUserActive as ServerFn>::PATH);
+    let done = done_param();
+    let done_text = Signal::derive(move || done.get().map(|d| (ct.team_done)(&d).to_string()));
+    view! {
+        <Title text=ct.team_title/>
+        <CreditorFrame>
+            <h1>{ct.team_title}</h1>
+            <p>{ct.team_intro}</p>
+            <Done text=done_text/>
+            <FormAlert error=active_error/>
+            <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
+                {move || Suspend::new(async move {
+                    let page = match data.await {
+                        Ok(page) => page,
+                        Err(e) => return load_error(e, lang),
+                    };
+                    let me = page.member.id;
+                    view! {
+                        <p>{page.creditor_name.clone()}</p>
+                        <table class="staff-list">
+                            <thead><tr>
+                                <th scope="col">{st.display_name_label}</th>
+                                <th scope="col">{st.email_label}</th>
+                                <th scope="col">{st.role_label}</th>
+                                <th scope="col"><span class="visually-hidden">{st.account_action}</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {page.users.into_iter().map(|u| view! {
+                                    <tr>
+                                        <td>{u.display_name.clone()}{(!u.active).then(|| format!(" ({})", st.inactive))}</td>
+                                        <td>{u.email.clone()}</td>
+                                        <td>{(ct.creditor_role)(&u.role)}</td>
+                                        <td>{(u.id != me).then(|| view! {
+                                            <form method="post" action={<SetCreditorUserActive as ServerFn>::PATH}>
+                                                <input type="hidden" name="user_id" value=u.id/>
+                                                {if u.active {
+                                                    view! { <button type="submit" name="active" value="0" aria-label=format!("{} {}", st.deactivate, u.display_name)>{st.deactivate}</button> }.into_any()
+                                                } else {
+                                                    view! { <button type="submit" name="active" value="1" aria-label=format!("{} {}", st.reactivate, u.display_name)>{st.reactivate}</button> }.into_any()
+                                                }}
+                                            </form>
+                                        })}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <form method="post" action={<CreateCreditorUser as ServerFn>::PATH} class="card" novalidate>
+                            <h2>{st.create_heading}</h2>
+                            <FormAlert error/>
+                            <TextField name="display_name" label=st.display_name_label value=kept(error, "display_name") error/>
+                            <TextField name="email" label=st.email_label value=kept(error, "email") error input_type="email" autocomplete="off"/>
+                            <div class="field">
+                                <label for="role">{st.role_label}</label>
+                                <select id="role" name="role">
+                                    {["viewer", "owner"].into_iter().map(|r| view! {
+                                        <option value=r>{(ct.creditor_role)(r)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <TextField name="password" label=st.password_label hint=st.new_password_hint error input_type="password" autocomplete="new-password"/>
+                            <button type="submit" class="primary">{st.create_button}</button>
+                        </form>
                     }.into_any()
                 })}
             </Suspense>

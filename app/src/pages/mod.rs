@@ -6,8 +6,8 @@ mod not_found;
 pub(crate) mod staff;
 
 pub use creditor::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, ImportJobPage, ImportPage,
-    OverviewPage, WebhooksPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
+    ImportJobPage, ImportPage, OverviewPage, WebhooksPage,
 };
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,

@@ -718,6 +718,25 @@ mod tests {
         async fn import_jobs(&self, _: i64, _: i64) -> StoreResult<Vec<crate::dto::ImportJobView>> {
             unreachable!("no creditors here")
         }
+        async fn creditor_users(&self, _: i64) -> StoreResult<Vec<crate::dto::CreditorMember>> {
+            unreachable!("no creditors here")
+        }
+        async fn create_creditor_user(
+            &self,
+            _: crate::server::ports::NewCreditorUser,
+            _: AuditEntry,
+        ) -> StoreResult<Option<i64>> {
+            unreachable!("no creditors here")
+        }
+        async fn set_creditor_user_active(
+            &self,
+            _: i64,
+            _: i64,
+            _: bool,
+            _: AuditEntry,
+        ) -> StoreResult<bool> {
+            unreachable!("no creditors here")
+        }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";

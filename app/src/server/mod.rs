@@ -8,6 +8,7 @@ pub mod classes;
 pub mod consent;
 pub mod contact;
 pub mod credentials;
+pub mod creditor_users;
 pub mod debtor_access;
 pub mod defaults;
 pub mod dialogue;

@@ -809,6 +809,36 @@ pub trait CreditorStore: Send + Sync {
         creditor_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<crate::dto::ImportJobView>>;
+    /// The creditor's users, by name.
+    async fn creditor_users(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<Vec<crate::dto::CreditorMember>>;
+    /// Creates a user of the creditor with the audit entry; `None` when the email is taken.
+    async fn create_creditor_user(
+        &self,
+        user: NewCreditorUser,
+        audit: AuditEntry,
+    ) -> StoreResult<Option<i64>>;
+    /// Deactivates or reactivates a user of `creditor_id`; false when there is none.
+    async fn set_creditor_user_active(
+        &self,
+        creditor_id: i64,
+        user_id: i64,
+        active: bool,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
+}
+
+/// A new user of a creditor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCreditorUser {
+    pub creditor_id: i64,
+    pub email: String,
+    pub display_name: String,
+    /// `owner` or `viewer`.
+    pub role: &'static str,
+    pub password_hash: String,
 }
 
 /// A hand-over file as uploaded.

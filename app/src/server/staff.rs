@@ -314,7 +314,33 @@ pub fn check_password(errors: FormErrors, field: &str, password: &str, email: &s
     }
 }
 
-async fn hash(password: String) -> Result<String, AppError> {
+/// The checked email and name of a new account (staff or a creditor's user) and every problem
+/// with them and the password; the non-secret values are kept for the form.
+pub(crate) fn check_new_account(
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> (FormErrors, String, String) {
+    let email = email.trim().to_lowercase();
+    let display_name = display_name.trim().to_string();
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors = errors.field("email", Problem::Required);
+    } else if !crate::server::contact::plausible_email(&email) {
+        errors = errors.field("email", Problem::InvalidFormat);
+    }
+    if display_name.is_empty() {
+        errors = errors.field("display_name", Problem::Required);
+    } else if display_name.chars().count() > 100 {
+        errors = errors.field("display_name", Problem::TooLong { max: 100 });
+    }
+    errors = check_password(errors, "password", password, &email)
+        .keep("email", &email)
+        .keep("display_name", &display_name);
+    (errors, email, display_name)
+}
+
+pub(crate) async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_access_code(&password))
         .await
         .map_err(|_| AppError::Internal)?
@@ -401,30 +427,13 @@ pub async fn create_staff(
     password: &str,
     request_id: Option<String>,
 ) -> Result<i64, AppError> {
-    let email = email.trim().to_lowercase();
-    let display_name = display_name.trim().to_string();
-    let mut errors = FormErrors::default();
-    if email.is_empty() {
-        errors = errors.field("email", Problem::Required);
-    } else if !crate::server::contact::plausible_email(&email) {
-        errors = errors.field("email", Problem::InvalidFormat);
-    }
-    if display_name.is_empty() {
-        errors = errors.field("display_name", Problem::Required);
-    } else if display_name.chars().count() > 100 {
-        errors = errors.field("display_name", Problem::TooLong { max: 100 });
-    }
+    let (mut errors, email, display_name) = check_new_account(email, display_name, password);
     let role = Role::from_code(role);
     match role {
         None => errors = errors.field("role", Problem::InvalidFormat),
         Some(r) if !by.role.includes(r) => errors = errors.field("role", Problem::RoleTooHigh),
         _ => {}
     }
-    errors = check_password(errors, "password", password, &email);
-    errors.values.insert("email".into(), email.clone());
-    errors
-        .values
-        .insert("display_name".into(), display_name.clone());
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };

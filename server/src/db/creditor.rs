@@ -15,7 +15,7 @@ use app::dto::{
 };
 use app::server::ports::{
     AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, ImportUpload,
-    NewApiKey, QueuedEmail, StoreResult, Stored,
+    NewApiKey, NewCreditorUser, QueuedEmail, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -746,5 +746,89 @@ impl CreditorStore for Db {
 
     async fn import_jobs(&self, creditor_id: i64, limit: i64) -> StoreResult<Vec<ImportJobView>> {
         self.load_import_jobs(creditor_id, None, limit).await
+    }
+
+    async fn creditor_users(&self, creditor_id: i64) -> StoreResult<Vec<CreditorMember>> {
+        let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, creditor_id, email, display_name, role, active, sessions_valid_after
+             FROM creditor_users WHERE creditor_id = $1 ORDER BY display_name, id",
+        )
+        .bind(creditor_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load creditor users"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, creditor_id, email, display_name, role, active, valid_after)| {
+                    CreditorMember {
+                        id,
+                        creditor_id,
+                        email,
+                        display_name,
+                        role,
+                        active: active != 0,
+                        sessions_valid_after_ms: valid_after,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn create_creditor_user(
+        &self,
+        user: NewCreditorUser,
+        audit: AuditEntry,
+    ) -> StoreResult<Option<i64>> {
+        let err = store_err("create creditor user");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(user.creditor_id)
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(user.role)
+        .bind(audit.at_ms)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Ok(None),
+            Err(e) => return Err(err(e)),
+        };
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(Some(id))
+    }
+
+    async fn set_creditor_user_active(
+        &self,
+        creditor_id: i64,
+        user_id: i64,
+        active: bool,
+        audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let err = store_err("set creditor user active");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let changed = sqlx::query(
+            "UPDATE creditor_users SET active = $1, updated_at = $2 WHERE id = $3 AND creditor_id = $4",
+        )
+        .bind(i64::from(active))
+        .bind(audit.at_ms)
+        .bind(user_id)
+        .bind(creditor_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
     }
 }

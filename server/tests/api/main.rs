@@ -6,6 +6,7 @@ mod helpers;
 mod classes;
 mod cli;
 mod consent;
+mod creditor_team;
 mod debtor_access;
 mod dialogue;
 mod health;
