@@ -4,7 +4,7 @@
 //! the creditor's delivery log. The event id lets the receiver ignore a repeat.
 
 use crate::db::Db;
-use app::domain::webhook::allowed_url;
+use app::domain::webhook::{allowed_url, is_public};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
@@ -30,32 +30,77 @@ pub fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
+/// The client for one delivery to `url`: the host is resolved here and every address must be
+/// public (so that a creditor cannot make Rapport call into the agency's own network), and the
+/// connection is pinned to the addresses checked (so that DNS cannot answer differently a moment
+/// later). Plain-HTTP loopback addresses (development, tests) keep the shared client.
+async fn client_for(url: &str, shared: &reqwest::Client) -> Result<reqwest::Client, String> {
+    if !allowed_url(url) {
+        return Err(
+            "the address is not allowed (HTTPS to a public address, or HTTP to this machine)"
+                .into(),
+        );
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("the address is invalid: {e}"))?;
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_string();
+    if matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1") {
+        return Ok(shared.clone());
+    }
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("the host cannot be resolved: {e}"))?
+        .collect();
+    if addresses.is_empty() {
+        return Err("the host cannot be resolved".into());
+    }
+    if let Some(private) = addresses.iter().find(|a| !is_public(a.ip())) {
+        return Err(format!(
+            "the host resolves to {}, which is not a public address",
+            private.ip()
+        ));
+    }
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Rapport-Webhooks/1")
+        .resolve_to_addrs(&host, &addresses)
+        .build()
+        .map_err(|e| format!("no client: {e}"))
+}
+
 /// Delivers the due webhooks once; returns how many were attempted.
 pub async fn deliver_due(db: &Db, client: &reqwest::Client, now_ms: i64) -> anyhow::Result<usize> {
     let leased = db.lease_webhooks(now_ms, 50).await?;
     let attempted = leased.len();
     for (id, url, secret, event_id, payload, attempts) in leased {
-        let (status, error) = if !allowed_url(&url) {
-            (None, Some("the address is not HTTPS".to_string()))
-        } else {
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("rapport-event-id", &event_id)
-                .header(
-                    "rapport-signature",
-                    signature(&secret, now_ms / 1_000, &payload),
-                )
-                .body(payload)
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
-                Ok(r) => (
-                    Some(r.status().as_u16()),
-                    Some(format!("the receiver answered {}", r.status())),
-                ),
-                Err(e) => (None, Some(format!("not delivered: {e}"))),
+        let (status, error) = match client_for(&url, client).await {
+            Err(refused) => (None, Some(refused)),
+            Ok(client) => {
+                let sent = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("rapport-event-id", &event_id)
+                    .header(
+                        "rapport-signature",
+                        signature(&secret, now_ms / 1_000, &payload),
+                    )
+                    .body(payload)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
+                    Ok(r) => (
+                        Some(r.status().as_u16()),
+                        Some(format!("the receiver answered {}", r.status())),
+                    ),
+                    Err(e) => (None, Some(format!("not delivered: {e}"))),
+                }
             }
         };
         if let Some(e) = &error {

@@ -56,7 +56,46 @@ pub fn allowed_url(url: &str) -> bool {
     if host.is_empty() {
         return false;
     }
-    https || matches!(host, "127.0.0.1" | "localhost" | "::1")
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "::1");
+    // An address written as a number must be public, but for this machine in development.
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        if !loopback && !is_public(ip) {
+            return false;
+        }
+    }
+    https || loopback
+}
+
+/// Whether `ip` is an address on the public internet: not private, loopback, link-local (cloud
+/// metadata services live there), shared, documentation, multicast or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -102,8 +141,38 @@ mod tests {
             "https://erp.example.com/a b",
             "javascript:alert(1)",
             "http://127.0.0.1.evil.example/",
+            "https://10.0.0.5/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[fd00::1]/hook",
         ] {
             assert!(!allowed_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for private in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in [
+            "93.184.216.34",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "100.128.0.1",
+        ] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
         }
     }
 

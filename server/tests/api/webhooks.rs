@@ -266,3 +266,49 @@ on_both_backends!(
     webhook_given_up,
     a_receiver_that_keeps_failing_is_given_up_and_can_be_retried
 );
+
+async fn webhooks_never_go_into_the_agencys_own_network(app: &TestApp) {
+    users(app).await;
+    let owner = Desk::creditor(app, OWNER).await;
+    for private in [
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data",
+    ] {
+        let refused = owner
+            .post("/api/set_webhook_url", &[("url", private)])
+            .await;
+        assert!(
+            location(refused.headers()).contains("__err="),
+            "{private} refused when saved"
+        );
+    }
+    // An address that reached the database anyway (written directly here) is checked again at
+    // delivery and not connected to; host names are resolved then and every address must be public.
+    sqlx::query(
+        "UPDATE creditors SET webhook_url = 'https://10.1.2.3/hook', webhook_secret = 'rws_test'",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("address");
+    open_dispute(app).await;
+    let client = server::webhooks::client();
+    assert_eq!(
+        server::webhooks::deliver_due(&app.db, &client, app.clock_now())
+            .await
+            .expect("relay"),
+        1
+    );
+    let outcome = text(
+        app,
+        "SELECT state || ': ' || last_error FROM webhook_deliveries",
+    )
+    .await;
+    assert_eq!(
+        outcome,
+        "pending: the address is not allowed (HTTPS to a public address, or HTTP to this machine)"
+    );
+}
+on_both_backends!(
+    webhook_private_network,
+    webhooks_never_go_into_the_agencys_own_network
+);
