@@ -24,6 +24,8 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 pub struct RestState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// Requests per creditor ([`app::server::limits::api_requests`]).
+    pub limiter: Arc<app::server::limits::ClientLimiter>,
 }
 
 /// The routes, to be nested under `/api/v1` (unknown paths there answer in problem+json).
@@ -159,6 +161,24 @@ async fn creditor(state: &RestState, headers: &HeaderMap) -> Result<i64, Respons
     let found = app::server::api_keys::authenticate(&state.db, authorization, state.clock.now_ms())
         .await
         .map_err(internal)?;
+    let now = state.clock.now_ms();
+    if let Some(creditor_id) = found {
+        let key = creditor_id.to_string();
+        if !state.limiter.allows(&key, now) {
+            let seconds = state.limiter.seconds_left(&key, now);
+            let mut response = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                "More than 1,200 requests within a minute; please slow down and try again.",
+            );
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(response);
+        }
+        state.limiter.count(&key, now);
+    }
     found.ok_or_else(|| {
         let detail = if authorization.is_none() {
             "Send an API key as `Authorization: Bearer rpk_…`; owners create keys in the creditor portal."
@@ -542,6 +562,8 @@ async fn differences(
         (status = 200, description = "Handed over before with the same data; nothing changed.", body = ClaimCreated),
         (status = 400, description = "The body is not JSON.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+         headers(("retry-after" = String, description = "Seconds to wait"))),
         (status = 409, description = "Handed over before with different data.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing or invalid; each one is listed.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
@@ -672,6 +694,8 @@ async fn store_one(
     responses(
         (status = 200, description = "The claim.", body = ClaimOut),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+         headers(("retry-after" = String, description = "Seconds to wait"))),
         (status = 404, description = "You handed over no claim with this id.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     tag = "claims"
@@ -706,6 +730,8 @@ async fn get_claim(
         (status = 200, description = "One page of claims.", body = ClaimList),
         (status = 400, description = "The paging parameters are invalid.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+         headers(("retry-after" = String, description = "Seconds to wait"))),
     ),
     tag = "claims"
 )]
@@ -779,6 +805,8 @@ async fn list_claims(
     responses(
         (status = 200, description = "The classes.", body = [ClassOut]),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+         headers(("retry-after" = String, description = "Seconds to wait"))),
     ),
     tag = "claims"
 )]

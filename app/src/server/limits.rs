@@ -42,6 +42,15 @@ impl ClientLimiter {
         entry.0 += 1;
     }
 
+    /// Seconds (at least one) until the window of `client` ends.
+    pub fn seconds_left(&self, client: &str, now_ms: i64) -> u64 {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(client).map_or(1, |(_, since)| {
+            let ms = (since + self.window_ms - now_ms).max(0);
+            u64::try_from((ms + 999) / 1_000).unwrap_or(1).max(1)
+        })
+    }
+
     /// Whole minutes (at least one) until `client` may try again.
     pub fn minutes_left(&self, client: &str, now_ms: i64) -> u32 {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,6 +69,12 @@ pub fn failed_logins() -> ClientLimiter {
 /// wants to know whether a letter is genuine, too few to walk through the references.
 pub fn reference_checks() -> ClientLimiter {
     ClientLimiter::new(30, 15 * 60_000)
+}
+
+/// Requests to the REST API: 1,200 per creditor (all its keys together) within a minute — twenty a
+/// second, plenty for an ERP handing over claims, a stop for a runaway loop.
+pub fn api_requests() -> ClientLimiter {
+    ClientLimiter::new(1_200, 60_000)
 }
 
 #[cfg(test)]

@@ -467,3 +467,43 @@ async fn another_creditors_claims_are_not_found(app: &TestApp) {
     );
 }
 on_both_backends!(api_tenancy, another_creditors_claims_are_not_found);
+
+async fn a_runaway_client_is_slowed_down(app: &TestApp) {
+    let nordlicht = users(app).await;
+    let key = server::accounts::create_api_key(&app.db, nordlicht, "ERP", app.clock_now())
+        .await
+        .expect("key");
+    let client = reqwest::Client::new();
+    let get = || {
+        client
+            .get(app.url("/api/v1/treatment-classes"))
+            .bearer_auth(&key)
+            .send()
+    };
+    for n in 0..1_200 {
+        assert_eq!(
+            get().await.expect("sent").status(),
+            StatusCode::OK,
+            "request {n}"
+        );
+    }
+    let limited = get().await.expect("sent");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait} seconds");
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+    app.advance(61_000);
+    assert_eq!(
+        get().await.expect("sent").status(),
+        StatusCode::OK,
+        "the minute passed"
+    );
+}
+on_both_backends!(api_rate_limit, a_runaway_client_is_slowed_down);
