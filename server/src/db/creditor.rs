@@ -261,26 +261,18 @@ impl CreditorStore for Db {
         user_id: i64,
         audit: AuditEntry,
     ) -> StoreResult<bool> {
-        let err = store_err("revoke api key");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        let changed = sqlx::query(
+        let query = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1, revoked_by = $2, updated_at = $1
              WHERE id = $3 AND creditor_id = $4 AND revoked_at IS NULL",
         )
         .bind(audit.at_ms)
         .bind(user_id)
         .bind(key_id)
-        .bind(creditor_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
+        .bind(creditor_id);
+        Ok(self
+            .execute_audited("revoke api key", query, &audit)
+            .await?
+            > 0)
     }
 
     async fn creditor_for_api_key(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<i64>> {
@@ -376,8 +368,7 @@ impl CreditorStore for Db {
         let encode = |b: &[PolicyBand]| {
             serde_json::to_string(b).map_err(|e| err(sqlx::Error::Encode(Box::new(e))))
         };
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        let changed = sqlx::query(
+        let query = sqlx::query(
             "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4,
                     consent_days = $8, consent_default = $9
              WHERE id = $5 AND creditor_id = $6 AND policy = $7",
@@ -395,16 +386,11 @@ impl CreditorStore for Db {
         } else {
             "decline"
         })
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
+        ;
+        Ok(self
+            .execute_audited("update treatment class", query, &audit)
+            .await?
+            > 0)
     }
 
     async fn overview_figures(&self, creditor_id: i64, since_ms: i64) -> StoreResult<Figures> {
@@ -621,20 +607,15 @@ impl CreditorStore for Db {
         secret: Option<String>,
         audit: AuditEntry,
     ) -> StoreResult<()> {
-        let err = store_err("set webhook");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE creditors SET webhook_url = $1, webhook_secret = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(url)
         .bind(secret)
         .bind(audit.at_ms)
-        .bind(creditor_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
+        .bind(creditor_id);
+        self.execute_audited("set webhook", query, &audit).await?;
+        Ok(())
     }
 
     async fn webhook_deliveries(
@@ -706,9 +687,7 @@ impl CreditorStore for Db {
         id: i64,
         audit: AuditEntry,
     ) -> StoreResult<bool> {
-        let err = store_err("retry webhook");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        let changed = sqlx::query(
+        let query = sqlx::query(
             "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL,
                     updated_at = $1
              WHERE id = $2 AND creditor_id = $3 AND state = 'dead'",
@@ -716,16 +695,8 @@ impl CreditorStore for Db {
         .bind(audit.at_ms)
         .bind(id)
         .bind(creditor_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
+        ;
+        Ok(self.execute_audited("retry webhook", query, &audit).await? > 0)
     }
 
     async fn start_import(&self, upload: ImportUpload, audit: AuditEntry) -> StoreResult<i64> {
@@ -811,24 +782,17 @@ impl CreditorStore for Db {
         active: bool,
         audit: AuditEntry,
     ) -> StoreResult<bool> {
-        let err = store_err("set creditor user active");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
-        let changed = sqlx::query(
+        let query = sqlx::query(
             "UPDATE creditor_users SET active = $1, updated_at = $2 WHERE id = $3 AND creditor_id = $4",
         )
         .bind(i64::from(active))
         .bind(audit.at_ms)
         .bind(user_id)
         .bind(creditor_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
+        ;
+        Ok(self
+            .execute_audited("set creditor user active", query, &audit)
+            .await?
+            > 0)
     }
 }

@@ -987,7 +987,7 @@ impl StaffStore for Db {
 impl Db {
     /// Runs one statement and, when it changed something, writes the audit entry with it in one
     /// transaction. Returns the rows changed; when none, nothing is kept and nothing audited.
-    async fn execute_audited<'q>(
+    pub(super) async fn execute_audited<'q>(
         &self,
         context: &'static str,
         query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
