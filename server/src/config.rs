@@ -135,6 +135,8 @@ pub struct Config {
     /// Whether `serve` delivers webhooks in the background (`RAPPORT_WEBHOOK_RELAY=off` stops it,
     /// e.g. for tests that drive the relay themselves).
     pub webhook_relay: bool,
+    /// Requests to `/api/v1` per creditor and minute (`RAPPORT_API_REQUESTS_PER_MINUTE`).
+    pub api_requests_per_minute: u32,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
     /// only when both secrets are set.
     pub stripe: Option<StripeConfig>,
@@ -197,6 +199,18 @@ impl Config {
             }
         };
 
+        let api_requests_per_minute = match get("RAPPORT_API_REQUESTS_PER_MINUTE")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") => app::server::limits::API_REQUESTS_PER_MINUTE,
+            Some(raw) => raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                err(
+                    "RAPPORT_API_REQUESTS_PER_MINUTE",
+                    format!("'{raw}' is not a whole number above 0"),
+                )
+            })?,
+        };
         let webhook_relay = match get("RAPPORT_WEBHOOK_RELAY").as_deref().map(str::trim) {
             None | Some("") | Some("on") => true,
             Some("off") => false,
@@ -314,6 +328,7 @@ impl Config {
             agency,
             quiet_hours,
             webhook_relay,
+            api_requests_per_minute,
             stripe,
             log,
             site_root,

@@ -170,7 +170,7 @@ async fn creditor(state: &RestState, headers: &HeaderMap) -> Result<i64, Respons
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
-                "More than 1,200 requests within a minute; please slow down and try again.",
+                "Too many requests of this creditor within a minute; please slow down and try again.",
             );
             if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -562,7 +562,7 @@ async fn differences(
         (status = 200, description = "Handed over before with the same data; nothing changed.", body = ClaimCreated),
         (status = 400, description = "The body is not JSON.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+        (status = 429, description = "Too many requests of the creditor within a minute (1,200 unless the agency set another limit).", body = ProblemDetails, content_type = "application/problem+json",
          headers(("retry-after" = String, description = "Seconds to wait"))),
         (status = 409, description = "Handed over before with different data.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Fields are missing or invalid; each one is listed.", body = ProblemDetails, content_type = "application/problem+json"),
@@ -694,7 +694,7 @@ async fn store_one(
     responses(
         (status = 200, description = "The claim.", body = ClaimOut),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+        (status = 429, description = "Too many requests of the creditor within a minute (1,200 unless the agency set another limit).", body = ProblemDetails, content_type = "application/problem+json",
          headers(("retry-after" = String, description = "Seconds to wait"))),
         (status = 404, description = "You handed over no claim with this id.", body = ProblemDetails, content_type = "application/problem+json"),
     ),
@@ -730,7 +730,7 @@ async fn get_claim(
         (status = 200, description = "One page of claims.", body = ClaimList),
         (status = 400, description = "The paging parameters are invalid.", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+        (status = 429, description = "Too many requests of the creditor within a minute (1,200 unless the agency set another limit).", body = ProblemDetails, content_type = "application/problem+json",
          headers(("retry-after" = String, description = "Seconds to wait"))),
     ),
     tag = "claims"
@@ -805,7 +805,7 @@ async fn list_claims(
     responses(
         (status = 200, description = "The classes.", body = [ClassOut]),
         (status = 401, description = "No valid API key.", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "More than 1,200 requests of the creditor within a minute.", body = ProblemDetails, content_type = "application/problem+json",
+        (status = 429, description = "Too many requests of the creditor within a minute (1,200 unless the agency set another limit).", body = ProblemDetails, content_type = "application/problem+json",
          headers(("retry-after" = String, description = "Seconds to wait"))),
     ),
     tag = "claims"

@@ -699,7 +699,9 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let rest = crate::rest::routes(crate::rest::RestState {
         db: db.clone(),
         clock: rest_clock,
-        limiter: Arc::new(app::server::limits::api_requests()),
+        limiter: Arc::new(app::server::limits::api_requests(
+            config.api_requests_per_minute,
+        )),
     })
     .layer(SetResponseHeaderLayer::if_not_present(
         header::CACHE_CONTROL,

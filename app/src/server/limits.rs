@@ -71,10 +71,13 @@ pub fn reference_checks() -> ClientLimiter {
     ClientLimiter::new(30, 15 * 60_000)
 }
 
-/// Requests to the REST API: 1,200 per creditor (all its keys together) within a minute — twenty a
-/// second, plenty for an ERP handing over claims, a stop for a runaway loop.
-pub fn api_requests() -> ClientLimiter {
-    ClientLimiter::new(1_200, 60_000)
+/// Requests to the REST API per creditor (all its keys together) within a minute unless configured:
+/// twenty a second, plenty for an ERP handing over claims, a stop for a runaway loop.
+pub const API_REQUESTS_PER_MINUTE: u32 = 1_200;
+
+/// The REST API's limit: `per_minute` requests per creditor.
+pub fn api_requests(per_minute: u32) -> ClientLimiter {
+    ClientLimiter::new(per_minute, 60_000)
 }
 
 #[cfg(test)]
