@@ -374,6 +374,7 @@ pub struct SettingsPage {
 pub struct CreditorMember {
     pub id: i64,
     pub creditor_id: i64,
+    pub creditor_name: String,
     pub email: String,
     pub display_name: String,
     /// `owner` or `viewer`.
@@ -385,7 +386,6 @@ pub struct CreditorMember {
 /// The creditor's consent inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentInbox {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub requests: Vec<ConsentItem>,
     pub form_key: String,
@@ -424,7 +424,6 @@ pub struct ApiKeyView {
 /// The creditor's API keys page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeysPage {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub keys: Vec<ApiKeyView>,
     /// A key created a moment ago, shown this once.
@@ -455,7 +454,6 @@ pub struct ClassSettings {
 /// The creditor's treatment classes page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassesPage {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub classes: Vec<ClassSettings>,
 }
@@ -492,7 +490,6 @@ pub struct OverviewRow {
 /// The creditor's figures and one page of cases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditorOverview {
-    pub creditor_name: String,
     pub member: CreditorMember,
     /// Cases per state code, in the order of the states' life.
     pub by_state: Vec<(String, i64)>,
@@ -532,7 +529,6 @@ pub struct WebhookDeliveryView {
 /// The creditor's webhooks page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhooksPage {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub url: Option<String>,
     /// The signing secret (owners only).
@@ -561,7 +557,6 @@ pub struct ImportJobView {
 /// The creditor's import page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportsPage {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub jobs: Vec<ImportJobView>,
 }
@@ -569,7 +564,6 @@ pub struct ImportsPage {
 /// The people of a creditor with access to the portal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditorTeamPage {
-    pub creditor_name: String,
     pub member: CreditorMember,
     pub users: Vec<CreditorMember>,
 }

@@ -62,7 +62,7 @@ pub fn ConsentPage() -> impl IntoView {
                             let owner = inbox.member.role == "owner";
                             let key = inbox.form_key.clone();
                             view! {
-                                <p>{inbox.creditor_name.clone()}</p>
+                                <p>{inbox.member.creditor_name.clone()}</p>
                                 <p>{st.consent_intro}</p>
                                 {(!owner).then(|| view! { <p class="hint">{st.consent_viewer}</p> })}
                                 {inbox.requests.is_empty().then(|| view! { <p class="empty">{st.consent_empty}</p> })}
@@ -163,7 +163,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                         Ok(page) => {
                             let done_text = done.get().map(|d| (ct.keys_done)(&d));
                             view! {
-                                <p>{page.creditor_name.clone()}</p>
+                                <p>{page.member.creditor_name.clone()}</p>
                                 {match page.new_key.clone() {
                                     Some(key) => view! {
                                         <div class="notice" role="status">
@@ -252,7 +252,7 @@ pub fn ClassesPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) => view! {
-                            <p>{page.creditor_name.clone()}</p>
+                            <p>{page.member.creditor_name.clone()}</p>
                             <table class="queue">
                                 <thead><tr>
                                     <th scope="col">{ct.col_class}</th>
@@ -557,7 +557,7 @@ fn overview_view(
     };
     let link_prev = link_to.clone();
     view! {
-        <p>{o.creditor_name.clone()}</p>
+        <p>{o.member.creditor_name.clone()}</p>
         <section class="card" aria-labelledby="figures-heading">
             <h2 id="figures-heading">{ct.figures_heading}</h2>
             <dl class="facts">
@@ -685,7 +685,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     let owner = page.member.role == "owner";
                     let current = page.url.clone().unwrap_or_default();
                     view! {
-                        <p>{page.creditor_name.clone()}</p>
+                        <p>{page.member.creditor_name.clone()}</p>
                         {owner.then(|| view! {
                             <section class="card" aria-labelledby="address-heading">
                                 <h2 id="address-heading">{ct.address_heading}</h2>
@@ -767,7 +767,7 @@ pub fn ImportPage() -> impl IntoView {
                     };
                     let owner = page.member.role == "owner";
                     view! {
-                        <p>{page.creditor_name.clone()}</p>
+                        <p>{page.member.creditor_name.clone()}</p>
                         {owner.then(|| view! {
                             <form method="post" action={<UploadClaims as ServerFn>::PATH} enctype="multipart/form-data" class="card" novalidate>
                                 <FormAlert error/>
@@ -893,7 +893,7 @@ pub fn CreditorTeamPage() -> impl IntoView {
                     };
                     let me = page.member.id;
                     view! {
-                        <p>{page.creditor_name.clone()}</p>
+                        <p>{page.member.creditor_name.clone()}</p>
                         <table class="staff-list">
                             <thead><tr>
                                 <th scope="col">{st.display_name_label}</th>

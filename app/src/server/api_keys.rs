@@ -38,14 +38,8 @@ pub async fn page(
     new_key: Option<String>,
 ) -> Result<ApiKeysPage, AppError> {
     let store = &state.creditors;
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let keys = store.api_keys(member.creditor_id).await.map_err(internal)?;
     Ok(ApiKeysPage {
-        creditor_name,
         member,
         keys,
         new_key,

@@ -14,17 +14,8 @@ use crate::server::{internal, AppState};
 /// The creditor's classes.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<ClassesPage, AppError> {
     let store = &state.creditors;
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let classes = store.classes(member.creditor_id).await.map_err(internal)?;
-    Ok(ClassesPage {
-        creditor_name,
-        member,
-        classes,
-    })
+    Ok(ClassesPage { member, classes })
 }
 
 /// A band's fields as the form sends them.

@@ -44,7 +44,6 @@ pub async fn current_creditor(
 pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentInbox, AppError> {
     let today = today(state)?;
     let mut requests = Vec::new();
-    let mut creditor_name = String::new();
     for r in state
         .creditors
         .consent_requests(member.creditor_id)
@@ -56,9 +55,6 @@ pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentIn
             .case_view(r.case_id, today)
             .await
             .map_err(internal)?;
-        if let Some(v) = &view {
-            creditor_name = v.creditor.name.clone();
-        }
         requests.push(ConsentItem {
             case_id: r.case_id,
             reference: r.reference,
@@ -73,7 +69,6 @@ pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentIn
         });
     }
     Ok(ConsentInbox {
-        creditor_name,
         member,
         requests,
         form_key: String::new(),

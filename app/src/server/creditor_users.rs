@@ -29,20 +29,11 @@ fn audit(
 /// The creditor's users.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<CreditorTeamPage, AppError> {
     let store = &state.creditors;
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let users = store
         .creditor_users(member.creditor_id)
         .await
         .map_err(internal)?;
-    Ok(CreditorTeamPage {
-        creditor_name,
-        member,
-        users,
-    })
+    Ok(CreditorTeamPage { member, users })
 }
 
 /// An owner adds a user to their creditor.

@@ -13,20 +13,11 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// The creditor's recent imports.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<ImportsPage, AppError> {
     let store = &state.creditors;
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let jobs = store
         .import_jobs(member.creditor_id, 20)
         .await
         .map_err(internal)?;
-    Ok(ImportsPage {
-        creditor_name,
-        member,
-        jobs,
-    })
+    Ok(ImportsPage { member, jobs })
 }
 
 /// One import of the creditor, with its report; another creditor's is "not found".

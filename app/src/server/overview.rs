@@ -50,11 +50,6 @@ pub async fn page(
 ) -> Result<CreditorOverview, AppError> {
     let store = &state.creditors;
     let now = state.clock.now_ms();
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let figures = store
         .overview_figures(member.creditor_id, now - 30 * 86_400_000)
         .await
@@ -76,7 +71,6 @@ pub async fn page(
         })
         .collect();
     Ok(CreditorOverview {
-        creditor_name,
         member,
         by_state,
         recovered: Money::new(figures.recovered_minor, Currency::EUR),

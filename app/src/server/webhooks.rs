@@ -44,11 +44,6 @@ fn audit(
 /// The settings and the newest deliveries; the secret only for owners.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPage, AppError> {
     let store = &state.creditors;
-    let creditor_name = store
-        .creditor_name(member.creditor_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
     let (url, secret) = store
         .webhook_settings(member.creditor_id)
         .await
@@ -59,7 +54,6 @@ pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPa
         .map_err(internal)?;
     let owner = member.role == "owner";
     Ok(WebhooksPage {
-        creditor_name,
         member,
         url,
         secret: secret.filter(|_| owner),

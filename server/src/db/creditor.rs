@@ -19,28 +19,38 @@ use app::server::ports::{
 };
 use async_trait::async_trait;
 
+/// A creditor's user with the creditor's name.
+const MEMBER_COLUMNS: &str =
+    "u.id, u.creditor_id, c.name, u.email, u.display_name, u.role, u.active, u.sessions_valid_after
+     FROM creditor_users u JOIN creditors c ON c.id = u.creditor_id";
+
+type MemberRow = (i64, i64, String, String, String, String, i64, i64);
+
+fn member(
+    (id, creditor_id, creditor_name, email, display_name, role, active, valid_after): MemberRow,
+) -> CreditorMember {
+    CreditorMember {
+        id,
+        creditor_id,
+        creditor_name,
+        email,
+        display_name,
+        role,
+        active: active != 0,
+        sessions_valid_after_ms: valid_after,
+    }
+}
+
 #[async_trait]
 impl CreditorStore for Db {
     async fn creditor_member(&self, user_id: i64) -> StoreResult<Option<CreditorMember>> {
-        let row: Option<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, creditor_id, email, display_name, role, active, sessions_valid_after
-             FROM creditor_users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("load creditor user"))?;
-        Ok(row.map(
-            |(id, creditor_id, email, display_name, role, active, valid_after)| CreditorMember {
-                id,
-                creditor_id,
-                email,
-                display_name,
-                role,
-                active: active != 0,
-                sessions_valid_after_ms: valid_after,
-            },
-        ))
+        let row: Option<MemberRow> =
+            sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE u.id = $1"))
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_err("load creditor user"))?;
+        Ok(row.map(member))
     }
 
     async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>> {
@@ -720,30 +730,14 @@ impl CreditorStore for Db {
     }
 
     async fn creditor_users(&self, creditor_id: i64) -> StoreResult<Vec<CreditorMember>> {
-        let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, creditor_id, email, display_name, role, active, sessions_valid_after
-             FROM creditor_users WHERE creditor_id = $1 ORDER BY display_name, id",
-        )
+        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} WHERE u.creditor_id = $1 ORDER BY u.display_name, u.id"
+        ))
         .bind(creditor_id)
         .fetch_all(self.pool())
         .await
         .map_err(store_err("load creditor users"))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, creditor_id, email, display_name, role, active, valid_after)| {
-                    CreditorMember {
-                        id,
-                        creditor_id,
-                        email,
-                        display_name,
-                        role,
-                        active: active != 0,
-                        sessions_valid_after_ms: valid_after,
-                    }
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(member).collect())
     }
 
     async fn create_creditor_user(
