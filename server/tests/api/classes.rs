@@ -1,49 +1,11 @@
 //! Treatment classes in the creditor portal: an owner changes a class's rules and the debtor flow
 //! follows them at once; viewers and other creditors change nothing; bad values are named.
 
-use crate::helpers::{case_state, location, scalar, text, Desk, TestApp};
+use crate::helpers::{
+    case_state, creditor_accounts, location, scalar, text, Desk, TestApp, OTHER, OWNER, VIEWER,
+};
 use crate::on_both_backends;
 use reqwest::StatusCode;
-
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
-const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
-
-async fn users(app: &TestApp) {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        app.clock_now(),
-    )
-    .await
-    .expect("creditor");
-    for ((email, password), role, creditor) in [
-        (OWNER, "owner", nordlicht),
-        (VIEWER, "viewer", nordlicht),
-        (OTHER, "owner", other),
-    ] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(creditor),
-        )
-        .await
-        .expect("user");
-    }
-}
 
 /// The standard class's band for balances over 200 EUR, as its form sends it, with changes.
 fn band_fields<'a>(class: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -70,7 +32,7 @@ fn band_fields<'a>(class: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a s
 }
 
 async fn a_class_changed_by_the_owner_changes_what_the_debtor_gets(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let standard = text(
         app,
         "SELECT CAST(id AS TEXT) FROM treatment_classes WHERE key = 'standard' ORDER BY id LIMIT 1",

@@ -1,42 +1,16 @@
 //! The creditor's consent inbox over HTTP: sign-in like staff, only the own creditor's requests,
 //! owners decide and viewers look, and the default (decline) after the deadline, recorded as such.
 
-use crate::helpers::{case_id, case_state, location, scalar, text, Desk, TestApp};
+use crate::helpers::{
+    case_id, case_state, creditor_accounts, location, scalar, text, Desk, TestApp, OTHER, OWNER,
+    VIEWER,
+};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
-const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
-
 /// Users for the demo creditor and for a second creditor; the handler asks to escalate a case.
 async fn setup(app: &TestApp, reference: &str) -> i64 {
-    let now = app.clock_now();
-    let nordlicht: i64 = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        now,
-    )
-    .await
-    .expect("creditor");
-    for ((email, password), role, creditor) in [
-        (OWNER, "owner", nordlicht),
-        (VIEWER, "viewer", nordlicht),
-        (OTHER, "owner", other),
-    ] {
-        server::accounts::create_user(&app.db, email, "Name", role, password, now, Some(creditor))
-            .await
-            .expect("user");
-    }
+    creditor_accounts(app).await;
     let case = case_id(app, reference).await;
     let handler = Desk::signed_in(app, ("handler@demo.example", "demo-handler-2026")).await;
     let key = format!("{}-escalate", handler.form_key(case).await);

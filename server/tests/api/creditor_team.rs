@@ -1,53 +1,14 @@
 //! The creditor's own user management: owners add colleagues with a first password and
 //! deactivate them (signed out at their next request); viewers and other creditors cannot.
 
-use crate::helpers::{location, scalar, Desk, TestApp};
+use crate::helpers::{creditor_accounts, location, scalar, Desk, TestApp, OTHER, OWNER, VIEWER};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
-const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
 const NEW: (&str, &str) = ("neu@nordlicht.example", "ein ganz neues passwort");
 
-async fn users(app: &TestApp) {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        app.clock_now(),
-    )
-    .await
-    .expect("creditor");
-    for ((email, password), role, creditor) in [
-        (OWNER, "owner", nordlicht),
-        (VIEWER, "viewer", nordlicht),
-        (OTHER, "owner", other),
-    ] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(creditor),
-        )
-        .await
-        .expect("user");
-    }
-}
-
 async fn owners_add_and_deactivate_their_colleagues(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let viewer = Desk::creditor(app, VIEWER).await;
     assert_eq!(
         viewer.call("get_creditor_team", &[]).await,

@@ -502,3 +502,45 @@ pub async fn case_id(app: &TestApp, reference: &str) -> i64 {
         .await
         .expect("a case with this reference")
 }
+
+/// The demo creditor's owner and viewer, and the owner of a second creditor.
+pub const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
+pub const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
+pub const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
+
+/// The demo creditor and a second creditor, with the users [`OWNER`], [`VIEWER`] and [`OTHER`].
+pub struct Creditors {
+    pub nordlicht: i64,
+    pub other: i64,
+}
+
+/// Creates the second creditor and the three users.
+pub async fn creditor_accounts(app: &TestApp) -> Creditors {
+    let now = app.clock_now();
+    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
+    let other = server::intake::create_creditor(
+        &app.db,
+        &server::intake::NewCreditor {
+            name: "Sonnenschein Energie AG".into(),
+            street: "Kraftwerkstraße 1".into(),
+            postcode: "50667".into(),
+            city: "Köln".into(),
+            country: "Deutschland".into(),
+            email: None,
+            website: None,
+        },
+        now,
+    )
+    .await
+    .expect("creditor");
+    for ((email, password), role, creditor) in [
+        (OWNER, "owner", nordlicht),
+        (VIEWER, "viewer", nordlicht),
+        (OTHER, "owner", other),
+    ] {
+        server::accounts::create_user(&app.db, email, "Name", role, password, now, Some(creditor))
+            .await
+            .expect("user");
+    }
+    Creditors { nordlicht, other }
+}

@@ -2,57 +2,19 @@
 //! rules, nothing written when a row is bad unless the valid rows are asked for, the report on the
 //! job's page and as a download, and only for the own creditor.
 
-use crate::helpers::{location, scalar, text, Desk, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{
+    creditor_accounts, location, scalar, text, Desk, TestApp, BROWSER_ACCEPT, OTHER, OWNER, VIEWER,
+};
 use crate::on_both_backends;
 use reqwest::header::{ACCEPT, REFERER};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
-
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
-const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
 
 const FILE: &str = "external_id;customer_number;debtor_name;street;postcode;city;subject;contract_date;due_date;principal
 UP-1;K-UP-1;Uta Probe;Weg 1;10115;Berlin;Strom Januar;2026-01-01;2026-02-15;89,90
 UP-2;K-UP-2;Udo Probe;Weg 2;1011;Berlin;Strom Februar;2026-02-01;2026-03-15;92,40
 UP-3;K-UP-3;Ute Probe;Weg 3;10115;Berlin;Strom März;2026-03-01;2026-04-15;95,00
 ";
-
-async fn users(app: &TestApp) {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        app.clock_now(),
-    )
-    .await
-    .expect("creditor");
-    for ((email, password), role, creditor) in [
-        (OWNER, "owner", nordlicht),
-        (VIEWER, "viewer", nordlicht),
-        (OTHER, "owner", other),
-    ] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(creditor),
-        )
-        .await
-        .expect("user");
-    }
-}
 
 /// Uploads `content` as a browser without JavaScript would; returns the redirect target.
 async fn upload(desk: &Desk<'_>, content: &str, partial: bool) -> reqwest::Response {
@@ -100,7 +62,7 @@ fn job_id(location: &str) -> i64 {
 }
 
 async fn an_uploaded_file_is_imported_whole_or_in_part_with_a_report(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let claims_before = scalar(app, "SELECT COUNT(*) FROM claims").await;
     let viewer = Desk::creditor(app, VIEWER).await;
     let refused = viewer
@@ -209,7 +171,7 @@ on_both_backends!(
 );
 
 async fn an_import_cut_off_by_a_stop_is_reported_and_left_nothing(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let creditor = scalar(app, "SELECT MIN(id) FROM creditors").await;
     sqlx::query(
         "INSERT INTO import_jobs (creditor_id, filename, partial, state, rows_read, created_at, updated_at)

@@ -1,49 +1,11 @@
 //! The creditor's overview: figures and cases of the own creditor only, filters, the CSV export of
 //! the same rows, and moving a running case to another class (owners), which the debtor never sees.
 
-use crate::helpers::{case_id, scalar, text, Desk, TestApp};
+use crate::helpers::{
+    case_id, creditor_accounts, scalar, text, Desk, TestApp, OTHER, OWNER, VIEWER,
+};
 use crate::on_both_backends;
 use reqwest::StatusCode;
-
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
-const OTHER: (&str, &str) = ("owner@sonnenschein.example", "ein langes passwort 3");
-
-async fn users(app: &TestApp) {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        app.clock_now(),
-    )
-    .await
-    .expect("creditor");
-    for ((email, password), role, creditor) in [
-        (OWNER, "owner", nordlicht),
-        (VIEWER, "viewer", nordlicht),
-        (OTHER, "owner", other),
-    ] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(creditor),
-        )
-        .await
-        .expect("user");
-    }
-}
 
 async fn csv(desk: &Desk<'_>, query: &str) -> (StatusCode, Vec<String>) {
     let response = desk
@@ -58,7 +20,7 @@ async fn csv(desk: &Desk<'_>, query: &str) -> (StatusCode, Vec<String>) {
 }
 
 async fn the_overview_shows_the_own_cases_filters_them_and_exports_the_same_rows(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
     let cases = scalar(
         app,
@@ -122,7 +84,7 @@ on_both_backends!(
 );
 
 async fn an_owner_moves_a_running_case_to_another_class(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let case = case_id(app, "AKTE-2026-000101").await;
     let case_arg = case.to_string();
     let fields = [("case_id", case_arg.as_str()), ("class", "strict")];

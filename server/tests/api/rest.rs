@@ -2,13 +2,10 @@
 //! without a live key, every bad field named in problem+json, hand-over idempotent by the external
 //! id, and another creditor's claims "not found".
 
-use crate::helpers::{location, scalar, text, Desk, TestApp};
+use crate::helpers::{creditor_accounts, location, scalar, text, Desk, TestApp, OWNER, VIEWER};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
 
 fn claim(external_id: &str) -> Value {
     json!({
@@ -25,24 +22,6 @@ fn claim(external_id: &str) -> Value {
         "due_date": "2026-10-15",
         "principal": "149.90"
     })
-}
-
-async fn users(app: &TestApp) -> i64 {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    for ((email, password), role) in [(OWNER, "owner"), (VIEWER, "viewer")] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(nordlicht),
-        )
-        .await
-        .expect("user");
-    }
-    nordlicht
 }
 
 /// The key shown once on the API keys page.
@@ -79,7 +58,7 @@ async fn api(
 }
 
 async fn keys_are_made_shown_once_and_revoked_in_the_portal(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let viewer = Desk::creditor(app, VIEWER).await;
     assert_eq!(
         viewer.call("create_api_key", &[("name", "ERP")]).await,
@@ -209,7 +188,7 @@ async fn every_endpoint_needs_a_live_key(app: &TestApp) {
 on_both_backends!(api_auth, every_endpoint_needs_a_live_key);
 
 async fn claims_are_handed_over_once_with_every_bad_field_named(app: &TestApp) {
-    let nordlicht = users(app).await;
+    let nordlicht = creditor_accounts(app).await.nordlicht;
     let key = server::accounts::create_api_key(&app.db, nordlicht, "ERP", app.clock_now())
         .await
         .expect("key");
@@ -386,22 +365,7 @@ on_both_backends!(
 );
 
 async fn another_creditors_claims_are_not_found(app: &TestApp) {
-    let nordlicht = users(app).await;
-    let other = server::intake::create_creditor(
-        &app.db,
-        &server::intake::NewCreditor {
-            name: "Sonnenschein Energie AG".into(),
-            street: "Kraftwerkstraße 1".into(),
-            postcode: "50667".into(),
-            city: "Köln".into(),
-            country: "Deutschland".into(),
-            email: None,
-            website: None,
-        },
-        app.clock_now(),
-    )
-    .await
-    .expect("creditor");
+    let crate::helpers::Creditors { nordlicht, other } = creditor_accounts(app).await;
     let ours = server::accounts::create_api_key(&app.db, nordlicht, "ERP", app.clock_now())
         .await
         .expect("key");
@@ -469,7 +433,7 @@ async fn another_creditors_claims_are_not_found(app: &TestApp) {
 on_both_backends!(api_tenancy, another_creditors_claims_are_not_found);
 
 async fn a_runaway_client_is_slowed_down(app: &TestApp) {
-    let nordlicht = users(app).await;
+    let nordlicht = creditor_accounts(app).await.nordlicht;
     let key = server::accounts::create_api_key(&app.db, nordlicht, "ERP", app.clock_now())
         .await
         .expect("key");

@@ -2,14 +2,11 @@
 //! transaction, delivered signed to a real HTTP receiver on loopback, retried after a failure, given
 //! up after the last attempt and sent again on request — all visible in the delivery log.
 
-use crate::helpers::{location, scalar, text, Desk, TestApp};
+use crate::helpers::{creditor_accounts, location, scalar, text, Desk, TestApp, OWNER, VIEWER};
 use crate::on_both_backends;
 use reqwest::multipart::Form;
 use reqwest::StatusCode;
 use std::sync::{Arc, Mutex};
-
-const OWNER: (&str, &str) = ("owner@nordlicht.example", "ein langes passwort 1");
-const VIEWER: (&str, &str) = ("viewer@nordlicht.example", "ein langes passwort 2");
 
 /// What the receiver got: signature header, event id header, body.
 type Received = Arc<Mutex<Vec<(String, String, String)>>>;
@@ -55,23 +52,6 @@ async fn receiver(answers: Vec<u16>) -> (String, Received) {
     (address, received)
 }
 
-async fn users(app: &TestApp) {
-    let nordlicht = scalar(app, "SELECT MIN(id) FROM creditors").await;
-    for ((email, password), role) in [(OWNER, "owner"), (VIEWER, "viewer")] {
-        server::accounts::create_user(
-            &app.db,
-            email,
-            "Name",
-            role,
-            password,
-            app.clock_now(),
-            Some(nordlicht),
-        )
-        .await
-        .expect("user");
-    }
-}
-
 async fn open_dispute(app: &TestApp) {
     app.verify_by_link(2).await; // AKTE-2026-000103
     let key = app.form_key("/case/dispute?kind=complaint").await;
@@ -86,7 +66,7 @@ async fn open_dispute(app: &TestApp) {
 }
 
 async fn case_events_reach_the_creditor_signed_retried_and_logged(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let (address, received) = receiver(vec![500]).await;
     let viewer = Desk::creditor(app, VIEWER).await;
     assert_eq!(
@@ -209,7 +189,7 @@ on_both_backends!(
 );
 
 async fn a_receiver_that_keeps_failing_is_given_up_and_can_be_retried(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let (address, received) = receiver(vec![503; 8]).await;
     let owner = Desk::creditor(app, OWNER).await;
     owner
@@ -268,7 +248,7 @@ on_both_backends!(
 );
 
 async fn webhooks_never_go_into_the_agencys_own_network(app: &TestApp) {
-    users(app).await;
+    creditor_accounts(app).await;
     let owner = Desk::creditor(app, OWNER).await;
     for private in [
         "https://10.1.2.3/hook",
