@@ -13,12 +13,6 @@ fn cell(value: &str) -> String {
     }
 }
 
-fn euro(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    format!("{sign}{},{:02}", minor / 100, minor % 100)
-}
-
 /// The rows as CSV: codes for machines (state, class key) and the state in words for people.
 pub fn overview_csv(rows: &[OverviewRow]) -> Result<Vec<u8>, csv::Error> {
     let mut out = b"\xef\xbb\xbf".to_vec();
@@ -50,8 +44,8 @@ pub fn overview_csv(rows: &[OverviewRow]) -> Result<Vec<u8>, csv::Error> {
             cell(&class),
             r.state.clone(),
             state_text.to_string(),
-            euro(r.claimed.minor),
-            euro(r.paid.minor),
+            r.claimed.decimal().replace('.', ","),
+            r.paid.decimal().replace('.', ","),
             date,
         ])?;
     }

@@ -7,6 +7,7 @@
 use crate::db::Db;
 use crate::intake::{store_claim, References, StoredClaim};
 use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS};
+use app::domain::{Currency, Money};
 use app::server::ports::{Clock, DebtorStore};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -336,12 +337,6 @@ pub struct Paging {
     per_page: Option<u32>,
 }
 
-fn euro(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", minor / 100, minor % 100)
-}
-
 /// Reads the JSON object field by field, so that every bad field is named: unknown fields,
 /// values that are not strings, and then the rules of the CSV import.
 fn read_claim(
@@ -468,7 +463,7 @@ async fn claim_out(state: &RestState, row: ClaimRowDb) -> Result<ClaimOut, Respo
         .case_view(case_id, today)
         .await
         .map_err(internal)?
-        .map(|v| euro(v.summary.balance.minor));
+        .map(|v| v.summary.balance.decimal());
     Ok(ClaimOut {
         external_id: external_id.unwrap_or_default(),
         case_reference: reference,
@@ -476,7 +471,7 @@ async fn claim_out(state: &RestState, row: ClaimRowDb) -> Result<ClaimOut, Respo
         case_balance: balance,
         subject,
         due_date: due,
-        principal: euro(principal),
+        principal: Money::new(principal, Currency::EUR).decimal(),
         currency: "EUR".into(),
         customer_number: customer,
         debtor_name: name,
@@ -900,13 +895,6 @@ mod tests {
     fn a_body_that_is_not_an_object_is_named() {
         let errors = read_claim(&serde_json::json!([1, 2]), &classes()).expect_err("array");
         assert_eq!(errors[0].field, "(body)");
-    }
-
-    #[test]
-    fn amounts_are_decimal_strings() {
-        assert_eq!(euro(14_990), "149.90");
-        assert_eq!(euro(5), "0.05");
-        assert_eq!(euro(-1_200), "-12.00");
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl EpcPayment {
     pub fn payload(&self) -> String {
         let amount = self
             .amount
-            .map(|a| format!("EUR{}.{:02}", a.minor / 100, a.minor % 100))
+            .map(|a| format!("EUR{}", a.decimal()))
             .unwrap_or_default();
         let (reference, text) = match &self.remittance {
             Remittance::Reference(r) => (r.as_str().to_string(), String::new()),

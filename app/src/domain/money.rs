@@ -224,6 +224,14 @@ impl Money {
         Ok(Money::new(if negative { -minor } else { minor }, currency))
     }
 
+    /// The amount for machines: `-1234.56`, no grouping, no currency (JSON, exports, payment
+    /// codes).
+    pub fn decimal(&self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     /// Formats for display: `1.234,56 €` in German, `€1,234.56` in English. Currencies without a
     /// symbol show their code (`1.234,56 CHF`, `CHF 1,234.56`).
     pub fn format(&self, lang: Language) -> String {
@@ -260,6 +268,17 @@ mod tests {
 
     fn eur(minor: i64) -> Money {
         Money::new(minor, Currency::EUR)
+    }
+
+    #[test]
+    fn decimal_text_for_machines() {
+        assert_eq!(Money::new(14_990, Currency::EUR).decimal(), "149.90");
+        assert_eq!(Money::new(5, Currency::EUR).decimal(), "0.05");
+        assert_eq!(Money::new(-1_200, Currency::EUR).decimal(), "-12.00");
+        assert_eq!(
+            Money::new(123_456_789, Currency::EUR).decimal(),
+            "1234567.89"
+        );
     }
 
     #[test]

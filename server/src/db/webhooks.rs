@@ -47,7 +47,7 @@ pub(super) async fn queue_webhook(
             .await?;
             if let Some((minor, currency, value_date, method)) = payment {
                 data["payment"] = serde_json::json!({
-                    "amount": format!("{}.{:02}", minor / 100, minor % 100),
+                    "amount": app::domain::Money::new(minor, app::domain::Currency::EUR).decimal(),
                     "currency": currency,
                     "value_date": value_date,
                     "method": method,
