@@ -455,33 +455,6 @@ fn band_form(
     }
 }
 
-/// The query string of the overview's filter (for page links and the CSV export).
-fn filter_query(o: &[(&str, Option<String>)], page: Option<u32>) -> String {
-    let mut parts: Vec<String> = o
-        .iter()
-        .filter_map(|(k, v)| {
-            v.as_ref()
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", urlencode(v)))
-        })
-        .collect();
-    if let Some(p) = page {
-        parts.push(format!("page={p}"));
-    }
-    parts.join("&")
-}
-
-fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `/creditor/overview`: figures, the cases with filters, the CSV export and class moves.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -550,10 +523,18 @@ fn overview_view(
     let (state_sel, class_sel, q) = (selected("state"), selected("class"), selected("q"));
     let pages = u32::try_from((o.matching + i64::from(o.per_page) - 1) / i64::from(o.per_page))
         .unwrap_or(1);
-    let csv = format!("/creditor/overview.csv?{}", filter_query(filters, None));
+    let csv = format!(
+        "/creditor/overview.csv?{}",
+        crate::pages::query_string(filters, None)
+    );
     let link_to = {
         let filters = filters.to_vec();
-        move |p: u32| format!("/creditor/overview?{}", filter_query(&filters, Some(p)))
+        move |p: u32| {
+            format!(
+                "/creditor/overview?{}",
+                crate::pages::query_string(&filters, Some(p))
+            )
+        }
     };
     let link_prev = link_to.clone();
     view! {

@@ -117,18 +117,13 @@ fn Items(page: Page) -> impl IntoView {
     let pages = u32::try_from(page.total.div_ceil(u64::from(page.per_page.max(1)))).unwrap_or(1);
     let query = use_query_map();
     let link_to = move |p: u32| {
-        let mut pairs: Vec<String> = query.with_untracked(|q| {
+        let values: Vec<(&str, Option<String>)> = query.with_untracked(|q| {
             ["kind", "creditor", "class", "assignee"]
-                .iter()
-                .filter_map(|k| {
-                    q.get(k)
-                        .filter(|v| !v.is_empty())
-                        .map(|v| format!("{k}={v}"))
-                })
+                .into_iter()
+                .map(|k| (k, q.get(k)))
                 .collect()
         });
-        pairs.push(format!("page={p}"));
-        format!("/staff?{}", pairs.join("&"))
+        format!("/staff?{}", crate::pages::query_string(&values, Some(p)))
     };
     let now = page.now_ms;
     let me = page.me;
