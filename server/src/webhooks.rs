@@ -21,13 +21,15 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 /// The HTTP client of the relay: short timeouts, no redirects (a redirect could lead elsewhere).
 pub fn client() -> reqwest::Client {
+    builder().build().unwrap_or_default()
+}
+
+fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent("Rapport-Webhooks/1")
-        .build()
-        .unwrap_or_default()
 }
 
 /// The client for one delivery to `url`: the host is resolved here and every address must be
@@ -64,11 +66,7 @@ async fn client_for(url: &str, shared: &reqwest::Client) -> Result<reqwest::Clie
             private.ip()
         ));
     }
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Rapport-Webhooks/1")
+    builder()
         .resolve_to_addrs(&host, &addresses)
         .build()
         .map_err(|e| format!("no client: {e}"))
