@@ -15,7 +15,7 @@ use crate::dto::{ClassSettings, CreditorOverview};
 use crate::error::AppError;
 use crate::i18n::{creditor_tr, staff_tr, tr, use_language};
 use crate::pages::debtor::{kept, url_error};
-use crate::pages::staff::{done_param, when, Done};
+use crate::pages::staff::{done_param, when, Done, NewAccountForm};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -902,22 +902,8 @@ pub fn CreditorTeamPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <form method="post" action={<CreateCreditorUser as ServerFn>::PATH} class="card" novalidate>
-                            <h2>{st.create_heading}</h2>
-                            <FormAlert error/>
-                            <TextField name="display_name" label=st.display_name_label value=kept(error, "display_name") error/>
-                            <TextField name="email" label=st.email_label value=kept(error, "email") error input_type="email" autocomplete="off"/>
-                            <div class="field">
-                                <label for="role">{st.role_label}</label>
-                                <select id="role" name="role">
-                                    {["viewer", "owner"].into_iter().map(|r| view! {
-                                        <option value=r>{(ct.creditor_role)(r)}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <TextField name="password" label=st.password_label hint=st.new_password_hint error input_type="password" autocomplete="new-password"/>
-                            <button type="submit" class="primary">{st.create_button}</button>
-                        </form>
+                        <NewAccountForm action={<CreateCreditorUser as ServerFn>::PATH} error
+                            roles=&["viewer", "owner"] role_name=ct.creditor_role/>
                     }.into_any()
                 })}
             </Suspense>

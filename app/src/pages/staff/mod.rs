@@ -12,6 +12,7 @@ pub use account::{AccountPage, SettingsPage};
 pub use case::StaffCasePage;
 pub use login::StaffLoginPage;
 pub use queue::QueuePage;
+pub(crate) use team::NewAccountForm;
 pub use team::{TeamPage, TemplatesPage};
 
 use crate::api::staff::StaffLogout;

@@ -61,28 +61,42 @@ pub fn TeamPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <form method="post" action={<CreateStaffAccount as ServerFn>::PATH} class="card" novalidate>
-                                <h2>{st.create_heading}</h2>
-                                <FormAlert error/>
-                                <TextField name="display_name" label=st.display_name_label value=kept(error, "display_name") error/>
-                                <TextField name="email" label=st.email_label value=kept(error, "email") error input_type="email" autocomplete="off"/>
-                                <div class="field">
-                                    <label for="role">{st.role_label}</label>
-                                    <select id="role" name="role">
-                                        {["handler", "supervisor", "admin"].into_iter().map(|r| view! {
-                                            <option value=r>{(st.role_name)(r)}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <TextField name="password" label=st.password_label hint=st.new_password_hint error input_type="password" autocomplete="new-password"/>
-                                <button type="submit" class="primary">{st.create_button}</button>
-                            </form>
+                            <NewAccountForm action={<CreateStaffAccount as ServerFn>::PATH} error
+                                roles=&["handler", "supervisor", "admin"] role_name=st.role_name/>
                         }.into_any(),
                         Err(e) => load_error(e, lang),
                     }
                 })}
             </Suspense>
         </StaffFrame>
+    }
+}
+
+/// The form for a new account (staff, or a creditor's user): name, email, role and a first
+/// password; the non-secret values come back after an error.
+#[component]
+pub(crate) fn NewAccountForm(
+    action: &'static str,
+    #[prop(into)] error: Signal<Option<crate::error::AppError>>,
+    roles: &'static [&'static str],
+    role_name: fn(&str) -> &'static str,
+) -> impl IntoView {
+    let st = staff_tr(use_language());
+    view! {
+        <form method="post" action=action class="card" novalidate>
+            <h2>{st.create_heading}</h2>
+            <FormAlert error/>
+            <TextField name="display_name" label=st.display_name_label value=kept(error, "display_name") error/>
+            <TextField name="email" label=st.email_label value=kept(error, "email") error input_type="email" autocomplete="off"/>
+            <div class="field">
+                <label for="role">{st.role_label}</label>
+                <select id="role" name="role">
+                    {roles.iter().map(|r| view! { <option value=*r>{role_name(r)}</option> }).collect_view()}
+                </select>
+            </div>
+            <TextField name="password" label=st.password_label hint=st.new_password_hint error input_type="password" autocomplete="new-password"/>
+            <button type="submit" class="primary">{st.create_button}</button>
+        </form>
     }
 }
 
