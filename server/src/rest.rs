@@ -440,7 +440,13 @@ type ClaimRowDb = (
     i64,
 );
 
-async fn claim_out(state: &RestState, row: ClaimRowDb) -> Result<ClaimOut, Response> {
+/// A claim for the answer; `balances` keeps each case's balance, so that a page with several
+/// claims of one case computes it once.
+async fn claim_out(
+    state: &RestState,
+    row: ClaimRowDb,
+    balances: &mut std::collections::HashMap<i64, Option<String>>,
+) -> Result<ClaimOut, Response> {
     let (
         _,
         external_id,
@@ -458,12 +464,19 @@ async fn claim_out(state: &RestState, row: ClaimRowDb) -> Result<ClaimOut, Respo
     let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
         .map(|t| t.date_naive())
         .unwrap_or_default();
-    let balance = state
-        .db
-        .case_view(case_id, today)
-        .await
-        .map_err(internal)?
-        .map(|v| v.summary.balance.decimal());
+    let balance = match balances.get(&case_id) {
+        Some(known) => known.clone(),
+        None => {
+            let computed = state
+                .db
+                .case_view(case_id, today)
+                .await
+                .map_err(internal)?
+                .map(|v| v.summary.balance.decimal());
+            balances.insert(case_id, computed.clone());
+            computed
+        }
+    };
     Ok(ClaimOut {
         external_id: external_id.unwrap_or_default(),
         case_reference: reference,
@@ -496,7 +509,7 @@ async fn load_claim(
     .await
     .map_err(internal)?;
     match row {
-        Some(row) => Ok(Some(claim_out(state, row).await?)),
+        Some(row) => Ok(Some(claim_out(state, row, &mut Default::default()).await?)),
         None => Ok(None),
     }
 }
@@ -778,8 +791,9 @@ async fn list_claims(
         Err(e) => return internal(e),
     };
     let mut claims = Vec::with_capacity(rows.len());
+    let mut balances = std::collections::HashMap::new();
     for row in rows {
-        match claim_out(&state, row).await {
+        match claim_out(&state, row, &mut balances).await {
             Ok(c) => claims.push(c),
             Err(r) => return r,
         }
