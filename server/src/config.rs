@@ -135,6 +135,9 @@ pub struct Config {
     /// Whether `serve` delivers webhooks in the background (`RAPPORT_WEBHOOK_RELAY=off` stops it,
     /// e.g. for tests that drive the relay themselves).
     pub webhook_relay: bool,
+    /// Whether `serve` takes due dunning steps in the background (`RAPPORT_DUNNING=off` stops it,
+    /// e.g. when `server run-due` runs from cron, or for tests that run the engine themselves).
+    pub dunning: bool,
     /// Requests to `/api/v1` per creditor and minute (`RAPPORT_API_REQUESTS_PER_MINUTE`).
     pub api_requests_per_minute: u32,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
@@ -211,16 +214,13 @@ impl Config {
                 )
             })?,
         };
-        let webhook_relay = match get("RAPPORT_WEBHOOK_RELAY").as_deref().map(str::trim) {
-            None | Some("") | Some("on") => true,
-            Some("off") => false,
-            Some(raw) => {
-                return Err(err(
-                    "RAPPORT_WEBHOOK_RELAY",
-                    format!("'{raw}' is not 'on' or 'off'"),
-                ))
-            }
+        let switch = |name: &'static str| match get(name).as_deref().map(str::trim) {
+            None | Some("") | Some("on") => Ok(true),
+            Some("off") => Ok(false),
+            Some(raw) => Err(err(name, format!("'{raw}' is not 'on' or 'off'"))),
         };
+        let webhook_relay = switch("RAPPORT_WEBHOOK_RELAY")?;
+        let dunning = switch("RAPPORT_DUNNING")?;
         let quiet_hours = match get("RAPPORT_QUIET_HOURS").as_deref().map(str::trim) {
             None | Some("") => app::server::outbox::QuietHours::default(),
             Some("off") => app::server::outbox::QuietHours {
@@ -328,6 +328,7 @@ impl Config {
             agency,
             quiet_hours,
             webhook_relay,
+            dunning,
             api_requests_per_minute,
             stripe,
             log,

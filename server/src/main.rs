@@ -95,6 +95,22 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Import a bank statement (camt.053) or credit notification (camt.054): booked credits are
+    /// matched to cases by RF or case reference and booked; the rest waits for a case handler.
+    /// Importing the same file (or an overlapping statement) again books nothing twice.
+    ImportStatement {
+        /// The XML file.
+        file: std::path::PathBuf,
+    },
+    /// Take every dunning step that is due: reminders, final notices, escalation requests,
+    /// instalment reminders, missed instalments and broken plans. Safe to run at any time and as
+    /// often as you like (each step is taken once); `serve` does the same every few minutes.
+    RunDue {
+        /// Act as if it were this time (RFC 3339, `YYYY-MM-DDTHH:MM` UTC or `YYYY-MM-DD`);
+        /// default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -267,6 +283,54 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("the file was rejected");
             }
         }
+        Command::ImportStatement { file } => {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let db = open(&config).await?;
+            let report = server::bank::import_statement(
+                &db,
+                &name,
+                std::io::BufReader::new(input),
+                "command line",
+                chrono::Utc::now().timestamp_millis(),
+                config.base_url.as_str(),
+            )
+            .await;
+            db.close().await;
+            let r = report.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!(
+                "{} ({}): {} entries – {} booked, {} for a case handler ({} to review), {} already imported, {} skipped (debits, not yet booked).",
+                file.display(),
+                r.format,
+                r.entries,
+                r.booked,
+                r.unmatched + r.review,
+                r.review,
+                r.duplicates,
+                r.ignored
+            );
+        }
+        Command::RunDue { now } => {
+            let now_ms = match now {
+                Some(raw) => parse_instant(&raw)?,
+                None => chrono::Utc::now().timestamp_millis(),
+            };
+            let db = open(&config).await?;
+            let report = app::server::dunning::run_due(&db, now_ms, config.base_url.as_str()).await;
+            db.close().await;
+            let r = report
+                .map_err(|_| anyhow::anyhow!("the dunning run could not finish; see the log"))?;
+            println!(
+                "Dunning run: {} reminders, {} final notices, {} escalations, {} instalment reminders, \
+                 {} missed instalments, {} broken plans, {} completed plans ({} to be sent by post).",
+                r.reminders, r.final_notices, r.escalations, r.instalment_reminders, r.missed, r.broken,
+                r.completed, r.letters
+            );
+        }
         Command::CreateApiKey { creditor, name } => {
             let db = open(&config).await?;
             let key = server::accounts::create_api_key(
@@ -332,4 +396,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Parses `--now`: RFC 3339, `YYYY-MM-DDTHH:MM[:SS]` (UTC) or `YYYY-MM-DD` (midnight UTC).
+fn parse_instant(raw: &str) -> anyhow::Result<i64> {
+    let raw = raw.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.timestamp_millis());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(raw, format) {
+            return Ok(t.and_utc().timestamp_millis());
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(d
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_millis());
+    }
+    anyhow::bail!("--now {raw:?} is not a time: use e.g. 2026-12-01, 2026-12-01T09:30 or 2026-12-01T09:30:00+01:00")
 }

@@ -53,6 +53,7 @@ pub struct Application {
     mailer: Option<SmtpMailer>,
     quiet_hours: app::server::outbox::QuietHours,
     webhook_relay: bool,
+    dunning: bool,
     base_url: String,
 }
 
@@ -89,6 +90,7 @@ impl Application {
             mailer,
             quiet_hours: config.quiet_hours,
             webhook_relay: config.webhook_relay,
+            dunning: config.dunning,
             base_url: config.base_url.to_string(),
         })
     }
@@ -122,6 +124,7 @@ impl Application {
             self.db.clone(),
             self.clock.clone(),
             self.base_url.clone(),
+            self.dunning,
         ));
         match self.db.fail_interrupted_imports(self.clock.now_ms()).await {
             Ok(0) => {}
@@ -156,10 +159,10 @@ impl Application {
     }
 }
 
-/// Once a minute, whether or not mail can be sent: queues the handlers' daily digests and applies
-/// the creditors' consent defaults whose deadline passed. Both are idempotent, so several
-/// instances may run this at once.
-async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String) {
+/// Once a minute, whether or not mail can be sent: queues the handlers' daily digests, applies
+/// the creditors' consent defaults whose deadline passed and takes the due dunning steps. All are
+/// idempotent, so several instances may run this at once.
+async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning: bool) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;
@@ -168,6 +171,24 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String) {
         }
         if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
             tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
+        }
+        if !dunning {
+            continue;
+        }
+        match app::server::dunning::run_due(&db, clock.now_ms(), &base_url).await {
+            Ok(r) if r.total() > 0 => tracing::info!(
+                reminders = r.reminders,
+                final_notices = r.final_notices,
+                escalations = r.escalations,
+                instalment_reminders = r.instalment_reminders,
+                missed = r.missed,
+                broken = r.broken,
+                completed = r.completed,
+                letters = r.letters,
+                "dunning run"
+            ),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("the dunning run could not finish; retrying"),
         }
     }
 }

@@ -230,6 +230,24 @@ pub enum HoldReason {
     HandlerHold,
 }
 
+impl HoldReason {
+    /// Every reason, for parsing.
+    pub const ALL: [HoldReason; 5] = [
+        HoldReason::Dispute,
+        HoldReason::PlanProposal,
+        HoldReason::AlreadyPaidCheck,
+        HoldReason::CreditorPause,
+        HoldReason::HandlerHold,
+    ];
+
+    /// Parses the stored value (the variant's name, as written since the first migration).
+    pub fn from_stored(raw: &str) -> Option<HoldReason> {
+        HoldReason::ALL
+            .into_iter()
+            .find(|r| format!("{r:?}") == raw)
+    }
+}
+
 /// A pause of the dunning clock, from a date until an end date (exclusive) or until lifted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {

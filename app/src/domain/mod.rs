@@ -8,6 +8,7 @@ pub mod access;
 pub mod allocation;
 pub mod case_state;
 pub mod claim;
+pub mod dunning;
 pub mod epc;
 pub mod intake;
 pub mod interest;

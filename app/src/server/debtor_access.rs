@@ -473,6 +473,7 @@ mod tests {
             _: NaiveDate,
             _: AuditEntry,
             _: Option<crate::server::ports::QueuedEmail>,
+            _: &str,
         ) -> StoreResult<crate::server::ports::Booking> {
             unreachable!("verification books no payment")
         }

@@ -185,6 +185,176 @@ pub fn queue_digest(
     )
 }
 
+/// Subject, text and HTML of the thank-you when a case is paid in full: it links to the creditor's
+/// shop or site when the creditor gave one, so that the debtor stays a customer.
+pub fn paid_in_full(
+    lang: Language,
+    name: &str,
+    reference: &str,
+    creditor: &str,
+    website: Option<&str>,
+    portal: &str,
+) -> (String, String, String) {
+    let (subject, greeting, body, link_text) = match lang {
+        Language::De => (
+            format!("Vollständig bezahlt – vielen Dank! – {reference}"),
+            format!("Guten Tag {name},"),
+            format!("Ihre Forderung von {creditor} ist vollständig bezahlt und Ihr Fall ist abgeschlossen. Vielen Dank! Sie erhalten dazu keine weiteren Schreiben von uns."),
+            match website {
+                Some(_) => format!("Weiter bei {creditor}"),
+                None => "Ihren Fall online ansehen".to_string(),
+            },
+        ),
+        Language::En => (
+            format!("Paid in full – thank you! – {reference}"),
+            format!("Hello {name},"),
+            format!("your claim from {creditor} is paid in full and your case is closed. Thank you! You will receive no further letters from us about it."),
+            match website {
+                Some(_) => format!("Continue to {creditor}"),
+                None => "See your case online".to_string(),
+            },
+        ),
+    };
+    let link = website.unwrap_or(portal);
+    let text = format!("{greeting}\n\n{body}\n\n{link_text}: {link}\n");
+    (
+        subject,
+        text,
+        html(&[greeting, body], &[], link, &link_text),
+    )
+}
+
+/// Subject, text and HTML of the note to a creditor's owners that their pause of a case has ended
+/// and reminders run again. Bilingual: creditor users have no language setting.
+pub fn creditor_pause_ended(
+    reference: &str,
+    debtor: &str,
+    resumed_on: chrono::NaiveDate,
+    link: &str,
+) -> (String, String, String) {
+    let subject = format!("Mahnungen laufen wieder / Reminders resume – {reference}");
+    let de = format!(
+        "Ihre Pause für den Fall {reference} ({debtor}) ist vorbei: Seit dem {} laufen die Erinnerungen wieder nach den Regeln der Kundengruppe.",
+        format_date(Language::De, resumed_on)
+    );
+    let en = format!(
+        "Your pause of case {reference} ({debtor}) is over: since {} reminders run again under the customer group's rules.",
+        format_date(Language::En, resumed_on)
+    );
+    let link_text = "Übersicht / Overview".to_string();
+    let text = format!("{de}\n\n{en}\n\n{link_text}: {link}\n");
+    (subject, text, html(&[de, en], &[], link, &link_text))
+}
+
+/// What an automatic notice of the dunning engine says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A payment reminder (the `n`-th, from 1).
+    Reminder(u32),
+    /// The last reminder before court dunning.
+    FinalNotice,
+    /// The case was handed over to court dunning.
+    Escalated,
+    /// An instalment falls due soon.
+    InstalmentDue {
+        number: u32,
+        due: chrono::NaiveDate,
+        amount: crate::domain::Money,
+    },
+    /// Instalments were missed; the plan still stands.
+    InstalmentMissed { count: u32 },
+    /// The plan is broken.
+    PlanBroken,
+}
+
+/// Subject, text and HTML of an automatic notice, in the class's tone and the debtor's language.
+pub fn notice(
+    lang: Language,
+    tone: crate::domain::dunning::Tone,
+    what: Notice,
+    name: &str,
+    reference: &str,
+    creditor: &str,
+    balance: crate::domain::Money,
+    link: &str,
+) -> (String, String, String) {
+    use crate::domain::dunning::Tone::*;
+    let bal = balance.format(lang);
+    let de = lang == Language::De;
+    let (subject, body): (String, String) = match (what, de) {
+        (Notice::Reminder(n), true) => (
+            format!("{n}. Zahlungserinnerung – {reference}"),
+            match tone {
+                Friendly => format!("sicher ist es Ihnen nur durchgerutscht: Für Ihren Auftrag bei {creditor} sind noch {bal} offen. Zahlen Sie bequem online oder sagen Sie uns, wenn etwas nicht stimmt oder Sie eine Ratenzahlung brauchen – wir finden eine Lösung."),
+                Neutral => format!("für Ihre Forderung von {creditor} sind noch {bal} offen. Bitte zahlen Sie den Betrag oder sagen Sie uns, warum das gerade nicht geht."),
+                Firm => format!("die Forderung von {creditor} über {bal} ist weiterhin offen. Bitte zahlen Sie jetzt. Wenn Sie nicht zahlen können oder die Forderung für falsch halten, sagen Sie es uns sofort online."),
+            },
+        ),
+        (Notice::Reminder(n), false) => (
+            format!("Payment reminder {n} – {reference}"),
+            match tone {
+                Friendly => format!("it has probably just slipped through: {bal} is still open for your order with {creditor}. Pay online in a minute, or tell us if something is wrong or you need an instalment plan – we will find a solution."),
+                Neutral => format!("{bal} is still open on your claim from {creditor}. Please pay the amount or tell us why that is not possible right now."),
+                Firm => format!("the claim from {creditor} of {bal} is still open. Please pay now. If you cannot pay or believe the claim is wrong, tell us online at once."),
+            },
+        ),
+        (Notice::FinalNotice, true) => (
+            format!("Letzte Mahnung vor dem gerichtlichen Mahnverfahren – {reference}"),
+            format!("für Ihre Forderung von {creditor} sind noch {bal} offen. Dies ist die letzte Mahnung: Zahlen Sie nicht und melden Sie sich nicht, kann {creditor} das gerichtliche Mahnverfahren beantragen, das weitere Kosten verursacht. Eine Ratenzahlung oder ein Widerspruch ist weiterhin online möglich."),
+        ),
+        (Notice::FinalNotice, false) => (
+            format!("Final notice before court dunning – {reference}"),
+            format!("{bal} is still open on your claim from {creditor}. This is the final notice: if you neither pay nor get in touch, {creditor} may apply for a court payment order, which causes further costs. You can still propose an instalment plan or dispute the claim online."),
+        ),
+        (Notice::Escalated, true) => (
+            format!("Abgabe an das gerichtliche Mahnverfahren – {reference}"),
+            format!("da die Forderung von {creditor} über {bal} trotz Mahnungen offen ist, wird sie an das gerichtliche Mahnverfahren abgegeben. Sie können weiterhin zahlen oder uns schreiben."),
+        ),
+        (Notice::Escalated, false) => (
+            format!("Handed over to court dunning – {reference}"),
+            format!("as the claim from {creditor} of {bal} is still open after the reminders, it is handed over to the court dunning procedure. You can still pay or write to us."),
+        ),
+        (Notice::InstalmentDue { number, due, amount }, true) => (
+            format!("Ihre {number}. Rate ist bald fällig – {reference}"),
+            format!("am {} ist Ihre {number}. Rate über {} fällig. Bitte überweisen Sie sie rechtzeitig mit der Referenz {reference}.", format_date(lang, due), amount.format(lang)),
+        ),
+        (Notice::InstalmentDue { number, due, amount }, false) => (
+            format!("Your instalment {number} is due soon – {reference}"),
+            format!("your instalment {number} of {} is due on {}. Please transfer it in time with the reference {reference}.", amount.format(lang), format_date(lang, due)),
+        ),
+        (Notice::InstalmentMissed { count }, true) => (
+            format!("Rate nicht eingegangen – {reference}"),
+            format!("wir haben {count} fällige Rate(n) nicht erhalten. Bitte zahlen Sie den Rückstand jetzt, damit Ihre Ratenzahlung bestehen bleibt. Wenn Sie gerade nicht zahlen können, schreiben Sie uns – wir suchen eine Lösung."),
+        ),
+        (Notice::InstalmentMissed { count }, false) => (
+            format!("Instalment not received – {reference}"),
+            format!("we have not received {count} instalment(s) that fell due. Please pay what is overdue now so that your plan stays in place. If you cannot pay right now, write to us – we will look for a solution."),
+        ),
+        (Notice::PlanBroken, true) => (
+            format!("Ihre Ratenzahlung ist beendet – {reference}"),
+            format!("da mehrere Raten nicht eingegangen sind, ist die Ratenzahlung beendet und der offene Betrag von {bal} ist wieder fällig. Sie können online einen neuen Vorschlag machen oder uns schreiben; Ihre Sachbearbeitung sieht sich Ihren Fall an."),
+        ),
+        (Notice::PlanBroken, false) => (
+            format!("Your instalment plan has ended – {reference}"),
+            format!("as several instalments were not received, the instalment plan has ended and the open balance of {bal} is due again. You can propose a new plan online or write to us; your case handler will look at your case."),
+        ),
+    };
+    let (greeting, link_text) = if de {
+        (
+            format!("Guten Tag {name},"),
+            "Ihren Fall online ansehen, bezahlen oder antworten".to_string(),
+        )
+    } else {
+        (
+            format!("Hello {name},"),
+            "See your case online, pay or reply".to_string(),
+        )
+    };
+    let text = format!("{greeting}\n\n{body}\n\n{link_text}: {link}\n");
+    let html = html(&[greeting, body], &[], link, &link_text);
+    (subject, text, html)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

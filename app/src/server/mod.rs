@@ -12,6 +12,7 @@ pub mod creditor_users;
 pub mod debtor_access;
 pub mod defaults;
 pub mod dialogue;
+pub mod dunning;
 pub mod emails;
 pub mod handling;
 pub mod imports;

@@ -107,7 +107,14 @@ pub async fn book(
     let booking = state
         .payments
         .book_provider_payment(
-            provider, event_id, event_kind, &payment, today, audit, email,
+            provider,
+            event_id,
+            event_kind,
+            &payment,
+            today,
+            audit,
+            email,
+            &state.settings.base_url,
         )
         .await
         .map_err(internal)?;

@@ -67,16 +67,17 @@ impl CreditorStore for Db {
             Option<String>,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.name, tc.key, a.created_at, a.detail, s.display_name,
+            "SELECT c.id, c.reference, d.name, tc.key, e.occurred_at, e.detail, COALESCE(s.display_name, 'Rapport'),
                     tc.consent_days, tc.consent_default
              FROM cases c
              JOIN debtors d ON d.id = c.debtor_id
              LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
-             JOIN staff_actions a ON a.case_id = c.id AND a.kind = 'escalation_requested'
-             JOIN staff_users s ON s.id = a.staff_id
+             JOIN case_events e ON e.case_id = c.id AND e.kind = 'escalation_requested'
+             LEFT JOIN staff_actions a ON a.case_id = c.id AND a.kind = 'escalation_requested' AND a.created_at = e.occurred_at
+             LEFT JOIN staff_users s ON s.id = a.staff_id
              WHERE c.creditor_id = $1 AND c.state = 'escalation_requested'
-               AND a.id = (SELECT MAX(a2.id) FROM staff_actions a2 WHERE a2.case_id = c.id AND a2.kind = 'escalation_requested')
-             ORDER BY a.created_at, c.id",
+               AND e.id = (SELECT MAX(e2.id) FROM case_events e2 WHERE e2.case_id = c.id AND e2.kind = 'escalation_requested')
+             ORDER BY e.occurred_at, c.id",
         )
         .bind(creditor_id)
         .fetch_all(self.pool())
@@ -123,8 +124,8 @@ impl CreditorStore for Db {
             "SELECT c.creditor_id, c.id, tc.consent_default FROM cases c
              LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
              WHERE c.state = 'escalation_requested'
-               AND (SELECT MAX(a.created_at) FROM staff_actions a
-                     WHERE a.case_id = c.id AND a.kind = 'escalation_requested')
+               AND (SELECT MAX(e.occurred_at) FROM case_events e
+                     WHERE e.case_id = c.id AND e.kind = 'escalation_requested')
                    + COALESCE(tc.consent_days, $2) * 86400000 < $1
              ORDER BY c.id",
         )

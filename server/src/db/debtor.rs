@@ -11,14 +11,14 @@ use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 
 /// Decodes a stored ISO date; a malformed one is a data fault, logged and reported as a failure.
-fn date(raw: &str) -> StoreResult<NaiveDate> {
+pub(super) fn date(raw: &str) -> StoreResult<NaiveDate> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| {
         tracing::error!(error = %e, value = raw, "malformed date in the database");
         StoreError
     })
 }
 
-fn currency(raw: &str) -> StoreResult<Currency> {
+pub(super) fn currency(raw: &str) -> StoreResult<Currency> {
     Currency::parse(raw).map_err(|e| {
         tracing::error!(error = %e, "malformed currency in the database");
         StoreError

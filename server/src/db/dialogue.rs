@@ -432,7 +432,7 @@ impl DialogueStore for Db {
             "SELECT kind, occurred_at, actor_kind FROM (
                  SELECT kind, occurred_at, actor_kind, id, 0 AS source FROM case_events WHERE case_id = $1
                  UNION ALL
-                 SELECT 'email_sent', sent_at, 'system', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent'
+                 SELECT 'email_sent', sent_at, 'system', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
                  UNION ALL
                  SELECT 'portal_visit', occurred_at, 'debtor', id, 2 FROM audit_log
                   WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'

@@ -4,10 +4,12 @@
 //! instants are bound from Rust as epoch milliseconds so both store identical values. Errors are
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
+mod booking;
 mod contact;
 mod creditor;
 mod debtor;
 mod dialogue;
+mod dunning;
 mod imports;
 mod legal;
 pub mod outbox;
@@ -18,6 +20,7 @@ pub(crate) use dialogue::is_unique_violation;
 mod staff;
 pub mod webhooks;
 
+pub use booking::book_transfer;
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::accounts_table;
 

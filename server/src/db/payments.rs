@@ -1,8 +1,7 @@
 //! Online payments: checkout rows, and booking a provider's confirmation exactly once.
 
+use super::booking::{book_payment, NewPayment};
 use super::debtor::insert_audit;
-use super::dialogue::insert_event;
-use super::plans::queue;
 use super::{store_err, Db};
 use app::domain::{Currency, Money};
 use app::server::ports::{
@@ -77,6 +76,7 @@ impl PaymentStore for Db {
         value_date: NaiveDate,
         audit: AuditEntry,
         email: Option<QueuedEmail>,
+        base_url: &str,
     ) -> StoreResult<Booking> {
         let err = store_err("book online payment");
         let now = audit.at_ms;
@@ -109,34 +109,22 @@ impl PaymentStore for Db {
             tx.commit().await.map_err(&err)?;
             return Ok(Booking::Duplicate);
         }
-        sqlx::query(
-            "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'online', $5, $5)",
-        )
-        .bind(payment.case_id)
-        .bind(payment.amount.minor)
-        .bind(payment.amount.currency.code().to_string())
-        .bind(value_date.format("%Y-%m-%d").to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        insert_event(
+        book_payment(
             &mut tx,
-            payment.case_id,
-            now,
-            "system",
-            "payment_received",
-            "{}",
+            &NewPayment {
+                case_id: payment.case_id,
+                amount: payment.amount,
+                value_date,
+                method: "online",
+                source: &format!("{provider}:{event_id}"),
+                now_ms: now,
+                base_url,
+            },
+            email.as_ref(),
         )
         .await
         .map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        if let Some(e) = &email {
-            queue(&mut tx, payment.case_id, e, now)
-                .await
-                .map_err(&err)?;
-        }
         tx.commit().await.map_err(&err)?;
         Ok(Booking::Booked(payment.case_id))
     }

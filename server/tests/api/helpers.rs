@@ -113,6 +113,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ("RAPPORT_LOG", "error".to_string()),
         // Webhook tests drive the relay themselves, with the test clock.
         ("RAPPORT_WEBHOOK_RELAY", "off".to_string()),
+        // Dunning tests run the engine themselves, with the test clock.
+        ("RAPPORT_DUNNING", "off".to_string()),
         // Small enough for the rate-limit test to reach without loading the machine.
         ("RAPPORT_API_REQUESTS_PER_MINUTE", "60".to_string()),
         (

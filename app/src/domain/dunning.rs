@@ -1,0 +1,660 @@
+//! The dunning cadence of a treatment class, and the engine's two decisions: which reminder step
+//! is next for a case and when it falls due, and what a running instalment plan needs today.
+//!
+//! The clock counts only days on which dunning may run: a day covered by a pause (a hold, a
+//! creditor's pause, the time a plan was running) does not count. Each step is counted from the
+//! day the previous one was actually taken, so a case that was paused for months, or a server
+//! that was down for a week, gets the one step that is due — never a burst of missed ones.
+
+use crate::domain::plan::{plan_status, Instalment, MissedInstalmentRule, PlanStatus};
+use crate::domain::Money;
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// How reminders are worded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tone {
+    /// For customers the creditor wants to keep above all: a friendly nudge.
+    Friendly,
+    /// Plain and polite.
+    Neutral,
+    /// Clear about the consequences.
+    Firm,
+}
+
+impl Tone {
+    /// Every tone, for forms.
+    pub const ALL: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];
+
+    /// The value stored and used in forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Tone::Friendly => "friendly",
+            Tone::Neutral => "neutral",
+            Tone::Firm => "firm",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn from_code(code: &str) -> Option<Tone> {
+        Tone::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
+/// What a step of the cadence does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StepKind {
+    /// A payment reminder.
+    Reminder,
+    /// The last reminder, naming the court dunning procedure as the next step.
+    FinalNotice,
+    /// The request to escalate to court dunning (to the creditor where the class needs consent).
+    Escalation,
+}
+
+impl StepKind {
+    /// The value stored and used in forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            StepKind::Reminder => "reminder",
+            StepKind::FinalNotice => "final_notice",
+            StepKind::Escalation => "escalation",
+        }
+    }
+}
+
+/// One step: what is done, and how many dunning days after the previous step (or after the hand-over
+/// for the first step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CadenceStep {
+    /// What the step does.
+    pub kind: StepKind,
+    /// Dunning days after the previous step.
+    pub after_days: u32,
+}
+
+/// A treatment class's dunning rhythm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cadence {
+    /// How reminders are worded.
+    pub tone: Tone,
+    /// The steps, in order.
+    pub steps: Vec<CadenceStep>,
+    /// Days before each instalment's due date on which the debtor is reminded of it (0: no reminder).
+    pub instalment_reminder_days: u32,
+    /// The ways notices may go out.
+    #[serde(default)]
+    pub channels: Channels,
+}
+
+/// The ways a class's notices may go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channels {
+    /// By email, to debtors who gave an address.
+    pub email: bool,
+    /// By post, as a letter for the mail merge.
+    pub letter: bool,
+}
+
+impl Default for Channels {
+    fn default() -> Channels {
+        Channels {
+            email: true,
+            letter: true,
+        }
+    }
+}
+
+/// How one notice goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    /// By email.
+    Email,
+    /// By post.
+    Letter,
+}
+
+impl Channel {
+    /// The value stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+        }
+    }
+}
+
+impl Channels {
+    /// The channel for a debtor: the one they prefer where the class allows it and it can reach
+    /// them, else the other allowed one. A debtor without an email address can only be reached by
+    /// post, so a class that allows email only still writes a letter to them rather than nothing.
+    pub fn choose(self, prefers_letter: bool, has_email: bool) -> Channel {
+        let email_ok = self.email && has_email;
+        match (prefers_letter, email_ok, self.letter) {
+            (true, _, true) => Channel::Letter,
+            (_, true, _) => Channel::Email,
+            _ => Channel::Letter,
+        }
+    }
+}
+
+/// Why a cadence cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CadenceError {
+    /// No step at all.
+    #[error("a cadence needs at least one step")]
+    NoSteps,
+    /// More than [`MAX_STEPS`] steps.
+    #[error("a cadence has at most {MAX_STEPS} steps")]
+    TooManySteps,
+    /// A gap above [`MAX_GAP_DAYS`].
+    #[error("the days between steps must be between 0 and {MAX_GAP_DAYS}")]
+    GapOutOfRange,
+    /// Two steps on the same day.
+    #[error("the steps after the first must be at least one day apart")]
+    ZeroGapAfterFirst,
+    /// A reminder after the final notice, or two final notices or escalations.
+    #[error("the final notice and the escalation come last, in that order")]
+    StepOrder,
+    /// The instalment reminder too early.
+    #[error("the instalment reminder comes at most {MAX_GAP_DAYS} days before")]
+    ReminderDaysOutOfRange,
+    /// Neither email nor letter.
+    #[error("at least one channel is needed")]
+    NoChannel,
+}
+
+/// The most steps a cadence may have.
+pub const MAX_STEPS: usize = 8;
+/// The longest gap between two steps, in days.
+pub const MAX_GAP_DAYS: u32 = 120;
+
+fn step(kind: StepKind, after_days: u32) -> CadenceStep {
+    CadenceStep { kind, after_days }
+}
+
+impl Cadence {
+    /// The rhythm of a class seeded under `key` (and of any class without its own).
+    pub fn default_for(key: &str) -> Cadence {
+        use StepKind::*;
+        match key {
+            "key_account" => Cadence {
+                tone: Tone::Friendly,
+                steps: vec![
+                    step(Reminder, 7),
+                    step(Reminder, 21),
+                    step(FinalNotice, 21),
+                    step(Escalation, 14),
+                ],
+                instalment_reminder_days: 5,
+                channels: Channels::default(),
+            },
+            "strict" => Cadence {
+                tone: Tone::Firm,
+                steps: vec![
+                    step(Reminder, 0),
+                    step(FinalNotice, 10),
+                    step(Escalation, 7),
+                ],
+                instalment_reminder_days: 2,
+                channels: Channels::default(),
+            },
+            _ => Cadence {
+                tone: Tone::Neutral,
+                steps: vec![
+                    step(Reminder, 0),
+                    step(Reminder, 14),
+                    step(FinalNotice, 14),
+                    step(Escalation, 14),
+                ],
+                instalment_reminder_days: 3,
+                channels: Channels::default(),
+            },
+        }
+    }
+
+    /// Checks that the engine can follow the cadence.
+    pub fn validate(&self) -> Result<(), CadenceError> {
+        if self.steps.is_empty() {
+            return Err(CadenceError::NoSteps);
+        }
+        if self.steps.len() > MAX_STEPS {
+            return Err(CadenceError::TooManySteps);
+        }
+        if self.steps.iter().any(|s| s.after_days > MAX_GAP_DAYS) {
+            return Err(CadenceError::GapOutOfRange);
+        }
+        if self.steps.iter().skip(1).any(|s| s.after_days == 0) {
+            return Err(CadenceError::ZeroGapAfterFirst);
+        }
+        // Reminders, then at most one final notice, then at most one escalation.
+        let rank = |k: StepKind| match k {
+            StepKind::Reminder => 0,
+            StepKind::FinalNotice => 1,
+            StepKind::Escalation => 2,
+        };
+        let ordered = self.steps.windows(2).all(|w| {
+            rank(w[0].kind) <= rank(w[1].kind) && (rank(w[0].kind) == 0 || w[0].kind != w[1].kind)
+        });
+        if !ordered {
+            return Err(CadenceError::StepOrder);
+        }
+        if self.instalment_reminder_days > MAX_GAP_DAYS {
+            return Err(CadenceError::ReminderDaysOutOfRange);
+        }
+        if !self.channels.email && !self.channels.letter {
+            return Err(CadenceError::NoChannel);
+        }
+        Ok(())
+    }
+}
+
+/// A time the dunning clock stands still: from a day until a day (exclusive), or open-ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// The first paused day.
+    pub from: NaiveDate,
+    /// The first day the clock runs again; `None` while the pause lasts.
+    pub until: Option<NaiveDate>,
+}
+
+impl Pause {
+    fn covers(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|u| day < u)
+    }
+}
+
+/// Where a case stands in its cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NextStep {
+    /// Step `index` (0-based) is due; `due` may lie in the past after downtime: it is taken once.
+    Due {
+        /// The step's position in the cadence.
+        index: usize,
+        /// What it does.
+        kind: StepKind,
+        /// When it fell due.
+        due: NaiveDate,
+    },
+    /// Step `index` falls due on `due` if nothing pauses the clock before.
+    Later {
+        /// The step's position in the cadence.
+        index: usize,
+        /// What it does.
+        kind: StepKind,
+        /// When it will fall due.
+        due: NaiveDate,
+    },
+    /// A pause covers today: nothing runs until it ends.
+    Paused,
+    /// Every step has been taken.
+    Finished,
+}
+
+/// The next step for a case whose last step (or hand-over, when `done == 0`) was on `anchor`.
+pub fn next_step(
+    cadence: &Cadence,
+    done: usize,
+    anchor: NaiveDate,
+    pauses: &[Pause],
+    today: NaiveDate,
+) -> NextStep {
+    let Some(step) = cadence.steps.get(done) else {
+        return NextStep::Finished;
+    };
+    if pauses.iter().any(|p| p.covers(today)) {
+        return NextStep::Paused;
+    }
+    let paused = |d: NaiveDate| pauses.iter().any(|p| p.covers(d));
+    // Walk forward from the anchor counting the days dunning may run. Open pauses cannot lie ahead
+    // of today (they would cover today), so the walk ends; the bound only guards bad data.
+    let mut day = anchor;
+    let mut counted = 0;
+    let mut guard = 0u32;
+    loop {
+        if counted >= step.after_days && !paused(day) {
+            break;
+        }
+        day = day + Days::new(1);
+        if !paused(day) {
+            counted += 1;
+        }
+        guard += 1;
+        if guard > 20_000 {
+            return NextStep::Paused;
+        }
+    }
+    if day <= today {
+        NextStep::Due {
+            index: done,
+            kind: step.kind,
+            due: day,
+        }
+    } else {
+        NextStep::Later {
+            index: done,
+            kind: step.kind,
+            due: day,
+        }
+    }
+}
+
+/// What a running plan needs today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanAction {
+    /// Remind the debtor of the instalment `number` due on `due`.
+    Remind {
+        /// The instalment's number.
+        number: u32,
+        /// Its due date.
+        due: NaiveDate,
+        /// What is still to pay of it.
+        amount: Money,
+    },
+    /// `count` instalments were missed (past their grace days) but the plan still stands.
+    Missed {
+        /// How many were missed.
+        count: u32,
+    },
+    /// The plan is broken: dunning resumes and a handler looks at the case.
+    Broken {
+        /// How many were missed.
+        count: u32,
+    },
+    /// Everything is paid.
+    Completed,
+}
+
+/// The actions for a plan on `today`; each is taken once (the caller keys them by their content).
+pub fn plan_actions(
+    plan: &[Instalment],
+    payments: &[(NaiveDate, Money)],
+    today: NaiveDate,
+    rule: MissedInstalmentRule,
+    remind_days: u32,
+) -> Vec<PlanAction> {
+    let mut out = Vec::new();
+    match plan_status(plan, payments, today, rule) {
+        PlanStatus::Completed => return vec![PlanAction::Completed],
+        PlanStatus::Broken { count } => return vec![PlanAction::Broken { count }],
+        PlanStatus::Missed { count } => out.push(PlanAction::Missed { count }),
+        PlanStatus::OnTrack | PlanStatus::Late { .. } => {}
+    }
+    if remind_days > 0 {
+        let paid: i64 = payments
+            .iter()
+            .filter(|(d, _)| *d <= today)
+            .map(|(_, m)| m.minor)
+            .sum();
+        let mut owed = 0;
+        for inst in plan {
+            owed += inst.amount.minor;
+            if inst.due < today {
+                continue;
+            }
+            let window_opens = inst.due - Days::new(u64::from(remind_days));
+            if today >= window_opens && paid < owed {
+                out.push(PlanAction::Remind {
+                    number: inst.number,
+                    due: inst.due,
+                    amount: Money::new((owed - paid).min(inst.amount.minor), inst.amount.currency),
+                });
+            }
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Currency;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn eur(m: i64) -> Money {
+        Money::new(m, Currency::EUR)
+    }
+
+    fn standard() -> Cadence {
+        Cadence::default_for("standard")
+    }
+
+    #[test]
+    fn the_seeded_cadences_are_valid() {
+        for key in ["key_account", "standard", "strict", "anything"] {
+            assert_eq!(Cadence::default_for(key).validate(), Ok(()), "{key}");
+        }
+    }
+
+    #[test]
+    fn bad_cadences_are_named() {
+        let mut c = standard();
+        c.steps.clear();
+        assert_eq!(c.validate(), Err(CadenceError::NoSteps));
+        let mut c = standard();
+        c.steps[1].after_days = 0;
+        assert_eq!(c.validate(), Err(CadenceError::ZeroGapAfterFirst));
+        let mut c = standard();
+        c.steps[1].after_days = MAX_GAP_DAYS + 1;
+        assert_eq!(c.validate(), Err(CadenceError::GapOutOfRange));
+        let mut c = standard();
+        c.steps.swap(2, 3);
+        assert_eq!(c.validate(), Err(CadenceError::StepOrder));
+        let mut c = standard();
+        c.steps.push(step(StepKind::Escalation, 3));
+        assert_eq!(c.validate(), Err(CadenceError::StepOrder));
+    }
+
+    #[test]
+    fn the_channel_follows_the_debtors_wish_within_the_class() {
+        let both = Channels::default();
+        let email_only = Channels {
+            email: true,
+            letter: false,
+        };
+        let letter_only = Channels {
+            email: false,
+            letter: true,
+        };
+        let table = [
+            (both, false, true, Channel::Email),
+            (both, true, true, Channel::Letter),
+            (both, false, false, Channel::Letter),
+            (email_only, true, true, Channel::Email),
+            (email_only, false, false, Channel::Letter),
+            (letter_only, false, true, Channel::Letter),
+        ];
+        for (channels, prefers_letter, has_email, expected) in table {
+            assert_eq!(
+                channels.choose(prefers_letter, has_email),
+                expected,
+                "{channels:?} prefers_letter={prefers_letter} has_email={has_email}"
+            );
+        }
+        let mut c = standard();
+        c.channels = Channels {
+            email: false,
+            letter: false,
+        };
+        assert_eq!(c.validate(), Err(CadenceError::NoChannel));
+    }
+
+    #[test]
+    fn steps_follow_the_cadence_from_the_last_step_taken() {
+        let c = standard();
+        assert_eq!(
+            next_step(&c, 0, d("2026-03-01"), &[], d("2026-03-01")),
+            NextStep::Due {
+                index: 0,
+                kind: StepKind::Reminder,
+                due: d("2026-03-01")
+            }
+        );
+        assert_eq!(
+            next_step(&c, 1, d("2026-03-01"), &[], d("2026-03-10")),
+            NextStep::Later {
+                index: 1,
+                kind: StepKind::Reminder,
+                due: d("2026-03-15")
+            }
+        );
+        assert_eq!(
+            next_step(&c, 2, d("2026-03-15"), &[], d("2026-03-29")),
+            NextStep::Due {
+                index: 2,
+                kind: StepKind::FinalNotice,
+                due: d("2026-03-29")
+            }
+        );
+        assert_eq!(
+            next_step(&c, 4, d("2026-03-15"), &[], d("2026-09-01")),
+            NextStep::Finished
+        );
+    }
+
+    #[test]
+    fn a_pause_stops_the_clock_and_its_days_do_not_count() {
+        let c = standard();
+        let hold = Pause {
+            from: d("2026-03-05"),
+            until: Some(d("2026-03-15")),
+        };
+        assert_eq!(
+            next_step(&c, 1, d("2026-03-01"), &[hold], d("2026-03-10")),
+            NextStep::Paused
+        );
+        // 2 to 4 March count 3 days, 15 to 25 March 11 more: 14 dunning days.
+        assert_eq!(
+            next_step(&c, 1, d("2026-03-01"), &[hold], d("2026-03-15")),
+            NextStep::Later {
+                index: 1,
+                kind: StepKind::Reminder,
+                due: d("2026-03-25")
+            }
+        );
+        let open = Pause {
+            from: d("2026-03-05"),
+            until: None,
+        };
+        assert_eq!(
+            next_step(&c, 1, d("2026-03-01"), &[open], d("2026-06-01")),
+            NextStep::Paused
+        );
+    }
+
+    #[test]
+    fn after_downtime_only_the_next_step_is_due_once() {
+        let c = standard();
+        // Nothing ran for three months: the second reminder is due (late), not the final notice too.
+        let next = next_step(&c, 1, d("2026-03-01"), &[], d("2026-06-01"));
+        assert_eq!(
+            next,
+            NextStep::Due {
+                index: 1,
+                kind: StepKind::Reminder,
+                due: d("2026-03-15")
+            }
+        );
+        // Taken on 1 June, the final notice counts from then.
+        assert_eq!(
+            next_step(&c, 2, d("2026-06-01"), &[], d("2026-06-01")),
+            NextStep::Later {
+                index: 2,
+                kind: StepKind::FinalNotice,
+                due: d("2026-06-15")
+            }
+        );
+    }
+
+    #[test]
+    fn a_first_step_due_on_a_paused_day_waits_for_the_pause_to_end() {
+        let c = standard();
+        let hold = Pause {
+            from: d("2026-03-01"),
+            until: Some(d("2026-03-04")),
+        };
+        assert_eq!(
+            next_step(&c, 0, d("2026-03-01"), &[hold], d("2026-03-04")),
+            NextStep::Due {
+                index: 0,
+                kind: StepKind::Reminder,
+                due: d("2026-03-04")
+            }
+        );
+    }
+
+    fn plan() -> Vec<Instalment> {
+        vec![
+            Instalment {
+                number: 1,
+                due: d("2026-04-01"),
+                amount: eur(10_000),
+            },
+            Instalment {
+                number: 2,
+                due: d("2026-05-01"),
+                amount: eur(10_000),
+            },
+            Instalment {
+                number: 3,
+                due: d("2026-06-01"),
+                amount: eur(5_000),
+            },
+        ]
+    }
+
+    const RULE: MissedInstalmentRule = MissedInstalmentRule {
+        grace_days: 7,
+        misses_to_break: 2,
+    };
+
+    #[test]
+    fn instalments_are_reminded_in_their_window_only_while_unpaid() {
+        assert_eq!(plan_actions(&plan(), &[], d("2026-03-28"), RULE, 3), vec![]);
+        assert_eq!(
+            plan_actions(&plan(), &[], d("2026-03-29"), RULE, 3),
+            vec![PlanAction::Remind {
+                number: 1,
+                due: d("2026-04-01"),
+                amount: eur(10_000)
+            }]
+        );
+        let paid_early = [(d("2026-03-29"), eur(10_000))];
+        assert_eq!(
+            plan_actions(&plan(), &paid_early, d("2026-03-30"), RULE, 3),
+            vec![]
+        );
+        // A partial payment: the reminder names what is still open of the instalment.
+        let part = [(d("2026-04-01"), eur(14_000))];
+        assert_eq!(
+            plan_actions(&plan(), &part, d("2026-04-29"), RULE, 3),
+            vec![PlanAction::Remind {
+                number: 2,
+                due: d("2026-05-01"),
+                amount: eur(6_000)
+            }]
+        );
+        assert_eq!(plan_actions(&plan(), &[], d("2026-03-29"), RULE, 0), vec![]);
+    }
+
+    #[test]
+    fn missed_instalments_then_a_broken_plan_then_completion() {
+        assert_eq!(
+            plan_actions(&plan(), &[], d("2026-04-09"), RULE, 3),
+            vec![PlanAction::Missed { count: 1 }]
+        );
+        assert_eq!(
+            plan_actions(&plan(), &[], d("2026-05-09"), RULE, 3),
+            vec![PlanAction::Broken { count: 2 }]
+        );
+        let all = [(d("2026-04-01"), eur(25_000))];
+        assert_eq!(
+            plan_actions(&plan(), &all, d("2026-04-02"), RULE, 3),
+            vec![PlanAction::Completed]
+        );
+    }
+}

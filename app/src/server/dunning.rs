@@ -1,0 +1,630 @@
+//! The dunning engine: for every case whose clock runs, the next step of its class's cadence when
+//! it is due; for every running plan, instalment reminders, missed instalments and the broken plan.
+//!
+//! Each step is stored with all its effects (state, timeline, audit, work item, outbox email) in
+//! one transaction keyed by (case, step), so a run that is repeated, runs on two instances at
+//! once or is killed half-way takes every step exactly once. Emails leave through the outbox.
+
+use crate::domain::case_state::HoldReason;
+use crate::domain::case_state::{transition, Actor, CaseEvent, CaseState};
+use crate::domain::dunning::{next_step, plan_actions, Channel, NextStep, PlanAction, StepKind};
+use crate::domain::work::WorkKind;
+use crate::server::credentials::{hash_token, new_link_token};
+use crate::server::emails::{self, Notice};
+use crate::server::host_of;
+use crate::server::ports::{
+    AuditEntry, CreditorEmail, DunningCase, DunningStep, DunningStore, Effects, EndedHold,
+    QueuedEmail, StoreError, Stored,
+};
+use chrono::NaiveDate;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DunningReport {
+    pub reminders: u32,
+    pub final_notices: u32,
+    pub escalations: u32,
+    pub instalment_reminders: u32,
+    pub missed: u32,
+    pub broken: u32,
+    pub completed: u32,
+    /// Holds that ran out: dunning resumed.
+    pub resumed: u32,
+    /// Steps for debtors without an email address: recorded, to be sent by post.
+    pub letters: u32,
+}
+
+impl DunningReport {
+    pub fn total(&self) -> u32 {
+        self.reminders
+            + self.final_notices
+            + self.escalations
+            + self.instalment_reminders
+            + self.missed
+            + self.broken
+            + self.completed
+            + self.resumed
+    }
+}
+
+/// Cases loaded per page.
+const PAGE: u32 = 200;
+
+/// Takes every step that is due at `now_ms`.
+pub async fn run_due(
+    store: &dyn DunningStore,
+    now_ms: i64,
+    base_url: &str,
+) -> Result<DunningReport, StoreError> {
+    let today = chrono::DateTime::from_timestamp_millis(now_ms)
+        .ok_or(StoreError)?
+        .date_naive();
+    let mut report = DunningReport::default();
+    let mut after = 0;
+    loop {
+        let cases = store.dunning_cases(after, PAGE, today).await?;
+        let Some(last) = cases.last() else { break };
+        after = last.case_id;
+        for case in &cases {
+            for step in decide(case, today, now_ms, base_url) {
+                let kind = step.kind;
+                let letter = step.channel == "letter";
+                if let Stored::New(_) = store.record_step(step).await? {
+                    count(&mut report, kind, letter);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn count(report: &mut DunningReport, kind: &str, letter: bool) {
+    match kind {
+        "reminder_sent" => report.reminders += 1,
+        "final_notice_sent" => report.final_notices += 1,
+        "escalation_requested" | "escalated" => report.escalations += 1,
+        "instalment_reminder_sent" => report.instalment_reminders += 1,
+        "instalment_missed" => report.missed += 1,
+        "plan_broken" => report.broken += 1,
+        "plan_completed" => report.completed += 1,
+        "hold_ended" | "creditor_pause_ended" => report.resumed += 1,
+        _ => {}
+    }
+    if letter {
+        report.letters += 1;
+    }
+}
+
+/// The steps due for one case today: the end of a hold that ran out, at most one cadence step,
+/// and each plan action once.
+pub fn decide(
+    case: &DunningCase,
+    today: NaiveDate,
+    now_ms: i64,
+    base_url: &str,
+) -> Vec<DunningStep> {
+    if case.balance.minor <= 0 {
+        return Vec::new();
+    }
+    if case.state == CaseState::OnHold {
+        let Some(ended) = case.ended_hold else {
+            return Vec::new();
+        };
+        let Ok(open) = transition(case.state, CaseEvent::HoldEnded, Actor::System) else {
+            return Vec::new();
+        };
+        let mut steps = vec![resume_step(case, ended, open, now_ms, base_url)];
+        // The cadence goes on in the same run, from the state the case resumes in.
+        let resumed = DunningCase {
+            state: open,
+            ended_hold: None,
+            ..case.clone()
+        };
+        steps.extend(cadence_step(&resumed, today, now_ms, base_url));
+        return steps;
+    }
+    if case.state == CaseState::PlanAgreed {
+        let Some(plan) = &case.plan else {
+            return Vec::new();
+        };
+        return plan_actions(
+            &plan.instalments,
+            &plan.payments,
+            today,
+            plan.rule,
+            case.cadence.instalment_reminder_days,
+        )
+        .into_iter()
+        .filter_map(|action| plan_step(case, plan.id, action, today, now_ms, base_url))
+        .collect();
+    }
+    cadence_step(case, today, now_ms, base_url)
+        .into_iter()
+        .collect()
+}
+
+/// Ends a hold that ran out; a creditor's own pause is reported to the creditor.
+fn resume_step(
+    case: &DunningCase,
+    ended: EndedHold,
+    open: CaseState,
+    now_ms: i64,
+    base_url: &str,
+) -> DunningStep {
+    let by_creditor = ended.reason == HoldReason::CreditorPause;
+    let event = if by_creditor {
+        "creditor_pause_ended"
+    } else {
+        "hold_ended"
+    };
+    let mut step = build(
+        case,
+        format!("hold:{}:ended", ended.id),
+        event,
+        open,
+        ended.ended_on,
+        None,
+        now_ms,
+        base_url,
+    );
+    let detail = serde_json::json!({
+        "reason": format!("{:?}", ended.reason),
+        "resumed_on": ended.ended_on.to_string(),
+    })
+    .to_string();
+    step.effects.event_detail = detail.clone();
+    step.effects.audit.detail = detail;
+    step.work = None;
+    if by_creditor {
+        let base = base_url.trim_end_matches('/');
+        let (subject, text, html) = emails::creditor_pause_ended(
+            &case.reference,
+            &case.debtor_name,
+            ended.ended_on,
+            &format!("{base}/creditor/overview"),
+        );
+        step.creditor_email = Some(CreditorEmail {
+            dedupe_key: format!(
+                "case:{}:dunning:hold:{}:ended:creditor",
+                case.case_id, ended.id
+            ),
+            subject,
+            text,
+            html,
+            host: host_of(base_url),
+        });
+    }
+    step
+}
+
+/// The cadence step due today, if any.
+fn cadence_step(
+    case: &DunningCase,
+    today: NaiveDate,
+    now_ms: i64,
+    base_url: &str,
+) -> Option<DunningStep> {
+    if !case.state.dunning_runs() {
+        return None;
+    }
+    let anchor = case.last_step_on.unwrap_or(case.handed_over_on);
+    let NextStep::Due { index, kind, due } =
+        next_step(&case.cadence, case.steps_done, anchor, &case.pauses, today)
+    else {
+        return None;
+    };
+    let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+    let reminders_before = case.cadence.steps[..index]
+        .iter()
+        .filter(|s| s.kind == StepKind::Reminder)
+        .count();
+    let (event, notice, events): (&'static str, Option<Notice>, Vec<CaseEvent>) = match kind {
+        StepKind::Reminder => (
+            "reminder_sent",
+            Some(Notice::Reminder(
+                u32::try_from(reminders_before + 1).unwrap_or(u32::MAX),
+            )),
+            vec![],
+        ),
+        StepKind::FinalNotice => ("final_notice_sent", Some(Notice::FinalNotice), vec![]),
+        StepKind::Escalation if case.escalation_needs_consent => (
+            "escalation_requested",
+            None,
+            vec![CaseEvent::EscalationRequested],
+        ),
+        StepKind::Escalation => (
+            "escalated",
+            Some(Notice::Escalated),
+            vec![
+                CaseEvent::EscalationRequested,
+                CaseEvent::EscalationApproved,
+            ],
+        ),
+    };
+    let mut state = case.state;
+    for e in events {
+        state = transition(state, e, Actor::System).ok()?;
+    }
+    let key = format!("step:{index}");
+    let mut step = build(case, key, event, state, due, notice, now_ms, base_url);
+    let detail = serde_json::json!({
+        "step": number,
+        "of": case.cadence.steps.len(),
+        "tone": case.cadence.tone.code(),
+        "channel": step.channel,
+        "subject": step.email.as_ref().map(|e| e.subject.clone()),
+        "note": if kind == StepKind::Escalation { "Letzte Mahnung ohne Reaktion / final notice unanswered" } else { "" },
+        "consent_required": kind == StepKind::Escalation && case.escalation_needs_consent,
+    })
+    .to_string();
+    step.effects.event_detail = detail.clone();
+    step.effects.audit.detail = detail;
+    if kind == StepKind::Escalation && !case.escalation_needs_consent {
+        step.work = None;
+    }
+    Some(step)
+}
+
+fn plan_step(
+    case: &DunningCase,
+    plan_id: i64,
+    action: PlanAction,
+    today: NaiveDate,
+    now_ms: i64,
+    base_url: &str,
+) -> Option<DunningStep> {
+    let (key, event, notice, plan_state, work) = match action {
+        PlanAction::Remind {
+            number,
+            due,
+            amount,
+        } => (
+            format!("plan:{plan_id}:instalment:{number}:reminder"),
+            "instalment_reminder_sent",
+            Some(Notice::InstalmentDue {
+                number,
+                due,
+                amount,
+            }),
+            None,
+            None,
+        ),
+        PlanAction::Missed { count } => (
+            format!("plan:{plan_id}:missed:{count}"),
+            "instalment_missed",
+            Some(Notice::InstalmentMissed { count }),
+            None,
+            None,
+        ),
+        PlanAction::Broken { .. } => (
+            format!("plan:{plan_id}:broken"),
+            "plan_broken",
+            Some(Notice::PlanBroken),
+            Some((plan_id, "broken")),
+            Some(WorkKind::BrokenPlan),
+        ),
+        PlanAction::Completed => (
+            format!("plan:{plan_id}:completed"),
+            "plan_completed",
+            None,
+            Some((plan_id, "completed")),
+            None,
+        ),
+    };
+    let state = match action {
+        PlanAction::Broken { .. } => {
+            transition(case.state, CaseEvent::PlanBroken, Actor::System).ok()?
+        }
+        _ => case.state,
+    };
+    let mut step = build(case, key, event, state, today, notice, now_ms, base_url);
+    let detail = serde_json::json!({
+        "plan": plan_id,
+        "channel": step.channel,
+        "subject": step.email.as_ref().map(|e| e.subject.clone()),
+        "action": format!("{action:?}"),
+    })
+    .to_string();
+    step.effects.event_detail = detail.clone();
+    step.effects.audit.detail = detail;
+    step.plan_state = plan_state;
+    step.work = work;
+    Some(step)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    case: &DunningCase,
+    step_key: String,
+    event: &'static str,
+    new_state: CaseState,
+    due_on: NaiveDate,
+    notice: Option<Notice>,
+    now_ms: i64,
+    base_url: &str,
+) -> DunningStep {
+    let channel = notice.map(|_| {
+        case.cadence
+            .channels
+            .choose(case.prefers_letter, case.debtor_email.is_some())
+    });
+    let email = notice
+        .filter(|_| channel == Some(Channel::Email))
+        .and_then(|n| {
+            let to = case.debtor_email.clone()?;
+            let token = new_link_token();
+            let link = format!("{}/c/{token}", base_url.trim_end_matches('/'));
+            let (subject, text, html) = emails::notice(
+                case.language,
+                case.cadence.tone,
+                n,
+                &case.debtor_name,
+                &case.reference,
+                &case.creditor_name,
+                case.balance,
+                &link,
+            );
+            Some(QueuedEmail {
+                dedupe_key: format!("case:{}:dunning:{step_key}", case.case_id),
+                debtor_id: case.debtor_id,
+                to,
+                time_zone: case.time_zone.clone(),
+                subject,
+                text,
+                html,
+                link_token_hash: Some(hash_token(&token)),
+                host: host_of(base_url),
+            })
+        });
+    let channel = match (channel, &email) {
+        (None, _) => "none",
+        (Some(Channel::Email), Some(_)) => "email",
+        (Some(_), _) => "letter",
+    };
+    // A letter points to the start page, where the reference and the access code of the first
+    // letter open the case: a personal link in print would be a secret kept in clear.
+    let letter = notice.filter(|_| channel == "letter").map(|n| {
+        let (subject, text, _) = emails::notice(
+            case.language,
+            case.cadence.tone,
+            n,
+            &case.debtor_name,
+            &case.reference,
+            &case.creditor_name,
+            case.balance,
+            &format!("{}/", base_url.trim_end_matches('/')),
+        );
+        (subject, text)
+    });
+    DunningStep {
+        case_id: case.case_id,
+        step_key,
+        kind: event,
+        channel,
+        due_on,
+        effects: Effects {
+            expected_state: case.state,
+            new_state,
+            hold: None,
+            event_kind: event,
+            event_detail: String::new(),
+            audit: AuditEntry {
+                at_ms: now_ms,
+                actor_kind: "system",
+                actor_id: None,
+                case_id: Some(case.case_id),
+                action: event,
+                detail: String::new(),
+                request_id: None,
+            },
+        },
+        plan_state: None,
+        creditor_email: None,
+        work: (event == "escalation_requested").then_some(WorkKind::EscalationDecision),
+        email,
+        letter,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dunning::{Cadence, Pause};
+    use crate::domain::plan::{Instalment, MissedInstalmentRule};
+    use crate::domain::{Currency, Language, Money};
+    use crate::server::ports::RunningPlan;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn case(key: &str) -> DunningCase {
+        DunningCase {
+            case_id: 7,
+            reference: "AKTE-1".into(),
+            state: CaseState::Open,
+            cadence: Cadence::default_for(key),
+            escalation_needs_consent: true,
+            creditor_name: "Nordlicht".into(),
+            debtor_id: 3,
+            debtor_name: "Anna".into(),
+            debtor_email: Some("anna@example.org".into()),
+            prefers_letter: false,
+            language: Language::De,
+            time_zone: "Europe/Berlin".into(),
+            handed_over_on: d("2026-03-01"),
+            balance: Money::new(12_000, Currency::EUR),
+            steps_done: 0,
+            last_step_on: None,
+            pauses: vec![],
+            plan: None,
+            ended_hold: None,
+        }
+    }
+
+    #[test]
+    fn the_first_reminder_goes_out_by_email_in_the_class_tone() {
+        let steps = decide(
+            &case("key_account"),
+            d("2026-03-08"),
+            0,
+            "https://p.example",
+        );
+        assert_eq!(steps.len(), 1);
+        let s = &steps[0];
+        assert_eq!(
+            (s.step_key.as_str(), s.kind, s.channel),
+            ("step:0", "reminder_sent", "email")
+        );
+        let email = s.email.as_ref().expect("email");
+        assert_eq!(email.subject, "1. Zahlungserinnerung – AKTE-1");
+        assert!(
+            email.text.contains("durchgerutscht") && email.text.contains("https://p.example/c/")
+        );
+        assert_eq!(email.dedupe_key, "case:7:dunning:step:0");
+        assert!(decide(&case("key_account"), d("2026-03-07"), 0, "x").is_empty());
+    }
+
+    #[test]
+    fn without_an_email_address_the_step_is_a_letter() {
+        let mut c = case("standard");
+        c.debtor_email = None;
+        let steps = decide(&c, d("2026-03-01"), 0, "x");
+        assert_eq!(steps[0].channel, "letter");
+        assert!(steps[0].email.is_none());
+        let (subject, body) = steps[0].letter.as_ref().expect("the letter's text is kept");
+        assert_eq!(subject, "1. Zahlungserinnerung – AKTE-1");
+        assert!(
+            body.contains("x/") && !body.contains("/c/"),
+            "no personal link in print: {body}"
+        );
+    }
+
+    #[test]
+    fn escalation_needs_the_creditor_where_the_class_says_so() {
+        let mut c = case("strict");
+        c.steps_done = 2;
+        c.last_step_on = Some(d("2026-03-11"));
+        let steps = decide(&c, d("2026-03-18"), 0, "x");
+        assert_eq!(steps[0].kind, "escalation_requested");
+        assert_eq!(steps[0].effects.new_state, CaseState::EscalationRequested);
+        assert!(
+            steps[0].email.is_none(),
+            "the debtor hears only of a decision"
+        );
+        assert_eq!(steps[0].work, Some(WorkKind::EscalationDecision));
+        c.escalation_needs_consent = false;
+        let steps = decide(&c, d("2026-03-18"), 0, "x");
+        assert_eq!(steps[0].kind, "escalated");
+        assert_eq!(steps[0].effects.new_state, CaseState::Escalated);
+        assert!(steps[0].email.is_some() && steps[0].work.is_none());
+    }
+
+    #[test]
+    fn a_hold_that_ran_out_resumes_dunning_and_the_creditor_hears_of_its_own_pause() {
+        let mut c = case("standard");
+        c.state = CaseState::OnHold;
+        c.pauses = vec![Pause {
+            from: d("2026-03-01"),
+            until: Some(d("2026-03-11")),
+        }];
+        assert!(
+            decide(&c, d("2026-03-11"), 0, "x").is_empty(),
+            "no ended hold, nothing"
+        );
+        c.ended_hold = Some(EndedHold {
+            id: 9,
+            reason: HoldReason::CreditorPause,
+            ended_on: d("2026-03-11"),
+        });
+        let steps = decide(&c, d("2026-03-11"), 0, "https://p.example");
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert_eq!(steps[0].step_key, "hold:9:ended");
+        assert_eq!(steps[0].kind, "creditor_pause_ended");
+        assert_eq!(steps[0].effects.new_state, CaseState::Open);
+        let note = steps[0]
+            .creditor_email
+            .as_ref()
+            .expect("the creditor is told");
+        assert!(note.text.contains("AKTE-1") && note.text.contains("11.03.2026"));
+        assert!(note.text.contains("https://p.example/creditor/overview"));
+        // The first reminder was due on the first day; the hold pushed it to its end.
+        assert_eq!(steps[1].step_key, "step:0");
+        assert_eq!(steps[1].effects.expected_state, CaseState::Open);
+        assert_eq!(steps[1].due_on, d("2026-03-11"));
+        c.ended_hold = Some(EndedHold {
+            id: 9,
+            reason: HoldReason::HandlerHold,
+            ended_on: d("2026-03-11"),
+        });
+        let steps = decide(&c, d("2026-03-11"), 0, "x");
+        assert_eq!(steps[0].kind, "hold_ended");
+        assert!(steps[0].creditor_email.is_none());
+    }
+
+    #[test]
+    fn the_class_channels_and_the_debtors_wish_decide_email_or_letter() {
+        let mut c = case("standard");
+        c.prefers_letter = true;
+        let steps = decide(&c, d("2026-03-01"), 0, "x");
+        assert_eq!(steps[0].channel, "letter");
+        assert!(steps[0].email.is_none());
+        c.cadence.channels = crate::domain::dunning::Channels {
+            email: true,
+            letter: false,
+        };
+        let steps = decide(&c, d("2026-03-01"), 0, "x");
+        assert_eq!(steps[0].channel, "email");
+    }
+
+    #[test]
+    fn nothing_runs_while_paused_disputed_or_paid() {
+        let mut c = case("standard");
+        c.pauses = vec![Pause {
+            from: d("2026-02-01"),
+            until: None,
+        }];
+        assert!(decide(&c, d("2026-03-01"), 0, "x").is_empty());
+        let mut c = case("standard");
+        c.state = CaseState::Disputed;
+        assert!(decide(&c, d("2026-03-01"), 0, "x").is_empty());
+        let mut c = case("standard");
+        c.balance = Money::new(0, Currency::EUR);
+        assert!(decide(&c, d("2026-03-01"), 0, "x").is_empty());
+    }
+
+    #[test]
+    fn a_broken_plan_sends_the_case_back_to_dunning_and_to_a_handler() {
+        let mut c = case("standard");
+        c.state = CaseState::PlanAgreed;
+        let eur = |m| Money::new(m, Currency::EUR);
+        c.plan = Some(RunningPlan {
+            id: 4,
+            instalments: vec![
+                Instalment {
+                    number: 1,
+                    due: d("2026-04-01"),
+                    amount: eur(6_000),
+                },
+                Instalment {
+                    number: 2,
+                    due: d("2026-05-01"),
+                    amount: eur(6_000),
+                },
+            ],
+            payments: vec![],
+            rule: MissedInstalmentRule {
+                grace_days: 7,
+                misses_to_break: 2,
+            },
+        });
+        let steps = decide(&c, d("2026-05-09"), 0, "x");
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].step_key, "plan:4:broken");
+        assert_eq!(steps[0].effects.new_state, CaseState::Open);
+        assert_eq!(steps[0].plan_state, Some((4, "broken")));
+        assert_eq!(steps[0].work, Some(WorkKind::BrokenPlan));
+        let steps = decide(&c, d("2026-03-29"), 0, "x");
+        assert_eq!(steps[0].step_key, "plan:4:instalment:1:reminder");
+    }
+}

@@ -1,0 +1,335 @@
+//! The dunning engine's storage: the facts of each case whose clock may run, and each step taken
+//! once, with all its effects, in one transaction.
+
+use super::debtor::date;
+use super::dialogue::{add_work, apply_effects, iso};
+use super::outbox::{enqueue_email, NewEmail};
+use super::plans::{decode, queue};
+use super::{store_err, Db};
+use app::domain::case_state::{CaseState, HoldReason};
+use app::domain::dunning::{Cadence, Pause};
+use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
+use app::domain::{Language, Money};
+use app::server::ports::{
+    DebtorStore, DunningCase, DunningStep, DunningStore, EndedHold, RunningPlan, StoreError,
+    StoreResult, Stored,
+};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+/// The day of an instant (UTC).
+fn day_of(ms: i64) -> StoreResult<NaiveDate> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.date_naive())
+        .ok_or(StoreError)
+}
+
+/// The rule for missed instalments when a class has no band for the plan (the seeded standard).
+const FALLBACK_RULE: MissedInstalmentRule = MissedInstalmentRule {
+    grace_days: 7,
+    misses_to_break: 2,
+};
+
+type CaseRow = (
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    String,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+impl Db {
+    async fn dunning_case(
+        &self,
+        row: CaseRow,
+        today: NaiveDate,
+    ) -> StoreResult<Option<DunningCase>> {
+        let err = store_err("load a case for dunning");
+        let (
+            case_id,
+            reference,
+            state,
+            created_at,
+            class_key,
+            cadence,
+            needs_consent,
+            creditor_name,
+            debtor_id,
+            debtor_name,
+            email,
+            language,
+            time_zone,
+            contact_channel,
+        ) = row;
+        let Some(state) = CaseState::from_code(&state) else {
+            tracing::error!(case_id, state, "unknown case state in the database");
+            return Err(StoreError);
+        };
+        let cadence = match cadence.as_deref() {
+            Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
+            _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
+        };
+        let Some(view) = DebtorStore::case_view(self, case_id, today).await? else {
+            return Ok(None);
+        };
+        let (steps_done, last_at): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(done_at) FROM dunning_steps WHERE case_id = $1 AND step_key LIKE 'step:%'",
+        )
+        .bind(case_id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(&err)?;
+        let mut pauses = Vec::new();
+        let holds: Vec<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, reason, from_date, until_date, lifted_at FROM holds WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let mut newest_hold = None;
+        for (id, reason, from, until, lifted) in holds {
+            let until = until.as_deref().map(date).transpose()?;
+            let lifted = lifted.map(day_of).transpose()?;
+            let end = match (until, lifted) {
+                (Some(u), Some(l)) => Some(u.min(l)),
+                (u, l) => u.or(l),
+            };
+            let pause = Pause {
+                from: date(&from)?,
+                until: end,
+            };
+            pauses.push(pause);
+            newest_hold = Some((id, reason, pause));
+        }
+        // On hold, but no hold covers today any more: the engine ends it.
+        let covered = pauses
+            .iter()
+            .any(|p| p.from <= today && p.until.is_none_or(|u| today < u));
+        let ended_hold = match newest_hold {
+            Some((
+                id,
+                reason,
+                Pause {
+                    until: Some(end), ..
+                },
+            )) if state == CaseState::OnHold && !covered => {
+                let Some(reason) = HoldReason::from_stored(&reason) else {
+                    tracing::error!(case_id, reason, "unknown hold reason in the database");
+                    return Err(StoreError);
+                };
+                Some(EndedHold {
+                    id,
+                    reason,
+                    ended_on: end,
+                })
+            }
+            _ => None,
+        };
+        // While a plan ran, reminders did not: those days do not count either.
+        let plans: Vec<(i64, String, Option<i64>, i64, String)> = sqlx::query_as(
+            "SELECT id, state, decided_at, updated_at, schedule FROM plans
+             WHERE case_id = $1 AND state IN ('agreed', 'broken', 'completed') ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let mut running = None;
+        for (id, plan_state, decided_at, updated_at, schedule) in plans {
+            let from = day_of(decided_at.unwrap_or(updated_at))?;
+            if plan_state == "agreed" {
+                if state == CaseState::PlanAgreed {
+                    pauses.push(Pause { from, until: None });
+                    running = Some((id, from, schedule));
+                }
+            } else {
+                pauses.push(Pause {
+                    from,
+                    until: Some(day_of(updated_at)?),
+                });
+            }
+        }
+        let plan = match running {
+            None => None,
+            Some((id, agreed_on, schedule)) => {
+                let instalments: Vec<Instalment> = decode(&schedule)?;
+                let total = Money::sum(
+                    view.summary.balance.currency,
+                    instalments.iter().map(|i| i.amount),
+                )
+                .unwrap_or(view.summary.balance);
+                let policy: Option<String> = sqlx::query_scalar(
+                    "SELECT tc.policy FROM cases c JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+                )
+                .bind(case_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(&err)?;
+                let bands: Vec<PolicyBand> = match policy {
+                    Some(p) => decode(&p)?,
+                    None => Vec::new(),
+                };
+                let rule = policy_for_balance(&bands, total).map_or(FALLBACK_RULE, |p| p.missed);
+                let payments = view
+                    .payments
+                    .iter()
+                    .filter(|p| p.value_date >= agreed_on)
+                    .map(|p| (p.value_date, p.amount))
+                    .collect();
+                Some(RunningPlan {
+                    id,
+                    instalments,
+                    payments,
+                    rule,
+                })
+            }
+        };
+        Ok(Some(DunningCase {
+            case_id,
+            reference,
+            state,
+            cadence,
+            escalation_needs_consent: needs_consent.is_none_or(|c| c != 0),
+            creditor_name,
+            debtor_id,
+            debtor_name,
+            debtor_email: email.filter(|e| !e.trim().is_empty()),
+            prefers_letter: contact_channel == "letter",
+            language: Language::from_code(&language).unwrap_or(Language::De),
+            time_zone,
+            handed_over_on: day_of(created_at)?,
+            balance: view.summary.balance,
+            steps_done: usize::try_from(steps_done).unwrap_or(0),
+            last_step_on: last_at.map(day_of).transpose()?,
+            pauses,
+            plan,
+            ended_hold,
+        }))
+    }
+}
+
+#[async_trait]
+impl DunningStore for Db {
+    async fn dunning_cases(
+        &self,
+        after_id: i64,
+        limit: u32,
+        today: NaiveDate,
+    ) -> StoreResult<Vec<DunningCase>> {
+        let rows: Vec<CaseRow> = sqlx::query_as(
+            "SELECT c.id, c.reference, c.state, c.created_at, tc.key, tc.cadence, tc.escalation_needs_consent,
+                    cr.name, d.id, d.name, d.email, d.language, d.time_zone, d.contact_channel
+             FROM cases c
+             JOIN creditors cr ON cr.id = c.creditor_id
+             JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE c.state IN ('open', 'in_dialogue', 'plan_agreed', 'on_hold') AND c.id > $1
+             ORDER BY c.id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("list cases for dunning"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(case) = self.dunning_case(row, today).await? {
+                out.push(case);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {
+        let err = store_err("record a dunning step");
+        let now = step.effects.audit.at_ms;
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO dunning_steps (case_id, step_key, kind, channel, due_on, done_at, letter_subject, letter_body, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $6)
+             ON CONFLICT (case_id, step_key) DO NOTHING RETURNING id",
+        )
+        .bind(step.case_id)
+        .bind(&step.step_key)
+        .bind(step.kind)
+        .bind(step.channel)
+        .bind(iso(step.due_on))
+        .bind(now)
+        .bind(step.letter.as_ref().map(|l| l.0.as_str()))
+        .bind(step.letter.as_ref().map(|l| l.1.as_str()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(&err)?;
+        let Some(id) = id else {
+            return Ok(Stored::Duplicate);
+        };
+        if !apply_effects(&mut tx, step.case_id, &step.effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        if let Some((plan_id, plan_state)) = step.plan_state {
+            sqlx::query(
+                "UPDATE plans SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'agreed'",
+            )
+            .bind(plan_id)
+            .bind(plan_state)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        if let Some(kind) = step.work {
+            add_work(&mut tx, step.case_id, kind, now)
+                .await
+                .map_err(&err)?;
+        }
+        if let Some(email) = &step.email {
+            queue(&mut tx, step.case_id, email, now)
+                .await
+                .map_err(&err)?;
+        }
+        if let Some(note) = &step.creditor_email {
+            let owners: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT u.id, u.email FROM creditor_users u JOIN cases c ON c.creditor_id = u.creditor_id
+                 WHERE c.id = $1 AND u.role = 'owner' AND u.active = 1 ORDER BY u.id",
+            )
+            .bind(step.case_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(&err)?;
+            for (user_id, to) in owners {
+                enqueue_email(
+                    &mut tx,
+                    &NewEmail {
+                        dedupe_key: &format!("{}:{user_id}", note.dedupe_key),
+                        case_id: Some(step.case_id),
+                        debtor_id: None,
+                        to: &to,
+                        time_zone: "Europe/Berlin",
+                        subject: &note.subject,
+                        text: &note.text,
+                        html: &note.html,
+                        host: &note.host,
+                        now_ms: now,
+                    },
+                )
+                .await
+                .map_err(&err)?;
+            }
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(id))
+    }
+}
