@@ -122,6 +122,10 @@ pub struct EventView {
     pub at_ms: i64,
     /// `debtor`, `staff`, `creditor` or `system`.
     pub actor: String,
+    /// For the dunning engine's notices: what was sent (the subject).
+    pub subject: Option<String>,
+    /// For the dunning engine's notices: `email` or `letter`.
+    pub channel: Option<String>,
 }
 
 /// The dialogue side of a case.

@@ -313,7 +313,8 @@ pub fn read<R: BufRead, E>(
                         ["Amt"] => en.amount = Some(amount(&value).map_err(Left)?),
                         ["CdtDbtInd"] => en.credit = Some(value == "CRDT"),
                         ["RvslInd"] => en.reversal = value == "true" || value == "1",
-                        ["Sts"] | ["Sts", "Cd"] => en.status = value.clone(),
+                        // `Sts` (up to .001.06) or `Sts/Cd`; the closing `Sts` of the latter has no text.
+                        ["Sts"] | ["Sts", "Cd"] if !value.is_empty() => en.status = value.clone(),
                         ["BookgDt", "Dt" | "DtTm"] => {
                             en.booking_date = Some(date(&value).map_err(Left)?)
                         }

@@ -4,6 +4,7 @@
 
 use crate::db::Db;
 use app::domain::access::format_access_code;
+use app::domain::{Currency, Money};
 use app::server::credentials::{demo_secrets, hash_access_code, hash_token};
 use serde::Serialize;
 use sqlx::{Any, Transaction};
@@ -745,15 +746,16 @@ async fn seed(
             }
         }
         for (value_date, minor) in d.payments {
-            sqlx::query(
-                "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
-                 VALUES ($1, $2, 'EUR', $3, 'bank_transfer', $4, $4)",
+            let value_date = chrono::NaiveDate::parse_from_str(value_date, "%Y-%m-%d")
+                .map_err(|e| sqlx::Error::Protocol(format!("demo payment date: {e}")))?;
+            crate::db::insert_allocated(
+                tx,
+                case_id,
+                Money::new(minor, Currency::EUR),
+                value_date,
+                "transfer",
+                now,
             )
-            .bind(case_id)
-            .bind(minor)
-            .bind(value_date)
-            .bind(now)
-            .execute(&mut **tx)
             .await?;
         }
         let (token, _) = demo_secrets(d.reference);

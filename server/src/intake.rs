@@ -505,7 +505,8 @@ pub async fn issue_access(
         "SELECT c.id, c.reference, d.name, d.street, d.postcode, d.city FROM cases c
          JOIN debtors d ON d.id = c.debtor_id
          WHERE c.creditor_id = $1 AND c.state NOT IN ('paid', 'closed')
-           AND NOT EXISTS (SELECT 1 FROM access_credentials a WHERE a.case_id = c.id AND a.revoked_at IS NULL AND a.expires_at > $2)
+           AND NOT EXISTS (SELECT 1 FROM access_credentials a WHERE a.case_id = c.id AND a.revoked_at IS NULL AND a.expires_at > $2
+                             AND a.code_hash <> '-')
          ORDER BY c.reference",
     )
     .bind(creditor_id)

@@ -237,6 +237,16 @@ pub async fn move_case_class(case_id: i64, class: String) -> Result<(), AppError
     Ok(())
 }
 
+/// Pauses the reminders of a running case for some days (owners): "we will call them ourselves".
+#[server(endpoint = "pause_case")]
+pub async fn pause_case(case_id: i64, days: String) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let until = overview::pause_case(&state, &member, case_id, &days, request_id()).await?;
+    leptos_axum::redirect(&format!("/creditor/overview?done=paused&until={until}"));
+    Ok(())
+}
+
 /// The webhook settings and delivery log (owners and viewers; the secret only for owners).
 #[server(endpoint = "get_webhooks")]
 pub async fn get_webhooks() -> Result<WebhooksPage, AppError> {

@@ -11,6 +11,22 @@ use crate::domain::Money;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+/// The timeline events of the engine's notices to the debtor (their detail names subject and
+/// channel).
+pub const NOTICE_EVENTS: [&str; 6] = [
+    "reminder_sent",
+    "final_notice_sent",
+    "escalated",
+    "instalment_reminder_sent",
+    "instalment_missed",
+    "plan_broken",
+];
+
+/// Whether a timeline event of `kind` is a notice of the engine.
+pub fn is_notice_event(kind: &str) -> bool {
+    NOTICE_EVENTS.contains(&kind)
+}
+
 /// How reminders are worded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Tone {

@@ -4,24 +4,28 @@
 /// The webhook type of a case event, if the creditor is told about it.
 pub fn event_type(case_event: &str) -> Option<&'static str> {
     Some(match case_event {
-        "payment_received" | "payment_confirmed" => "payment.received",
+        "payment_received" => "payment.received",
         "dispute_opened" => "dispute.opened",
         "dispute_upheld" | "dispute_rejected" => "dispute.resolved",
         "plan_agreed" | "plan_accepted" | "counter_accepted" => "plan.agreed",
         "plan_broken" => "plan.broken",
         "case_closed" => "case.closed",
+        "creditor_pause_ended" => "dunning.resumed",
+        "escalation_requested" => "escalation.requested",
         _ => return None,
     })
 }
 
 /// Every type a creditor may receive.
-pub const TYPES: [&str; 6] = [
+pub const TYPES: [&str; 8] = [
     "payment.received",
     "dispute.opened",
     "dispute.resolved",
     "plan.agreed",
     "plan.broken",
     "case.closed",
+    "dunning.resumed",
+    "escalation.requested",
 ];
 
 /// Attempts before a delivery is given up (and shown as failed in the delivery log).

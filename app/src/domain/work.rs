@@ -157,7 +157,7 @@ pub fn consent_deadline(requested_at_ms: i64, days: u32) -> i64 {
 
 /// Timeline entries only the agency and the creditor see: how a debtor is treated internally is
 /// not part of the debtor's own timeline.
-pub const INTERNAL_EVENTS: [&str; 1] = ["class_changed"];
+pub const INTERNAL_EVENTS: [&str; 3] = ["class_changed", "creditor_pause", "creditor_pause_ended"];
 
 /// Whether the debtor's timeline shows an entry of `kind`.
 pub fn shown_to_debtor(kind: &str) -> bool {

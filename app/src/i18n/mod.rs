@@ -82,6 +82,8 @@ pub struct Texts {
     pub message_link: &'static str,
     pub timeline_heading: &'static str,
     pub event_label: fn(&str) -> &'static str,
+    /// How a notice went out: `email` or `letter`.
+    pub channel_label: fn(&str) -> &'static str,
     pub back_to_case: &'static str,
 
     pub pay_title: &'static str,
@@ -307,6 +309,18 @@ const MONTHS_EN: [&str; 12] = [
 
 /// Formats a calendar date: `22.11.2026` in German, `22 Nov 2026` in English (never the ambiguous
 /// `11/22/2026`).
+/// What a notice on the timeline said and how it went: `„subject“ · by email`.
+pub fn sent_note(
+    lang: Language,
+    subject: Option<String>,
+    channel: Option<String>,
+) -> Option<String> {
+    subject.map(|subject| match channel {
+        Some(c) => format!("„{subject}“ · {}", (tr(lang).channel_label)(&c)),
+        None => format!("„{subject}“"),
+    })
+}
+
 pub fn format_date(lang: Language, date: NaiveDate) -> String {
     use chrono::Datelike;
     match lang {
@@ -482,7 +496,19 @@ static DE: Texts = Texts {
         "letter_received" => "Ihr Brief ist eingegangen",
         "written_off" => "Forderung wird nicht weiter verfolgt",
         "case_closed" => "Fall abgeschlossen",
+        "reminder_sent" => "Zahlungserinnerung",
+        "final_notice_sent" => "Letzte Mahnung",
+        "instalment_reminder_sent" => "Erinnerung an eine Rate",
+        "instalment_missed" => "Rate nicht eingegangen",
+        "plan_broken" => "Ratenzahlung beendet",
+        "plan_completed" => "Ratenzahlung erfüllt",
+        "hold_ended" => "Mahnungen laufen wieder",
+        "escalation_approved" | "escalation_declined" => "Entscheidung zum Mahnverfahren",
         _ => "Eintrag",
+    },
+    channel_label: |c| match c {
+        "email" => "per E-Mail",
+        _ => "per Brief",
     },
     back_to_case: "Zurück zu Ihrem Fall",
 
@@ -737,7 +763,19 @@ static EN: Texts = Texts {
         "letter_received" => "Your letter arrived",
         "written_off" => "Claim no longer pursued",
         "case_closed" => "Case closed",
+        "reminder_sent" => "Payment reminder",
+        "final_notice_sent" => "Final notice",
+        "instalment_reminder_sent" => "Instalment reminder",
+        "instalment_missed" => "Instalment not received",
+        "plan_broken" => "Instalment plan ended",
+        "plan_completed" => "Instalment plan fulfilled",
+        "hold_ended" => "Reminders resumed",
+        "escalation_approved" | "escalation_declined" => "Decision on court dunning",
         _ => "Entry",
+    },
+    channel_label: |c| match c {
+        "email" => "by email",
+        _ => "by letter",
     },
     back_to_case: "Back to your case",
 

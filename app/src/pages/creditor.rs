@@ -4,7 +4,7 @@
 use crate::api::creditor::{
     get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_import, get_imports,
     get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent, MoveCaseClass,
-    RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
+    PauseCase, RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
     UpdateClassSettings, UploadClaims,
 };
 use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
@@ -469,14 +469,27 @@ pub fn OverviewPage() -> impl IntoView {
         },
     );
     let move_error = url_error(<MoveCaseClass as ServerFn>::PATH);
+    let pause_error = url_error(<PauseCase as ServerFn>::PATH);
     let done = done_param();
-    let done_text = Signal::derive(move || done.get().map(|_| ct.moved_done.to_string()));
+    let done_text = Signal::derive(move || {
+        done.get().map(|what| match what.as_str() {
+            "paused" => {
+                let until = param("until")
+                    .and_then(|u| chrono::NaiveDate::parse_from_str(&u, "%Y-%m-%d").ok())
+                    .map(|u| crate::i18n::format_date(lang, u))
+                    .unwrap_or_default();
+                (ct.paused_done)(&until)
+            }
+            _ => ct.moved_done.to_string(),
+        })
+    });
     view! {
         <Title text=ct.overview_title/>
         <CreditorFrame>
             <h1>{ct.overview_title}</h1>
             <Done text=done_text/>
             <FormAlert error=move_error/>
+            <FormAlert error=pause_error/>
             <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -594,12 +607,15 @@ fn overview_view(
                         <th scope="col">{ct.col_claimed}</th>
                         <th scope="col">{ct.col_paid}</th>
                         <th scope="col">{ct.col_handed_over}</th>
-                        {owner.then(|| view! { <th scope="col">{ct.col_move}</th> })}
+                        {owner.then(|| view! { <th scope="col">{ct.col_move}</th><th scope="col">{ct.col_pause}</th> })}
                     </tr></thead>
                     <tbody>
                         {o.rows.iter().map(|r| {
                             let running = !matches!(r.state.as_str(), "paid" | "closed");
+                            // A pause stops the clock of a case whose reminders run or are held.
+                            let pausable = matches!(r.state.as_str(), "open" | "in_dialogue" | "plan_proposed" | "on_hold");
                             let select_id = format!("move-{}", r.case_id);
+                            let pause_id = format!("pause-{}", r.case_id);
                             let current = r.class_key.clone().unwrap_or_default();
                             view! {
                                 <tr>
@@ -623,6 +639,15 @@ fn overview_view(
                                                     }).collect_view()}
                                                 </select>
                                                 <button type="submit">{ct.move_button}</button>
+                                            </form>
+                                        })}</td>
+                                        <td>{pausable.then(|| view! {
+                                            <form method="post" action={<PauseCase as ServerFn>::PATH} class="assign">
+                                                <input type="hidden" name="case_id" value=r.case_id/>
+                                                <label for=pause_id.clone() class="visually-hidden">{(ct.pause_label)(&r.reference)}</label>
+                                                <input id=pause_id.clone() name="days" type="number" min="1" max="90" value="14" inputmode="numeric" class="days"/>
+                                                " "{ct.pause_days_unit}" "
+                                                <button type="submit">{ct.pause_button}</button>
                                             </form>
                                         })}</td>
                                     })}

@@ -384,6 +384,7 @@ fn build(
     // A letter points to the start page, where the reference and the access code of the first
     // letter open the case: a personal link in print would be a secret kept in clear.
     let letter = notice.filter(|_| channel == "letter").map(|n| {
+        let start = format!("{}/", base_url.trim_end_matches('/'));
         let (subject, text, _) = emails::notice(
             case.language,
             case.cadence.tone,
@@ -392,9 +393,10 @@ fn build(
             &case.reference,
             &case.creditor_name,
             case.balance,
-            &format!("{}/", base_url.trim_end_matches('/')),
+            &start,
         );
-        (subject, text)
+        let access = emails::letter_access_line(case.language, &case.reference, &start);
+        (subject, format!("{text}\n{access}\n"))
     });
     DunningStep {
         case_id: case.case_id,

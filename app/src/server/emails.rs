@@ -246,6 +246,14 @@ pub fn creditor_pause_ended(
     (subject, text, html(&[de, en], &[], link, &link_text))
 }
 
+/// The closing line of a notice sent as a letter: how to open the case without a personal link.
+pub fn letter_access_line(lang: Language, reference: &str, start_url: &str) -> String {
+    match lang {
+        Language::De => format!("Ihr Aktenzeichen: {reference}. Ihren Fall sehen Sie unter {start_url} – mit dem Aktenzeichen und dem Zugangscode aus unserem ersten Schreiben."),
+        Language::En => format!("Your case reference: {reference}. See your case at {start_url} with the reference and the access code from our first letter."),
+    }
+}
+
 /// What an automatic notice of the dunning engine says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {

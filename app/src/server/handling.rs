@@ -369,6 +369,7 @@ async fn perform(
         lift_holds: act.lift_holds,
         done: act.done,
         email,
+        base_url: state.settings.base_url.clone(),
     };
     state
         .staff

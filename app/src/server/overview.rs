@@ -1,12 +1,15 @@
 //! The creditor's overview: cases by state, money recovered, open disputes, agreed plans, and the
 //! cases themselves with filters — the same rows the CSV export writes. Owners move a debtor's
-//! running case to another treatment class from here.
+//! running case to another treatment class from here, and pause its reminders ("we will call them
+//! ourselves") for some days, after which the dunning engine resumes them and tells the creditor.
 
 use crate::domain::case_state::CaseState;
+use crate::domain::case_state::{transition, Actor, CaseEvent, HoldReason};
 use crate::domain::{Currency, Money};
 use crate::dto::{CreditorMember, CreditorOverview, OverviewFilter};
 use crate::error::AppError;
-use crate::server::ports::AuditEntry;
+use crate::error::{FormErrors, Problem};
+use crate::server::ports::{AuditEntry, Effects, Stored};
 use crate::server::{internal, AppState};
 
 /// Cases per page.
@@ -116,9 +119,107 @@ pub async fn move_case(
     }
 }
 
+/// The longest pause a creditor sets in one go, in days.
+pub const MAX_PAUSE_DAYS: i64 = 90;
+
+/// Reads the number of days of a pause: a whole number from 1 to [`MAX_PAUSE_DAYS`].
+pub fn pause_days(raw: &str) -> Result<u64, FormErrors> {
+    let problem = match raw.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_PAUSE_DAYS).contains(&n) => return Ok(n.unsigned_abs()),
+        _ if raw.trim().is_empty() => Problem::Required,
+        _ => Problem::Range {
+            min: 1,
+            max: MAX_PAUSE_DAYS,
+        },
+    };
+    // The field sits in a table row: the problem is named above the table as well.
+    let mut errors = FormErrors::default()
+        .keep("days", raw)
+        .field("days", problem.clone());
+    errors.form.push(problem);
+    Err(errors)
+}
+
+/// An owner pauses the reminders of a running case for `days` days ("we will call them
+/// ourselves"). A case already on hold keeps its state and gets the longer pause. Returns the
+/// first day reminders may run again.
+pub async fn pause_case(
+    state: &AppState,
+    member: &CreditorMember,
+    case_id: i64,
+    days: &str,
+    request_id: Option<String>,
+) -> Result<chrono::NaiveDate, AppError> {
+    let days = pause_days(days).map_err(AppError::Validation)?;
+    let now = state.clock.now_ms();
+    let today = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.date_naive())
+        .ok_or(AppError::Internal)?;
+    let until = today + chrono::Days::new(days);
+    let Some(current) = state
+        .creditors
+        .case_state(member.creditor_id, case_id)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let next = if current == CaseState::OnHold {
+        current
+    } else {
+        transition(current, CaseEvent::HoldPlaced, Actor::Creditor)
+            .map_err(|_| AppError::Conflict)?
+    };
+    let detail = serde_json::json!({ "days": days, "until": until.to_string() }).to_string();
+    let effects = Effects {
+        expected_state: current,
+        new_state: next,
+        hold: Some((HoldReason::CreditorPause, today, Some(until))),
+        event_kind: "creditor_pause",
+        event_detail: detail.clone(),
+        audit: AuditEntry {
+            at_ms: now,
+            actor_kind: "creditor",
+            actor_id: Some(member.id.to_string()),
+            case_id: Some(case_id),
+            action: "case.paused",
+            detail,
+            request_id,
+        },
+    };
+    match state
+        .creditors
+        .pause_case(member.creditor_id, case_id, effects)
+        .await
+        .map_err(internal)?
+    {
+        Stored::New(_) | Stored::Duplicate => Ok(until),
+        Stored::StateChanged => Err(AppError::Conflict),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pause_is_one_to_ninety_days() {
+        assert_eq!(pause_days(" 14 "), Ok(14));
+        assert_eq!(pause_days("90"), Ok(90));
+        for bad in ["0", "91", "-3", "zwei", "1.5"] {
+            let e = pause_days(bad).expect_err(bad);
+            assert_eq!(
+                e.fields.get("days"),
+                Some(&vec![Problem::Range { min: 1, max: 90 }]),
+                "{bad}"
+            );
+            assert_eq!(e.values.get("days").map(String::as_str), Some(bad), "kept");
+        }
+        assert_eq!(
+            pause_days("").expect_err("empty").fields.get("days"),
+            Some(&vec![Problem::Required])
+        );
+    }
 
     #[test]
     fn empty_and_unknown_filter_values_mean_all() {

@@ -550,6 +550,8 @@ pub struct HandlerAction {
     /// Open work items of these kinds on the case are done with the action.
     pub done: Vec<crate::domain::work::WorkKind>,
     pub email: Option<QueuedEmail>,
+    /// The portal's address, for the links of emails a booking writes (thank-you when paid).
+    pub base_url: String,
 }
 
 /// What a handler action on a case needs to know first. Only found for cases of the staff
@@ -770,6 +772,16 @@ pub trait CreditorStore: Send + Sync {
         class_key: &str,
         audit: AuditEntry,
     ) -> StoreResult<bool>;
+    /// The state of a case of `creditor_id`; `None` for another creditor's or no case.
+    async fn case_state(&self, creditor_id: i64, case_id: i64) -> StoreResult<Option<CaseState>>;
+    /// Places the creditor's pause (the hold in `effects`) on a case of `creditor_id`, with its
+    /// timeline event and audit entry; `StateChanged` when the case moved on meanwhile.
+    async fn pause_case(
+        &self,
+        creditor_id: i64,
+        case_id: i64,
+        effects: Effects,
+    ) -> StoreResult<Stored>;
     /// The creditor's webhook address and signing secret.
     async fn webhook_settings(
         &self,

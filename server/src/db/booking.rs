@@ -118,33 +118,45 @@ async fn ledger(
     Ok((l, facts))
 }
 
-/// Books `p` as part of `tx`. `receipt` replaces the receipt this function would write (the
-/// online payment brings its own); without an email address no email is written.
-pub(crate) async fn book_payment(
+/// How the debtor is told of a booking.
+pub(crate) enum Receipt<'a> {
+    /// The standard receipt email.
+    Standard,
+    /// An email the caller built (the online payment brings its own).
+    Given(&'a QueuedEmail),
+    /// None: the caller tells the debtor itself (a handler's confirmation).
+    Skip,
+}
+
+/// Inserts the payment and its allocation to the case's items by §§ 366, 367 BGB; returns the
+/// payment's id and how much went to costs, interest, principal and the debtor's credit.
+pub(crate) async fn insert_allocated(
     tx: &mut Transaction<'_, Any>,
-    p: &NewPayment<'_>,
-    receipt: Option<&QueuedEmail>,
-) -> Result<Booked, sqlx::Error> {
-    let now = p.now_ms;
-    let currency = p.amount.currency;
+    case_id: i64,
+    amount: Money,
+    value_date: NaiveDate,
+    method: &str,
+    now: i64,
+) -> Result<(i64, [i64; 4]), sqlx::Error> {
+    let currency = amount.currency;
     let payment_id: i64 = sqlx::query_scalar(
         "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
-    .bind(p.case_id)
-    .bind(p.amount.minor)
+    .bind(case_id)
+    .bind(amount.minor)
     .bind(currency.code().to_string())
-    .bind(iso(p.value_date))
-    .bind(p.method)
+    .bind(iso(value_date))
+    .bind(method)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
 
-    let (l, facts) = ledger(tx, p.case_id, currency).await?;
+    let (l, facts) = ledger(tx, case_id, currency).await?;
     let payment = Payment {
         payment_id,
-        amount: p.amount,
-        value_date: p.value_date,
+        amount,
+        value_date,
         designation: Designation::None,
     };
     let kinds: std::collections::HashMap<i64, ItemKind> =
@@ -166,7 +178,7 @@ pub(crate) async fn book_payment(
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
                 )
                 .bind(payment_id)
-                .bind(p.case_id)
+                .bind(case_id)
                 .bind(posting.item_id)
                 .bind(kind.map_or("credit", |k| k.code()))
                 .bind(posting.amount.minor)
@@ -177,9 +189,24 @@ pub(crate) async fn book_payment(
                 .await?;
             }
         }
-        // Only a designation can be referred, and bank payments carry none.
+        // Only a designation can be referred, and these payments carry none.
         Allocation::Referred(r) => return Err(bad(format!("referred: {r:?}"))),
     }
+    Ok((payment_id, split))
+}
+
+/// Books `p` as part of `tx`: payment, allocation, timeline event (and with it the creditor's
+/// webhook), receipt, and the closing of a case that is paid in full. Without an email address no
+/// email is written.
+pub(crate) async fn book_payment(
+    tx: &mut Transaction<'_, Any>,
+    p: &NewPayment<'_>,
+    receipt: Receipt<'_>,
+) -> Result<Booked, sqlx::Error> {
+    let now = p.now_ms;
+    let currency = p.amount.currency;
+    let (payment_id, split) =
+        insert_allocated(tx, p.case_id, p.amount, p.value_date, p.method, now).await?;
     let detail = serde_json::json!({
         "amount": p.amount.decimal(),
         "currency": currency.code(),
@@ -232,8 +259,9 @@ pub(crate) async fn book_payment(
         })
     };
     match receipt {
-        Some(r) => queue(tx, p.case_id, r, now).await?,
-        None => {
+        Receipt::Given(r) => queue(tx, p.case_id, r, now).await?,
+        Receipt::Skip => {}
+        Receipt::Standard => {
             let built = mail(
                 format!("payment:{}:receipt", p.source),
                 emails::payment_received(
@@ -336,5 +364,5 @@ pub async fn book_transfer(
         now_ms,
         base_url,
     };
-    Ok(book_payment(tx, &p, None).await?.payment_id)
+    Ok(book_payment(tx, &p, Receipt::Standard).await?.payment_id)
 }

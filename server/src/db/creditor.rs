@@ -5,6 +5,7 @@ use super::debtor::insert_audit;
 use super::dialogue::{add_work, apply_effects, insert_event, is_unique_violation};
 use super::plans::queue as queue_email;
 use super::{store_err, Db};
+use app::domain::case_state::CaseState;
 use app::domain::plan::PolicyBand;
 use app::domain::work::WorkKind;
 use app::domain::work::CONSENT_DAYS;
@@ -15,7 +16,7 @@ use app::dto::{
 };
 use app::server::ports::{
     AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, ImportUpload,
-    NewApiKey, NewCreditorUser, QueuedEmail, StoreResult, Stored,
+    NewApiKey, NewCreditorUser, QueuedEmail, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -555,6 +556,53 @@ impl CreditorStore for Db {
                 .collect(),
             matching,
         ))
+    }
+
+    async fn case_state(&self, creditor_id: i64, case_id: i64) -> StoreResult<Option<CaseState>> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM cases WHERE id = $1 AND creditor_id = $2")
+                .bind(case_id)
+                .bind(creditor_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_err("load a creditor's case state"))?;
+        state
+            .map(|s| {
+                CaseState::from_code(&s).ok_or_else(|| {
+                    tracing::error!(case_id, state = s, "unknown case state in the database");
+                    StoreError
+                })
+            })
+            .transpose()
+    }
+
+    async fn pause_case(
+        &self,
+        creditor_id: i64,
+        case_id: i64,
+        effects: Effects,
+    ) -> StoreResult<Stored> {
+        let err = store_err("pause a case");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        // The creditor's own case only: the state update below is scoped by the same check.
+        let own: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM cases WHERE id = $1 AND creditor_id = $2")
+                .bind(case_id)
+                .bind(creditor_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(&err)?;
+        if own.is_none() {
+            return Ok(Stored::StateChanged);
+        }
+        if !apply_effects(&mut tx, case_id, &effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(case_id))
     }
 
     async fn move_case(

@@ -428,13 +428,13 @@ impl DialogueStore for Db {
         .await
         .map_err(&err)?;
         // The timeline shows what happened on the case and every email that actually went out.
-        let events: Vec<(String, i64, String)> = sqlx::query_as(
-            "SELECT kind, occurred_at, actor_kind FROM (
-                 SELECT kind, occurred_at, actor_kind, id, 0 AS source FROM case_events WHERE case_id = $1
+        let events: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT kind, occurred_at, actor_kind, detail FROM (
+                 SELECT kind, occurred_at, actor_kind, detail, id, 0 AS source FROM case_events WHERE case_id = $1
                  UNION ALL
-                 SELECT 'email_sent', sent_at, 'system', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
+                 SELECT 'email_sent', sent_at, 'system', '', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
                  UNION ALL
-                 SELECT 'portal_visit', occurred_at, 'debtor', id, 2 FROM audit_log
+                 SELECT 'portal_visit', occurred_at, 'debtor', '', id, 2 FROM audit_log
                   WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'
              ) timeline ORDER BY occurred_at, source, id",
         )
@@ -490,7 +490,24 @@ impl DialogueStore for Db {
                 .collect::<StoreResult<_>>()?,
             events: events
                 .into_iter()
-                .map(|(kind, at_ms, actor)| EventView { kind, at_ms, actor })
+                .map(|(kind, at_ms, actor, detail)| {
+                    // Only the engine's notices name what was sent; other details stay inside.
+                    let (subject, channel) = if app::domain::dunning::is_notice_event(&kind) {
+                        let d: serde_json::Value =
+                            serde_json::from_str(&detail).unwrap_or_default();
+                        let text = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                        (text("subject"), text("channel").filter(|c| c != "none"))
+                    } else {
+                        (None, None)
+                    };
+                    EventView {
+                        kind,
+                        at_ms,
+                        actor,
+                        subject,
+                        channel,
+                    }
+                })
                 .collect(),
             on_hold: holds > 0,
             reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),

@@ -21,6 +21,7 @@ mod staff;
 pub mod webhooks;
 
 pub use booking::book_transfer;
+pub(crate) use booking::insert_allocated;
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::accounts_table;
 

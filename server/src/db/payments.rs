@@ -1,6 +1,6 @@
 //! Online payments: checkout rows, and booking a provider's confirmation exactly once.
 
-use super::booking::{book_payment, NewPayment};
+use super::booking::{book_payment, NewPayment, Receipt};
 use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::domain::{Currency, Money};
@@ -120,7 +120,7 @@ impl PaymentStore for Db {
                 now_ms: now,
                 base_url,
             },
-            email.as_ref(),
+            email.as_ref().map_or(Receipt::Standard, Receipt::Given),
         )
         .await
         .map_err(&err)?;

@@ -2,6 +2,7 @@
 //! query about cases filters on the staff member's agency, so a handler of one agency finds
 //! nothing of another's, whatever id they type.
 
+use super::booking::{book_payment, NewPayment, Receipt};
 use super::debtor::insert_audit;
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
 use super::outbox::{enqueue_email, NewEmail};
@@ -281,16 +282,7 @@ async fn apply_change(
             if !one(changed) {
                 return Ok(false);
             }
-            if *confirmed {
-                sqlx::query(
-                    "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
-                     SELECT case_id, amount_minor, currency, paid_on, 'reported_transfer', $2, $2 FROM payment_claims WHERE id = $1",
-                )
-                .bind(claim_id)
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            }
+            // A confirmed payment is booked after the action's own effects (see apply_action).
             Ok(true)
         }
     }
@@ -827,6 +819,38 @@ impl StaffStore for Db {
         lift_holds(&mut tx, a.case_id, &a.lift_holds, now)
             .await
             .map_err(&err)?;
+        if let CaseChange::PaymentClaim {
+            claim_id,
+            confirmed: true,
+        } = &a.change
+        {
+            // Booked like any payment: allocated, reported to the creditor, and the case closes when
+            // nothing is left. The handler's own email tells the debtor, so no second receipt.
+            let (minor, currency, paid_on): (i64, String, String) = sqlx::query_as(
+                "SELECT amount_minor, currency, paid_on FROM payment_claims WHERE id = $1",
+            )
+            .bind(claim_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(&err)?;
+            let currency = super::debtor::currency(&currency)?;
+            let paid_on = super::debtor::date(&paid_on)?;
+            book_payment(
+                &mut tx,
+                &NewPayment {
+                    case_id: a.case_id,
+                    amount: Money::new(minor, currency),
+                    value_date: paid_on,
+                    method: "reported_transfer",
+                    source: &format!("claim:{claim_id}"),
+                    now_ms: now,
+                    base_url: &a.base_url,
+                },
+                Receipt::Skip,
+            )
+            .await
+            .map_err(&err)?;
+        }
         for kind in &a.done {
             sqlx::query(
                 "UPDATE work_items SET done_at = $3, done_by = $4, updated_at = $3

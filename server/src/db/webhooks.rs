@@ -39,18 +39,40 @@ pub(super) async fn queue_webhook(
     match webhook_type {
         "payment.received" => {
             // The payment booked in this transaction is the case's newest.
-            let payment: Option<(i64, String, String, String)> = sqlx::query_as(
-                "SELECT amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+            let payment: Option<(i64, i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
             )
             .bind(case_id)
             .fetch_optional(&mut **tx)
             .await?;
-            if let Some((minor, currency, value_date, method)) = payment {
+            if let Some((payment_id, minor, currency, value_date, method)) = payment {
+                let eur = |m: i64| app::domain::Money::new(m, app::domain::Currency::EUR).decimal();
+                // How the payment was allocated (§§ 366, 367 BGB): costs, interest, principal, and
+                // what exceeds the claim as the debtor's credit.
+                let parts: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT kind, CAST(SUM(amount_minor) AS BIGINT) FROM payment_allocations WHERE payment_id = $1 GROUP BY kind",
+                )
+                .bind(payment_id)
+                .fetch_all(&mut **tx)
+                .await?;
+                let part = |kind: &str| {
+                    eur(parts
+                        .iter()
+                        .filter(|(k, _)| k == kind)
+                        .map(|(_, m)| *m)
+                        .sum())
+                };
                 data["payment"] = serde_json::json!({
-                    "amount": app::domain::Money::new(minor, app::domain::Currency::EUR).decimal(),
+                    "amount": eur(minor),
                     "currency": currency,
                     "value_date": value_date,
                     "method": method,
+                    "allocation": {
+                        "costs": part("cost"),
+                        "interest": part("interest"),
+                        "principal": part("principal"),
+                        "credit": part("credit"),
+                    },
                 });
             }
         }

@@ -194,6 +194,11 @@ impl TestApp {
         self.clock.now_ms()
     }
 
+    /// Sets the application's clock.
+    pub fn set_now(&self, ms: i64) {
+        self.clock.0.store(ms, Ordering::SeqCst);
+    }
+
     /// Moves the application's clock forward.
     pub fn advance(&self, ms: i64) {
         self.clock.0.fetch_add(ms, Ordering::SeqCst);

@@ -3,12 +3,14 @@
 
 mod helpers;
 
+mod camt_fixture;
 mod classes;
 mod cli;
 mod consent;
 mod creditor_team;
 mod debtor_access;
 mod dialogue;
+mod dunning;
 mod health;
 mod imports;
 mod intake;

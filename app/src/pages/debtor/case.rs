@@ -121,7 +121,13 @@ fn Timeline(dialogue: DialogueView, lang: Language) -> impl IntoView {
                             let date = chrono::DateTime::from_timestamp_millis(e.at_ms)
                                 .map(|d| format_date(lang, d.date_naive()))
                                 .unwrap_or_default();
-                            view! { <li><span>{(t.event_label)(&e.kind)}</span> <span class="meta">{date}</span></li> }
+                            let sent = crate::i18n::sent_note(lang, e.subject, e.channel);
+                            view! {
+                                <li>
+                                    <span>{(t.event_label)(&e.kind)}</span>" "<span class="meta">{date}</span>
+                                    {sent.map(|s| view! { <br/><span class="meta">{s}</span> })}
+                                </li>
+                            }
                         })
                         .collect_view()}
                 </ol>

@@ -444,8 +444,14 @@ fn History(view: HandlerCaseView, lang: Language) -> impl IntoView {
         <section class="card" aria-labelledby="history-heading">
             <h2 id="history-heading">{st.history_heading}</h2>
             <ol class="timeline">
-                {view.dialogue.events.into_iter().rev().map(|e| view! {
-                    <li><span class="meta">{when(lang, e.at_ms)}" · "{(st.actor_label)(&e.actor)}</span>" "{(st.event_label)(&e.kind)}</li>
+                {view.dialogue.events.into_iter().rev().map(|e| {
+                    let sent = crate::i18n::sent_note(lang, e.subject, e.channel);
+                    view! {
+                        <li>
+                            <span class="meta">{when(lang, e.at_ms)}" · "{(st.actor_label)(&e.actor)}</span>" "{(st.event_label)(&e.kind)}
+                            {sent.map(|s| view! { <br/><span class="meta">{s}</span> })}
+                        </li>
+                    }
                 }).collect_view()}
             </ol>
             <h3>{st.nav_staff}</h3>
