@@ -680,10 +680,19 @@ mod tests {
         async fn move_case(&self, _: i64, _: i64, _: &str, _: AuditEntry) -> StoreResult<bool> {
             unreachable!("no creditors here")
         }
-        async fn case_state(&self, _: i64, _: i64) -> StoreResult<Option<CaseState>> {
+        async fn case_state(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<crate::domain::case_state::CaseState>> {
             unreachable!("no creditors here")
         }
-        async fn pause_case(&self, _: i64, _: i64, _: Effects) -> StoreResult<Stored> {
+        async fn pause_case(
+            &self,
+            _: i64,
+            _: i64,
+            _: crate::server::ports::Effects,
+        ) -> StoreResult<crate::server::ports::Stored> {
             unreachable!("no creditors here")
         }
         async fn webhook_settings(&self, _: i64) -> StoreResult<(Option<String>, Option<String>)> {
