@@ -2,7 +2,8 @@
 
 use crate::i18n::{provide_language, request_language};
 use crate::pages::{
-    AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
+    AccountPage, PaymentsPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage,
+    TemplatesPage,
 };
 use crate::pages::{
     ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/cases/:id") view=StaffCasePage ssr=SsrMode::Async/>
+                <Route path=path!("/staff/payments") view=PaymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff/templates") view=TemplatesPage ssr=SsrMode::Async/>

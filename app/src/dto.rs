@@ -337,6 +337,8 @@ pub struct HandlerCaseView {
     pub contact: ContactView,
     pub work: CaseWork,
     pub templates: Vec<RenderedTemplate>,
+    /// Incoming payments Rapport could not book that may belong to this case.
+    pub bank_entries: Vec<BankEntryView>,
     pub form_key: String,
 }
 
@@ -570,4 +572,52 @@ pub struct ImportsPage {
 pub struct CreditorTeamPage {
     pub member: CreditorMember,
     pub users: Vec<CreditorMember>,
+}
+
+/// What a bank statement import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementImportView {
+    pub id: i64,
+    pub file_name: String,
+    /// e.g. `camt.053.001.08`.
+    pub format: String,
+    pub entries: u32,
+    pub booked: u32,
+    /// Entries a person has to look at (unmatched or to review).
+    pub open: u32,
+    pub duplicates: u32,
+    /// Debits and entries the bank has not booked yet.
+    pub ignored: u32,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub imported_by: String,
+    pub at_ms: i64,
+}
+
+/// A bank entry that needs a person: not matched to a case, or matched but to review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankEntryView {
+    pub id: i64,
+    pub value_date: NaiveDate,
+    pub amount: Money,
+    pub payer_name: Option<String>,
+    pub payer_iban: Option<String>,
+    pub remittance: String,
+    /// `unmatched` or `review`.
+    pub state: String,
+    /// Why: `suggestion`, `reversal`, `batch_sum_mismatch`, `currency`, `case_closed` or empty.
+    pub note: String,
+    /// A case it may belong to: id, reference, debtor's name.
+    pub suggestion: Option<(i64, String, String)>,
+}
+
+/// `/staff/payments`: the entries that need a person, the recent imports, the upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentsPage {
+    pub entries: Vec<BankEntryView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub imports: Vec<StatementImportView>,
+    pub form_key: String,
 }

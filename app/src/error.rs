@@ -72,6 +72,33 @@ pub enum Problem {
     BandOrder,
     /// A webhook address must be HTTPS (plain HTTP only to this machine).
     NotHttps,
+    /// A bank statement file that cannot be read, and why.
+    Statement(StatementProblem),
+}
+
+/// Why a bank statement file (camt.053/054) was refused. Nothing of a refused file is booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatementProblem {
+    /// Not well-formed XML near this byte.
+    Xml { position: u64 },
+    /// A DOCTYPE (and with it entity definitions): never in a bank statement.
+    Doctype,
+    /// Elements nested deeper than a statement ever is.
+    TooDeep,
+    /// A text longer than a statement's fields ever are.
+    TextTooLong,
+    /// Not a camt.053 or camt.054 message.
+    NotCamt,
+    /// Entry `entry` has an amount that is not one.
+    BadAmount { entry: u32 },
+    /// Entry `entry` has a date that is not one.
+    BadDate { entry: u32 },
+    /// No statement or notification in the file.
+    Empty,
+    /// No file was chosen.
+    NoFile,
+    /// The file is larger than the upload allows.
+    TooLarge { max_mb: u32 },
 }
 
 impl Problem {
@@ -112,6 +139,7 @@ impl Problem {
                     }
                     Problem::BandOrder => crate::i18n::creditor_tr(lang).err_band_order.to_string(),
                     Problem::NotHttps => crate::i18n::creditor_tr(lang).err_not_https.to_string(),
+                    Problem::Statement(p) => crate::i18n::statement_problem(lang, p),
                     _ => st.err_out_of_range.to_string(),
                 }
             }

@@ -3,9 +3,11 @@
 -- unique, and the row is written in the same transaction as the payment it books, so the same
 -- entry arriving again (the same file, an overlapping statement) is recognised and never booked
 -- twice. entry_key is the account and the bank's reference of the entry, or a digest of its
--- contents where the bank gives none.
+-- contents where the bank gives none. Statements belong to an agency (its account): entries are
+-- matched only to that agency's cases and shown only to its staff.
 CREATE TABLE bank_imports (
     id           INTEGER PRIMARY KEY,
+    agency_id    BIGINT  NOT NULL REFERENCES agencies (id),
     file_name    TEXT    NOT NULL,
     format       TEXT    NOT NULL,
     entries      BIGINT  NOT NULL DEFAULT 0,
@@ -23,6 +25,7 @@ CREATE TABLE bank_imports (
 CREATE TABLE bank_entries (
     id                  INTEGER PRIMARY KEY,
     import_id           BIGINT  NOT NULL REFERENCES bank_imports (id),
+    agency_id           BIGINT  NOT NULL REFERENCES agencies (id),
     entry_key           TEXT    NOT NULL,
     part                BIGINT  NOT NULL,
     account_iban        TEXT,
@@ -34,7 +37,9 @@ CREATE TABLE bank_entries (
     payer_iban          TEXT,
     remittance          TEXT    NOT NULL,
     creditor_ref        TEXT,
-    state               TEXT    NOT NULL CHECK (state IN ('booked', 'unmatched', 'ignored', 'review')),
+    -- booked, or waiting for a person (unmatched, review), or closed by one without booking
+    -- (dismissed); 'booking' only inside the transaction that books a person's choice.
+    state               TEXT    NOT NULL CHECK (state IN ('booked', 'unmatched', 'review', 'dismissed', 'booking')),
     note                TEXT    NOT NULL,
     case_id             BIGINT  REFERENCES cases (id),
     payment_id          BIGINT  REFERENCES payments (id),
@@ -45,7 +50,8 @@ CREATE TABLE bank_entries (
     updated_at          BIGINT  NOT NULL,
     UNIQUE (entry_key, part)
 );
-CREATE INDEX bank_entries_state_idx ON bank_entries (state, id);
+CREATE INDEX bank_entries_state_idx ON bank_entries (agency_id, state, id);
+CREATE INDEX bank_entries_suggested_idx ON bank_entries (suggested_case_id);
 
 -- How each payment was allocated (§§ 366, 367 BGB): one row per claim item paid; item_id NULL
 -- for the part kept as the debtor's credit.

@@ -366,7 +366,17 @@ pub fn read<R: BufRead, E>(
                 text.clear();
                 currency = None;
             }
-            Event::Eof => break,
+            Event::Eof => {
+                // A file cut off in the middle (an interrupted download) must not pass as a
+                // shorter statement.
+                if !stack.is_empty() {
+                    return Err(Left(CamtError::Xml {
+                        position: reader.buffer_position(),
+                        message: format!("the file ends inside <{}>", stack.join("/")),
+                    }));
+                }
+                break;
+            }
             _ => {}
         }
         buf.clear();

@@ -2,7 +2,6 @@
 //! application. `main.rs` only parses the command line and calls into here.
 
 pub mod accounts;
-pub mod bank;
 pub mod camt;
 pub mod config;
 pub mod db;

@@ -101,6 +101,9 @@ enum Command {
     ImportStatement {
         /// The XML file.
         file: std::path::PathBuf,
+        /// The agency whose account the statement is (needed only when there are several).
+        #[arg(long)]
+        agency: Option<i64>,
     },
     /// Take every dunning step that is due: reminders, final notices, escalation requests,
     /// instalment reminders, missed instalments and broken plans. Safe to run at any time and as
@@ -283,25 +286,41 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("the file was rejected");
             }
         }
-        Command::ImportStatement { file } => {
+        Command::ImportStatement { file, agency } => {
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let input = std::fs::File::open(&file)
+            std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
             let db = open(&config).await?;
-            let report = server::bank::import_statement(
+            let agency = match agency {
+                Some(a) => a,
+                None => {
+                    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM agencies ORDER BY id")
+                        .fetch_all(db.pool())
+                        .await?;
+                    match ids.as_slice() {
+                        [one] => *one,
+                        [] => anyhow::bail!("there is no agency yet: start the server once or run `server demo`"),
+                        _ => anyhow::bail!("there are several agencies: say whose account the statement is with --agency ID"),
+                    }
+                }
+            };
+            let path = file.clone();
+            let report = server::db::bank::import_statement(
                 &db,
+                agency,
                 &name,
-                std::io::BufReader::new(input),
+                move || std::fs::File::open(&path).map(std::io::BufReader::new),
                 "command line",
                 chrono::Utc::now().timestamp_millis(),
                 config.base_url.as_str(),
             )
             .await;
             db.close().await;
-            let r = report.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let r = report
+                .map_err(|e| anyhow::anyhow!("{}: {e} (nothing was booked)", file.display()))?;
             println!(
                 "{} ({}): {} entries – {} booked, {} for a case handler ({} to review), {} already imported, {} skipped (debits, not yet booked).",
                 file.display(),

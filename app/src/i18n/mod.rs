@@ -6,7 +6,7 @@
 mod creditor;
 mod staff;
 pub use creditor::{creditor_tr, CreditorTexts};
-pub use staff::{staff_tr, StaffTexts};
+pub use staff::{payments_tr, staff_tr, statement_problem, PaymentTexts, StaffTexts};
 
 use crate::domain::plan::PlanReason;
 use crate::domain::Language;

@@ -15,7 +15,8 @@ pub use debtor::{
 };
 pub use not_found::NotFoundPage;
 pub use staff::{
-    AccountPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage, TemplatesPage,
+    AccountPage, PaymentsPage, QueuePage, SettingsPage, StaffCasePage, StaffLoginPage, TeamPage,
+    TemplatesPage,
 };
 
 /// A query string of the non-empty `values` (URL-encoded) and, if given, the page: for page links

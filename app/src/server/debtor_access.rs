@@ -609,6 +609,57 @@ mod tests {
     }
 
     #[async_trait]
+    impl crate::server::ports::BankStore for NoDialogue {
+        async fn import_statement(
+            &self,
+            _: i64,
+            _: &str,
+            _: Arc<[u8]>,
+            _: &str,
+            _: i64,
+            _: &str,
+        ) -> Result<crate::dto::StatementImportView, crate::server::ports::StatementFailure>
+        {
+            unreachable!("verification imports no statement")
+        }
+        async fn open_entries(
+            &self,
+            _: i64,
+            _: u32,
+            _: u32,
+        ) -> StoreResult<(Vec<crate::dto::BankEntryView>, u64)> {
+            unreachable!("verification lists no bank entries")
+        }
+        async fn entries_for_case(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Vec<crate::dto::BankEntryView>> {
+            unreachable!("verification lists no bank entries")
+        }
+        async fn recent_imports(
+            &self,
+            _: i64,
+            _: u32,
+        ) -> StoreResult<Vec<crate::dto::StatementImportView>> {
+            unreachable!("verification lists no imports")
+        }
+        async fn assign_entry(
+            &self,
+            _: i64,
+            _: i64,
+            _: &str,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<crate::server::ports::Assigned> {
+            unreachable!("verification books nothing")
+        }
+        async fn dismiss_entry(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
+            unreachable!("verification books nothing")
+        }
+    }
+
+    #[async_trait]
     impl crate::server::ports::CreditorStore for NoDialogue {
         async fn creditor_member(&self, _: i64) -> StoreResult<Option<crate::dto::CreditorMember>> {
             unreachable!("no creditors here")
@@ -783,6 +834,7 @@ mod tests {
             payments: Arc::new(NoDialogue),
             staff: Arc::new(NoDialogue),
             creditors: Arc::new(NoDialogue),
+            bank: Arc::new(NoDialogue),
             login_limiter: Arc::new(crate::server::limits::failed_logins()),
             check_limiter: Arc::new(crate::server::limits::reference_checks()),
             provider: None,

@@ -186,6 +186,11 @@ pub async fn case_page(
         })
     })
     .collect();
+    let bank_entries = state
+        .bank
+        .entries_for_case(staff.agency_id, case_id)
+        .await
+        .map_err(internal)?;
     Ok(HandlerCaseView {
         case_id,
         state: c.state.code().to_string(),
@@ -196,6 +201,7 @@ pub async fn case_page(
         contact,
         work,
         templates,
+        bank_entries,
         form_key: String::new(),
     })
 }

@@ -22,14 +22,15 @@ pub mod overview;
 pub mod payments;
 pub mod plans;
 pub mod ports;
+pub mod reconciliation;
 pub mod session;
 pub mod staff;
 pub mod webhooks;
 
 use crate::domain::access::LockoutPolicy;
 use ports::{
-    Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, PaymentProvider, PaymentStore,
-    PlanStore, StaffStore,
+    BankStore, Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, PaymentProvider,
+    PaymentStore, PlanStore, StaffStore,
 };
 use std::sync::Arc;
 
@@ -76,6 +77,7 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentStore>,
     pub staff: Arc<dyn StaffStore>,
     pub creditors: Arc<dyn CreditorStore>,
+    pub bank: Arc<dyn BankStore>,
     /// Failed staff logins per client address.
     pub login_limiter: Arc<limits::ClientLimiter>,
     /// Public reference checks per client address.

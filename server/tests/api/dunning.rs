@@ -237,10 +237,12 @@ async fn a_dunning_life_cycle_over_months_takes_every_step_once_on_its_day(app: 
                     },
                 )],
             );
-            let report = server::bank::import_statement(
+            let bytes = statement.into_bytes();
+            let report = server::db::bank::import_statement(
                 &app.db,
+                1,
                 "life.xml",
-                std::io::Cursor::new(statement.into_bytes()),
+                move || Ok(std::io::Cursor::new(bytes.clone())),
                 "test",
                 sim.at(day),
                 &app.address,

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod bank;
 mod camt_fixture;
 mod classes;
 mod cli;

@@ -109,6 +109,13 @@ fn CaseBody(view: HandlerCaseView, lang: Language) -> impl IntoView {
         <Disputes view=view.clone() lang/>
         <Plans view=view.clone() lang/>
         <PaymentClaims view=view.clone() lang/>
+        {(!v.bank_entries.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="bank-heading">
+                <h2 id="bank-heading">{crate::i18n::payments_tr(lang).case_heading}</h2>
+                <super::DecisionAlerts/>
+                <super::EntryTable entries=v.bank_entries.clone() back=format!("/staff/cases/{}", v.case_id) lang/>
+            </section>
+        })}
         <OtherActions view=view.clone() lang/>
         <History view lang/>
     }

@@ -5,12 +5,15 @@
 mod account;
 mod case;
 mod login;
+mod payments;
 mod queue;
 mod team;
 
 pub use account::{AccountPage, SettingsPage};
 pub use case::StaffCasePage;
 pub use login::StaffLoginPage;
+pub use payments::PaymentsPage;
+pub(crate) use payments::{DecisionAlerts, EntryTable};
 pub use queue::QueuePage;
 pub(crate) use team::NewAccountForm;
 pub use team::{TeamPage, TemplatesPage};
@@ -35,6 +38,7 @@ pub fn StaffFrame(children: Children) -> impl IntoView {
             <a class="brand" href="/staff">"Rapport"</a>
             <nav aria-label=st.nav_label class="staff-nav">
                 <a href="/staff">{st.nav_queue}</a>
+                <a href="/staff/payments">{crate::i18n::payments_tr(lang).nav}</a>
                 <a href="/staff/templates">{st.nav_templates}</a>
                 <a href="/staff/team">{st.nav_staff}</a>
                 <a href="/staff/settings">{st.nav_settings}</a>
