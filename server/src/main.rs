@@ -114,6 +114,13 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Send every email that is due in the outbox and exit (what `serve` does every few seconds),
+    /// for cron-style operation. Respects quiet hours and opt-outs like `serve`.
+    SendMail {
+        /// Act as if it were this time (same forms as for `run-due`); default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// List the base rates (§ 247 BGB) that interest is computed from, or add a new half-year's rate.
     BaseRates {
         #[command(subcommand)]
@@ -333,6 +340,47 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 r.ignored
             );
         }
+        Command::SendMail { now } => {
+            let now_ms = match now {
+                Some(raw) => parse_instant(&raw)?,
+                None => chrono::Utc::now().timestamp_millis(),
+            };
+            let Some(url) = &config.smtp_url else {
+                anyhow::bail!("SMTP_URL is not set: emails stay in the outbox until it is");
+            };
+            let mailer = server::mail::SmtpMailer::from_url(url.expose(), &config.mail_from)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let db = open(&config).await?;
+            let clock = FixedClock(now_ms);
+            let policy = app::server::outbox::RelayPolicy {
+                quiet_hours: config.quiet_hours,
+                ..app::server::outbox::RelayPolicy::default()
+            };
+            let owner = format!("send-mail-{}", uuid::Uuid::new_v4().simple());
+            let mut total = app::server::outbox::RelayReport::default();
+            loop {
+                let r = app::server::outbox::relay_once(&db, &mailer, &clock, &policy, &owner)
+                    .await
+                    .map_err(|_| anyhow::anyhow!("the outbox could not be read; see the log"))?;
+                if r == app::server::outbox::RelayReport::default() {
+                    break;
+                }
+                total.sent += r.sent;
+                total.retried += r.retried;
+                total.dead += r.dead;
+                total.suppressed += r.suppressed;
+                total.postponed += r.postponed;
+                // Postponed (quiet hours) and retried messages are not due again in this run.
+                if r.sent + r.suppressed + r.dead == 0 {
+                    break;
+                }
+            }
+            db.close().await;
+            println!(
+                "Outbox: {} sent, {} to retry later, {} given up, {} suppressed (opt-out), {} waiting for the end of quiet hours.",
+                total.sent, total.retried, total.dead, total.suppressed, total.postponed
+            );
+        }
         Command::RunDue { now } => {
             let now_ms = match now {
                 Some(raw) => parse_instant(&raw)?,
@@ -435,4 +483,13 @@ fn parse_instant(raw: &str) -> anyhow::Result<i64> {
             .timestamp_millis());
     }
     anyhow::bail!("--now {raw:?} is not a time: use e.g. 2026-12-01, 2026-12-01T09:30 or 2026-12-01T09:30:00+01:00")
+}
+
+/// The time a command acts at.
+struct FixedClock(i64);
+
+impl app::server::ports::Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        self.0
+    }
 }

@@ -57,7 +57,7 @@ fn client(jar: Arc<Jar>) -> Client {
 }
 
 /// A fresh throw-away PostgreSQL database, or `None` when TEST_POSTGRES_URL is unset (outside CI).
-async fn postgres_database() -> Option<(String, String, String)> {
+pub async fn postgres_database() -> Option<(String, String, String)> {
     let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").is_err(),

@@ -8,6 +8,7 @@ mod camt_fixture;
 mod classes;
 mod cli;
 mod consent;
+mod crash;
 mod creditor_team;
 mod debtor_access;
 mod dialogue;
