@@ -453,6 +453,8 @@ pub struct ClassSettings {
     pub consent_default_approve: bool,
     /// The plan rules by balance, smallest limit first; the last band covers any balance.
     pub bands: Vec<crate::domain::plan::PolicyBand>,
+    /// The reminders: tone, rhythm, channels.
+    pub cadence: crate::domain::dunning::Cadence,
     /// Running cases in the class.
     pub running_cases: i64,
 }

@@ -20,9 +20,11 @@ pub async fn insert_default_classes(
     for class in app::server::defaults::default_classes() {
         let policy =
             serde_json::to_string(&class.bands).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let cadence = serde_json::to_string(&app::domain::dunning::Cadence::default_for(class.key))
+            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, cadence, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         )
         .bind(creditor_id)
         .bind(class.key)
@@ -30,6 +32,7 @@ pub async fn insert_default_classes(
         .bind(class.name_en)
         .bind(policy)
         .bind(i64::from(class.reply_days))
+        .bind(cadence)
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;

@@ -171,6 +171,44 @@ pub async fn update_class_settings(
     Ok(())
 }
 
+/// Sets the reminders of a class: tone, rhythm, channels (owners).
+#[server(endpoint = "update_class_reminders")]
+pub async fn update_class_reminders(
+    class_id: i64,
+    tone: String,
+    first_after: String,
+    further: String,
+    further_after: String,
+    final_notice: Option<String>,
+    final_after: String,
+    escalation: Option<String>,
+    escalation_after: String,
+    instalment_reminder_days: String,
+    email: Option<String>,
+    letter: Option<String>,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let change = ClassChange::Reminders(classes::ReminderForm {
+        tone,
+        first_after,
+        further,
+        further_after,
+        final_notice: final_notice.is_some(),
+        final_after,
+        escalation: escalation.is_some(),
+        escalation_after,
+        instalment_reminder_days,
+        email: email.is_some(),
+        letter: letter.is_some(),
+    });
+    classes::change(&state, &member, class_id, &change, request_id())
+        .await
+        .map_err(|e| for_form(e, "reminders".into()))?;
+    leptos_axum::redirect(&format!("/creditor/classes/{class_id}?done=saved"));
+    Ok(())
+}
+
 /// Sets the plan rules of one balance band of a class (owners).
 #[server(endpoint = "update_class_band")]
 pub async fn update_class_band(

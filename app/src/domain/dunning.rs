@@ -265,6 +265,76 @@ impl Cadence {
     }
 }
 
+/// A cadence as a creditor sets it: a first reminder, some further reminders at one interval,
+/// optionally a final notice and the escalation request. Every cadence the portal writes has this
+/// shape; [`CadenceOutline::of`] reads any cadence back into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CadenceOutline {
+    /// How the notices are worded.
+    pub tone: Tone,
+    /// Days after the hand-over of the first reminder.
+    pub first_after: u32,
+    /// Reminders after the first.
+    pub further: u32,
+    /// Days between reminders.
+    pub further_after: u32,
+    /// Days after the last reminder of the final notice, if one is sent.
+    pub final_after: Option<u32>,
+    /// Days after the last notice of the escalation request, if there is one.
+    pub escalation_after: Option<u32>,
+    /// Days before each instalment's due date on which the debtor is reminded (0: never).
+    pub instalment_reminder_days: u32,
+    /// The ways notices may go out.
+    pub channels: Channels,
+}
+
+impl CadenceOutline {
+    /// The outline of `c` (the interval of the first further reminder stands for all).
+    pub fn of(c: &Cadence) -> CadenceOutline {
+        let reminders: Vec<&CadenceStep> = c
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Reminder)
+            .collect();
+        let after = |kind| {
+            c.steps
+                .iter()
+                .find(|s| s.kind == kind)
+                .map(|s| s.after_days)
+        };
+        CadenceOutline {
+            tone: c.tone,
+            first_after: reminders.first().map_or(0, |s| s.after_days),
+            further: u32::try_from(reminders.len().saturating_sub(1)).unwrap_or(0),
+            further_after: reminders.get(1).map_or(14, |s| s.after_days),
+            final_after: after(StepKind::FinalNotice),
+            escalation_after: after(StepKind::Escalation),
+            instalment_reminder_days: c.instalment_reminder_days,
+            channels: c.channels,
+        }
+    }
+
+    /// The cadence it describes.
+    pub fn cadence(&self) -> Cadence {
+        let mut steps = vec![step(StepKind::Reminder, self.first_after)];
+        for _ in 0..self.further {
+            steps.push(step(StepKind::Reminder, self.further_after));
+        }
+        if let Some(d) = self.final_after {
+            steps.push(step(StepKind::FinalNotice, d));
+        }
+        if let Some(d) = self.escalation_after {
+            steps.push(step(StepKind::Escalation, d));
+        }
+        Cadence {
+            tone: self.tone,
+            steps,
+            instalment_reminder_days: self.instalment_reminder_days,
+            channels: self.channels,
+        }
+    }
+}
+
 /// A time the dunning clock stands still: from a day until a day (exclusive), or open-ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
@@ -463,6 +533,14 @@ mod tests {
         let mut c = standard();
         c.steps.push(step(StepKind::Escalation, 3));
         assert_eq!(c.validate(), Err(CadenceError::StepOrder));
+    }
+
+    #[test]
+    fn the_seeded_cadences_read_back_from_their_outline() {
+        for key in ["key_account", "standard", "strict"] {
+            let c = Cadence::default_for(key);
+            assert_eq!(CadenceOutline::of(&c).cadence(), c, "{key}");
+        }
     }
 
     #[test]

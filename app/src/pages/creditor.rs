@@ -5,7 +5,7 @@ use crate::api::creditor::{
     get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_import, get_imports,
     get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent, MoveCaseClass,
     PauseCase, RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
-    UpdateClassSettings, UploadClaims,
+    UpdateClassReminders, UpdateClassSettings, UploadClaims,
 };
 use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
 use crate::components::{FileField, FormAlert, Layout, TextField};
@@ -334,6 +334,10 @@ pub fn ClassPage() -> impl IntoView {
         "settings".into(),
     );
     let band_error = url_error(<UpdateClassBand as ServerFn>::PATH);
+    let reminders_error = error_of(
+        url_error(<UpdateClassReminders as ServerFn>::PATH),
+        "reminders".into(),
+    );
     let done = done_param();
     let done_text = Signal::derive(move || done.get().map(|_| ct.class_saved.to_string()));
     view! {
@@ -388,6 +392,7 @@ pub fn ClassPage() -> impl IntoView {
                                 {owner.then(|| view! { <button type="submit" class="primary">{ct.save}</button> })}
                             </form>
                         </section>
+                        {reminders_form(lang, &class, reminders_error, owner)}
                         {bands.iter().enumerate().map(|(i, band)| {
                             band_form(lang, class.id, i, &bands, *band, error_of(band_error, format!("band-{i}")), owner)
                         }).collect_view()}
@@ -395,6 +400,74 @@ pub fn ClassPage() -> impl IntoView {
                 })}
             </Suspense>
         </CreditorFrame>
+    }
+}
+
+/// The form of a class's reminders: tone, rhythm, channels.
+fn reminders_form(
+    lang: Language,
+    class: &ClassSettings,
+    error: Signal<Option<AppError>>,
+    owner: bool,
+) -> impl IntoView {
+    use crate::domain::dunning::{CadenceOutline, Tone};
+    let ct = creditor_tr(lang);
+    let o = CadenceOutline::of(&class.cadence);
+    let channels_problem = Signal::derive(move || {
+        error
+            .get()
+            .and_then(|e| e.form_errors().map(|f| f.fields.contains_key("channels")))
+            .unwrap_or(false)
+    });
+    view! {
+        <section class="card" aria-labelledby="reminders-heading">
+            <h2 id="reminders-heading">{ct.reminders_heading}</h2>
+            <p class="hint">{ct.reminders_intro}</p>
+            <form method="post" action={<UpdateClassReminders as ServerFn>::PATH} novalidate>
+                <FormAlert error/>
+                <input type="hidden" name="class_id" value=class.id/>
+                <fieldset class="field">
+                    <legend>{ct.tone_legend}</legend>
+                    {Tone::ALL.into_iter().map(|t| view! {
+                        <label class="choice-line">
+                            <input type="radio" name="tone" value=t.code() checked=t == o.tone/>
+                            " " {(ct.tone_label)(t.code())}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <TextField name="first_after" label=ct.first_after_label hint=ct.first_after_hint value=shown(error, "first_after", o.first_after.to_string()) error inputmode="numeric"/>
+                <TextField name="further" label=ct.further_label value=shown(error, "further", o.further.to_string()) error inputmode="numeric"/>
+                <TextField name="further_after" label=ct.further_after_label value=shown(error, "further_after", o.further_after.to_string()) error inputmode="numeric"/>
+                <div class="field">
+                    <label class="choice-line">
+                        <input type="checkbox" name="final_notice" value="yes" checked=o.final_after.is_some()/>
+                        " " {ct.final_notice_label}
+                    </label>
+                </div>
+                <TextField name="final_after" label=ct.final_after_label value=shown(error, "final_after", o.final_after.unwrap_or(14).to_string()) error inputmode="numeric"/>
+                <div class="field">
+                    <label class="choice-line">
+                        <input type="checkbox" name="escalation" value="yes" checked=o.escalation_after.is_some()/>
+                        " " {ct.escalation_label}
+                    </label>
+                </div>
+                <TextField name="escalation_after" label=ct.escalation_after_label value=shown(error, "escalation_after", o.escalation_after.unwrap_or(14).to_string()) error inputmode="numeric"/>
+                <TextField name="instalment_reminder_days" label=ct.instalment_reminder_label hint=ct.instalment_reminder_hint value=shown(error, "instalment_reminder_days", o.instalment_reminder_days.to_string()) error inputmode="numeric"/>
+                <fieldset class="field" class:has-error=channels_problem>
+                    <legend>{ct.channels_legend}</legend>
+                    {move || channels_problem.get().then(|| view! { <p class="field-error">{ct.channels_missing}</p> })}
+                    <label class="choice-line">
+                        <input type="checkbox" name="email" value="yes" checked=o.channels.email/>
+                        " " {ct.channel_email_label}
+                    </label>
+                    <label class="choice-line">
+                        <input type="checkbox" name="letter" value="yes" checked=o.channels.letter/>
+                        " " {ct.channel_letter_label}
+                    </label>
+                </fieldset>
+                {owner.then(|| view! { <button type="submit" class="primary">{ct.save}</button> })}
+            </form>
+        </section>
     }
 }
 

@@ -1,7 +1,7 @@
 //! The creditor's treatment classes: how differently each kind of customer is treated. An owner
 //! sets, per class, the reply time promised to debtors, whether court dunning needs the creditor's
-//! consent, and per balance band the plan rules of the domain core (bounds, auto-accept, what
-//! happens outside them, missed instalments). The debtor flow reads the class at the moment of
+//! consent, the reminders (tone, rhythm, channels) and per balance band the plan rules of the
+//! domain core (bounds, auto-accept, what happens outside them, missed instalments). The debtor flow reads the class at the moment of
 //! each decision, so a change applies to the next proposal.
 
 use crate::domain::intake::amount;
@@ -50,6 +50,24 @@ pub enum ClassChange {
         index: usize,
         form: BandForm,
     },
+    Reminders(ReminderForm),
+}
+
+/// The reminder fields as the form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReminderForm {
+    /// `friendly`, `neutral` or `firm`.
+    pub tone: String,
+    pub first_after: String,
+    pub further: String,
+    pub further_after: String,
+    pub final_notice: bool,
+    pub final_after: String,
+    pub escalation: bool,
+    pub escalation_after: String,
+    pub instalment_reminder_days: String,
+    pub email: bool,
+    pub letter: bool,
 }
 
 fn whole(errors: &mut FormErrors, field: &str, value: &str, min: i64, max: i64) -> u32 {
@@ -81,6 +99,51 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
                 "decline" => next.consent_default_approve = false,
                 _ => errors = errors.field("consent_default", Problem::Required),
             }
+        }
+        ClassChange::Reminders(form) => {
+            use crate::domain::dunning::{CadenceOutline, Channels, Tone, MAX_GAP_DAYS};
+            let gap = i64::from(MAX_GAP_DAYS);
+            let tone = Tone::from_code(form.tone.trim());
+            if tone.is_none() {
+                errors = errors.field("tone", Problem::Required);
+            }
+            let outline = CadenceOutline {
+                tone: tone.unwrap_or(Tone::Neutral),
+                first_after: whole(&mut errors, "first_after", &form.first_after, 0, gap),
+                further: whole(&mut errors, "further", &form.further, 0, 5),
+                further_after: whole(&mut errors, "further_after", &form.further_after, 1, gap),
+                final_after: form
+                    .final_notice
+                    .then(|| whole(&mut errors, "final_after", &form.final_after, 1, gap)),
+                escalation_after: form.escalation.then(|| {
+                    whole(
+                        &mut errors,
+                        "escalation_after",
+                        &form.escalation_after,
+                        1,
+                        gap,
+                    )
+                }),
+                instalment_reminder_days: whole(
+                    &mut errors,
+                    "instalment_reminder_days",
+                    &form.instalment_reminder_days,
+                    0,
+                    30,
+                ),
+                channels: Channels {
+                    email: form.email,
+                    letter: form.letter,
+                },
+            };
+            if !form.email && !form.letter {
+                errors = errors.field("channels", Problem::Required);
+            }
+            let cadence = outline.cadence();
+            if errors.is_empty() && cadence.validate().is_err() {
+                errors = errors.form(Problem::OutOfRange);
+            }
+            next.cadence = cadence;
         }
         ClassChange::Band { index, form } => {
             let Some(band) = class.bands.get(*index) else {
@@ -147,6 +210,14 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
             consent_days,
             ..
         } => vec![("reply_days", reply_days), ("consent_days", consent_days)],
+        ClassChange::Reminders(form) => vec![
+            ("first_after", &form.first_after),
+            ("further", &form.further),
+            ("further_after", &form.further_after),
+            ("final_after", &form.final_after),
+            ("escalation_after", &form.escalation_after),
+            ("instalment_reminder_days", &form.instalment_reminder_days),
+        ],
         ClassChange::Band { form, .. } => vec![
             ("up_to", &form.up_to),
             ("min_instalment", &form.min_instalment),
@@ -195,13 +266,14 @@ pub async fn change(
             "consent_days": next.consent_days,
             "consent_default": if next.consent_default_approve { "approve" } else { "decline" },
             "bands": next.bands,
+            "cadence": next.cadence,
         })
         .to_string(),
         request_id,
     };
     let stored = state
         .creditors
-        .update_class(member.creditor_id, &next, &class.bands, audit)
+        .update_class(member.creditor_id, &next, class, audit)
         .await
         .map_err(internal)?;
     if stored {
@@ -231,6 +303,7 @@ mod tests {
             consent_days: 10,
             consent_default_approve: false,
             bands: class.bands,
+            cadence: crate::domain::dunning::Cadence::default_for(class.key),
             running_cases: 0,
         }
     }
@@ -248,6 +321,73 @@ mod tests {
             grace_days: "5".into(),
             misses_to_break: "2".into(),
         }
+    }
+
+    fn reminders() -> ReminderForm {
+        ReminderForm {
+            tone: "friendly".into(),
+            first_after: "3".into(),
+            further: "2".into(),
+            further_after: "10".into(),
+            final_notice: true,
+            final_after: "14".into(),
+            escalation: false,
+            escalation_after: "".into(),
+            instalment_reminder_days: "4".into(),
+            email: true,
+            letter: false,
+        }
+    }
+
+    #[test]
+    fn the_reminders_take_tone_rhythm_and_channels_of_the_form() {
+        use crate::domain::dunning::{CadenceStep, Channels, StepKind, Tone};
+        let next = apply(&standard(), &ClassChange::Reminders(reminders())).expect("valid");
+        let step = |kind, after_days| CadenceStep { kind, after_days };
+        assert_eq!(next.cadence.tone, Tone::Friendly);
+        assert_eq!(
+            next.cadence.steps,
+            vec![
+                step(StepKind::Reminder, 3),
+                step(StepKind::Reminder, 10),
+                step(StepKind::Reminder, 10),
+                step(StepKind::FinalNotice, 14),
+            ],
+            "no escalation request at all"
+        );
+        assert_eq!(next.cadence.instalment_reminder_days, 4);
+        assert_eq!(
+            next.cadence.channels,
+            Channels {
+                email: true,
+                letter: false
+            }
+        );
+    }
+
+    #[test]
+    fn bad_reminder_values_are_each_named_and_kept() {
+        let form = ReminderForm {
+            tone: "rude".into(),
+            first_after: "-1".into(),
+            further: "9".into(),
+            final_after: "0".into(),
+            email: false,
+            letter: false,
+            ..reminders()
+        };
+        let errors = apply(&standard(), &ClassChange::Reminders(form)).expect_err("invalid");
+        for field in ["tone", "first_after", "further", "final_after", "channels"] {
+            assert!(errors.fields.contains_key(field), "{field}: {errors:?}");
+        }
+        assert!(
+            !errors.fields.contains_key("escalation_after"),
+            "not asked for"
+        );
+        assert_eq!(
+            errors.values.get("first_after").map(String::as_str),
+            Some("-1")
+        );
     }
 
     #[test]

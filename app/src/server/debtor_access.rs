@@ -708,7 +708,7 @@ mod tests {
             &self,
             _: i64,
             _: &crate::dto::ClassSettings,
-            _: &[crate::domain::plan::PolicyBand],
+            _: &crate::dto::ClassSettings,
             _: AuditEntry,
         ) -> StoreResult<bool> {
             unreachable!("no creditors here")

@@ -744,13 +744,13 @@ pub trait CreditorStore: Send + Sync {
     /// The creditor's treatment classes in the order they were made.
     async fn classes(&self, creditor_id: i64) -> StoreResult<Vec<crate::dto::ClassSettings>>;
     /// Stores a class's new settings with the audit entry, only for a class of `creditor_id`
-    /// whose bands are still `expected_bands` (so two owners editing at once do not overwrite each
-    /// other unseen); false when there is no such class or it changed meanwhile.
+    /// whose bands and reminders are still those of `expected` (so two owners editing at once do
+    /// not overwrite each other unseen); false when there is no such class or it changed meanwhile.
     async fn update_class(
         &self,
         creditor_id: i64,
         class: &crate::dto::ClassSettings,
-        expected_bands: &[crate::domain::plan::PolicyBand],
+        expected: &crate::dto::ClassSettings,
         audit: AuditEntry,
     ) -> StoreResult<bool>;
     /// The creditor's figures; `since_ms` starts the "recent" period.

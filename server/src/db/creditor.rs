@@ -6,6 +6,7 @@ use super::dialogue::{add_work, apply_effects, insert_event, is_unique_violation
 use super::plans::queue as queue_email;
 use super::{store_err, Db};
 use app::domain::case_state::CaseState;
+use app::domain::dunning::Cadence;
 use app::domain::plan::PolicyBand;
 use app::domain::work::WorkKind;
 use app::domain::work::CONSENT_DAYS;
@@ -325,11 +326,12 @@ impl CreditorStore for Db {
             i64,
             i64,
             String,
+            String,
         );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT tc.id, tc.key, tc.name_de, tc.name_en, tc.reply_days, tc.escalation_needs_consent, tc.policy,
                     (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed')),
-                    tc.consent_days, tc.consent_default
+                    tc.consent_days, tc.consent_default, tc.cadence
              FROM treatment_classes tc WHERE tc.creditor_id = $1 ORDER BY tc.id",
         )
         .bind(creditor_id)
@@ -349,9 +351,16 @@ impl CreditorStore for Db {
                     running_cases,
                     days,
                     default,
+                    cadence,
                 )| {
                     let bands = serde_json::from_str(&policy)
                         .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?;
+                    let cadence = if cadence.is_empty() {
+                        Cadence::default_for(&key)
+                    } else {
+                        serde_json::from_str(&cadence)
+                            .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?
+                    };
                     Ok(ClassSettings {
                         id,
                         key,
@@ -362,6 +371,7 @@ impl CreditorStore for Db {
                         consent_days: u32::try_from(days).unwrap_or(CONSENT_DAYS),
                         consent_default_approve: default == "approve",
                         bands,
+                        cadence,
                         running_cases,
                     })
                 },
@@ -373,17 +383,21 @@ impl CreditorStore for Db {
         &self,
         creditor_id: i64,
         class: &ClassSettings,
-        expected_bands: &[PolicyBand],
+        expected: &ClassSettings,
         audit: AuditEntry,
     ) -> StoreResult<bool> {
         let err = store_err("update treatment class");
         let encode = |b: &[PolicyBand]| {
             serde_json::to_string(b).map_err(|e| err(sqlx::Error::Encode(Box::new(e))))
         };
+        let cadence = |c: &Cadence| {
+            serde_json::to_string(c).map_err(|e| err(sqlx::Error::Encode(Box::new(e))))
+        };
+        // An empty cadence is the class's default, as read; it counts as unchanged.
         let query = sqlx::query(
             "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4,
-                    consent_days = $8, consent_default = $9
-             WHERE id = $5 AND creditor_id = $6 AND policy = $7",
+                    consent_days = $8, consent_default = $9, cadence = $10
+             WHERE id = $5 AND creditor_id = $6 AND policy = $7 AND (cadence = $11 OR cadence = '')",
         )
         .bind(encode(&class.bands)?)
         .bind(i64::from(class.reply_days))
@@ -391,14 +405,15 @@ impl CreditorStore for Db {
         .bind(audit.at_ms)
         .bind(class.id)
         .bind(creditor_id)
-        .bind(encode(expected_bands)?)
+        .bind(encode(&expected.bands)?)
         .bind(i64::from(class.consent_days))
         .bind(if class.consent_default_approve {
             "approve"
         } else {
             "decline"
         })
-        ;
+        .bind(cadence(&class.cadence)?)
+        .bind(cadence(&expected.cadence)?);
         Ok(self
             .execute_audited("update treatment class", query, &audit)
             .await?

@@ -168,3 +168,111 @@ on_both_backends!(
     class_rules,
     a_class_changed_by_the_owner_changes_what_the_debtor_gets
 );
+
+async fn the_reminders_an_owner_sets_are_what_the_dunning_engine_does(app: &TestApp) {
+    creditor_accounts(app).await;
+    let strict = text(
+        app,
+        "SELECT CAST(id AS TEXT) FROM treatment_classes WHERE key = 'strict' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let ben = app.debtor(1).reference.clone(); // strict class, with an email address
+    let owner = Desk::creditor(app, OWNER).await;
+    let page = owner.page(&format!("/creditor/classes/{strict}")).await;
+    assert!(page.contains("Erinnerungen und Mahnungen"));
+    assert!(
+        page.contains(r#"value="firm" checked"#),
+        "the seeded tone is shown"
+    );
+    let fields = |first: &'static str, email: Option<&'static str>| {
+        let mut f = vec![
+            ("class_id", strict.as_str()),
+            ("tone", "neutral"),
+            ("first_after", first),
+            ("further", "1"),
+            ("further_after", "5"),
+            ("final_notice", "yes"),
+            ("final_after", "7"),
+            ("escalation_after", "14"),
+            ("instalment_reminder_days", "2"),
+            ("letter", "yes"),
+        ];
+        if let Some(e) = email {
+            f.push(("email", e));
+        }
+        f
+    };
+    // A bad value is named and nothing changes.
+    let bad = owner
+        .post("/api/update_class_reminders", &fields("zwei", Some("yes")))
+        .await;
+    assert!(location(bad.headers()).contains("__err"));
+    let viewer = Desk::creditor(app, VIEWER).await;
+    assert_eq!(
+        viewer
+            .call("update_class_reminders", &fields("2", Some("yes")))
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let saved = owner
+        .post("/api/update_class_reminders", &fields("2", None))
+        .await;
+    assert_eq!(
+        location(saved.headers()),
+        format!("/creditor/classes/{strict}?done=saved")
+    );
+    let stored = text(
+        app,
+        &format!("SELECT cadence FROM treatment_classes WHERE id = {strict}"),
+    )
+    .await;
+    assert!(stored.contains("\"Neutral\""), "{stored}");
+
+    // The engine follows: nothing on the hand-over day, a letter (email is switched off) two
+    // days later, then the rest of the new rhythm with no escalation request.
+    let t0 = app.clock_now();
+    let run =
+        |day: i64| app::server::dunning::run_due(&app.db, t0 + day * 86_400_000, &app.address);
+    run(0).await.expect("run");
+    let ben_steps = format!(
+        "SELECT COUNT(*) FROM dunning_steps s JOIN cases c ON c.id = s.case_id WHERE c.reference = '{ben}'"
+    );
+    assert_eq!(scalar(app, &ben_steps).await, 0);
+    run(2).await.expect("run");
+    let channel = text(
+        app,
+        &format!("SELECT s.channel FROM dunning_steps s JOIN cases c ON c.id = s.case_id WHERE c.reference = '{ben}'"),
+    )
+    .await;
+    assert_eq!(channel, "letter");
+    for day in [7, 14, 40, 80] {
+        run(day).await.expect("run");
+    }
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT s.kind FROM dunning_steps s JOIN cases c ON c.id = s.case_id WHERE c.reference = $1 ORDER BY s.id",
+    )
+    .bind(&ben)
+    .fetch_all(app.db.pool())
+    .await
+    .expect("steps");
+    assert_eq!(
+        kinds,
+        ["reminder_sent", "reminder_sent", "final_notice_sent"]
+    );
+    assert_eq!(
+        case_state(app, &ben).await,
+        "open",
+        "no escalation without the step"
+    );
+    // Another creditor's owner changes nothing of it.
+    let other = Desk::creditor(app, OTHER).await;
+    let foreign = other
+        .post("/api/update_class_reminders", &fields("9", Some("yes")))
+        .await;
+    assert!(location(foreign.headers()).contains("__err"));
+}
+
+on_both_backends!(
+    reminders_set_by_the_owner,
+    the_reminders_an_owner_sets_are_what_the_dunning_engine_does
+);
