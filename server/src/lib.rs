@@ -9,6 +9,7 @@ pub mod demo;
 pub mod exports;
 pub mod intake;
 pub mod legal;
+pub mod letters;
 pub mod mail;
 pub mod payments;
 pub mod pdf;

@@ -114,6 +114,16 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Write the dunning letters for debtors reached by post that were not exported yet to a
+    /// mail-merge file (`;`-separated, UTF-8) and mark them exported.
+    ExportLetters {
+        /// Only this creditor's letters (default: all).
+        #[arg(long)]
+        creditor: Option<i64>,
+        /// Where to write the letters (created, never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Send every email that is due in the outbox and exit (what `serve` does every few seconds),
     /// for cron-style operation. Respects quiet hours and opt-outs like `serve`.
     SendMail {
@@ -441,6 +451,38 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ),
                 Err(e) => {
                     // Nothing was stored, so the codes in the file would not work: remove it.
+                    let _ = std::fs::remove_file(&out);
+                    return Err(e);
+                }
+            }
+        }
+        Command::ExportLetters { creditor, out } => {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+            let db = open(&config).await?;
+            let exported = server::letters::export_letters(
+                &db,
+                creditor,
+                chrono::Utc::now().timestamp_millis(),
+                |letters| {
+                    file.write_all(&server::letters::letters_csv(letters)?)?;
+                    file.sync_all()?;
+                    Ok(())
+                },
+            )
+            .await;
+            db.close().await;
+            match exported {
+                Ok(0) => {
+                    let _ = std::fs::remove_file(&out);
+                    eprintln!("No letters to send.");
+                }
+                Ok(n) => eprintln!("{n} letters are in {}.", out.display()),
+                Err(e) => {
                     let _ = std::fs::remove_file(&out);
                     return Err(e);
                 }

@@ -253,3 +253,80 @@ fn create_creditor_and_import_claims_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&twice.stderr).contains("cannot create"));
 }
+
+#[test]
+fn run_due_takes_the_steps_once_and_export_letters_writes_the_letters_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let run = |args: &[&str]| {
+        let out = server()
+            .env("DATABASE_URL", &url)
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert!(run(&["demo"]).0);
+    let in_a_month = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let (ok, first, err) = run(&["run-due", "--now", &in_a_month]);
+    assert!(ok, "{err}");
+    assert!(first.starts_with("Dunning run: "), "{first}");
+    assert!(
+        !first.contains("Dunning run: 0 reminders"),
+        "the demo cases get reminders: {first}"
+    );
+    let (ok, again, _) = run(&["run-due", "--now", &in_a_month]);
+    assert!(ok);
+    assert!(
+        again.contains("0 reminders, 0 final notices, 0 escalations"),
+        "{again}"
+    );
+    let (ok, _, err) = run(&["run-due", "--now", "morgen"]);
+    assert!(
+        !ok && err.contains("--now \"morgen\" is not a time"),
+        "{err}"
+    );
+
+    let out = dir.path().join("letters.csv");
+    let (ok, _, err) = run(&["export-letters", "--out", out.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    assert!(err.contains("letters are in"), "{err}");
+    let csv = std::fs::read_to_string(&out).expect("the file");
+    assert!(
+        csv.starts_with("reference;name;street;postcode;city;country;language;date;subject;text")
+    );
+    assert!(
+        csv.contains("Zahlungserinnerung") && csv.contains("Ihr Aktenzeichen: AKTE-"),
+        "{csv}"
+    );
+    let (ok, _, err) = run(&["export-letters", "--out", out.to_str().expect("path")]);
+    assert!(
+        !ok && err.contains("cannot create"),
+        "never overwritten: {err}"
+    );
+    let second = dir.path().join("letters-2.csv");
+    let (ok, _, err) = run(&["export-letters", "--out", second.to_str().expect("path")]);
+    assert!(
+        ok && err.contains("No letters to send."),
+        "each letter once: {err}"
+    );
+    assert!(!second.exists());
+
+    let (ok, _, err) = run(&["send-mail"]);
+    assert!(!ok && err.contains("SMTP_URL is not set"), "{err}");
+    let (ok, _, err) = run(&["import-statement", "missing.xml"]);
+    assert!(!ok && err.contains("cannot open missing.xml"), "{err}");
+    std::fs::write(dir.path().join("evil.xml"), "<!DOCTYPE x><x/>").expect("write");
+    let (ok, _, err) = run(&["import-statement", "evil.xml"]);
+    assert!(
+        !ok && err.contains("DOCTYPE") && err.contains("nothing was booked"),
+        "{err}"
+    );
+}
