@@ -354,16 +354,7 @@ fn build(
             let to = case.debtor_email.clone()?;
             let token = new_link_token();
             let link = format!("{}/c/{token}", base_url.trim_end_matches('/'));
-            let (subject, text, html) = emails::notice(
-                case.language,
-                case.cadence.tone,
-                n,
-                &case.debtor_name,
-                &case.reference,
-                &case.creditor_name,
-                case.balance,
-                &link,
-            );
+            let (subject, text, html) = emails::notice(case, n, &link);
             Some(QueuedEmail {
                 dedupe_key: format!("case:{}:dunning:{step_key}", case.case_id),
                 debtor_id: case.debtor_id,
@@ -385,16 +376,7 @@ fn build(
     // letter open the case: a personal link in print would be a secret kept in clear.
     let letter = notice.filter(|_| channel == "letter").map(|n| {
         let start = format!("{}/", base_url.trim_end_matches('/'));
-        let (subject, text, _) = emails::notice(
-            case.language,
-            case.cadence.tone,
-            n,
-            &case.debtor_name,
-            &case.reference,
-            &case.creditor_name,
-            case.balance,
-            &start,
-        );
+        let (subject, text, _) = emails::notice(case, n, &start);
         let access = emails::letter_access_line(case.language, &case.reference, &start);
         (subject, format!("{text}\n{access}\n"))
     });

@@ -277,17 +277,19 @@ pub enum Notice {
 
 /// Subject, text and HTML of an automatic notice, in the class's tone and the debtor's language.
 pub fn notice(
-    lang: Language,
-    tone: crate::domain::dunning::Tone,
+    case: &crate::server::ports::DunningCase,
     what: Notice,
-    name: &str,
-    reference: &str,
-    creditor: &str,
-    balance: crate::domain::Money,
     link: &str,
 ) -> (String, String, String) {
     use crate::domain::dunning::Tone::*;
-    let bal = balance.format(lang);
+    let (lang, tone, name, reference, creditor) = (
+        case.language,
+        case.cadence.tone,
+        case.debtor_name.as_str(),
+        case.reference.as_str(),
+        case.creditor_name.as_str(),
+    );
+    let bal = case.balance.format(lang);
     let de = lang == Language::De;
     let (subject, body): (String, String) = match (what, de) {
         (Notice::Reminder(n), true) => (

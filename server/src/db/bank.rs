@@ -305,7 +305,10 @@ where
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Entry>(32);
     let reader = tokio::task::spawn_blocking(move || {
         let input = open()?;
-        Ok::<_, std::io::Error>(camt::read(input, |entry| sender.blocking_send(entry)))
+        // The receiver gone (the import stopped) is the only send error; it carries no detail.
+        Ok::<_, std::io::Error>(camt::read(input, |entry| {
+            sender.blocking_send(entry).map_err(|_| ())
+        }))
     });
     let mut seen = HashMap::new();
     let mut failure: Option<BankError> = None;

@@ -89,7 +89,8 @@ impl Db {
         .await
         .map_err(&err)?;
         let mut pauses = Vec::new();
-        let holds: Vec<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+        type HoldRow = (i64, String, String, Option<String>, Option<i64>);
+        let holds: Vec<HoldRow> = sqlx::query_as(
             "SELECT id, reason, from_date, until_date, lifted_at FROM holds WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id)
