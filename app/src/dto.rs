@@ -128,6 +128,22 @@ pub struct EventView {
     pub channel: Option<String>,
 }
 
+/// What happens next on a case unless the debtor acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhatNext {
+    /// The next notice: `reminder`, `final_notice`, `escalation_request` (the creditor is asked
+    /// about court dunning) or `escalation` (the case goes to court dunning), on `on`.
+    Step { kind: String, on: NaiveDate },
+    /// The next instalment of the agreed plan.
+    Instalment {
+        number: u32,
+        due: NaiveDate,
+        amount: Money,
+    },
+    /// Reminders pause; they resume on `until` unless something else happens.
+    PausedUntil { until: NaiveDate },
+}
+
 /// The dialogue side of a case.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DialogueView {
@@ -144,6 +160,8 @@ pub struct DialogueView {
     pub on_hold: bool,
     /// Business days within which the agency promises an answer to a dispute or message.
     pub reply_days: u32,
+    /// What happens next unless the debtor acts (filled for the debtor's own pages only).
+    pub next: Option<WhatNext>,
     /// A fresh random key for the next form on the page; a form sent twice carries the same key
     /// and is stored once.
     pub form_key: String,

@@ -595,6 +595,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         staff: Arc::new(db.clone()),
         creditors: Arc::new(db.clone()),
         bank: Arc::new(db.clone()),
+        dunning: Arc::new(db.clone()),
         login_limiter: Arc::new(app::server::limits::failed_logins()),
         check_limiter: Arc::new(app::server::limits::reference_checks()),
         provider: config.stripe.as_ref().map(|s| {

@@ -208,6 +208,12 @@ pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
         .map_err(|_| AppError::Internal)?;
     view.events
         .retain(|e| crate::domain::work::shown_to_debtor(&e.kind));
+    view.next = state
+        .dunning
+        .dunning_case_by_id(case_id, today)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .and_then(|c| crate::server::dunning::what_next(&c, today));
     view.form_key = fresh_form_key();
     Ok(view)
 }

@@ -309,6 +309,47 @@ const MONTHS_EN: [&str; 12] = [
 
 /// Formats a calendar date: `22.11.2026` in German, `22 Nov 2026` in English (never the ambiguous
 /// `11/22/2026`).
+/// What happens next on the case unless the debtor acts, as one sentence.
+pub fn what_next(lang: Language, next: &crate::dto::WhatNext) -> String {
+    use crate::dto::WhatNext;
+    let de = lang == Language::De;
+    match next {
+        WhatNext::Step { kind, on } => {
+            let on = format_date(lang, *on);
+            match (kind.as_str(), de) {
+                ("reminder", true) => format!("Wenn Sie nicht zahlen oder uns schreiben, erhalten Sie am {on} die nächste Zahlungserinnerung."),
+                ("reminder", false) => format!("Unless you pay or write to us, you will get the next payment reminder on {on}."),
+                ("final_notice", true) => format!("Wenn Sie nicht zahlen oder uns schreiben, erhalten Sie am {on} die letzte Mahnung vor dem gerichtlichen Mahnverfahren."),
+                ("final_notice", false) => format!("Unless you pay or write to us, you will get the final notice before court dunning on {on}."),
+                ("escalation_request", true) => format!("Wenn Sie nicht zahlen oder uns schreiben, fragen wir am {on} den Gläubiger, ob er das gerichtliche Mahnverfahren beantragt."),
+                ("escalation_request", false) => format!("Unless you pay or write to us, we will ask the creditor on {on} whether to apply for a court payment order."),
+                (_, true) => format!("Wenn Sie nicht zahlen oder uns schreiben, geben wir die Forderung am {on} an das gerichtliche Mahnverfahren ab."),
+                (_, false) => format!("Unless you pay or write to us, the claim goes to the court dunning procedure on {on}."),
+            }
+        }
+        WhatNext::Instalment {
+            number,
+            due,
+            amount,
+        } => {
+            let (due, amount) = (format_date(lang, *due), amount.format(lang));
+            if de {
+                format!("Ihre {number}. Rate über {amount} ist am {due} fällig.")
+            } else {
+                format!("Your instalment {number} of {amount} is due on {due}.")
+            }
+        }
+        WhatNext::PausedUntil { until } => {
+            let until = format_date(lang, *until);
+            if de {
+                format!("Die Mahnungen ruhen bis zum {until}; danach laufen sie weiter, wenn bis dahin nichts anderes geschieht.")
+            } else {
+                format!("Reminders are paused until {until}; after that they resume unless something else happens first.")
+            }
+        }
+    }
+}
+
 /// What a notice on the timeline said and how it went: `„subject“ · by email`.
 pub fn sent_note(
     lang: Language,

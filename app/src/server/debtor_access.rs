@@ -609,6 +609,31 @@ mod tests {
     }
 
     #[async_trait]
+    impl crate::server::ports::DunningStore for NoDialogue {
+        async fn dunning_cases(
+            &self,
+            _: i64,
+            _: u32,
+            _: NaiveDate,
+        ) -> StoreResult<Vec<crate::server::ports::DunningCase>> {
+            unreachable!("verification runs no dunning")
+        }
+        async fn dunning_case_by_id(
+            &self,
+            _: i64,
+            _: NaiveDate,
+        ) -> StoreResult<Option<crate::server::ports::DunningCase>> {
+            unreachable!("verification runs no dunning")
+        }
+        async fn record_step(
+            &self,
+            _: crate::server::ports::DunningStep,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification runs no dunning")
+        }
+    }
+
+    #[async_trait]
     impl crate::server::ports::BankStore for NoDialogue {
         async fn import_statement(
             &self,
@@ -835,6 +860,7 @@ mod tests {
             staff: Arc::new(NoDialogue),
             creditors: Arc::new(NoDialogue),
             bank: Arc::new(NoDialogue),
+            dunning: Arc::new(NoDialogue),
             login_limiter: Arc::new(crate::server::limits::failed_logins()),
             check_limiter: Arc::new(crate::server::limits::reference_checks()),
             provider: None,

@@ -143,6 +143,62 @@ pub fn decide(
         .collect()
 }
 
+/// What happens next on `case` unless the debtor acts: the next notice and its day, the next
+/// instalment, or the end of a pause. `None` when nothing is scheduled (the last step was taken,
+/// or a person decides next).
+pub fn what_next(case: &DunningCase, today: NaiveDate) -> Option<crate::dto::WhatNext> {
+    use crate::dto::WhatNext;
+    if case.balance.minor <= 0 {
+        return None;
+    }
+    match case.state {
+        CaseState::PlanAgreed => {
+            let plan = case.plan.as_ref()?;
+            let paid: i64 = plan.payments.iter().map(|(_, m)| m.minor).sum();
+            let mut owed = 0;
+            plan.instalments.iter().find_map(|i| {
+                owed += i.amount.minor;
+                (paid < owed).then(|| WhatNext::Instalment {
+                    number: i.number,
+                    due: i.due,
+                    amount: crate::domain::Money::new(
+                        (owed - paid).min(i.amount.minor),
+                        i.amount.currency,
+                    ),
+                })
+            })
+        }
+        CaseState::OnHold => case
+            .pauses
+            .iter()
+            .filter(|p| p.from <= today)
+            .map(|p| p.until)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|ends| ends.into_iter().filter(|u| *u > today).max())
+            .map(|until| WhatNext::PausedUntil { until }),
+        s if s.dunning_runs() => {
+            let anchor = case.last_step_on.unwrap_or(case.handed_over_on);
+            let (kind, on) =
+                match next_step(&case.cadence, case.steps_done, anchor, &case.pauses, today) {
+                    NextStep::Due { kind, .. } => (kind, today),
+                    NextStep::Later { kind, due, .. } => (kind, due),
+                    NextStep::Paused | NextStep::Finished => return None,
+                };
+            let kind = match kind {
+                StepKind::Reminder => "reminder",
+                StepKind::FinalNotice => "final_notice",
+                StepKind::Escalation if case.escalation_needs_consent => "escalation_request",
+                StepKind::Escalation => "escalation",
+            };
+            Some(WhatNext::Step {
+                kind: kind.to_string(),
+                on,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Ends a hold that ran out; a creditor's own pause is reported to the creditor.
 fn resume_step(
     case: &DunningCase,
@@ -559,6 +615,87 @@ mod tests {
         };
         let steps = decide(&c, d("2026-03-01"), 0, "x");
         assert_eq!(steps[0].channel, "email");
+    }
+
+    #[test]
+    fn the_debtor_learns_what_happens_next_and_when() {
+        use crate::dto::WhatNext;
+        let mut c = case("standard");
+        c.steps_done = 1;
+        c.last_step_on = Some(d("2026-03-01"));
+        assert_eq!(
+            what_next(&c, d("2026-03-05")),
+            Some(WhatNext::Step {
+                kind: "reminder".into(),
+                on: d("2026-03-15")
+            })
+        );
+        c.steps_done = 3;
+        assert_eq!(
+            what_next(&c, d("2026-03-05")),
+            Some(WhatNext::Step {
+                kind: "escalation_request".into(),
+                on: d("2026-03-15")
+            })
+        );
+        c.steps_done = 4;
+        assert_eq!(
+            what_next(&c, d("2026-03-05")),
+            None,
+            "nothing more is scheduled"
+        );
+        let mut held = case("standard");
+        held.state = CaseState::OnHold;
+        held.pauses = vec![Pause {
+            from: d("2026-03-01"),
+            until: Some(d("2026-03-21")),
+        }];
+        assert_eq!(
+            what_next(&held, d("2026-03-05")),
+            Some(WhatNext::PausedUntil {
+                until: d("2026-03-21")
+            })
+        );
+        held.pauses.push(Pause {
+            from: d("2026-03-02"),
+            until: None,
+        });
+        assert_eq!(
+            what_next(&held, d("2026-03-05")),
+            None,
+            "open-ended: a person decides"
+        );
+        let mut plan = case("standard");
+        plan.state = CaseState::PlanAgreed;
+        let eur = |m| Money::new(m, Currency::EUR);
+        plan.plan = Some(RunningPlan {
+            id: 1,
+            instalments: vec![
+                Instalment {
+                    number: 1,
+                    due: d("2026-04-01"),
+                    amount: eur(6_000),
+                },
+                Instalment {
+                    number: 2,
+                    due: d("2026-05-01"),
+                    amount: eur(6_000),
+                },
+            ],
+            payments: vec![(d("2026-04-01"), eur(7_000))],
+            rule: MissedInstalmentRule {
+                grace_days: 7,
+                misses_to_break: 2,
+            },
+        });
+        assert_eq!(
+            what_next(&plan, d("2026-04-02")),
+            Some(WhatNext::Instalment {
+                number: 2,
+                due: d("2026-05-01"),
+                amount: eur(5_000)
+            })
+        );
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub mod webhooks;
 
 use crate::domain::access::LockoutPolicy;
 use ports::{
-    BankStore, Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, PaymentProvider,
-    PaymentStore, PlanStore, StaffStore,
+    BankStore, Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, DunningStore,
+    PaymentProvider, PaymentStore, PlanStore, StaffStore,
 };
 use std::sync::Arc;
 
@@ -78,6 +78,7 @@ pub struct AppState {
     pub staff: Arc<dyn StaffStore>,
     pub creditors: Arc<dyn CreditorStore>,
     pub bank: Arc<dyn BankStore>,
+    pub dunning: Arc<dyn DunningStore>,
     /// Failed staff logins per client address.
     pub login_limiter: Arc<limits::ClientLimiter>,
     /// Public reference checks per client address.

@@ -984,6 +984,12 @@ pub trait DunningStore: Send + Sync {
         limit: u32,
         today: NaiveDate,
     ) -> StoreResult<Vec<DunningCase>>;
+    /// One case as the engine sees it (any state), for "what happens next".
+    async fn dunning_case_by_id(
+        &self,
+        case_id: i64,
+        today: NaiveDate,
+    ) -> StoreResult<Option<DunningCase>>;
     /// Stores the step; `Duplicate` if it was taken before, `StateChanged` if the case moved on.
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored>;
 }

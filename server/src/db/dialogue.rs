@@ -511,6 +511,7 @@ impl DialogueStore for Db {
                 .collect(),
             on_hold: holds > 0,
             reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
+            next: None,
             form_key: String::new(),
         })
     }

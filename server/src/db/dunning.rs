@@ -30,6 +30,15 @@ const FALLBACK_RULE: MissedInstalmentRule = MissedInstalmentRule {
     misses_to_break: 2,
 };
 
+/// What the engine reads of a case, its debtor, creditor and class.
+const CASE_COLUMNS: &str =
+    "c.id, c.reference, c.state, c.created_at, tc.key, tc.cadence, tc.escalation_needs_consent,
+     cr.name, d.id, d.name, d.email, d.language, d.time_zone, d.contact_channel
+     FROM cases c
+     JOIN creditors cr ON cr.id = c.creditor_id
+     JOIN debtors d ON d.id = c.debtor_id
+     LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id";
+
 type CaseRow = (
     i64,
     String,
@@ -227,16 +236,11 @@ impl DunningStore for Db {
         limit: u32,
         today: NaiveDate,
     ) -> StoreResult<Vec<DunningCase>> {
-        let rows: Vec<CaseRow> = sqlx::query_as(
-            "SELECT c.id, c.reference, c.state, c.created_at, tc.key, tc.cadence, tc.escalation_needs_consent,
-                    cr.name, d.id, d.name, d.email, d.language, d.time_zone, d.contact_channel
-             FROM cases c
-             JOIN creditors cr ON cr.id = c.creditor_id
-             JOIN debtors d ON d.id = c.debtor_id
-             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS}
              WHERE c.state IN ('open', 'in_dialogue', 'plan_agreed', 'on_hold') AND c.id > $1
-             ORDER BY c.id LIMIT $2",
-        )
+             ORDER BY c.id LIMIT $2"
+        ))
         .bind(after_id)
         .bind(i64::from(limit))
         .fetch_all(self.pool())
@@ -249,6 +253,23 @@ impl DunningStore for Db {
             }
         }
         Ok(out)
+    }
+
+    async fn dunning_case_by_id(
+        &self,
+        case_id: i64,
+        today: NaiveDate,
+    ) -> StoreResult<Option<DunningCase>> {
+        let row: Option<CaseRow> =
+            sqlx::query_as(&format!("SELECT {CASE_COLUMNS} WHERE c.id = $1"))
+                .bind(case_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_err("load a case for dunning"))?;
+        match row {
+            Some(row) => self.dunning_case(row, today).await,
+            None => Ok(None),
+        }
     }
 
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {

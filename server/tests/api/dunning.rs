@@ -453,6 +453,15 @@ async fn a_dunning_life_cycle_over_months_takes_every_step_once_on_its_day(app: 
         "what was sent"
     );
     assert!(page.contains("Ratenzahlung beendet"));
+    // And what happens next unless she acts: the request to the creditor, 14 days after the
+    // final notice.
+    let request_on = sim.date(broken + 27 + 14).format("%d.%m.%Y").to_string();
+    assert!(
+        page.contains(&format!(
+            "fragen wir am {request_on} den Gläubiger, ob er das gerichtliche Mahnverfahren beantragt"
+        )),
+        "what happens next"
+    );
 }
 
 on_both_backends!(

@@ -70,10 +70,15 @@ fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
         .iter()
         .filter_map(|d| d.answer.clone())
         .collect();
+    let next = dialogue
+        .next
+        .as_ref()
+        .map(|n| crate::i18n::what_next(lang, n));
     view! {
         <section id="status" aria-labelledby="status-heading" class="card status">
             <h2 id="status-heading">{t.status_heading}</h2>
             <p>{text}</p>
+            {next.map(|n| view! { <p id="what-next">{n}</p> })}
             {answers.into_iter().map(|a| view! {
                 <blockquote class="answer"><p>{t.dispute_answer_label}</p><p>{a}</p></blockquote>
             }).collect_view()}
