@@ -14,7 +14,7 @@ test("a personal link asks for the postcode and then shows the complete claim", 
 
   await expect(page).toHaveURL(/\/case$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ihr Fall");
-  await expect(page.getByText(anna.reference)).toBeVisible();
+  await expect(page.getByText(anna.reference, { exact: true })).toBeVisible();
   await expect(page.getByText("Nordlicht Versandhandel GmbH")).toBeVisible();
   const summary = page.getByRole("region", { name: "Übersicht" });
   await expect(summary.getByText("Offener Betrag")).toBeVisible();

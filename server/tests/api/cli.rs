@@ -47,7 +47,7 @@ fn demo_json_prints_links_access_data_and_staff_logins() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["base_url"], "http://portal.example:8080");
     let debtors = json["debtors"].as_array().expect("debtors");
-    assert_eq!(debtors.len(), 22);
+    assert_eq!(debtors.len(), 26);
     for d in debtors {
         for key in ["reference", "access_code", "postcode", "link"] {
             assert!(
