@@ -43,7 +43,12 @@ async fn the_overview_shows_the_own_cases_filters_them_and_exports_the_same_rows
         page.contains(&format!("Seite 1 von 2 ({cases} Einträge)"))
             || page.contains(&format!("Seite 1 von 1 ({cases} Einträge)"))
     );
-    assert!(page.contains("AKTE-2026-000101"));
+    let newest = text(
+        app,
+        &format!("SELECT reference FROM cases WHERE id = (SELECT MAX(id) FROM cases WHERE creditor_id = {nordlicht})"),
+    )
+    .await;
+    assert!(page.contains(&newest), "the newest case comes first");
     assert!(
         !page.contains("move_case_class"),
         "viewers do not move cases"

@@ -27,7 +27,7 @@ async fn seeding_the_demo_twice_changes_nothing(app: &TestApp) {
         .expect("seed again");
     assert!(!again.created);
     assert_eq!(count().await, before);
-    assert_eq!(before, 22 + 3);
+    assert_eq!(before, 26 + 3);
     assert_eq!(
         again.debtors[0].access_code, app.demo.debtors[0].access_code,
         "the same codes are printed"
