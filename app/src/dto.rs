@@ -523,6 +523,8 @@ pub struct CreditorOverview {
     pub recovered: Money,
     /// Those of the last 30 days.
     pub recovered_30_days: Money,
+    /// Passed on to the creditor in remittance reports.
+    pub passed_on: Money,
     pub open_disputes: i64,
     pub agreed_plans: i64,
     /// The creditor's classes (key, German name, English name) for filters and moves.
@@ -640,4 +642,45 @@ pub struct PaymentsPage {
     pub per_page: u32,
     pub imports: Vec<StatementImportView>,
     pub form_key: String,
+}
+
+/// A remittance report: what was collected for the creditor in a month and what is passed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemittanceView {
+    pub id: i64,
+    /// `YYYY-MM`.
+    pub period: String,
+    pub payments: i64,
+    pub collected: Money,
+    pub principal: Money,
+    pub interest: Money,
+    pub costs: Money,
+    pub credit: Money,
+    pub passed_on: Money,
+    pub created_at_ms: i64,
+}
+
+/// One payment of a remittance report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemittanceLine {
+    pub value_date: NaiveDate,
+    pub reference: String,
+    pub customer_number: Option<String>,
+    pub debtor_name: String,
+    /// `transfer`, `online`, `reported_transfer`.
+    pub method: String,
+    pub amount: Money,
+    pub principal: Money,
+    pub interest: Money,
+    pub costs: Money,
+    pub credit: Money,
+}
+
+/// `/creditor/remittances`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemittancesPage {
+    pub member: CreditorMember,
+    pub remittances: Vec<RemittanceView>,
+    /// Collected since the last report (not yet in a report).
+    pub pending: Money,
 }

@@ -1,5 +1,6 @@
-//! Downloads for the creditor: the overview's cases as CSV (`;`-separated, UTF-8 with a byte
-//! order mark so that spreadsheets read the umlauts), exactly the rows the page's filter selects.
+//! Downloads for the creditor (`;`-separated, UTF-8 with a byte order mark so that spreadsheets
+//! read the umlauts, amounts with a decimal comma): the overview's cases, exactly the rows the
+//! page's filter selects, and a remittance report's payments.
 
 use app::domain::Language;
 use app::dto::OverviewRow;
@@ -50,6 +51,70 @@ pub fn overview_csv(rows: &[OverviewRow]) -> Result<Vec<u8>, csv::Error> {
         ])?;
     }
     writer.flush()?;
+    drop(writer);
+    Ok(out)
+}
+
+/// A remittance report as CSV: one line per payment with its allocation, then the totals.
+pub fn remittance_csv(
+    report: &app::dto::RemittanceView,
+    lines: &[app::dto::RemittanceLine],
+) -> Result<Vec<u8>, csv::Error> {
+    let mut out = b"\xef\xbb\xbf".to_vec();
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(&mut out);
+    writer.write_record([
+        "period",
+        "value_date",
+        "reference",
+        "customer_number",
+        "debtor_name",
+        "method",
+        "amount_eur",
+        "principal_eur",
+        "interest_eur",
+        "costs_eur",
+        "credit_eur",
+        "passed_on_eur",
+    ])?;
+    for l in lines {
+        let split = app::domain::remittance::Split {
+            principal: l.principal.minor,
+            interest: l.interest.minor,
+            costs: l.costs.minor,
+            credit: l.credit.minor,
+        };
+        let passed_on = app::domain::Money::new(split.passed_on(), l.amount.currency);
+        writer.write_record([
+            report.period.clone(),
+            l.value_date.format("%Y-%m-%d").to_string(),
+            cell(&l.reference),
+            cell(l.customer_number.as_deref().unwrap_or_default()),
+            cell(&l.debtor_name),
+            l.method.clone(),
+            l.amount.decimal().replace('.', ","),
+            l.principal.decimal().replace('.', ","),
+            l.interest.decimal().replace('.', ","),
+            l.costs.decimal().replace('.', ","),
+            l.credit.decimal().replace('.', ","),
+            passed_on.decimal().replace('.', ","),
+        ])?;
+    }
+    writer.write_record([
+        report.period.clone(),
+        String::new(),
+        "total".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        report.collected.decimal().replace('.', ","),
+        report.principal.decimal().replace('.', ","),
+        report.interest.decimal().replace('.', ","),
+        report.costs.decimal().replace('.', ","),
+        report.credit.decimal().replace('.', ","),
+        report.passed_on.decimal().replace('.', ","),
+    ])?;
     drop(writer);
     Ok(out)
 }

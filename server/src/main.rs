@@ -124,6 +124,13 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Make the remittance reports of a month (default: the last one) for every creditor with
+    /// payments in no report yet; `serve` does this by itself at the start of each month.
+    Remittances {
+        /// The month, `YYYY-MM`.
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// Send every email that is due in the outbox and exit (what `serve` does every few seconds),
     /// for cron-style operation. Respects quiet hours and opt-outs like `serve`.
     SendMail {
@@ -454,6 +461,43 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     let _ = std::fs::remove_file(&out);
                     return Err(e);
                 }
+            }
+        }
+        Command::Remittances { month } => {
+            let now = chrono::Utc::now();
+            let period = match month {
+                Some(m) => app::domain::remittance::Period::parse(&m).ok_or_else(|| {
+                    anyhow::anyhow!("--month {m:?} is not a month: use e.g. 2026-11")
+                })?,
+                None => app::domain::remittance::Period::before(now.date_naive()),
+            };
+            if period.end > now.date_naive() {
+                anyhow::bail!("the month {} has not ended yet", period.key);
+            }
+            let db = open(&config).await?;
+            let made = server::db::remittances::make_remittances(
+                &db,
+                &period,
+                now.timestamp_millis(),
+                config.base_url.as_str(),
+            )
+            .await;
+            db.close().await;
+            let made = made?;
+            if made.is_empty() {
+                println!("{}: no new reports (none due, or made before).", period.key);
+            }
+            for m in made {
+                println!(
+                    "{}: creditor {} – {} payments, {} passed on, {} costs (report {}).",
+                    period.key,
+                    m.creditor_id,
+                    m.payments,
+                    app::domain::Money::new(m.split.passed_on(), app::domain::Currency::EUR)
+                        .decimal(),
+                    app::domain::Money::new(m.split.costs, app::domain::Currency::EUR).decimal(),
+                    m.remittance_id
+                );
             }
         }
         Command::ExportLetters { creditor, out } => {

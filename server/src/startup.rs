@@ -172,6 +172,25 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning
         if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
             tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
         }
+        // The reports of the month before, once per creditor (a report that exists is kept).
+        if let Some(today) = chrono::DateTime::from_timestamp_millis(clock.now_ms()) {
+            let period = app::domain::remittance::Period::before(today.date_naive());
+            match crate::db::remittances::make_remittances(&db, &period, clock.now_ms(), &base_url)
+                .await
+            {
+                Ok(made) if !made.is_empty() => {
+                    tracing::info!(
+                        period = period.key,
+                        reports = made.len(),
+                        "remittance reports made"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "remittance reports could not be made; retrying")
+                }
+            }
+        }
         if !dunning {
             continue;
         }
@@ -455,6 +474,41 @@ async fn download_overview(
     }
 }
 
+/// One of the creditor's remittance reports as CSV, a line per payment. Without a session, or for
+/// another creditor's report: 404.
+async fn download_remittance(
+    state: AppState,
+    session: tower_sessions::Session,
+    id: i64,
+) -> axum::response::Response {
+    use app::domain::work::CreditorRole;
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    let Ok(member) =
+        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
+    else {
+        return not_found();
+    };
+    match state.creditors.remittance(member.creditor_id, id).await {
+        Ok(Some((report, lines))) => match crate::exports::remittance_csv(&report, &lines) {
+            Ok(csv) => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"remittance-{}.csv\"", report.period),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                csv,
+            )
+                .into_response(),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        },
+        Ok(None) => not_found(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
 /// The full report of one of the creditor's imports, as plain text. Without a session, or for
 /// another creditor's import: 404.
 async fn download_import_report(
@@ -625,6 +679,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let statement_state = state.clone();
     let overview_state = state.clone();
     let report_state = state.clone();
+    let remittance_state = state.clone();
     let webhook_state = state.clone();
     let webhook_secret = config
         .stripe
@@ -675,6 +730,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 move |session: tower_sessions::Session,
                       axum::extract::Path(id): axum::extract::Path<i64>| {
                     download_import_report(state.clone(), session, id)
+                }
+            }),
+        )
+        .route(
+            "/creditor/remittances/{id}/report.csv",
+            get({
+                let state = remittance_state;
+                move |session: tower_sessions::Session,
+                      axum::extract::Path(id): axum::extract::Path<i64>| {
+                    download_remittance(state.clone(), session, id)
                 }
             }),
         )

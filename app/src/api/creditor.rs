@@ -285,6 +285,14 @@ pub async fn pause_case(case_id: i64, days: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The creditor's remittance reports (owners and viewers).
+#[server(endpoint = "get_remittances")]
+pub async fn get_remittances() -> Result<crate::dto::RemittancesPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    overview::remittances(&state, member).await
+}
+
 /// The webhook settings and delivery log (owners and viewers; the secret only for owners).
 #[server(endpoint = "get_webhooks")]
 pub async fn get_webhooks() -> Result<WebhooksPage, AppError> {

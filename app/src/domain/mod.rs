@@ -18,6 +18,7 @@ pub mod money;
 pub mod plan;
 pub mod reason;
 pub mod references;
+pub mod remittance;
 pub mod template;
 pub mod text;
 pub mod webhook;

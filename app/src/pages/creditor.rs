@@ -3,9 +3,9 @@
 
 use crate::api::creditor::{
     get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_import, get_imports,
-    get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent, MoveCaseClass,
-    PauseCase, RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
-    UpdateClassReminders, UpdateClassSettings, UploadClaims,
+    get_remittances, get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent,
+    MoveCaseClass, PauseCase, RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl,
+    UpdateClassBand, UpdateClassReminders, UpdateClassSettings, UploadClaims,
 };
 use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
 use crate::components::{FileField, FormAlert, Layout, TextField};
@@ -119,6 +119,7 @@ fn CreditorFrame(children: Children) -> impl IntoView {
             <a class="brand" href="/creditor">"Rapport"</a>
             <nav aria-label=ct.nav_label class="staff-nav">
                 <a href="/creditor/overview">{ct.nav_overview}</a>
+                <a href="/creditor/remittances">{ct.nav_remittances}</a>
                 <a href="/creditor/import">{ct.nav_import}</a>
                 <a href="/creditor">{ct.nav_consents}</a>
                 <a href="/creditor/classes">{ct.nav_classes}</a>
@@ -630,6 +631,7 @@ fn overview_view(
             <dl class="facts">
                 <div><dt>{ct.fig_recovered}</dt><dd id="fig-recovered">{o.recovered.format(lang)}</dd></div>
                 <div><dt>{ct.fig_recovered_30}</dt><dd>{o.recovered_30_days.format(lang)}</dd></div>
+                <div><dt>{ct.fig_passed_on}</dt><dd id="fig-passed-on">{o.passed_on.format(lang)}</dd></div>
                 <div><dt>{ct.fig_disputes}</dt><dd id="fig-disputes">{o.open_disputes}</dd></div>
                 <div><dt>{ct.fig_plans}</dt><dd id="fig-plans">{o.agreed_plans}</dd></div>
                 {o.by_state.iter().filter(|(_, n)| *n > 0).map(|(code, n)| view! {
@@ -737,6 +739,62 @@ fn overview_view(
                 {(o.page < pages).then(|| view! { <a href=link_to(o.page + 1) rel="next">{st.next_page}</a> })}
             </nav>
         </section>
+    }
+}
+
+/// `/creditor/remittances`: the monthly remittance reports, each downloadable as CSV.
+#[component]
+pub fn RemittancesPage() -> impl IntoView {
+    let lang = use_language();
+    let ct = creditor_tr(lang);
+    let data = OnceResource::new(get_remittances());
+    view! {
+        <Title text=ct.remittances_title/>
+        <CreditorFrame>
+            <h1>{ct.remittances_title}</h1>
+            <p>{ct.remittances_intro}</p>
+            <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
+                {move || Suspend::new(async move {
+                    let page = match data.await {
+                        Ok(page) => page,
+                        Err(e) => return load_error(e, lang),
+                    };
+                    view! {
+                        <p>{page.member.creditor_name.clone()}</p>
+                        <p id="pending">{(ct.remittances_pending)(&page.pending.format(lang))}</p>
+                        {page.remittances.is_empty().then(|| view! { <p class="empty">{ct.remittances_empty}</p> })}
+                        {(!page.remittances.is_empty()).then(|| view! {
+                            <div class="table-wrap">
+                            <table class="queue">
+                                <thead><tr>
+                                    <th scope="col">{ct.col_period}</th>
+                                    <th scope="col">{ct.col_payments}</th>
+                                    <th scope="col">{ct.col_collected}</th>
+                                    <th scope="col">{ct.col_costs}</th>
+                                    <th scope="col">{ct.col_credit}</th>
+                                    <th scope="col">{ct.col_passed_on}</th>
+                                    <th scope="col">"CSV"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.remittances.iter().map(|r| view! {
+                                        <tr>
+                                            <td>{r.period.clone()}</td>
+                                            <td>{r.payments}</td>
+                                            <td>{r.collected.format(lang)}</td>
+                                            <td>{r.costs.format(lang)}</td>
+                                            <td>{r.credit.format(lang)}</td>
+                                            <td><strong>{r.passed_on.format(lang)}</strong></td>
+                                            <td><a href=format!("/creditor/remittances/{}/report.csv", r.id) download>{(ct.download_report)(&r.period)}</a></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        })}
+                    }.into_any()
+                })}
+            </Suspense>
+        </CreditorFrame>
     }
 }
 

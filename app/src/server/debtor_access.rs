@@ -774,6 +774,17 @@ mod tests {
         async fn webhook_settings(&self, _: i64) -> StoreResult<(Option<String>, Option<String>)> {
             unreachable!("no creditors here")
         }
+        async fn remittances(&self, _: i64) -> StoreResult<(Vec<crate::dto::RemittanceView>, i64)> {
+            unreachable!("no creditors here")
+        }
+        async fn remittance(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<(crate::dto::RemittanceView, Vec<crate::dto::RemittanceLine>)>>
+        {
+            unreachable!("no creditors here")
+        }
         async fn set_webhook(
             &self,
             _: i64,

@@ -78,6 +78,7 @@ pub async fn page(
         by_state,
         recovered: Money::new(figures.recovered_minor, Currency::EUR),
         recovered_30_days: Money::new(figures.recovered_recent_minor, Currency::EUR),
+        passed_on: Money::new(figures.passed_on_minor, Currency::EUR),
         open_disputes: figures.open_disputes,
         agreed_plans: figures.agreed_plans,
         classes: figures.classes,
@@ -196,6 +197,23 @@ pub async fn pause_case(
         Stored::New(_) | Stored::Duplicate => Ok(until),
         Stored::StateChanged => Err(AppError::Conflict),
     }
+}
+
+/// The creditor's remittance reports.
+pub async fn remittances(
+    state: &AppState,
+    member: CreditorMember,
+) -> Result<crate::dto::RemittancesPage, AppError> {
+    let (remittances, pending) = state
+        .creditors
+        .remittances(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    Ok(crate::dto::RemittancesPage {
+        member,
+        remittances,
+        pending: Money::new(pending, Currency::EUR),
+    })
 }
 
 #[cfg(test)]

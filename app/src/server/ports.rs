@@ -782,6 +782,17 @@ pub trait CreditorStore: Send + Sync {
         case_id: i64,
         effects: Effects,
     ) -> StoreResult<Stored>;
+    /// The creditor's remittance reports, newest first, and what was collected since the last.
+    async fn remittances(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<(Vec<crate::dto::RemittanceView>, i64)>;
+    /// One report of `creditor_id` with its payments; `None` for another creditor's or no report.
+    async fn remittance(
+        &self,
+        creditor_id: i64,
+        remittance_id: i64,
+    ) -> StoreResult<Option<(crate::dto::RemittanceView, Vec<crate::dto::RemittanceLine>)>>;
     /// The creditor's webhook address and signing secret.
     async fn webhook_settings(
         &self,
@@ -872,6 +883,7 @@ pub struct Figures {
     pub by_state: Vec<(String, i64)>,
     pub recovered_minor: i64,
     pub recovered_recent_minor: i64,
+    pub passed_on_minor: i64,
     pub open_disputes: i64,
     pub agreed_plans: i64,
     /// Key, German name, English name.

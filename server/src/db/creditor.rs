@@ -439,6 +439,13 @@ impl CreditorStore for Db {
         .fetch_one(self.pool())
         .await
         .map_err(&err)?;
+        let passed_on_minor: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(passed_on_minor), 0) AS BIGINT) FROM remittances WHERE creditor_id = $1",
+        )
+        .bind(creditor_id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(&err)?;
         let open_disputes: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM disputes d JOIN cases c ON c.id = d.case_id
              WHERE c.creditor_id = $1 AND d.state = 'open'",
@@ -466,6 +473,7 @@ impl CreditorStore for Db {
             by_state,
             recovered_minor,
             recovered_recent_minor,
+            passed_on_minor,
             open_disputes,
             agreed_plans,
             classes,
@@ -571,6 +579,21 @@ impl CreditorStore for Db {
                 .collect(),
             matching,
         ))
+    }
+
+    async fn remittances(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<(Vec<app::dto::RemittanceView>, i64)> {
+        self.remittance_list(creditor_id).await
+    }
+
+    async fn remittance(
+        &self,
+        creditor_id: i64,
+        remittance_id: i64,
+    ) -> StoreResult<Option<(app::dto::RemittanceView, Vec<app::dto::RemittanceLine>)>> {
+        self.remittance_detail(creditor_id, remittance_id).await
     }
 
     async fn case_state(&self, creditor_id: i64, case_id: i64) -> StoreResult<Option<CaseState>> {

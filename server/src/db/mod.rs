@@ -16,6 +16,7 @@ mod legal;
 pub mod outbox;
 mod payments;
 mod plans;
+pub mod remittances;
 mod sessions;
 pub(crate) use dialogue::is_unique_violation;
 mod staff;

@@ -329,4 +329,15 @@ fn run_due_takes_the_steps_once_and_export_letters_writes_the_letters_once() {
         !ok && err.contains("DOCTYPE") && err.contains("nothing was booked"),
         "{err}"
     );
+
+    // The demo's payments were booked this month: last month has nothing to report.
+    let (ok, out, err) = run(&["remittances"]);
+    assert!(ok && out.contains("no new reports"), "{out}{err}");
+    let (ok, _, err) = run(&["remittances", "--month", "elf"]);
+    assert!(
+        !ok && err.contains("--month \"elf\" is not a month"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["remittances", "--month", "2999-01"]);
+    assert!(!ok && err.contains("2999-01 has not ended yet"), "{err}");
 }

@@ -21,6 +21,7 @@ mod outbox;
 mod overview;
 mod payments;
 mod plans;
+mod remittances;
 mod rest;
 mod smtp;
 mod staff;
