@@ -79,6 +79,8 @@ pub struct CaseView {
     pub payments: Vec<PaymentView>,
     /// The supervisory authority of the agency (§ 13a (1) no. 8 RDG), one line each.
     pub supervisory_authority: Vec<String>,
+    /// The address was researched, not given by the creditor (§ 13a (1) no. 7 RDG).
+    pub address_researched: bool,
 }
 
 /// One message of the case conversation.

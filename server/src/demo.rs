@@ -58,6 +58,9 @@ struct Claim {
     items: Vec<Item>,
 }
 
+/// Demo debtors whose address was researched, not given by the creditor (§ 13a (1) no. 7 RDG).
+const ADDRESS_RESEARCHED: [&str; 1] = ["AKTE-2026-000102"];
+
 struct Debtor {
     name: &'static str,
     kind: &'static str,
@@ -741,8 +744,8 @@ async fn seed(
     for (n, (d, code_hash)) in debtors().into_iter().zip(code_hashes).enumerate() {
         let debtor_id: i64 = sqlx::query_scalar(
             "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country, email,
-                                  language, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'Deutschland', $8, 'de', $9, $9) RETURNING id",
+                                  language, address_researched, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'Deutschland', $8, 'de', $10, $9, $9) RETURNING id",
         )
         .bind(creditor_id)
         .bind(format!("K-{:05}", 10_001 + n))
@@ -753,6 +756,7 @@ async fn seed(
         .bind(d.city)
         .bind((!d.email.is_empty()).then_some(d.email))
         .bind(now)
+        .bind(i64::from(ADDRESS_RESEARCHED.contains(&d.reference)))
         .fetch_one(&mut **tx)
         .await?;
         let case_id: i64 = sqlx::query_scalar(

@@ -399,8 +399,8 @@ pub async fn store_claim(
         None => {
             sqlx::query_scalar(
                 "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country,
-                                      email, phone, language, iban, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                                      email, phone, language, iban, address_researched, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING id",
             )
             .bind(creditor_id)
             .bind(&row.customer_number)
@@ -415,6 +415,7 @@ pub async fn store_claim(
             .bind(row.language.code())
             .bind(row.iban.as_ref().map(|i| i.as_str().to_string()))
             .bind(now)
+            .bind(i64::from(row.address_researched))
             .fetch_one(&mut **tx)
             .await?
         }

@@ -263,6 +263,10 @@ pub struct ClaimInput {
         pattern = r"^\s*[0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?\s*$"
     )]
     principal: String,
+    /// `true` when the debtor's address was not given by you but researched (by you or the
+    /// agency): the debtor is told so, as § 13a (1) no. 7 RDG requires. `false` when missing.
+    #[schema(example = false)]
+    address_researched: Option<bool>,
 }
 
 /// A claim as the agency holds it.
@@ -364,10 +368,15 @@ fn read_claim(
             serde_json::Value::Null => String::new(),
             // Amounts may come as JSON numbers; their decimal text is read like a string.
             serde_json::Value::Number(n) if field == "principal" => n.to_string(),
+            serde_json::Value::Bool(b) if field == "address_researched" => b.to_string(),
             _ => {
                 errors.push(FieldError {
                     field: field.clone(),
-                    problem: "must be a string".into(),
+                    problem: if field == "address_researched" {
+                        "must be true or false".into()
+                    } else {
+                        "must be a string".into()
+                    },
                 });
                 continue;
             }

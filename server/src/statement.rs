@@ -105,6 +105,13 @@ pub fn lines(case: &CaseView, agency: &Agency, lang: Language) -> Vec<Line> {
         out.push(Line::Gap);
         out.push(Line::Text(t.vat_statement.to_string()));
     }
+    if case.address_researched {
+        out.push(Line::Gap);
+        out.push(Line::Text(format!(
+            "{} {}",
+            t.address_researched, t.address_researched_fix
+        )));
+    }
     if !case.supervisory_authority.is_empty() {
         out.push(Line::Gap);
         out.push(Line::Heading(t.authority_heading.to_string()));

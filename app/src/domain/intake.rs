@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The columns of a hand-over file, in the documented order; `*` in [`REQUIRED`] marks the
 /// mandatory ones.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 18] = [
     "external_id",
     "customer_number",
     "debtor_kind",
@@ -27,6 +27,7 @@ pub const COLUMNS: [&str; 17] = [
     "contract_date",
     "due_date",
     "principal",
+    "address_researched",
 ];
 
 /// The columns that must have a value.
@@ -73,6 +74,8 @@ pub enum IntakeProblem {
     UnknownClass,
     /// The same external id appears earlier in the file.
     Duplicate,
+    /// Not yes or no.
+    InvalidFlag,
 }
 
 impl IntakeProblem {
@@ -91,6 +94,7 @@ impl IntakeProblem {
             IntakeProblem::TooLong { max } => format!("is longer than {max} characters"),
             IntakeProblem::UnknownClass => "is not a treatment class of this creditor".into(),
             IntakeProblem::Duplicate => "appears earlier in the file".into(),
+            IntakeProblem::InvalidFlag => "must be yes or no (ja/nein, true/false, 1/0)".into(),
         }
     }
 }
@@ -132,6 +136,9 @@ pub struct ClaimRow {
     pub due_date: NaiveDate,
     /// The principal amount.
     pub principal: Money,
+    /// The debtor's address was not given by the creditor but researched (§ 13a (1) no. 7 RDG):
+    /// the debtor is told so and how to report a wrong address.
+    pub address_researched: bool,
 }
 
 fn date(value: &str) -> Option<NaiveDate> {
@@ -255,6 +262,14 @@ pub fn check_row(row: &BTreeMap<String, String>) -> Result<ClaimRow, Vec<(String
             m
         }
     };
+    let address_researched = match get("address_researched").to_lowercase().as_str() {
+        "" | "no" | "nein" | "false" | "0" => false,
+        "yes" | "ja" | "true" | "1" => true,
+        _ => {
+            problems.push(("address_researched".into(), IntakeProblem::InvalidFlag));
+            false
+        }
+    };
     let class = Some(get("treatment_class"))
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "standard".into());
@@ -277,6 +292,7 @@ pub fn check_row(row: &BTreeMap<String, String>) -> Result<ClaimRow, Vec<(String
             contract_date,
             due_date,
             principal,
+            address_researched,
         }),
         _ => Err(problems),
     }
@@ -321,6 +337,15 @@ mod tests {
             ("consumer", "DE")
         );
         assert_eq!(r.treatment_class, "standard");
+        assert!(!r.address_researched, "the creditor's address unless said");
+        for yes in ["ja", "Yes", "TRUE", "1"] {
+            let r = check_row(&row(&[("address_researched", yes)])).expect(yes);
+            assert!(r.address_researched, "{yes}");
+        }
+        for no in ["nein", "no", "false", "0", " "] {
+            let r = check_row(&row(&[("address_researched", no)])).expect(no);
+            assert!(!r.address_researched, "{no}");
+        }
         let r = check_row(&row(&[
             ("principal", "1,149.90"),
             ("iban", "de89 3704 0044 0532 0130 00"),
@@ -357,6 +382,13 @@ mod tests {
         ] {
             assert!(columns.contains(&c), "{c} in {columns:?}");
         }
+        assert_eq!(
+            check_row(&row(&[("address_researched", "vielleicht")])),
+            Err(vec![(
+                "address_researched".to_string(),
+                IntakeProblem::InvalidFlag
+            )])
+        );
         let due = check_row(&row(&[("due_date", "2026-08-01")])).expect_err("invalid");
         assert_eq!(
             due,

@@ -132,6 +132,9 @@ pub struct Texts {
 
     pub interest_detail: fn(&str, &str, &str, &str, i64) -> String,
     pub vat_statement: &'static str,
+    /// § 13a (1) no. 7 RDG: the address was researched; how to report a wrong one.
+    pub address_researched: &'static str,
+    pub address_researched_fix: &'static str,
     pub authority_heading: &'static str,
     pub authority_intro: &'static str,
     pub contact_title: &'static str,
@@ -603,6 +606,8 @@ static DE: Texts = Texts {
 
     interest_detail: |rate, base, from, to, days| format!("{rate} % jährlich auf {base} vom {from} bis {to} ({days} Tage)"),
     vat_statement: "Auf die Inkassokosten wird Umsatzsteuer geltend gemacht, weil der Gläubiger sie nicht als Vorsteuer abziehen kann.",
+    address_researched: "Ihre Anschrift hat uns nicht der Gläubiger mitgeteilt; sie wurde ermittelt (Adressermittlung).",
+    address_researched_fix: "Ist sie falsch, berichtigen Sie sie bitte unter „Kontaktdaten ändern“ oder schreiben Sie uns eine Nachricht.",
     authority_heading: "Aufsichtsbehörde",
     authority_intro: "Unsere Tätigkeit als Inkassodienstleister wird beaufsichtigt von:",
     contact_title: "Ihre Kontaktdaten",
@@ -870,6 +875,8 @@ static EN: Texts = Texts {
 
     interest_detail: |rate, base, from, to, days| format!("{rate} % a year on {base} from {from} to {to} ({days} days)"),
     vat_statement: "VAT is claimed on the collection costs because the creditor cannot deduct it as input tax.",
+    address_researched: "Your address was not given to us by the creditor; it was researched.",
+    address_researched_fix: "If it is wrong, please correct it under “Change contact details” or send us a message.",
     authority_heading: "Supervisory authority",
     authority_intro: "Our work as a collection agency is supervised by:",
     contact_title: "Your contact details",

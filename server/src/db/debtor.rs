@@ -194,9 +194,11 @@ impl DebtorStore for Db {
             String,
             String,
             String,
+            i64,
         );
         let row: Option<CaseRow> = sqlx::query_as(
-            "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name
+            "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name,
+                    d.address_researched
              FROM cases c
              JOIN creditors cr ON cr.id = c.creditor_id
              JOIN debtors d ON d.id = c.debtor_id
@@ -206,7 +208,17 @@ impl DebtorStore for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(&err)?;
-        let Some((reference, cur, cr_name, street, postcode, city, country, debtor_name)) = row
+        let Some((
+            reference,
+            cur,
+            cr_name,
+            street,
+            postcode,
+            city,
+            country,
+            debtor_name,
+            address_researched,
+        )) = row
         else {
             return Ok(None);
         };
@@ -344,6 +356,7 @@ impl DebtorStore for Db {
             claims: claim_views,
             payments: payment_views,
             supervisory_authority: Vec::new(),
+            address_researched: address_researched != 0,
         }))
     }
 }

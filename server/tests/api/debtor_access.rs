@@ -62,6 +62,10 @@ async fn link_then_postcode_opens_the_case_and_the_token_leaves_the_url(app: &Te
         assert!(html.contains(expected), "case page shows {expected:?}");
     }
     assert!(!html.contains(&token), "the token is not in the case page");
+    assert!(
+        !html.contains("address-researched"),
+        "Anna's address came from the creditor"
+    );
 }
 on_both_backends!(
     link_then_postcode_opens_the_case,
@@ -86,6 +90,12 @@ async fn reference_access_code_and_postcode_open_the_case(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Bestellung 41007 – Espressomaschine"));
     assert!(html.contains("232,50\u{a0}€"), "230.00 + 2.50 reminder fee");
+    // § 13a (1) no. 7 RDG: Ben's address was researched; he is told and shown where to correct it.
+    assert!(
+        html.contains("sie wurde ermittelt (Adressermittlung)")
+            && html.contains(r#"<a href="/case/contact">Ist sie falsch"#),
+        "{html}"
+    );
 }
 on_both_backends!(
     typed_reference_opens_the_case,

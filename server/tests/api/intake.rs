@@ -192,6 +192,47 @@ async fn a_file_without_a_required_column_or_with_an_unknown_one_is_refused(app:
         .expect_err("refused");
     assert_eq!(nobody.to_string(), "there is no creditor 999999");
 }
+async fn a_researched_address_is_taken_over_from_its_column(app: &TestApp) {
+    let now = app.clock_now();
+    let id = create_creditor(&app.db, &creditor(), now)
+        .await
+        .expect("creditor");
+    let file = "external_id;customer_number;debtor_name;street;postcode;city;subject;contract_date;due_date;principal;address_researched
+R-1;K-1;Ada;Weg 1;10115;Berlin;Strom;2026-01-31;2026-02-28;10,00;ja
+R-2;K-2;Bea;Weg 2;10115;Berlin;Strom;2026-01-31;2026-02-28;10,00;
+R-3;K-3;Cem;Weg 3;10115;Berlin;Strom;2026-01-31;2026-02-28;10,00;vielleicht
+";
+    let rejected = import_claims(&app.db, id, file.as_bytes(), false, now, |_| {})
+        .await
+        .expect("read");
+    assert!(!rejected.written);
+    assert!(
+        rejected
+            .render()
+            .contains("row 4, column address_researched: must be yes or no"),
+        "{}",
+        rejected.render()
+    );
+    let partial = import_claims(&app.db, id, file.as_bytes(), true, now, |_| {})
+        .await
+        .expect("read");
+    assert_eq!(partial.imported, 2);
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM debtors WHERE creditor_id = $1 AND address_researched = 1",
+            id
+        )
+        .await,
+        1,
+        "only Ada's address was researched"
+    );
+}
+on_both_backends!(
+    intake_researched_address,
+    a_researched_address_is_taken_over_from_its_column
+);
+
 on_both_backends!(
     intake_headers,
     a_file_without_a_required_column_or_with_an_unknown_one_is_refused

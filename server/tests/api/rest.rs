@@ -199,6 +199,7 @@ async fn claims_are_handed_over_once_with_every_bad_field_named(app: &TestApp) {
     bad["principal"] = json!("zwölf");
     bad["email"] = json!(17);
     bad["treatment_class"] = json!("vip");
+    bad["address_researched"] = json!(3);
     bad["colour"] = json!("blue");
     bad.as_object_mut().expect("object").remove("subject");
     let (status, content_type, problem) = api(
@@ -225,9 +226,17 @@ async fn claims_are_handed_over_once_with_every_bad_field_named(app: &TestApp) {
             "treatment_class",
             "subject",
             "principal",
+            "address_researched",
             "colour"
         ]
     );
+    let flag = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["field"] == "address_researched")
+        .expect("named");
+    assert_eq!(flag["problem"], "must be true or false");
     let (status, _, problem) = reqwest::Client::new()
         .post(app.url("/api/v1/claims"))
         .bearer_auth(&key)
@@ -358,6 +367,37 @@ async fn claims_are_handed_over_once_with_every_bad_field_named(app: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(classes.as_array().map(Vec::len), Some(3));
+
+    // § 13a (1) no. 7 RDG: a researched address is said so, and the debtor is told.
+    let mut researched = claim("API-4");
+    researched["customer_number"] = json!("K-API-2");
+    researched["address_researched"] = json!(true);
+    let (status, _, _) = api(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/claims",
+        Some(&key),
+        Some(researched),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT address_researched FROM debtors WHERE customer_number = 'K-API-2'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT address_researched FROM debtors WHERE customer_number = 'K-API-1'"
+        )
+        .await,
+        0,
+        "the creditor's address unless said"
+    );
 }
 on_both_backends!(
     api_claims,

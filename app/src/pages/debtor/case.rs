@@ -232,6 +232,13 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
             <p class="hint">{t.vat_statement}</p>
         })}
 
+        {case.address_researched.then(|| view! {
+            <p class="hint" id="address-researched">
+                {t.address_researched}" "
+                <a href="/case/contact">{t.address_researched_fix}</a>
+            </p>
+        })}
+
         {(!case.supervisory_authority.is_empty()).then(|| view! {
             <section aria-labelledby="authority-heading" class="card">
                 <h2 id="authority-heading">{t.authority_heading}</h2>
