@@ -93,7 +93,7 @@ test("a creditor pauses a customer's reminders and sets how a customer group is 
   await page.getByRole("navigation").getByRole("link", { name: "Kundengruppen" }).click();
   await page.getByRole("link", { name: "Regeln für Schlüsselkunde" }).click();
   const reminders = page.getByRole("region", { name: "Erinnerungen und Mahnungen" });
-  await expect(reminders.getByLabel(/^Freundlich/)).toBeChecked();
+  await expect(reminders.getByRole("radio", { name: /^Freundlich/ })).toBeChecked();
   await expect(reminders.getByLabel("Erste Erinnerung nach (Tagen)")).toHaveValue("7");
   await reminders.getByLabel("Per E-Mail (wenn eine Adresse bekannt ist)").uncheck();
   await reminders.getByLabel("Per Brief").uncheck();
@@ -106,4 +106,14 @@ test("a creditor pauses a customer's reminders and sets how a customer group is 
   await fixed.getByLabel("Per Brief").check();
   await fixed.getByRole("button", { name: "Speichern" }).click();
   await expect(page.getByRole("status")).toBeVisible();
+});
+
+test("a creditor finds the remittances page, with what was collected since the last report", async ({ page }, info) => {
+  await signIn(page, info, "/creditor/login", "owner@nordlicht.demo.example", "demo-owner-2026", /\/creditor$/);
+  await page.getByRole("navigation").getByRole("link", { name: "Abrechnungen" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Abrechnungen");
+  // The demo's payments were booked this month: they wait for next month's report.
+  await expect(page.getByText(/Seit der letzten Abrechnung eingezogen: [1-9][0-9.]*,[0-9]{2}\s€/)).toBeVisible();
+  await expect(page.getByText("Noch keine Abrechnung.")).toBeVisible();
+  await expectAccessible(page, info);
 });
