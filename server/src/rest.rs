@@ -20,6 +20,8 @@ use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
+mod activities;
+
 /// What the API's handlers share.
 #[derive(Clone)]
 pub struct RestState {
@@ -36,6 +38,10 @@ pub fn routes(state: RestState) -> Router {
         .route("/claims", get(list_claims).post(create_claim))
         .route("/claims/{external_id}", get(get_claim))
         .route("/treatment-classes", get(list_classes))
+        .route(
+            "/activities",
+            axum::routing::post(activities::create_activity),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -47,8 +53,9 @@ pub fn routes(state: RestState) -> Router {
         version = "1",
         description = "Hand over claims to the collection agency and follow them. Authenticate with an API key created in the creditor portal (API keys page) as `Authorization: Bearer rpk_…`. Every error is `application/problem+json`; a validation error lists each bad field under `errors`."
     ),
-    paths(create_claim, list_claims, get_claim, list_classes),
-    components(schemas(ClaimInput, ClaimOut, ClaimCreated, ClaimList, ClassOut, ProblemDetails, FieldError)),
+    paths(create_claim, list_claims, get_claim, list_classes, activities::create_activity),
+    components(schemas(ClaimInput, ClaimOut, ClaimCreated, ClaimList, ClassOut, ProblemDetails, FieldError,
+                       activities::ActivityInput, activities::ActivityOut, activities::ActivityReported)),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]

@@ -141,7 +141,8 @@ pub struct ClaimRow {
     pub address_researched: bool,
 }
 
-fn date(value: &str) -> Option<NaiveDate> {
+/// A date as spreadsheets and systems write it: `YYYY-MM-DD` or `DD.MM.YYYY`.
+pub fn date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(value, "%d.%m.%Y"))
         .ok()

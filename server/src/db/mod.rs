@@ -4,6 +4,7 @@
 //! instants are bound from Rust as epoch milliseconds so both store identical values. Errors are
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
+pub mod activities;
 pub mod bank;
 mod booking;
 mod contact;
