@@ -32,10 +32,11 @@ pub struct ActivityInput {
         pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})\s*$"
     )]
     date: String,
-    /// The order's or contract's value in euro, as a decimal string; optional.
+    /// The order's or contract's value in euro, as a decimal string; optional (missing, `null` or
+    /// empty: no amount).
     #[schema(
         example = "89.90",
-        pattern = r"^\s*[0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?\s*$"
+        pattern = r"^\s*([0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?)?\s*$"
     )]
     amount: Option<String>,
 }
