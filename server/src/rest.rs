@@ -348,48 +348,108 @@ pub struct Paging {
     per_page: Option<u32>,
 }
 
+/// An object's values as text, and the problems named while reading them.
+type ReadFields = (BTreeMap<String, String>, Vec<FieldError>);
+
+/// How the fields of one kind of JSON object are read.
+struct JsonFields {
+    /// The documented fields, in their order.
+    known: &'static [&'static str],
+    /// What an unknown field is told: "is not a field of a claim".
+    unknown: &'static str,
+    /// A field that may also be a JSON number (an amount); its decimal text is read like a string.
+    number: &'static str,
+    /// A field that may also be a JSON boolean.
+    flag: Option<&'static str>,
+}
+
+impl JsonFields {
+    /// The object's values as text, and the fields named already: unknown ones and values of the
+    /// wrong JSON type. `null` is an empty value.
+    fn read(&self, body: &serde_json::Value) -> Result<ReadFields, Vec<FieldError>> {
+        let Some(object) = body.as_object() else {
+            return Err(vec![FieldError {
+                field: "(body)".into(),
+                problem: "must be a JSON object".into(),
+            }]);
+        };
+        let mut errors = Vec::new();
+        let mut values = BTreeMap::new();
+        for (field, value) in object {
+            if !self.known.contains(&field.as_str()) {
+                errors.push(FieldError {
+                    field: field.clone(),
+                    problem: self.unknown.into(),
+                });
+                continue;
+            }
+            let is_flag = self.flag == Some(field.as_str());
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Number(n) if field == self.number => n.to_string(),
+                serde_json::Value::Bool(b) if is_flag => b.to_string(),
+                _ => {
+                    errors.push(FieldError {
+                        field: field.clone(),
+                        problem: if is_flag {
+                            "must be true or false".into()
+                        } else {
+                            "must be a string".into()
+                        },
+                    });
+                    continue;
+                }
+            };
+            values.insert(field.clone(), text);
+        }
+        Ok((values, errors))
+    }
+
+    /// Adds the rules' problems of fields not named yet, and puts every problem in the documented
+    /// order of the fields (unknown ones last), each once.
+    fn finish<P>(
+        &self,
+        mut errors: Vec<FieldError>,
+        rules: &[(String, P)],
+        describe: impl Fn(&P) -> String,
+    ) -> Vec<FieldError> {
+        // A field of the wrong type is missing to the rules; it is named once.
+        let named: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        errors.extend(
+            rules
+                .iter()
+                .filter(|(field, _)| !named.contains(field))
+                .map(|(field, p)| FieldError {
+                    field: field.clone(),
+                    problem: describe(p),
+                }),
+        );
+        errors.sort_by_key(|e| {
+            self.known
+                .iter()
+                .position(|c| *c == e.field)
+                .unwrap_or(usize::MAX)
+        });
+        errors.dedup();
+        errors
+    }
+}
+
+const CLAIM_FIELDS: JsonFields = JsonFields {
+    known: &COLUMNS,
+    unknown: "is not a field of a claim",
+    number: "principal",
+    flag: Some("address_researched"),
+};
+
 /// Reads the JSON object field by field, so that every bad field is named: unknown fields,
 /// values that are not strings, and then the rules of the CSV import.
 fn read_claim(
     body: &serde_json::Value,
     classes: &BTreeMap<String, i64>,
 ) -> Result<ClaimRow, Vec<FieldError>> {
-    let Some(object) = body.as_object() else {
-        return Err(vec![FieldError {
-            field: "(body)".into(),
-            problem: "must be a JSON object".into(),
-        }]);
-    };
-    let mut errors = Vec::new();
-    let mut values = BTreeMap::new();
-    for (field, value) in object {
-        if !COLUMNS.contains(&field.as_str()) {
-            errors.push(FieldError {
-                field: field.clone(),
-                problem: "is not a field of a claim".into(),
-            });
-            continue;
-        }
-        let text = match value {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            // Amounts may come as JSON numbers; their decimal text is read like a string.
-            serde_json::Value::Number(n) if field == "principal" => n.to_string(),
-            serde_json::Value::Bool(b) if field == "address_researched" => b.to_string(),
-            _ => {
-                errors.push(FieldError {
-                    field: field.clone(),
-                    problem: if field == "address_researched" {
-                        "must be true or false".into()
-                    } else {
-                        "must be a string".into()
-                    },
-                });
-                continue;
-            }
-        };
-        values.insert(field.clone(), text);
-    }
+    let (values, mut errors) = CLAIM_FIELDS.read(body)?;
     let class = values
         .get("treatment_class")
         .map(|v| v.trim())
@@ -402,23 +462,12 @@ fn read_claim(
         });
     }
     let checked = check_row(&values);
-    if let Err(problems) = &checked {
-        // A field that is not a string is missing to the rules below; it is named once.
-        let named: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        let fresh = problems.iter().filter(|(field, _)| !named.contains(field));
-        errors.extend(fresh.map(|(field, p)| FieldError {
-            field: field.clone(),
-            problem: p.describe(),
-        }));
-    }
-    // In the documented order of the fields; unknown ones last.
-    errors.sort_by_key(|e| {
-        COLUMNS
-            .iter()
-            .position(|c| *c == e.field)
-            .unwrap_or(usize::MAX)
-    });
-    errors.dedup();
+    let rules = checked
+        .as_ref()
+        .err()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let errors = CLAIM_FIELDS.finish(errors, rules, IntakeProblem::describe);
     match checked {
         Ok(row) if errors.is_empty() => Ok(row),
         _ => Err(errors),

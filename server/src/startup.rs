@@ -314,7 +314,7 @@ async fn stripe_webhook(
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     let Some(secret) = secret else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return not_found();
     };
     let signature = headers
         .get("stripe-signature")
@@ -361,7 +361,7 @@ async fn download_statement(
     )
     .await
     else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return not_found();
     };
     let header = |name| {
         headers
@@ -371,7 +371,7 @@ async fn download_statement(
     let lang =
         app::i18n::language_from_headers(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
     let Some(today) = chrono::DateTime::from_timestamp_millis(now).map(|t| t.date_naive()) else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        return internal_error();
     };
     match state.debtors.case_view(debtor.case_id, today).await {
         Ok(Some(mut case)) => {
@@ -382,21 +382,10 @@ async fn download_statement(
                 app::i18n::tr(lang).statement_title,
                 case.reference
             );
-            (
-                [
-                    (header::CONTENT_TYPE, "application/pdf".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                ],
-                pdf,
-            )
-                .into_response()
+            generated_download("application/pdf", name, pdf)
         }
-        Ok(None) => (StatusCode::NOT_FOUND, "not found").into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Ok(None) => not_found(),
+        Err(_) => internal_error(),
     }
 }
 
@@ -407,7 +396,6 @@ async fn download_document(
     session: tower_sessions::Session,
     id: i64,
 ) -> axum::response::Response {
-    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     let now = state.clock.now_ms();
     let Ok(debtor) = app::server::session::current_debtor(
         &session,
@@ -430,9 +418,48 @@ async fn download_staff_document(
 ) -> axum::response::Response {
     use app::domain::work::Role;
     let Ok(staff) = app::server::staff::current_staff(&state, &session, Role::Handler).await else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return not_found();
     };
     attachment_response(state.staff.staff_attachment(staff.agency_id, id).await)
+}
+
+/// The signed-in member of a creditor (any role), or none: the creditor's downloads then answer 404.
+async fn creditor_member(
+    state: &AppState,
+    session: &tower_sessions::Session,
+) -> Option<app::dto::CreditorMember> {
+    use app::domain::work::CreditorRole;
+    app::server::consent::current_creditor(state, session, CreditorRole::Viewer)
+        .await
+        .ok()
+}
+
+fn not_found() -> axum::response::Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+fn internal_error() -> axum::response::Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// A file made for the signed-in user as a download, never cached.
+fn generated_download(
+    content_type: &'static str,
+    filename: String,
+    body: impl Into<Body>,
+) -> axum::response::Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// The creditor's overview as CSV, filtered like the page. Without a creditor session: 404.
@@ -441,11 +468,8 @@ async fn download_overview(
     session: tower_sessions::Session,
     query: std::collections::HashMap<String, String>,
 ) -> axum::response::Response {
-    use app::domain::work::CreditorRole;
-    let Ok(member) =
-        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
-    else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+    let Some(member) = creditor_member(&state, &session).await else {
+        return not_found();
     };
     let get = |k: &str| query.get(k).cloned();
     let filter = app::server::overview::filter(get("state"), get("class"), get("q"), None);
@@ -455,22 +479,11 @@ async fn download_overview(
         .await
     {
         Ok((rows, _)) => rows,
-        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Err(_) => return internal_error(),
     };
     match crate::exports::overview_csv(&rows) {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"rapport-cases.csv\"".to_string(),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Ok(csv) => generated_download("text/csv; charset=utf-8", "rapport-cases.csv".into(), csv),
+        Err(_) => internal_error(),
     }
 }
 
@@ -481,31 +494,20 @@ async fn download_remittance(
     session: tower_sessions::Session,
     id: i64,
 ) -> axum::response::Response {
-    use app::domain::work::CreditorRole;
-    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
-    let Ok(member) =
-        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
-    else {
+    let Some(member) = creditor_member(&state, &session).await else {
         return not_found();
     };
     match state.creditors.remittance(member.creditor_id, id).await {
         Ok(Some((report, lines))) => match crate::exports::remittance_csv(&report, &lines) {
-            Ok(csv) => (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"remittance-{}.csv\"", report.period),
-                    ),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                ],
+            Ok(csv) => generated_download(
+                "text/csv; charset=utf-8",
+                format!("remittance-{}.csv", report.period),
                 csv,
-            )
-                .into_response(),
-            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+            ),
+            Err(_) => internal_error(),
         },
         Ok(None) => not_found(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Err(_) => internal_error(),
     }
 }
 
@@ -516,31 +518,17 @@ async fn download_import_report(
     session: tower_sessions::Session,
     id: i64,
 ) -> axum::response::Response {
-    use app::domain::work::CreditorRole;
-    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
-    let Ok(member) =
-        app::server::consent::current_creditor(&state, &session, CreditorRole::Viewer).await
-    else {
+    let Some(member) = creditor_member(&state, &session).await else {
         return not_found();
     };
     match app::server::imports::job(&state, &member, id).await {
-        Ok(job) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "text/plain; charset=utf-8".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"import-{id}-report.txt\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
+        Ok(job) => generated_download(
+            "text/plain; charset=utf-8",
+            format!("import-{id}-report.txt"),
             job.report,
-        )
-            .into_response(),
+        ),
         Err(app::AppError::NotFound) => not_found(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Err(_) => internal_error(),
     }
 }
 
@@ -548,7 +536,6 @@ async fn download_import_report(
 fn attachment_response(
     found: app::server::ports::StoreResult<Option<(String, String, Vec<u8>)>>,
 ) -> axum::response::Response {
-    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     match found {
         Ok(Some((filename, content_type, content))) => {
             let disposition = format!("attachment; filename=\"{}\"", filename.replace('"', ""));
@@ -567,7 +554,7 @@ fn attachment_response(
                 .into_response()
         }
         Ok(None) => not_found(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Err(_) => internal_error(),
     }
 }
 

@@ -1,15 +1,16 @@
 //! `POST /api/v1/activities`: the creditor reports what a customer did (retention).
 
-use super::{creditor, internal, problem, problem_with, FieldError, ProblemDetails, RestState};
+use super::{
+    creditor, internal, problem, problem_with, FieldError, JsonFields, ProblemDetails, RestState,
+};
 use crate::db::activities::{report_activity, ActivityRecord, Reported};
-use app::domain::activity::{check_activity, Activity, FIELDS};
+use app::domain::activity::{check_activity, Activity, ActivityProblem, FIELDS};
 use app::domain::{Currency, Money};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// Something a customer did at your company: the basis of the retention figures.
@@ -90,53 +91,23 @@ fn out(r: ActivityRecord) -> ActivityOut {
     }
 }
 
+const ACTIVITY_FIELDS: JsonFields = JsonFields {
+    known: &FIELDS,
+    unknown: "is not a field of an activity",
+    number: "amount",
+    flag: None,
+};
+
 /// Reads the JSON object field by field so that every bad field is named.
 fn read(body: &serde_json::Value, today: chrono::NaiveDate) -> Result<Activity, Vec<FieldError>> {
-    let Some(object) = body.as_object() else {
-        return Err(vec![FieldError {
-            field: "(body)".into(),
-            problem: "must be a JSON object".into(),
-        }]);
-    };
-    let mut errors = Vec::new();
-    let mut values = BTreeMap::new();
-    for (field, value) in object {
-        if !FIELDS.contains(&field.as_str()) {
-            errors.push(FieldError {
-                field: field.clone(),
-                problem: "is not a field of an activity".into(),
-            });
-            continue;
-        }
-        let text = match value {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::Number(n) if field == "amount" => n.to_string(),
-            _ => {
-                errors.push(FieldError {
-                    field: field.clone(),
-                    problem: "must be a string".into(),
-                });
-                continue;
-            }
-        };
-        values.insert(field.clone(), text);
-    }
+    let (values, errors) = ACTIVITY_FIELDS.read(body)?;
     let checked = check_activity(&values, today);
-    if let Err(problems) = &checked {
-        let named: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        let fresh = problems.iter().filter(|(f, _)| !named.contains(f));
-        errors.extend(fresh.map(|(field, p)| FieldError {
-            field: field.clone(),
-            problem: p.describe(),
-        }));
-    }
-    errors.sort_by_key(|e| {
-        FIELDS
-            .iter()
-            .position(|f| *f == e.field)
-            .unwrap_or(FIELDS.len())
-    });
+    let rules = checked
+        .as_ref()
+        .err()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let errors = ACTIVITY_FIELDS.finish(errors, rules, ActivityProblem::describe);
     match checked {
         Ok(a) if errors.is_empty() => Ok(a),
         _ => Err(errors),
