@@ -293,6 +293,23 @@ pub struct HandlerPlan {
     pub plan: PlanView,
     pub at_ms: i64,
     pub note: Option<String>,
+    /// The request for the creditor's approval, if the handler made one.
+    pub approval: Option<PlanApprovalView>,
+}
+
+/// A request for the creditor's approval of a plan, as the handler sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanApprovalView {
+    pub requested_at_ms: i64,
+    pub recommend_approve: bool,
+    pub note: String,
+    /// `open`, `approved` or `declined`.
+    pub state: String,
+    /// The creditor's comment.
+    pub comment: String,
+    /// Whether the class's default decided because nobody answered in time.
+    pub by_default: bool,
+    pub decided_at_ms: Option<i64>,
 }
 
 /// A payment the debtor reported as made.
@@ -414,6 +431,8 @@ pub struct CreditorMember {
 pub struct ConsentInbox {
     pub member: CreditorMember,
     pub requests: Vec<ConsentItem>,
+    /// Plan proposals outside the class's rules the handlers ask about.
+    pub plans: Vec<PlanApprovalItem>,
     pub form_key: String,
 }
 
@@ -432,6 +451,26 @@ pub struct ConsentItem {
     pub default_approve: bool,
     pub note: String,
     pub handler_name: String,
+}
+
+/// One plan approval in the creditor's inbox: the case, the proposal with its schedule and what
+/// lies outside the rules, and the handler's recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanApprovalItem {
+    pub id: i64,
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub class_key: Option<String>,
+    pub balance: Option<Money>,
+    pub requested_at_ms: i64,
+    pub deadline_ms: i64,
+    /// Whether the class's default approves this request when nobody answers.
+    pub default_approve: bool,
+    pub recommend_approve: bool,
+    pub note: String,
+    pub handler_name: String,
+    pub plan: PlanView,
 }
 
 /// One API key of a creditor as the portal lists it (the key itself is never shown again).
@@ -471,6 +510,8 @@ pub struct ClassSettings {
     pub consent_days: u32,
     /// Whether "approve" applies without an answer (else "decline").
     pub consent_default_approve: bool,
+    /// What applies to a plan approval nobody answered by the deadline.
+    pub plan_consent_default: crate::domain::work::PlanConsentDefault,
     /// The plan rules by balance, smallest limit first; the last band covers any balance.
     pub bands: Vec<crate::domain::plan::PolicyBand>,
     /// The reminders: tone, rhythm, channels.

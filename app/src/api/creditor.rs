@@ -88,6 +88,35 @@ pub async fn decide_consent(
     Ok(())
 }
 
+/// An owner approves (`decision=approve`) or declines a plan proposal the handlers asked about.
+#[server(endpoint = "decide_plan_approval")]
+pub async fn decide_plan_approval(
+    approval_id: i64,
+    form_key: String,
+    decision: String,
+    comment: Option<String>,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    let approved = decision == "approve";
+    consent::decide_plan(
+        &state,
+        &member,
+        approval_id,
+        &form_key,
+        approved,
+        &comment.unwrap_or_default(),
+        request_id(),
+    )
+    .await?;
+    leptos_axum::redirect(if approved {
+        "/creditor?done=plan_approved"
+    } else {
+        "/creditor?done=plan_declined"
+    });
+    Ok(())
+}
+
 /// The session key under which a key created a moment ago waits to be shown once.
 #[cfg(feature = "ssr")]
 const NEW_KEY: &str = "creditor.new_api_key";
@@ -155,6 +184,7 @@ pub async fn update_class_settings(
     escalation_needs_consent: Option<String>,
     consent_days: String,
     consent_default: Option<String>,
+    plan_consent_default: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
@@ -163,6 +193,7 @@ pub async fn update_class_settings(
         escalation_needs_consent: escalation_needs_consent.is_some(),
         consent_days,
         consent_default: consent_default.unwrap_or_default(),
+        plan_consent_default: plan_consent_default.unwrap_or_default(),
     };
     classes::change(&state, &member, class_id, &change, request_id())
         .await

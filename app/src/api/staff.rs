@@ -130,6 +130,31 @@ pub async fn staff_reply(case_id: i64, form_key: String, body: String) -> Result
     Ok(())
 }
 
+/// Asks the creditor to approve the debtor's plan proposal, recommending `approve` or `decline`.
+#[server(endpoint = "staff_ask_plan_approval")]
+pub async fn staff_ask_plan_approval(
+    case_id: i64,
+    form_key: String,
+    plan_id: i64,
+    recommendation: Option<String>,
+    approval_note: Option<String>,
+) -> Result<(), AppError> {
+    let (state, staff) = signed_in(Role::Handler).await?;
+    handling::ask_plan_approval(
+        &state,
+        &staff,
+        case_id,
+        &form_key,
+        plan_id,
+        &recommendation.unwrap_or_default(),
+        &approval_note.unwrap_or_default(),
+        request_id(),
+    )
+    .await?;
+    back_to_case(case_id, "plan_approval_requested");
+    Ok(())
+}
+
 /// Accepts (`decision=accept`) or rejects the debtor's plan proposal.
 #[server(endpoint = "staff_decide_plan")]
 pub async fn staff_decide_plan(

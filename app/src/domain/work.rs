@@ -155,9 +155,59 @@ pub fn consent_deadline(requested_at_ms: i64, days: u32) -> i64 {
     requested_at_ms + i64::from(days) * 86_400_000
 }
 
+/// What applies to a plan approval the creditor did not answer by the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PlanConsentDefault {
+    /// What the case handler recommended (the default: the person who knows the case decides).
+    #[default]
+    Recommendation,
+    /// Always declined.
+    Decline,
+    /// Always approved.
+    Approve,
+}
+
+impl PlanConsentDefault {
+    /// The value stored in the database and sent by the class form.
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanConsentDefault::Recommendation => "recommendation",
+            PlanConsentDefault::Decline => "decline",
+            PlanConsentDefault::Approve => "approve",
+        }
+    }
+
+    /// Parses a stored or submitted value.
+    pub fn from_code(code: &str) -> Option<PlanConsentDefault> {
+        [
+            PlanConsentDefault::Recommendation,
+            PlanConsentDefault::Decline,
+            PlanConsentDefault::Approve,
+        ]
+        .into_iter()
+        .find(|d| d.code() == code)
+    }
+
+    /// Whether a request the handler recommended as `recommend_approve` is approved without an
+    /// answer.
+    pub fn approves(self, recommend_approve: bool) -> bool {
+        match self {
+            PlanConsentDefault::Recommendation => recommend_approve,
+            PlanConsentDefault::Decline => false,
+            PlanConsentDefault::Approve => true,
+        }
+    }
+}
+
 /// Timeline entries only the agency and the creditor see: how a debtor is treated internally is
 /// not part of the debtor's own timeline.
-pub const INTERNAL_EVENTS: [&str; 3] = ["class_changed", "creditor_pause", "creditor_pause_ended"];
+pub const INTERNAL_EVENTS: [&str; 5] = [
+    "class_changed",
+    "creditor_pause",
+    "creditor_pause_ended",
+    "plan_approval_requested",
+    "plan_approval_decided",
+];
 
 /// Whether the debtor's timeline shows an entry of `kind`.
 pub fn shown_to_debtor(kind: &str) -> bool {
@@ -167,6 +217,21 @@ pub fn shown_to_debtor(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_approval_without_answer_follows_the_class_default() {
+        use PlanConsentDefault::*;
+        assert!(Recommendation.approves(true));
+        assert!(!Recommendation.approves(false));
+        assert!(!Decline.approves(true));
+        assert!(Approve.approves(false));
+        for d in [Recommendation, Decline, Approve] {
+            assert_eq!(PlanConsentDefault::from_code(d.code()), Some(d));
+        }
+        assert_eq!(PlanConsentDefault::from_code("maybe"), None);
+        assert!(!shown_to_debtor("plan_approval_requested"));
+        assert!(!shown_to_debtor("plan_approval_decided"));
+    }
 
     fn ms(s: &str) -> i64 {
         chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")

@@ -71,6 +71,9 @@ pub struct CreditorTexts {
     pub consent_default_decline: &'static str,
     pub consent_default_approve: &'static str,
     pub consent_deadline_approve: fn(&str) -> String,
+    pub plan_default_legend: &'static str,
+    /// The label of a plan default option by its code.
+    pub plan_default_option: fn(&str) -> &'static str,
     pub save: &'static str,
     pub band_heading: fn(Option<&str>, Option<&str>) -> String,
     pub up_to_label: &'static str,
@@ -254,6 +257,12 @@ static DE: CreditorTexts = CreditorTexts {
     consent_default_decline: "Ablehnung – kein gerichtliches Mahnverfahren",
     consent_default_approve: "Zustimmung – der Fall wird abgegeben",
     consent_deadline_approve: |d| format!("Ohne Antwort bis {d} gilt die Anfrage als genehmigt."),
+    plan_default_legend: "Fragt die Sachbearbeitung nach einer Ratenzahlung außerhalb der Regeln und wir antworten nicht bis zur Frist, gilt",
+    plan_default_option: |code| match code {
+        "recommendation" => "die Empfehlung der Sachbearbeitung",
+        "approve" => "Zustimmung",
+        _ => "Ablehnung",
+    },
     save: "Speichern",
     band_heading: |from, to| match (from, to) {
         (None, None) => "Ratenzahlungen bei jeder Forderungshöhe".to_string(),
@@ -458,6 +467,12 @@ static EN: CreditorTexts = CreditorTexts {
     consent_default_decline: "decline – no court dunning",
     consent_default_approve: "approve – the case is handed over",
     consent_deadline_approve: |d| format!("Without an answer by {d} the request counts as approved."),
+    plan_default_legend: "When the case handler asks about an instalment plan outside the rules and we do not answer by the deadline",
+    plan_default_option: |code| match code {
+        "recommendation" => "the case handler's recommendation applies",
+        "approve" => "the plan is approved",
+        _ => "the plan is declined",
+    },
     save: "Save",
     band_heading: |from, to| match (from, to) {
         (None, None) => "Instalment plans for any balance".to_string(),

@@ -176,6 +176,23 @@ pub struct StaffTexts {
     pub consent_decline: &'static str,
     pub consent_viewer: &'static str,
     pub consent_done: fn(&str) -> String,
+    pub consent_escalations_heading: &'static str,
+    pub consent_plans_heading: &'static str,
+    pub consent_plans_intro: &'static str,
+    pub consent_plans_empty: &'static str,
+    /// The handler's recommendation (true: approve).
+    pub recommended: fn(bool) -> &'static str,
+    /// What applies at the deadline (date, approve).
+    pub plan_consent_deadline: fn(&str, bool) -> String,
+    pub ask_approval_heading: &'static str,
+    pub ask_approval_intro: &'static str,
+    pub recommendation_legend: &'static str,
+    pub recommend_approve: &'static str,
+    pub recommend_decline: &'static str,
+    pub approval_note_label: &'static str,
+    pub ask_approval_button: &'static str,
+    /// The state of a plan approval (state, by default, comment).
+    pub approval_status: fn(&str, bool) -> &'static str,
     /// The first line of the email to the debtor about a handler's action.
     pub news_headline: fn(&str) -> String,
     /// The email line when reminders pause until a date.
@@ -320,6 +337,8 @@ static DE: StaffTexts = StaffTexts {
         "creditor_pause" => "Vom Gläubiger pausiert",
         "creditor_pause_ended" => "Pause des Gläubigers abgelaufen",
         "class_changed" => "Kundengruppe geändert",
+        "plan_approval_requested" => "Zustimmung des Gläubigers zur Ratenzahlung angefragt",
+        "plan_approval_decided" => "Gläubiger hat über die Ratenzahlung entschieden",
         "assigned" => "Zahlungseingang auf den Fall gebucht",
         "dismissed" => "Zahlungseingang ohne Buchung geschlossen",
         _ => "Eintrag",
@@ -450,7 +469,36 @@ static DE: StaffTexts = StaffTexts {
     consent_approve: "Zustimmen",
     consent_decline: "Ablehnen",
     consent_viewer: "Mit Ihrer Rolle können Sie Anfragen sehen, aber nicht entscheiden.",
-    consent_done: |d| if d == "approved" { "Zugestimmt. Die Sachbearbeitung gibt den Fall ab.".to_string() } else { "Abgelehnt. Die Sachbearbeitung setzt den Fall fort.".to_string() },
+    consent_done: |d| match d {
+        "approved" => "Zugestimmt. Die Sachbearbeitung gibt den Fall ab.".to_string(),
+        "plan_approved" => "Zugestimmt. Die Sachbearbeitung nimmt die Ratenzahlung an und informiert den Schuldner.".to_string(),
+        "plan_declined" => "Abgelehnt. Die Sachbearbeitung lehnt den Vorschlag ab und informiert den Schuldner.".to_string(),
+        _ => "Abgelehnt. Die Sachbearbeitung setzt den Fall fort.".to_string(),
+    },
+    consent_escalations_heading: "Gerichtliches Mahnverfahren",
+    consent_plans_heading: "Ratenzahlungen außerhalb Ihrer Regeln",
+    consent_plans_intro: "Diese Vorschläge von Schuldnern liegen außerhalb der Regeln der Kundengruppe. Die Sachbearbeitung empfiehlt eine Entscheidung; Sie stimmen zu oder lehnen ab.",
+    consent_plans_empty: "Keine Ratenzahlungen warten auf Ihre Entscheidung.",
+    recommended: |approve| if approve { "Empfehlung der Sachbearbeitung: zustimmen" } else { "Empfehlung der Sachbearbeitung: ablehnen" },
+    plan_consent_deadline: |d, approve| if approve {
+        format!("Ohne Antwort bis {d} gilt der Vorschlag als genehmigt.")
+    } else {
+        format!("Ohne Antwort bis {d} gilt der Vorschlag als abgelehnt.")
+    },
+    ask_approval_heading: "Gläubiger fragen",
+    ask_approval_intro: "Der Vorschlag liegt außerhalb der Regeln des Gläubigers. Die Anfrage erscheint bei den Zustimmungen des Gläubigers; seine Antwort kommt als Anliegen zurück. Der Schuldner erfährt davon nichts, bis Sie entscheiden.",
+    recommendation_legend: "Ihre Empfehlung",
+    recommend_approve: "Zustimmen",
+    recommend_decline: "Ablehnen",
+    approval_note_label: "Begründung für den Gläubiger",
+    ask_approval_button: "Anfrage an den Gläubiger senden",
+    approval_status: |state, by_default| match (state, by_default) {
+        ("open", _) => "Beim Gläubiger angefragt – Antwort steht aus",
+        ("approved", false) => "Der Gläubiger hat zugestimmt",
+        ("approved", true) => "Ohne Antwort des Gläubigers zur Frist als genehmigt entschieden",
+        ("declined", false) => "Der Gläubiger hat abgelehnt",
+        _ => "Ohne Antwort des Gläubigers zur Frist als abgelehnt entschieden",
+    },
     news_headline: |what| {
         match what {
             "reply" => "Ihre Sachbearbeitung hat Ihnen geantwortet:",
@@ -601,6 +649,8 @@ static EN: StaffTexts = StaffTexts {
         "creditor_pause" => "Paused by the creditor",
         "creditor_pause_ended" => "Creditor's pause ran out",
         "class_changed" => "Customer group changed",
+        "plan_approval_requested" => "Creditor asked to approve the instalment plan",
+        "plan_approval_decided" => "Creditor decided on the instalment plan",
         "assigned" => "Incoming payment booked on the case",
         "dismissed" => "Incoming payment closed without booking",
         _ => "Entry",
@@ -731,7 +781,36 @@ static EN: StaffTexts = StaffTexts {
     consent_approve: "Approve",
     consent_decline: "Decline",
     consent_viewer: "Your role lets you see requests, not decide them.",
-    consent_done: |d| if d == "approved" { "Approved. The case handler hands the case over.".to_string() } else { "Declined. The case handler continues the case.".to_string() },
+    consent_done: |d| match d {
+        "approved" => "Approved. The case handler hands the case over.".to_string(),
+        "plan_approved" => "Approved. The case handler accepts the plan and tells the debtor.".to_string(),
+        "plan_declined" => "Declined. The case handler declines the proposal and tells the debtor.".to_string(),
+        _ => "Declined. The case handler continues the case.".to_string(),
+    },
+    consent_escalations_heading: "Court dunning",
+    consent_plans_heading: "Instalment plans outside your rules",
+    consent_plans_intro: "These proposals from debtors lie outside the customer group's rules. The case handler recommends a decision; you approve or decline.",
+    consent_plans_empty: "No instalment plans wait for your decision.",
+    recommended: |approve| if approve { "The case handler recommends: approve" } else { "The case handler recommends: decline" },
+    plan_consent_deadline: |d, approve| if approve {
+        format!("Without an answer by {d} the proposal counts as approved.")
+    } else {
+        format!("Without an answer by {d} the proposal counts as declined.")
+    },
+    ask_approval_heading: "Ask the creditor",
+    ask_approval_intro: "The proposal lies outside the creditor's rules. The request appears among the creditor's consents; the answer comes back as a work item. The debtor hears nothing until you decide.",
+    recommendation_legend: "Your recommendation",
+    recommend_approve: "Approve",
+    recommend_decline: "Decline",
+    approval_note_label: "Your reasons for the creditor",
+    ask_approval_button: "Send the request to the creditor",
+    approval_status: |state, by_default| match (state, by_default) {
+        ("open", _) => "Asked the creditor – no answer yet",
+        ("approved", false) => "The creditor approved",
+        ("approved", true) => "No answer from the creditor by the deadline: approved by default",
+        ("declined", false) => "The creditor declined",
+        _ => "No answer from the creditor by the deadline: declined by default",
+    },
     news_headline: |what| {
         match what {
             "reply" => "Your case handler has answered you:",

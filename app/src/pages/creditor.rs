@@ -3,7 +3,7 @@
 
 use crate::api::creditor::{
     get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_import, get_imports,
-    get_remittances, get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent,
+    get_remittances, get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout, DecideConsent, DecidePlanApproval,
     MoveCaseClass, PauseCase, RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl,
     UpdateClassBand, UpdateClassReminders, UpdateClassSettings, UploadClaims,
 };
@@ -48,6 +48,7 @@ pub fn ConsentPage() -> impl IntoView {
     let st = staff_tr(lang);
     let inbox = OnceResource::new(get_consent_inbox());
     let error = url_error(<DecideConsent as ServerFn>::PATH);
+    let plan_error = url_error(<DecidePlanApproval as ServerFn>::PATH);
     let done = done_param();
     let done_text = Signal::derive(move || done.get().map(|d| (st.consent_done)(&d)));
     view! {
@@ -65,13 +66,14 @@ pub fn ConsentPage() -> impl IntoView {
                                 <p>{inbox.member.creditor_name.clone()}</p>
                                 <p>{st.consent_intro}</p>
                                 {(!owner).then(|| view! { <p class="hint">{st.consent_viewer}</p> })}
+                                <h2>{st.consent_escalations_heading}</h2>
                                 {inbox.requests.is_empty().then(|| view! { <p class="empty">{st.consent_empty}</p> })}
                                 {inbox.requests.into_iter().map(|r| {
                                     let heading = format!("consent-{}", r.case_id);
                                     let labelled_by = heading.clone();
                                     view! {
                                         <section class="card" aria-labelledby=labelled_by>
-                                            <h2 id=heading>{r.reference.clone()}" · "{r.debtor_name.clone()}</h2>
+                                            <h3 id=heading>{r.reference.clone()}" · "{r.debtor_name.clone()}</h3>
                                             <p>{(st.class_name)(r.class_key.as_deref().unwrap_or(""))}" · "
                                                {r.balance.map(|b| b.format(lang)).unwrap_or_default()}</p>
                                             <p class="meta">{(st.consent_requested)(&r.handler_name, &when(lang, r.requested_at_ms))}</p>
@@ -89,6 +91,41 @@ pub fn ConsentPage() -> impl IntoView {
                                                     <div class="field">
                                                         <label for=format!("comment-{}", r.case_id)>{st.consent_comment}</label>
                                                         <textarea id=format!("comment-{}", r.case_id) name="comment" rows="3"></textarea>
+                                                    </div>
+                                                    <button type="submit" name="decision" value="approve" class="primary">{st.consent_approve}</button>
+                                                    " "
+                                                    <button type="submit" name="decision" value="decline" class="secondary">{st.consent_decline}</button>
+                                                </form>
+                                            })}
+                                        </section>
+                                    }
+                                }).collect_view()}
+                                <h2>{st.consent_plans_heading}</h2>
+                                <p>{st.consent_plans_intro}</p>
+                                {inbox.plans.is_empty().then(|| view! { <p class="empty">{st.consent_plans_empty}</p> })}
+                                {inbox.plans.into_iter().map(|r| {
+                                    let heading = format!("plan-approval-{}", r.id);
+                                    let labelled_by = heading.clone();
+                                    let comment_id = format!("plan-comment-{}", r.id);
+                                    view! {
+                                        <section class="card" aria-labelledby=labelled_by>
+                                            <h3 id=heading>{r.reference.clone()}" · "{r.debtor_name.clone()}</h3>
+                                            <p>{(st.class_name)(r.class_key.as_deref().unwrap_or(""))}" · "
+                                               {r.balance.map(|b| b.format(lang)).unwrap_or_default()}</p>
+                                            <ul>{r.plan.reasons.iter().map(|reason| view! { <li>{crate::i18n::plan_reason(lang, reason)}</li> }).collect_view()}</ul>
+                                            <crate::pages::debtor::plan::ScheduleTable schedule=r.plan.schedule.clone() lang/>
+                                            <p class="meta">{(st.consent_requested)(&r.handler_name, &when(lang, r.requested_at_ms))}</p>
+                                            <p><strong>{(st.recommended)(r.recommend_approve)}</strong></p>
+                                            <blockquote class="answer"><p>{r.note.clone()}</p></blockquote>
+                                            <p>{(st.plan_consent_deadline)(&when(lang, r.deadline_ms), r.default_approve)}</p>
+                                            {owner.then(|| view! {
+                                                <form method="post" action={<DecidePlanApproval as ServerFn>::PATH} novalidate>
+                                                    <FormAlert error=plan_error/>
+                                                    <input type="hidden" name="approval_id" value=r.id/>
+                                                    <input type="hidden" name="form_key" value=format!("{key}-plan-{}", r.id)/>
+                                                    <div class="field">
+                                                        <label for=comment_id.clone()>{st.consent_comment}</label>
+                                                        <textarea id=comment_id name="comment" rows="3"></textarea>
                                                     </div>
                                                     <button type="submit" name="decision" value="approve" class="primary">{st.consent_approve}</button>
                                                     " "
@@ -389,6 +426,16 @@ pub fn ClassPage() -> impl IntoView {
                                         <input type="radio" name="consent_default" value="approve" checked=class.consent_default_approve/>
                                         " " {ct.consent_default_approve}
                                     </label>
+                                </fieldset>
+                                <fieldset class="field">
+                                    <legend>{ct.plan_default_legend}</legend>
+                                    {["recommendation", "decline", "approve"].into_iter().map(|code| view! {
+                                        <label class="choice-line">
+                                            <input type="radio" name="plan_consent_default" value=code
+                                                checked=class.plan_consent_default.code() == code/>
+                                            " " {(ct.plan_default_option)(code)}
+                                        </label>
+                                    }).collect_view()}
                                 </fieldset>
                                 {owner.then(|| view! { <button type="submit" class="primary">{ct.save}</button> })}
                             </form>

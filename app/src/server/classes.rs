@@ -6,6 +6,7 @@
 
 use crate::domain::intake::amount;
 use crate::domain::plan::PolicyBand;
+use crate::domain::work::PlanConsentDefault;
 use crate::dto::{ClassSettings, ClassesPage, CreditorMember};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::AuditEntry;
@@ -45,6 +46,9 @@ pub enum ClassChange {
         consent_days: String,
         /// `approve` or `decline`: what applies without an answer.
         consent_default: String,
+        /// `recommendation`, `decline` or `approve`: what applies to a plan approval without an
+        /// answer.
+        plan_consent_default: String,
     },
     Band {
         index: usize,
@@ -90,6 +94,7 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
             escalation_needs_consent,
             consent_days,
             consent_default,
+            plan_consent_default,
         } => {
             next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
             next.escalation_needs_consent = *escalation_needs_consent;
@@ -98,6 +103,12 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
                 "approve" => next.consent_default_approve = true,
                 "decline" => next.consent_default_approve = false,
                 _ => errors = errors.field("consent_default", Problem::Required),
+            }
+            // Not sent (an older form): the class keeps what it has.
+            match PlanConsentDefault::from_code(plan_consent_default) {
+                Some(d) => next.plan_consent_default = d,
+                None if plan_consent_default.is_empty() => {}
+                None => errors = errors.field("plan_consent_default", Problem::Required),
             }
         }
         ClassChange::Reminders(form) => {
@@ -265,6 +276,7 @@ pub async fn change(
             "escalation_needs_consent": next.escalation_needs_consent,
             "consent_days": next.consent_days,
             "consent_default": if next.consent_default_approve { "approve" } else { "decline" },
+            "plan_consent_default": next.plan_consent_default.code(),
             "bands": next.bands,
             "cadence": next.cadence,
         })
@@ -302,6 +314,7 @@ mod tests {
             escalation_needs_consent: true,
             consent_days: 10,
             consent_default_approve: false,
+            plan_consent_default: PlanConsentDefault::Recommendation,
             bands: class.bands,
             cadence: crate::domain::dunning::Cadence::default_for(class.key),
             running_cases: 0,
@@ -478,12 +491,14 @@ mod tests {
             escalation_needs_consent: false,
             consent_days: consent_days.into(),
             consent_default: default.into(),
+            plan_consent_default: "decline".into(),
         };
         let next = apply(&standard(), &change("3", "5", "approve")).expect("valid");
         assert_eq!(next.reply_days, 3);
         assert!(!next.escalation_needs_consent);
         assert_eq!(next.consent_days, 5);
         assert!(next.consent_default_approve);
+        assert_eq!(next.plan_consent_default, PlanConsentDefault::Decline);
         assert!(apply(&standard(), &change("0", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("31", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("3", "61", "decline")).is_err());

@@ -1,13 +1,19 @@
-//! The creditor's consent inbox: escalation requests of their cases, decided by an owner with a
-//! comment, or — when nobody answers within the class's days (10 unless the creditor set others) —
-//! decided by the class's default (decline unless the creditor chose approve) and recorded as such. Either way the case leaves `escalation_requested` and the handlers get a work
-//! item to act on the decision (and tell the debtor).
+//! The creditor's consent inbox: escalation requests of their cases and plan proposals outside the
+//! class's rules the handlers ask about, each with the handler's reasons. An owner decides with a
+//! comment; when nobody answers within the class's days (10 unless the creditor set others) the
+//! class's default decides and is recorded as such (escalations: decline unless the creditor
+//! chose approve; plans: the handler's recommendation unless the creditor chose otherwise).
+//! Either way the handlers get a work item to act on the decision (and tell the debtor): an
+//! escalation leaves `escalation_requested`, a plan proposal stays open for the handler to accept
+//! or decline as decided.
 
 use crate::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use crate::domain::work::{consent_deadline, CreditorRole};
-use crate::dto::{ConsentInbox, ConsentItem, CreditorMember};
+use crate::dto::{ConsentInbox, ConsentItem, CreditorMember, PlanApprovalItem};
 use crate::error::{AppError, FormErrors, Problem};
-use crate::server::ports::{AuditEntry, ConsentDecision, Effects, Realm};
+use crate::server::ports::{
+    AuditEntry, ConsentDecision, CreditorStore, Effects, PlanApprovalDecision, Realm, Stored,
+};
 use crate::server::staff::{end, live_session, touch};
 use crate::server::{internal, today, AppState};
 use tower_sessions::Session;
@@ -68,9 +74,39 @@ pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentIn
             handler_name: r.handler_name,
         });
     }
+    let mut plans = Vec::new();
+    for r in state
+        .creditors
+        .plan_approval_requests(member.creditor_id)
+        .await
+        .map_err(internal)?
+    {
+        let balance = state
+            .debtors
+            .case_view(r.case_id, today)
+            .await
+            .map_err(internal)?
+            .map(|v| v.summary.balance);
+        plans.push(PlanApprovalItem {
+            id: r.id,
+            case_id: r.case_id,
+            reference: r.reference,
+            debtor_name: r.debtor_name,
+            class_key: r.class_key,
+            balance,
+            requested_at_ms: r.requested_at_ms,
+            deadline_ms: consent_deadline(r.requested_at_ms, r.consent_days),
+            default_approve: r.default.approves(r.recommend_approve),
+            recommend_approve: r.recommend_approve,
+            note: r.note,
+            handler_name: r.handler_name,
+            plan: r.plan,
+        });
+    }
     Ok(ConsentInbox {
         member,
         requests,
+        plans,
         form_key: String::new(),
     })
 }
@@ -118,16 +154,8 @@ fn effects(
     })
 }
 
-/// An owner approves or declines the escalation of one of the creditor's cases.
-pub async fn decide(
-    state: &AppState,
-    member: &CreditorMember,
-    case_id: i64,
-    form_key: &str,
-    approved: bool,
-    comment: &str,
-    request_id: Option<String>,
-) -> Result<(), AppError> {
+/// The form key and comment of a decision, checked: a decline needs a comment.
+fn checked_comment(form_key: &str, approved: bool, comment: &str) -> Result<String, AppError> {
     let key = form_key.trim();
     if key.is_empty() || key.len() > 64 {
         return Err(AppError::Validation(
@@ -145,6 +173,103 @@ pub async fn decide(
             FormErrors::default().field("comment", Problem::Required),
         ));
     }
+    Ok(comment)
+}
+
+/// The timeline entry and audit entry of a plan approval's answer; the case stays
+/// `plan_proposed` (the handler accepts or declines the proposal as decided).
+fn plan_effects(
+    now_ms: i64,
+    approval_id: i64,
+    approved: bool,
+    case_id: i64,
+    actor_id: Option<String>,
+    comment: &str,
+    request_id: Option<String>,
+) -> Effects {
+    let by_default = actor_id.is_none();
+    let detail = serde_json::json!({
+        "approval_id": approval_id,
+        "approved": approved,
+        "comment": comment,
+        "by_default": by_default,
+    })
+    .to_string();
+    Effects {
+        expected_state: CaseState::PlanProposed,
+        new_state: CaseState::PlanProposed,
+        hold: None,
+        event_kind: "plan_approval_decided",
+        event_detail: detail.clone(),
+        audit: AuditEntry {
+            at_ms: now_ms,
+            actor_kind: if by_default { "system" } else { "creditor" },
+            actor_id,
+            case_id: Some(case_id),
+            action: "plan_approval_decided",
+            detail,
+            request_id,
+        },
+    }
+}
+
+/// An owner approves or declines a plan proposal the handlers asked about. Only an open request
+/// of the user's own creditor can be decided; anything else is "not found".
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_plan(
+    state: &AppState,
+    member: &CreditorMember,
+    approval_id: i64,
+    form_key: &str,
+    approved: bool,
+    comment: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let comment = checked_comment(form_key, approved, comment)?;
+    let waiting = state
+        .creditors
+        .plan_approval_requests(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    let Some(request) = waiting.iter().find(|r| r.id == approval_id) else {
+        return Err(AppError::NotFound);
+    };
+    let effects = plan_effects(
+        state.clock.now_ms(),
+        approval_id,
+        approved,
+        request.case_id,
+        Some(member.id.to_string()),
+        &comment,
+        request_id,
+    );
+    let decision = PlanApprovalDecision {
+        approval_id,
+        case_id: request.case_id,
+        user_id: Some(member.id),
+        approved,
+        comment,
+    };
+    state
+        .creditors
+        .decide_plan_approval(member.creditor_id, decision, effects)
+        .await
+        .map_err(internal)?
+        .into_result()
+}
+
+/// An owner approves or declines the escalation of one of the creditor's cases.
+pub async fn decide(
+    state: &AppState,
+    member: &CreditorMember,
+    case_id: i64,
+    form_key: &str,
+    approved: bool,
+    comment: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let comment = checked_comment(form_key, approved, comment)?;
+    let key = form_key.trim();
     // Only a waiting request of the user's own creditor can be decided; anything else is "not
     // found", whoever it belongs to.
     let waiting = state
@@ -180,14 +305,30 @@ pub async fn decide(
         .into_result()
 }
 
-/// Decides, by the class's default and recorded as such, every request whose deadline has passed.
-/// Runs in the scheduler; returns how many were decided.
-pub async fn apply_defaults(
-    store: &dyn crate::server::ports::CreditorStore,
-    now: i64,
-) -> Result<usize, AppError> {
-    let overdue = store.overdue_consents(now).await.map_err(internal)?;
+/// Decides, by the class's default and recorded as such, every request (escalations and plan
+/// approvals) whose deadline has passed. Runs in the scheduler; returns how many were decided.
+pub async fn apply_defaults(store: &dyn CreditorStore, now: i64) -> Result<usize, AppError> {
     let mut decided = 0;
+    for (creditor_id, approval_id, case_id, approve) in
+        store.overdue_plan_approvals(now).await.map_err(internal)?
+    {
+        let effects = plan_effects(now, approval_id, approve, case_id, None, "", None);
+        let decision = PlanApprovalDecision {
+            approval_id,
+            case_id,
+            user_id: None,
+            approved: approve,
+            comment: String::new(),
+        };
+        if let Stored::New(_) = store
+            .decide_plan_approval(creditor_id, decision, effects)
+            .await
+            .map_err(internal)?
+        {
+            decided += 1;
+        }
+    }
+    let overdue = store.overdue_consents(now).await.map_err(internal)?;
     for (creditor_id, case_id, approve) in overdue {
         let detail = serde_json::json!({ "comment": "", "by_default": true }).to_string();
         let effects = effects(now, approve, Actor::System, case_id, None, detail, None)?;
@@ -198,7 +339,7 @@ pub async fn apply_defaults(
             comment: String::new(),
             submission_key: format!("default:{case_id}:{now}"),
         };
-        if let crate::server::ports::Stored::New(_) = store
+        if let Stored::New(_) = store
             .decide_consent(creditor_id, decision, effects, None)
             .await
             .map_err(internal)?

@@ -698,6 +698,23 @@ mod tests {
         async fn overdue_consents(&self, _: i64) -> StoreResult<Vec<(i64, i64, bool)>> {
             unreachable!("no creditors here")
         }
+        async fn plan_approval_requests(
+            &self,
+            _: i64,
+        ) -> StoreResult<Vec<crate::server::ports::PlanApprovalRequest>> {
+            unreachable!("no creditors here")
+        }
+        async fn overdue_plan_approvals(&self, _: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>> {
+            unreachable!("no creditors here")
+        }
+        async fn decide_plan_approval(
+            &self,
+            _: i64,
+            _: crate::server::ports::PlanApprovalDecision,
+            _: crate::server::ports::Effects,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("no creditors here")
+        }
         async fn decide_consent(
             &self,
             _: i64,

@@ -456,6 +456,56 @@ pub async fn decide_plan(
     perform(state, staff, &c, &key, act, request_id).await
 }
 
+/// Asks the creditor to approve the debtor's open proposal `plan_id` (one outside the class's
+/// rules), with the handler's recommendation and reasons. The request goes to the creditor's
+/// consent inbox; the proposal stays open and the debtor is not told (nothing is decided yet).
+/// The creditor's answer — or the class's default after its days — comes back as a work item.
+#[allow(clippy::too_many_arguments)]
+pub async fn ask_plan_approval(
+    state: &AppState,
+    staff: &Staff,
+    case_id: i64,
+    key: &str,
+    plan_id: i64,
+    recommendation: &str,
+    note: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let key = form_key(key)?;
+    let (mut errors, note) = text(FormErrors::default(), "approval_note", note, true);
+    let recommend_approve = match recommendation {
+        "approve" => Some(true),
+        "decline" => Some(false),
+        _ => {
+            errors = errors.field("recommendation", Problem::Required);
+            None
+        }
+    };
+    let (Some(recommend_approve), true) = (recommend_approve, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let c = handler_case(state, staff, case_id).await?;
+    if c.state != CaseState::PlanProposed {
+        return Err(AppError::Conflict);
+    }
+    let mut act = Act::new(
+        "plan_approval_requested",
+        Vec::new(),
+        CaseChange::PlanApproval {
+            plan_id,
+            recommend_approve,
+            note: note.clone(),
+        },
+    );
+    act.done = vec![WorkKind::Plan];
+    act.detail = serde_json::json!({
+        "plan_id": plan_id,
+        "recommendation": recommendation,
+        "note": note,
+    });
+    perform(state, staff, &c, &key, act, request_id).await
+}
+
 /// Counters the debtor's proposal with a plan of the handler's own. It must satisfy the
 /// creditor's policy (agreed at once or within the range a person may agree), or the handler
 /// records the creditor's approval.

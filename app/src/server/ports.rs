@@ -533,6 +533,13 @@ pub enum CaseChange {
     },
     /// Confirms a payment the debtor reported (booked as a payment) or reports it not found.
     PaymentClaim { claim_id: i64, confirmed: bool },
+    /// Asks the creditor to approve the debtor's proposal `plan_id` (still `proposed`), with the
+    /// handler's recommendation and reasons; once per plan.
+    PlanApproval {
+        plan_id: i64,
+        recommend_approve: bool,
+        note: String,
+    },
 }
 
 /// One handler action: stored once per form key, applied with its effects, the work items it
@@ -692,6 +699,36 @@ pub struct ConsentRequest {
     pub default_approve: bool,
 }
 
+/// A plan approval waiting for the creditor: the handler asked about a debtor's proposal outside
+/// the class's rules, and the proposal is still open.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlanApprovalRequest {
+    pub id: i64,
+    pub case_id: i64,
+    pub reference: String,
+    pub debtor_name: String,
+    pub class_key: Option<String>,
+    pub requested_at_ms: i64,
+    pub recommend_approve: bool,
+    /// The handler's reasons.
+    pub note: String,
+    pub handler_name: String,
+    pub consent_days: u32,
+    pub default: crate::domain::work::PlanConsentDefault,
+    pub plan: crate::dto::PlanView,
+}
+
+/// The creditor's (or, after the deadline, the default's) answer to a plan approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanApprovalDecision {
+    pub approval_id: i64,
+    pub case_id: i64,
+    /// `None` when the default applied because the deadline passed.
+    pub user_id: Option<i64>,
+    pub approved: bool,
+    pub comment: String,
+}
+
 /// The creditor's decision on an escalation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentDecision {
@@ -724,6 +761,23 @@ pub trait CreditorStore: Send + Sync {
         decision: ConsentDecision,
         effects: Effects,
         email: Option<QueuedEmail>,
+    ) -> StoreResult<Stored>;
+    /// Open plan approvals of the creditor's cases whose proposal is still open, oldest first.
+    async fn plan_approval_requests(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<Vec<PlanApprovalRequest>>;
+    /// Open plan approvals of every creditor whose class's deadline has passed at `now_ms`:
+    /// creditor, approval, case, and whether the class's default approves it.
+    async fn overdue_plan_approvals(&self, now_ms: i64)
+        -> StoreResult<Vec<(i64, i64, i64, bool)>>;
+    /// Records the answer with its effects (a timeline entry, the audit entry, a work item for
+    /// the handlers) in one transaction; only for an open approval of a case of `creditor_id`.
+    async fn decide_plan_approval(
+        &self,
+        creditor_id: i64,
+        decision: PlanApprovalDecision,
+        effects: Effects,
     ) -> StoreResult<Stored>;
     /// The creditor's name, if the creditor exists.
     async fn creditor_name(&self, creditor_id: i64) -> StoreResult<Option<String>>;

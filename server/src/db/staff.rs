@@ -14,7 +14,7 @@ use app::domain::plan::Instalment;
 use app::domain::work::ALL_KINDS;
 use app::domain::{Currency, Language, Money};
 use app::dto::{
-    ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, QueueItem, StaffMember,
+    ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, PlanApprovalView, QueueItem, StaffMember,
 };
 use app::server::ports::{
     AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, Realm, StaffEmail,
@@ -263,6 +263,37 @@ async fn apply_change(
                 .execute(&mut **tx)
                 .await?;
             }
+            Ok(true)
+        }
+        CaseChange::PlanApproval {
+            plan_id,
+            recommend_approve,
+            note,
+        } => {
+            // Only for the case's own open proposal, and once per plan.
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT p.id FROM plans p WHERE p.id = $1 AND p.case_id = $2 AND p.state = 'proposed'
+                   AND NOT EXISTS (SELECT 1 FROM plan_approvals pa WHERE pa.plan_id = p.id)",
+            )
+            .bind(plan_id)
+            .bind(case_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if open.is_none() {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO plan_approvals (case_id, plan_id, staff_id, recommend_approve, note, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(case_id)
+            .bind(plan_id)
+            .bind(a.staff_id)
+            .bind(i64::from(*recommend_approve))
+            .bind(note)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
             Ok(true)
         }
         CaseChange::PaymentClaim {
@@ -703,6 +734,33 @@ impl StaffStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
+        type ApprovalRow = (i64, i64, i64, String, String, String, i64, Option<i64>);
+        let approvals: Vec<ApprovalRow> = sqlx::query_as(
+            "SELECT plan_id, created_at, recommend_approve, note, state, comment, by_default, decided_at
+             FROM plan_approvals WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        let approval_of = |plan_id: i64| {
+            approvals
+                .iter()
+                .find(|a| a.0 == plan_id)
+                .map(
+                    |(_, at, recommend, note, state, comment, by_default, decided)| {
+                        PlanApprovalView {
+                            requested_at_ms: *at,
+                            recommend_approve: *recommend != 0,
+                            note: note.clone(),
+                            state: state.clone(),
+                            comment: comment.clone(),
+                            by_default: *by_default != 0,
+                            decided_at_ms: *decided,
+                        }
+                    },
+                )
+        };
         let plans = plans
             .into_iter()
             .map(
@@ -711,6 +769,7 @@ impl StaffStore for Db {
                         plan: plan_view((id, state, by, request, schedule, cost, reasons))?,
                         at_ms: at,
                         note,
+                        approval: approval_of(id),
                     })
                 },
             )

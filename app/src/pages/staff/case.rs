@@ -2,7 +2,7 @@
 
 use super::{done_param, load_error, when, Done, StaffFrame};
 use crate::api::staff::{
-    get_staff_case, StaffCorrectItem, StaffCounterPlan, StaffDecidePlan, StaffEscalate,
+    get_staff_case, StaffAskPlanApproval, StaffCorrectItem, StaffCounterPlan, StaffDecidePlan, StaffEscalate,
     StaffFinish, StaffHold, StaffPaymentClaim, StaffRecordContact, StaffReply, StaffResolveDispute,
     StaffResume,
 };
@@ -283,6 +283,7 @@ fn Plans(view: HandlerCaseView, lang: Language) -> impl IntoView {
     let t = tr(lang);
     let decide_error = url_error(<StaffDecidePlan as ServerFn>::PATH);
     let counter_error = url_error(<StaffCounterPlan as ServerFn>::PATH);
+    let ask_error = url_error(<StaffAskPlanApproval as ServerFn>::PATH);
     let today = view.case.as_of;
     view! {
         <section class="card" aria-labelledby="plans-heading">
@@ -298,6 +299,36 @@ fn Plans(view: HandlerCaseView, lang: Language) -> impl IntoView {
                         <ul>{p.plan.reasons.iter().map(|r| view! { <li>{crate::i18n::plan_reason(lang, r)}</li> }).collect_view()}</ul>
                         <ScheduleTable schedule=p.plan.schedule.clone() lang/>
                         {p.note.clone().map(|n| view! { <p class="answer">{n}</p> })}
+                        {p.approval.clone().map(|a| view! {
+                            <div class="plan-approval">
+                                <p><strong>{(st.approval_status)(&a.state, a.by_default)}</strong>
+                                   {a.decided_at_ms.map(|at| format!(" · {}", when(lang, at)))}</p>
+                                <p class="meta">{(st.recommended)(a.recommend_approve)}" · "{when(lang, a.requested_at_ms)}</p>
+                                <p class="body">{a.note.clone()}</p>
+                                {(!a.comment.is_empty()).then(|| view! { <blockquote class="answer"><p>{a.comment.clone()}</p></blockquote> })}
+                            </div>
+                        })}
+                        {(proposed && p.approval.is_none() && !p.plan.reasons.is_empty()).then(|| view! {
+                            <form method="post" action={<StaffAskPlanApproval as ServerFn>::PATH} novalidate class="ask-approval">
+                                <h3>{st.ask_approval_heading}</h3>
+                                <p class="hint">{st.ask_approval_intro}</p>
+                                <FormAlert error=ask_error/>
+                                <input type="hidden" name="case_id" value=view.case_id/>
+                                <input type="hidden" name="plan_id" value=id/>
+                                <input type="hidden" name="form_key" value=key_for(&view, &format!("ask-{id}"))/>
+                                <fieldset class="field">
+                                    <legend>{st.recommendation_legend}</legend>
+                                    <label class="choice-line">
+                                        <input type="radio" name="recommendation" value="approve"/>" "{st.recommend_approve}
+                                    </label>
+                                    <label class="choice-line">
+                                        <input type="radio" name="recommendation" value="decline"/>" "{st.recommend_decline}
+                                    </label>
+                                </fieldset>
+                                <TextArea prefix="ask" name="approval_note" label=st.approval_note_label value=kept(ask_error, "approval_note") error=ask_error/>
+                                <button type="submit" class="secondary">{st.ask_approval_button}</button>
+                            </form>
+                        })}
                         {proposed.then(|| view! {
                             <form method="post" action={<StaffDecidePlan as ServerFn>::PATH} novalidate>
                                 <FormAlert error=decide_error/>
