@@ -80,7 +80,7 @@ test("a dispute reaches the queue, is answered, and the answer reaches the debto
     .toBe(true);
 });
 
-test("a plan outside the rules is countered by the handler and accepted by the debtor", async ({ page, browser }, info) => {
+test("a plan outside the rules goes to the creditor, who declines; the handler counters and the debtor accepts", async ({ page, browser }, info) => {
   const debtor = demo.debtors[jsEnabled(info) ? 16 : 17];
   await verify(page, info, debtor);
   await page.getByRole("button", { name: "Ich kann gerade nicht alles bezahlen" }).click();
@@ -96,6 +96,32 @@ test("a plan outside the rules is countered by the handler and accepted by the d
   await open(desk, info, "/staff?kind=plan");
   await desk.getByRole("row").filter({ hasText: debtor.reference }).getByRole("link", { name: debtor.reference }).click();
   const plans = desk.getByRole("region", { name: "Ratenzahlungen" });
+  // The handler asks the creditor first, recommending to decline.
+  await plans.getByRole("radio", { name: "Ablehnen" }).check();
+  await plans.getByLabel("Begründung für den Gläubiger").fill("24 Raten sind zu lang; sechs wären tragbar.");
+  await plans.getByRole("button", { name: "Anfrage an den Gläubiger senden" }).click();
+  await expect(desk.getByRole("status")).toContainText("Erledigt: Zustimmung des Gläubigers zur Ratenzahlung angefragt");
+  await expect(plans).toContainText("Beim Gläubiger angefragt – Antwort steht aus");
+  const creditorContext = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    javaScriptEnabled: jsEnabled(info),
+    locale: "de-DE",
+  });
+  const creditor = await creditorContext.newPage();
+  await open(creditor, info, "/creditor/login");
+  await creditor.getByLabel("E-Mail-Adresse").fill("owner@nordlicht.demo.example");
+  await creditor.getByLabel("Passwort").fill("demo-owner-2026");
+  await creditor.getByRole("button", { name: "Anmelden" }).click();
+  await expect(creditor).toHaveURL(/\/creditor$/);
+  const request = creditor.getByRole("region", { name: new RegExp(debtor.reference) });
+  await expect(request).toContainText("Empfehlung der Sachbearbeitung: ablehnen");
+  await expectAccessible(creditor, info);
+  await request.getByLabel("Ihr Kommentar (bei Ablehnung erforderlich)").fill("Höchstens sechs Raten.");
+  await request.getByRole("button", { name: "Ablehnen" }).click();
+  await expect(creditor.getByRole("status")).toContainText("Abgelehnt. Die Sachbearbeitung lehnt den Vorschlag ab");
+  await open(desk, info, desk.url().replace(/\?.*$/, ""));
+  await expect(plans).toContainText("Der Gläubiger hat abgelehnt");
+  await expect(plans).toContainText("Höchstens sechs Raten.");
   await plans.getByLabel("Anzahl der Raten").fill("6");
   await plans.getByRole("button", { name: "Gegenvorschlag senden" }).click();
   await expect(desk.getByRole("status")).toContainText("Erledigt: Gegenvorschlag gemacht");
