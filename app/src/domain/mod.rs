@@ -20,6 +20,7 @@ pub mod plan;
 pub mod reason;
 pub mod references;
 pub mod remittance;
+pub mod retention;
 pub mod template;
 pub mod text;
 pub mod webhook;
