@@ -7,7 +7,7 @@ use crate::pages::{
 };
 use crate::pages::{
     ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
-    ImportJobPage, ImportPage, OverviewPage, RemittancesPage, WebhooksPage,
+    ImportJobPage, ImportPage, OverviewPage, RemittancesPage, RetentionDashboard, WebhooksPage,
 };
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/overview") view=OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/remittances") view=RemittancesPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/retention") view=RetentionDashboard ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/team") view=CreditorTeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import") view=ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import/:id") view=ImportJobPage ssr=SsrMode::Async/>

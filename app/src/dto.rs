@@ -164,6 +164,8 @@ pub struct DialogueView {
     pub reply_days: u32,
     /// What happens next unless the debtor acts (filled for the debtor's own pages only).
     pub next: Option<WhatNext>,
+    /// Whether the debtor answered "How fairly were you treated?" (asked once the case ended).
+    pub fairness_answered: bool,
     /// A fresh random key for the next form on the page; a form sent twice carries the same key
     /// and is stored once.
     pub form_key: String,
@@ -623,6 +625,67 @@ pub struct ImportJobView {
     pub created_at_ms: i64,
     pub finished_at_ms: Option<i64>,
     pub uploaded_by: Option<String>,
+}
+
+/// What an upload of customer activity did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityImportView {
+    pub written: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub unchanged: usize,
+    pub problems: usize,
+    /// The report as the command line prints it: one line per problem, then the summary.
+    pub report: String,
+}
+
+/// The filter of the retention dashboard, as the form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionFilter {
+    /// Cases that ended on or after this day (`YYYY-MM-DD`), or all.
+    pub from: Option<String>,
+    /// Cases that ended on or before this day, or all.
+    pub to: Option<String>,
+    /// A treatment class key, or all.
+    pub class: Option<String>,
+}
+
+/// One chart of the dashboard: an accessible SVG drawn on the server, and the id of the table
+/// that holds the same data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    pub table_id: String,
+}
+
+/// The creditor's retention dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionPage {
+    pub member: CreditorMember,
+    pub filter: RetentionFilter,
+    /// Fields of the filter that could not be read.
+    pub filter_problems: Vec<String>,
+    /// The creditor's classes: key and name in the page's language.
+    pub classes: Vec<(String, String)>,
+    pub report: crate::domain::retention::Report,
+    pub charts: Vec<Chart>,
+    /// The result of an activity upload a moment ago, shown once.
+    pub upload: Option<ActivityImportView>,
+    /// The satisfaction answers by class and by path.
+    pub satisfaction: Vec<SatisfactionGroup>,
+}
+
+/// The debtors' answers to "How fairly were you treated?" for one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatisfactionGroup {
+    /// `class` or `path`.
+    pub dimension: String,
+    pub key: String,
+    pub answers: usize,
+    /// The average score times 10 (42 = 4.2), if anyone answered.
+    pub average_tenths: Option<u32>,
 }
 
 /// The creditor's import page.

@@ -55,6 +55,23 @@ pub fn overview_csv(rows: &[OverviewRow]) -> Result<Vec<u8>, csv::Error> {
     Ok(out)
 }
 
+/// The retention figures as CSV: one line per breakdown, group and window. Group keys come from
+/// the creditor's own data (class keys, reasons), so they are written as text, never formulas.
+pub fn retention_csv(report: &app::domain::retention::Report) -> Result<Vec<u8>, csv::Error> {
+    let mut out = b"\xef\xbb\xbf".to_vec();
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(&mut out);
+    writer.write_record(app::server::retention::CSV_HEADER)?;
+    for mut row in app::server::retention::csv_rows(report) {
+        row[1] = cell(&row[1]);
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
+    drop(writer);
+    Ok(out)
+}
+
 /// A remittance report as CSV: one line per payment with its allocation, then the totals.
 pub fn remittance_csv(
     report: &app::dto::RemittanceView,

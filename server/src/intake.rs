@@ -170,6 +170,28 @@ pub enum ImportError {
     Io(#[from] std::io::Error),
 }
 
+/// A CSV file as spreadsheets write it: `;` or `,` between columns (the header line says which),
+/// with or without a byte-order mark. Returns the reader and the header's column names, trimmed
+/// and in lower case.
+pub fn open_csv(raw: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), csv::Error> {
+    let first_line = raw.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delimiter = if first_line.contains(&b';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw));
+    let header: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    Ok((reader, header))
+}
+
 /// Reads and checks a hand-over file for `creditor_id`, then imports it: all rows, or with
 /// `partial` the valid ones. `progress` is called every 1,000 rows read.
 pub async fn import_claims(
@@ -194,24 +216,9 @@ pub async fn import_claims(
     }
     let classes: HashMap<String, i64> = classes.into_iter().collect();
 
-    // Spreadsheets in Germany write `;` between columns; the header line says which it is.
     let mut raw = Vec::new();
     input.read_to_end(&mut raw)?;
-    let first_line = raw.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.contains(&b';') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&raw));
-    let header: Vec<String> = reader
-        .headers()?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+    let (mut reader, header) = open_csv(&raw)?;
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|c| !header.iter().any(|h| h == *c))

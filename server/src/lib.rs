@@ -2,6 +2,7 @@
 //! application. `main.rs` only parses the command line and calls into here.
 
 pub mod accounts;
+pub mod activity_import;
 pub mod camt;
 pub mod config;
 pub mod db;

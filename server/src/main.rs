@@ -76,6 +76,16 @@ enum Command {
         /// The CSV file (`,` or `;` between columns, UTF-8).
         file: std::path::PathBuf,
     },
+    /// Import customer activity (orders, renewals, invoices paid on time, closed accounts) from a
+    /// CSV file with the columns event_id, customer_number, kind, date and amount (optional). A
+    /// file with any problem is stored not at all; the report names every row and column.
+    ImportActivities {
+        /// The creditor whose customers the rows are about.
+        #[arg(long)]
+        creditor: i64,
+        /// The CSV file (`,` or `;` between columns, UTF-8).
+        file: std::path::PathBuf,
+    },
     /// Issue access data (personal link and access code) for the creditor's running cases that
     /// have none, and write them to a mail-merge CSV for the first letters. The codes exist in
     /// clear only in this file: keep it safe and delete it once the letters are printed.
@@ -301,6 +311,34 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 partial,
                 chrono::Utc::now().timestamp_millis(),
                 |rows| eprintln!("… {rows} rows read"),
+            )
+            .await;
+            db.close().await;
+            let report = report?;
+            print!("{}", report.render());
+            if !report.written {
+                anyhow::bail!("the file was rejected");
+            }
+        }
+        Command::ImportActivities { creditor, file } => {
+            let raw = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let db = open(&config).await?;
+            let now = chrono::Utc::now();
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
+                .bind(creditor)
+                .fetch_optional(db.pool())
+                .await?;
+            if exists.is_none() {
+                db.close().await;
+                anyhow::bail!("there is no creditor {creditor}");
+            }
+            let report = server::activity_import::import_activities(
+                &db,
+                creditor,
+                &raw,
+                now.date_naive(),
+                now.timestamp_millis(),
             )
             .await;
             db.close().await;

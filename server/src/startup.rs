@@ -487,6 +487,30 @@ async fn download_overview(
     }
 }
 
+/// The retention figures as CSV, filtered like the dashboard. Without a creditor session: 404.
+async fn download_retention(
+    state: AppState,
+    session: tower_sessions::Session,
+    query: std::collections::HashMap<String, String>,
+) -> axum::response::Response {
+    let Some(member) = creditor_member(&state, &session).await else {
+        return not_found();
+    };
+    let get = |k: &str| query.get(k).cloned();
+    let filter = app::server::retention::filter(get("from"), get("to"), get("class"));
+    let Ok(report) = app::server::retention::report(&state, &member, &filter).await else {
+        return internal_error();
+    };
+    match crate::exports::retention_csv(&report) {
+        Ok(csv) => generated_download(
+            "text/csv; charset=utf-8",
+            "rapport-retention.csv".into(),
+            csv,
+        ),
+        Err(_) => internal_error(),
+    }
+}
+
 /// One of the creditor's remittance reports as CSV, a line per payment. Without a session, or for
 /// another creditor's report: 404.
 async fn download_remittance(
@@ -665,6 +689,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let staff_downloads = state.clone();
     let statement_state = state.clone();
     let overview_state = state.clone();
+    let retention_state = state.clone();
     let report_state = state.clone();
     let remittance_state = state.clone();
     let webhook_state = state.clone();
@@ -728,6 +753,16 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                       axum::extract::Path(id): axum::extract::Path<i64>| {
                     download_remittance(state.clone(), session, id)
                 }
+            }),
+        )
+        .route(
+            "/creditor/retention.csv",
+            get({
+                let state = retention_state;
+                move |session: tower_sessions::Session,
+                      axum::extract::Query(query): axum::extract::Query<
+                    std::collections::HashMap<String, String>,
+                >| { download_retention(state.clone(), session, query) }
             }),
         )
         .route(

@@ -7,7 +7,7 @@
 
 use crate::dto::{
     ApiKeysPage, ClassesPage, ConsentInbox, CreditorOverview, CreditorTeamPage, ImportJobView,
-    ImportsPage, WebhooksPage,
+    ImportsPage, RetentionPage, WebhooksPage,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -19,7 +19,9 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
-    crate::server::{api_keys, classes, consent, creditor_users, imports, overview, webhooks},
+    crate::server::{
+        api_keys, classes, consent, creditor_users, imports, overview, retention, webhooks,
+    },
 };
 
 /// Signs a creditor's user in.
@@ -294,6 +296,51 @@ pub async fn get_creditor_overview(
     let mut page = overview::page(&state, member, &filter).await?;
     page.form_key = fresh_form_key();
     Ok(page)
+}
+
+/// The session key under which the result of an activity upload waits to be shown once.
+#[cfg(feature = "ssr")]
+const ACTIVITY_UPLOAD: &str = "creditor.activity_upload";
+
+/// The retention dashboard (owners and viewers), filtered by the period in which cases ended
+/// and by class; the result of an upload a moment ago is shown once.
+#[server(endpoint = "get_retention")]
+pub async fn get_retention(
+    from: Option<String>,
+    to: Option<String>,
+    class: Option<String>,
+) -> Result<RetentionPage, AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let member = consent::current_creditor(&state, &session, CreditorRole::Viewer).await?;
+    let upload = session
+        .remove::<crate::dto::ActivityImportView>(ACTIVITY_UPLOAD)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "session store");
+            AppError::Internal
+        })?;
+    retention::page(&state, member, retention::filter(from, to, class), upload).await
+}
+
+/// Uploads a CSV file of customer activity (owners): all rows are stored, or none.
+#[server(endpoint = "upload_activities", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn upload_activities(data: MultipartData) -> Result<(), AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let member = consent::current_creditor(&state, &session, CreditorRole::Owner).await?;
+    let (_, files) = super::debtor::read_form_limited(data, retention::MAX_BYTES).await?;
+    let file = files
+        .into_iter()
+        .find(|f| !f.filename.is_empty())
+        .map(|f| (f.filename, f.content, f.too_large));
+    let result = retention::upload(&state, &member, file).await?;
+    session.insert(ACTIVITY_UPLOAD, result).await.map_err(|e| {
+        tracing::error!(error = %e, "session store");
+        AppError::Internal
+    })?;
+    leptos_axum::redirect("/creditor/retention#activity-result");
+    Ok(())
 }
 
 /// Moves a running case to another of the creditor's classes (owners).

@@ -194,6 +194,25 @@ pub async fn choose_reason(reason: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Answers "How fairly were you treated?" after the case ended.
+#[server(endpoint = "answer_fairness")]
+pub async fn answer_fairness(
+    score: Option<String>,
+    comment: Option<String>,
+) -> Result<(), AppError> {
+    let (state, case_id) = verified_case().await?;
+    dialogue::answer_fairness(
+        &state,
+        case_id,
+        &score.unwrap_or_default(),
+        &comment.unwrap_or_default(),
+        request_id(),
+    )
+    .await?;
+    leptos_axum::redirect("/case?done=fairness#fairness");
+    Ok(())
+}
+
 /// Messages, disputes, reported payments and the timeline of the debtor's case.
 #[server(endpoint = "get_dialogue")]
 pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {

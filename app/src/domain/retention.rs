@@ -209,8 +209,8 @@ fn group<'a>(
     g
 }
 
-fn grouped<'a>(
-    rows: &'a [(EndedCase, Option<i64>, i64)],
+fn grouped(
+    rows: &[(EndedCase, Option<i64>, i64)],
     as_of: NaiveDate,
     key: impl Fn(&EndedCase) -> String,
 ) -> Vec<Group> {
@@ -356,15 +356,26 @@ mod tests {
         assert_eq!(w(&r.other), vec![(90, 1, 0), (180, 1, 0), (365, 1, 0)]);
         assert_eq!(r.other.revenue_minor, 0);
 
-        let keys = |gs: &[Group]| gs.iter().map(|g| (g.key.clone(), g.cases)).collect::<Vec<_>>();
+        let keys = |gs: &[Group]| {
+            gs.iter()
+                .map(|g| (g.key.clone(), g.cases))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             keys(&r.by_class),
             vec![("key_account".into(), 1), ("standard".into(), 3)]
         );
-        assert_eq!(w(&r.by_class[1]), vec![(90, 2, 1), (180, 1, 1), (365, 1, 1)]);
+        assert_eq!(
+            w(&r.by_class[1]),
+            vec![(90, 2, 1), (180, 1, 1), (365, 1, 1)]
+        );
         assert_eq!(
             keys(&r.by_path),
-            vec![("at_once".into(), 2), ("dispute".into(), 1), ("plan".into(), 1)]
+            vec![
+                ("at_once".into(), 2),
+                ("dispute".into(), 1),
+                ("plan".into(), 1)
+            ]
         );
         assert_eq!(
             keys(&r.by_reason),
@@ -388,7 +399,11 @@ mod tests {
             ]
         );
         assert_eq!(w(&r.cohorts[3]), vec![(90, 0, 0), (180, 0, 0), (365, 0, 0)]);
-        assert_eq!(r.cohorts[3].windows[0].per_mille(), None, "nothing to read yet");
+        assert_eq!(
+            r.cohorts[3].windows[0].per_mille(),
+            None,
+            "nothing to read yet"
+        );
     }
 
     #[test]
@@ -398,7 +413,11 @@ mod tests {
             .collect();
         let r = report(&cases, &[], d("2026-12-01"));
         assert!(r.paid.significant());
-        assert!(r.paid.windows.iter().all(|w| w.significant() && w.retained == 0));
+        assert!(r
+            .paid
+            .windows
+            .iter()
+            .all(|w| w.significant() && w.retained == 0));
         let r = report(&cases[..9], &[], d("2026-12-01"));
         assert!(!r.paid.significant());
     }

@@ -5,7 +5,7 @@
 
 mod creditor;
 mod staff;
-pub use creditor::{creditor_tr, CreditorTexts};
+pub use creditor::{creditor_tr, reason_or_none, CreditorTexts};
 pub use staff::{payments_tr, staff_tr, statement_problem, PaymentTexts, StaffTexts};
 
 use crate::domain::plan::PlanReason;
@@ -214,6 +214,12 @@ pub struct Texts {
     pub err_too_many_requests: fn(u32) -> String,
     pub err_internal: &'static str,
     pub err_unreachable: &'static str,
+    pub fairness_heading: &'static str,
+    pub fairness_intro: &'static str,
+    pub fairness_score: fn(u8) -> &'static str,
+    pub fairness_comment_label: &'static str,
+    pub fairness_submit: &'static str,
+    pub fairness_thanks: &'static str,
 }
 
 /// The texts for `lang`.
@@ -707,6 +713,18 @@ static DE: Texts = Texts {
     err_internal: "Bei uns ist ein Fehler aufgetreten. Ihre Angaben sind nicht verloren – bitte \
                    versuchen Sie es in einigen Minuten erneut.",
     err_unreachable: "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Internetverbindung.",
+    fairness_heading: "Wie fair wurden Sie behandelt?",
+    fairness_intro: "Ihr Fall ist abgeschlossen. Eine freiwillige Frage: Ihre Antwort hilft, den Umgang mit Kundinnen und Kunden zu verbessern. Der Gläubiger sieht nur zusammengefasste Ergebnisse.",
+    fairness_score: |n| match n {
+        1 => "1 – gar nicht fair",
+        2 => "2 – eher nicht fair",
+        3 => "3 – teils, teils",
+        4 => "4 – eher fair",
+        _ => "5 – sehr fair",
+    },
+    fairness_comment_label: "Möchten Sie etwas dazu sagen? (freiwillig)",
+    fairness_submit: "Antwort senden",
+    fairness_thanks: "Danke für Ihre Antwort.",
 };
 
 static EN: Texts = Texts {
@@ -971,6 +989,18 @@ static EN: Texts = Texts {
         "Something went wrong on our side. Nothing you entered is lost – please try again \
                    in a few minutes.",
     err_unreachable: "The server cannot be reached. Please check your internet connection.",
+    fairness_heading: "How fairly were you treated?",
+    fairness_intro: "Your case is closed. One optional question: your answer helps improve how customers are treated. The creditor sees only combined results.",
+    fairness_score: |n| match n {
+        1 => "1 – not fair at all",
+        2 => "2 – rather not fair",
+        3 => "3 – partly",
+        4 => "4 – rather fair",
+        _ => "5 – very fair",
+    },
+    fairness_comment_label: "Anything you would like to add? (optional)",
+    fairness_submit: "Send the answer",
+    fairness_thanks: "Thank you for your answer.",
 };
 
 #[cfg(test)]

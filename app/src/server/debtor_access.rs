@@ -335,6 +335,15 @@ mod tests {
 
     #[async_trait]
     impl crate::server::ports::DialogueStore for NoDialogue {
+        async fn answer_fairness(
+            &self,
+            _: i64,
+            _: u8,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("verification asks nothing")
+        }
         async fn case_status(
             &self,
             _: i64,
@@ -713,6 +722,21 @@ mod tests {
             _: crate::server::ports::PlanApprovalDecision,
             _: crate::server::ports::Effects,
         ) -> StoreResult<crate::server::ports::Stored> {
+            unreachable!("no creditors here")
+        }
+        async fn retention_data(
+            &self,
+            _: i64,
+        ) -> StoreResult<crate::server::ports::RetentionSource> {
+            unreachable!("no creditors here")
+        }
+        async fn import_activities(
+            &self,
+            _: i64,
+            _: Vec<u8>,
+            _: chrono::NaiveDate,
+            _: i64,
+        ) -> StoreResult<crate::dto::ActivityImportView> {
             unreachable!("no creditors here")
         }
         async fn decide_consent(

@@ -186,6 +186,51 @@ pub async fn choose_reason(
     Ok(reason.path())
 }
 
+/// The debtor's answer to "How fairly were you treated?" once the case has ended: a score from
+/// 1 to 5 and an optional comment. Asked once; a second answer changes nothing.
+pub async fn answer_fairness(
+    state: &AppState,
+    case_id: i64,
+    score: &str,
+    comment: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let mut errors = FormErrors::default();
+    let score = match score.trim().parse::<u8>() {
+        Ok(s) if (1..=5).contains(&s) => s,
+        _ => {
+            errors = errors.field("score", Problem::Required);
+            0
+        }
+    };
+    let comment = crate::domain::text::redact_card_numbers(comment.trim());
+    if comment.chars().count() > 2_000 {
+        errors = errors
+            .keep("comment", &comment)
+            .field("comment", Problem::TooLong { max: 2_000 });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let current = status(state, case_id).await?;
+    if !matches!(current.state, CaseState::Paid | CaseState::Closed) {
+        return Err(AppError::Conflict);
+    }
+    let entry = audit(
+        state,
+        case_id,
+        "debtor.fairness",
+        serde_json::json!({ "score": score }).to_string(),
+        request_id,
+    );
+    state
+        .dialogue
+        .answer_fairness(case_id, score, &comment, entry)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 /// A message to the case handler, with documents.
 pub async fn send_message(
     state: &AppState,

@@ -34,6 +34,29 @@ pub async fn job(
         .ok_or(AppError::NotFound)
 }
 
+/// The uploaded file (name, content), or the problem with it named for the `file` field: none
+/// chosen, empty, or larger than `max_bytes`.
+pub fn uploaded(
+    file: Option<(String, Vec<u8>, bool)>,
+    max_bytes: usize,
+) -> Result<(String, Vec<u8>), AppError> {
+    let problem = match &file {
+        None => Some(Problem::Required),
+        Some((name, _, true)) => Some(Problem::FileTooLarge {
+            name: name.clone(),
+            max_mb: (max_bytes / (1024 * 1024)) as u32,
+        }),
+        Some((_, content, _)) if content.is_empty() => Some(Problem::Required),
+        _ => None,
+    };
+    match (problem, file) {
+        (None, Some((name, content, _))) => Ok((name, content)),
+        (p, _) => Err(AppError::Validation(
+            FormErrors::default().field("file", p.unwrap_or(Problem::Required)),
+        )),
+    }
+}
+
 /// Starts the import of an uploaded file; returns the job to follow.
 pub async fn upload(
     state: &AppState,
@@ -42,21 +65,7 @@ pub async fn upload(
     partial: bool,
     request_id: Option<String>,
 ) -> Result<i64, AppError> {
-    let problem = match &file {
-        None => Some(Problem::Required),
-        Some((name, _, true)) => Some(Problem::FileTooLarge {
-            name: name.clone(),
-            max_mb: (MAX_BYTES / (1024 * 1024)) as u32,
-        }),
-        Some((_, content, _)) if content.is_empty() => Some(Problem::Required),
-        _ => None,
-    };
-    if let Some(p) = problem {
-        return Err(AppError::Validation(FormErrors::default().field("file", p)));
-    }
-    let Some((filename, content, _)) = file else {
-        return Err(AppError::Internal);
-    };
+    let (filename, content) = uploaded(file, MAX_BYTES)?;
     let filename: String = filename
         .chars()
         .filter(|c| !c.is_control())

@@ -4,6 +4,7 @@
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
 pub mod api_keys;
+pub mod charts;
 pub mod classes;
 pub mod consent;
 pub mod contact;
@@ -23,6 +24,7 @@ pub mod payments;
 pub mod plans;
 pub mod ports;
 pub mod reconciliation;
+pub mod retention;
 pub mod session;
 pub mod staff;
 pub mod webhooks;

@@ -247,6 +247,15 @@ pub trait DialogueStore: Send + Sync {
         files: Vec<NewAttachment>,
         effects: Effects,
     ) -> StoreResult<Stored>;
+    /// Stores the debtor's answer to the fairness question (1–5, optional comment) with the
+    /// audit entry; a case answers once (a second answer is `Duplicate` and changes nothing).
+    async fn answer_fairness(
+        &self,
+        case_id: i64,
+        score: u8,
+        comment: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<Stored>;
     #[allow(clippy::too_many_arguments)]
     async fn open_dispute(
         &self,
@@ -718,6 +727,17 @@ pub struct PlanApprovalRequest {
     pub plan: crate::dto::PlanView,
 }
 
+/// What the retention figures of one creditor are computed from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionSource {
+    /// Cases that ended (paid or closed), with how they went.
+    pub cases: Vec<crate::domain::retention::EndedCase>,
+    /// Every activity the creditor reported about its debtors.
+    pub activities: Vec<crate::domain::retention::Activity>,
+    /// The debtors' answers to the fairness question: case and score (1–5).
+    pub scores: Vec<(i64, u8)>,
+}
+
 /// The creditor's (or, after the deadline, the default's) answer to a plan approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanApprovalDecision {
@@ -769,8 +789,7 @@ pub trait CreditorStore: Send + Sync {
     ) -> StoreResult<Vec<PlanApprovalRequest>>;
     /// Open plan approvals of every creditor whose class's deadline has passed at `now_ms`:
     /// creditor, approval, case, and whether the class's default approves it.
-    async fn overdue_plan_approvals(&self, now_ms: i64)
-        -> StoreResult<Vec<(i64, i64, i64, bool)>>;
+    async fn overdue_plan_approvals(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>>;
     /// Records the answer with its effects (a timeline entry, the audit entry, a work item for
     /// the handlers) in one transaction; only for an open approval of a case of `creditor_id`.
     async fn decide_plan_approval(
@@ -779,6 +798,18 @@ pub trait CreditorStore: Send + Sync {
         decision: PlanApprovalDecision,
         effects: Effects,
     ) -> StoreResult<Stored>;
+    /// The creditor's ended cases with how they went, and every activity the creditor reported
+    /// about its debtors: what the retention figures are computed from.
+    async fn retention_data(&self, creditor_id: i64) -> StoreResult<RetentionSource>;
+    /// Checks and stores a CSV file of customer activity for `creditor_id`: all rows or, when any
+    /// row has a problem, none.
+    async fn import_activities(
+        &self,
+        creditor_id: i64,
+        raw: Vec<u8>,
+        today: chrono::NaiveDate,
+        now_ms: i64,
+    ) -> StoreResult<crate::dto::ActivityImportView>;
     /// The creditor's name, if the creditor exists.
     async fn creditor_name(&self, creditor_id: i64) -> StoreResult<Option<String>>;
     /// The creditor's API keys, newest first.

@@ -3,6 +3,7 @@
 
 use super::Db;
 use app::domain::activity::Activity;
+use sqlx::{Any, Transaction};
 
 /// An activity as held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,15 +61,30 @@ pub async fn report_activity(
     now_ms: i64,
 ) -> Result<Reported, sqlx::Error> {
     let mut tx = db.pool().begin().await?;
+    let reported = report_in(&mut tx, creditor_id, a, now_ms).await?;
+    if matches!(reported, Reported::UnknownCustomer) {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(reported)
+}
+
+/// [`report_activity`] as part of `tx`.
+pub async fn report_in(
+    tx: &mut Transaction<'static, Any>,
+    creditor_id: i64,
+    a: &Activity,
+    now_ms: i64,
+) -> Result<Reported, sqlx::Error> {
     let debtor: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = $2",
     )
     .bind(creditor_id)
     .bind(&a.customer_number)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(debtor_id) = debtor else {
-        tx.rollback().await?;
         return Ok(Reported::UnknownCustomer);
     };
     let inserted: Option<i64> = sqlx::query_scalar(
@@ -85,7 +101,7 @@ pub async fn report_activity(
     .bind(a.amount.map(|m| m.minor))
     .bind(a.amount.map(|m| m.currency.code().to_string()))
     .bind(now_ms)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let held: Row = sqlx::query_as(
         "SELECT a.event_id, d.customer_number, a.kind, a.occurred_on, a.amount_minor, a.currency, a.created_at
@@ -94,9 +110,8 @@ pub async fn report_activity(
     )
     .bind(creditor_id)
     .bind(&a.event_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     let held = record(held);
     if inserted.is_some() {
         return Ok(Reported::Created(held));

@@ -8,17 +8,17 @@ use super::{store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::dunning::Cadence;
 use app::domain::plan::PolicyBand;
-use app::domain::work::{PlanConsentDefault, WorkKind};
 use app::domain::work::CONSENT_DAYS;
+use app::domain::work::{PlanConsentDefault, WorkKind};
 use app::domain::{Currency, Money};
 use app::dto::{
-    ApiKeyView, ClassSettings, CreditorMember, ImportJobView, OverviewFilter, OverviewRow,
-    WebhookDeliveryView,
+    ActivityImportView, ApiKeyView, ClassSettings, CreditorMember, ImportJobView, OverviewFilter,
+    OverviewRow, WebhookDeliveryView,
 };
 use app::server::ports::{
     AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, ImportUpload,
-    NewApiKey, NewCreditorUser, PlanApprovalDecision, PlanApprovalRequest, QueuedEmail, StoreError,
-    StoreResult, Stored,
+    NewApiKey, NewCreditorUser, PlanApprovalDecision, PlanApprovalRequest, QueuedEmail,
+    RetentionSource, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -262,10 +262,7 @@ impl CreditorStore for Db {
             .collect()
     }
 
-    async fn overdue_plan_approvals(
-        &self,
-        now_ms: i64,
-    ) -> StoreResult<Vec<(i64, i64, i64, bool)>> {
+    async fn overdue_plan_approvals(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>> {
         let rows: Vec<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
             "SELECT c.creditor_id, pa.id, c.id, pa.recommend_approve, tc.plan_consent_default
              FROM plan_approvals pa
@@ -350,6 +347,42 @@ impl CreditorStore for Db {
             .map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(d.approval_id))
+    }
+
+    async fn retention_data(&self, creditor_id: i64) -> StoreResult<RetentionSource> {
+        super::retention::retention_data(self, creditor_id).await
+    }
+
+    async fn import_activities(
+        &self,
+        creditor_id: i64,
+        raw: Vec<u8>,
+        today: chrono::NaiveDate,
+        now_ms: i64,
+    ) -> StoreResult<ActivityImportView> {
+        use crate::intake::ImportError;
+        match crate::activity_import::import_activities(self, creditor_id, &raw, today, now_ms)
+            .await
+        {
+            Ok(r) => Ok(ActivityImportView {
+                written: r.written,
+                rows: r.rows,
+                created: r.created,
+                unchanged: r.unchanged,
+                problems: r.problems.len(),
+                report: r.render(),
+            }),
+            Err(ImportError::Database(e)) => Err(store_err("import activities")(e)),
+            // The file itself could not be read: the whole report is that one problem.
+            Err(e) => Ok(ActivityImportView {
+                written: false,
+                rows: 0,
+                created: 0,
+                unchanged: 0,
+                problems: 1,
+                report: format!("{e}\nNothing was stored.\n"),
+            }),
+        }
     }
 
     async fn creditor_name(&self, creditor_id: i64) -> StoreResult<Option<String>> {

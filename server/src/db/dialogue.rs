@@ -293,6 +293,34 @@ impl DialogueStore for Db {
         tx.commit().await.map_err(&err)
     }
 
+    async fn answer_fairness(
+        &self,
+        case_id: i64,
+        score: u8,
+        comment: &str,
+        audit: app::server::ports::AuditEntry,
+    ) -> StoreResult<Stored> {
+        let err = store_err("record fairness answer");
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO satisfaction_answers (case_id, score, comment, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (case_id) DO NOTHING RETURNING id",
+        )
+        .bind(case_id)
+        .bind(i64::from(score))
+        .bind(comment)
+        .bind(audit.at_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(&err)?;
+        let Some(id) = inserted else {
+            return Ok(Stored::Duplicate);
+        };
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(id))
+    }
+
     async fn add_message(
         &self,
         case_id: i64,
@@ -451,6 +479,13 @@ impl DialogueStore for Db {
         .fetch_one(self.pool())
         .await
         .map_err(&err)?;
+        let answered: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM satisfaction_answers WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_one(self.pool())
+                .await
+                .map_err(&err)?;
+        let fairness_answered = answered > 0;
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
         Ok(DialogueView {
             reason,
@@ -512,6 +547,7 @@ impl DialogueStore for Db {
             on_hold: holds > 0,
             reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
             next: None,
+            fairness_answered,
             form_key: String::new(),
         })
     }

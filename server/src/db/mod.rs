@@ -18,6 +18,7 @@ pub mod outbox;
 mod payments;
 mod plans;
 pub mod remittances;
+mod retention;
 mod sessions;
 pub(crate) use dialogue::is_unique_violation;
 mod staff;

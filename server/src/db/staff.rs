@@ -14,7 +14,8 @@ use app::domain::plan::Instalment;
 use app::domain::work::ALL_KINDS;
 use app::domain::{Currency, Language, Money};
 use app::dto::{
-    ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, PlanApprovalView, QueueItem, StaffMember,
+    ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, PlanApprovalView, QueueItem,
+    StaffMember,
 };
 use app::server::ports::{
     AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, Realm, StaffEmail,
@@ -744,22 +745,17 @@ impl StaffStore for Db {
         .await
         .map_err(&err)?;
         let approval_of = |plan_id: i64| {
-            approvals
-                .iter()
-                .find(|a| a.0 == plan_id)
-                .map(
-                    |(_, at, recommend, note, state, comment, by_default, decided)| {
-                        PlanApprovalView {
-                            requested_at_ms: *at,
-                            recommend_approve: *recommend != 0,
-                            note: note.clone(),
-                            state: state.clone(),
-                            comment: comment.clone(),
-                            by_default: *by_default != 0,
-                            decided_at_ms: *decided,
-                        }
-                    },
-                )
+            approvals.iter().find(|a| a.0 == plan_id).map(
+                |(_, at, recommend, note, state, comment, by_default, decided)| PlanApprovalView {
+                    requested_at_ms: *at,
+                    recommend_approve: *recommend != 0,
+                    note: note.clone(),
+                    state: state.clone(),
+                    comment: comment.clone(),
+                    by_default: *by_default != 0,
+                    decided_at_ms: *decided,
+                },
+            )
         };
         let plans = plans
             .into_iter()

@@ -253,7 +253,9 @@ async fn plan_asked(app: &TestApp, recommendation: &str) -> (i64, String) {
         location(asked.headers()),
         format!("/staff/cases/{case}?done=plan_approval_requested")
     );
-    let approval = scalar(app, "SELECT id FROM plan_approvals").await.to_string();
+    let approval = scalar(app, "SELECT id FROM plan_approvals")
+        .await
+        .to_string();
     (case, approval)
 }
 
@@ -261,8 +263,11 @@ async fn a_handler_asks_about_a_plan_and_the_owner_decides(app: &TestApp) {
     creditor_accounts(app).await;
     let (case, approval) = plan_asked(app, "approve").await;
     assert_eq!(
-        scalar(app, "SELECT COUNT(*) FROM work_items WHERE kind = 'plan' AND done_at IS NULL")
-            .await,
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM work_items WHERE kind = 'plan' AND done_at IS NULL"
+        )
+        .await,
         0,
         "the handler's item is answered by the request"
     );
@@ -381,7 +386,10 @@ async fn a_handler_asks_about_a_plan_and_the_owner_decides(app: &TestApp) {
         format!("/staff/cases/{case}?done=plan_accepted")
     );
     assert_eq!(case_state(app, "AKTE-2026-000101").await, "plan_agreed");
-    assert_eq!(scalar(app, "SELECT COUNT(*) FROM plan_instalments").await, 24);
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM plan_instalments").await,
+        24
+    );
 }
 on_both_backends!(
     plan_approval,
@@ -402,7 +410,11 @@ async fn without_an_answer_a_plan_follows_the_recommendation_or_the_class_defaul
         Ok(1)
     );
     assert_eq!(
-        text(app, "SELECT state FROM plan_approvals WHERE by_default = 1 AND creditor_user_id IS NULL").await,
+        text(
+            app,
+            "SELECT state FROM plan_approvals WHERE by_default = 1 AND creditor_user_id IS NULL"
+        )
+        .await,
         "declined",
         "the handler's recommendation, recorded as the default"
     );

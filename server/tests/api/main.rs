@@ -24,6 +24,7 @@ mod payments;
 mod plans;
 mod remittances;
 mod rest;
+mod retention;
 mod smtp;
 mod staff;
 mod storage;

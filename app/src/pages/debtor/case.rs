@@ -1,6 +1,6 @@
 //! `/case`: the complete claim breakdown for the verified debtor.
 
-use crate::api::debtor::{get_case, get_dialogue, ChooseReason, SignOut};
+use crate::api::debtor::{get_case, get_dialogue, AnswerFairness, ChooseReason, SignOut};
 use crate::components::Layout;
 use crate::domain::claim::ItemKind;
 use crate::domain::Language;
@@ -8,6 +8,7 @@ use crate::dto::{CaseView, ClaimView, CreditorView, DialogueView};
 use crate::error::AppError;
 use crate::i18n::{format_date, interest_detail, item_meta, tr, use_language, Texts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -82,6 +83,40 @@ fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
             {answers.into_iter().map(|a| view! {
                 <blockquote class="answer"><p>{t.dispute_answer_label}</p><p>{a}</p></blockquote>
             }).collect_view()}
+        </section>
+    }
+}
+
+/// After the case ended: "How fairly were you treated?" (1–5, optional comment), asked once.
+#[component]
+fn FairnessQuestion(answered: bool, lang: Language) -> impl IntoView {
+    let t = tr(lang);
+    let error = crate::pages::debtor::url_error(<AnswerFairness as ServerFn>::PATH);
+    let done = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("done"));
+    let thanks = answered || done.as_deref() == Some("fairness");
+    view! {
+        <section id="fairness" aria-labelledby="fairness-heading" class="card">
+            <h2 id="fairness-heading">{t.fairness_heading}</h2>
+            {thanks.then(|| view! { <p role="status">{t.fairness_thanks}</p> })}
+            {(!thanks).then(|| view! {
+                <p class="hint">{t.fairness_intro}</p>
+                <form method="post" action={<AnswerFairness as ServerFn>::PATH} novalidate>
+                    <crate::components::FormAlert error/>
+                    <fieldset class="field">
+                        <legend>{t.fairness_heading}</legend>
+                        {(1u8..=5).map(|n| view! {
+                            <label class="choice-line">
+                                <input type="radio" name="score" value=n.to_string()/>" "{(t.fairness_score)(n)}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <div class="field">
+                        <label for="fairness-comment">{t.fairness_comment_label}</label>
+                        <textarea id="fairness-comment" name="comment" rows="3" maxlength="2000"></textarea>
+                    </div>
+                    <button type="submit" class="primary">{t.fairness_submit}</button>
+                </form>
+            })}
         </section>
     }
 }
@@ -184,6 +219,9 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
             </dl>
         </section>
 
+        {(matches!(dialogue.state.as_str(), "paid" | "closed")).then(|| view! {
+            <FairnessQuestion answered=dialogue.fairness_answered lang/>
+        })}
         <ReasonQuestion current=dialogue.reason.clone() lang/>
 
         <nav aria-labelledby="next-heading" class="card next-steps">

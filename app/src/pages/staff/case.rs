@@ -2,9 +2,9 @@
 
 use super::{done_param, load_error, when, Done, StaffFrame};
 use crate::api::staff::{
-    get_staff_case, StaffAskPlanApproval, StaffCorrectItem, StaffCounterPlan, StaffDecidePlan, StaffEscalate,
-    StaffFinish, StaffHold, StaffPaymentClaim, StaffRecordContact, StaffReply, StaffResolveDispute,
-    StaffResume,
+    get_staff_case, StaffAskPlanApproval, StaffCorrectItem, StaffCounterPlan, StaffDecidePlan,
+    StaffEscalate, StaffFinish, StaffHold, StaffPaymentClaim, StaffRecordContact, StaffReply,
+    StaffResolveDispute, StaffResume,
 };
 use crate::components::{FormAlert, TextArea, TextField};
 use crate::domain::Language;

@@ -1,0 +1,315 @@
+//! The creditor's retention dashboard: the figures of [`crate::domain::retention`] for the
+//! creditor's own cases, filtered by the period in which the cases ended and by treatment class,
+//! drawn as charts (each with a table holding the same data), the debtors' answers to the
+//! fairness question, and the upload of customer activity as CSV.
+
+use crate::domain::retention::{self, Group, Report, WINDOWS};
+use crate::domain::Language;
+use crate::dto::{
+    ActivityImportView, Chart, CreditorMember, RetentionFilter, RetentionPage, SatisfactionGroup,
+};
+use crate::error::AppError;
+use crate::server::charts::{self, Caption, Line};
+use crate::server::ports::RetentionSource;
+use crate::server::{internal, today, AppState};
+use chrono::NaiveDate;
+
+/// The largest activity file taken in the portal.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The filter as sent; empty fields mean "all".
+pub fn filter(from: Option<String>, to: Option<String>, class: Option<String>) -> RetentionFilter {
+    let some = |v: Option<String>| {
+        v.map(|s| s.trim().chars().take(40).collect::<String>())
+            .filter(|s| !s.is_empty())
+    };
+    RetentionFilter {
+        from: some(from),
+        to: some(to),
+        class: some(class),
+    }
+}
+
+/// The period's days, or the names of the fields that are not dates.
+fn period(f: &RetentionFilter) -> (Option<NaiveDate>, Option<NaiveDate>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut day = |field: &str, v: &Option<String>| match v {
+        None => None,
+        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                problems.push(field.to_string());
+                None
+            }
+        },
+    };
+    let from = day("from", &f.from);
+    let to = day("to", &f.to);
+    (from, to, problems)
+}
+
+/// The report for the filter: cases that ended in the period and, if given, in the class.
+pub fn report_for(source: &RetentionSource, f: &RetentionFilter, as_of: NaiveDate) -> Report {
+    let (from, to, _) = period(f);
+    let cases: Vec<retention::EndedCase> = source
+        .cases
+        .iter()
+        .filter(|c| from.is_none_or(|d| c.ended_on >= d))
+        .filter(|c| to.is_none_or(|d| c.ended_on <= d))
+        .filter(|c| f.class.as_ref().is_none_or(|k| &c.class_key == k))
+        .cloned()
+        .collect();
+    retention::report(&cases, &source.activities, as_of)
+}
+
+/// Average scores by class and by path of the cases in the report's filter.
+fn satisfaction(source: &RetentionSource, f: &RetentionFilter) -> Vec<SatisfactionGroup> {
+    let (from, to, _) = period(f);
+    let mut groups: std::collections::BTreeMap<(String, String), (usize, u32)> =
+        std::collections::BTreeMap::new();
+    for (case_id, score) in &source.scores {
+        let Some(c) = source.cases.iter().find(|c| c.case_id == *case_id) else {
+            continue;
+        };
+        let inside = from.is_none_or(|d| c.ended_on >= d)
+            && to.is_none_or(|d| c.ended_on <= d)
+            && f.class.as_ref().is_none_or(|k| &c.class_key == k);
+        if !inside {
+            continue;
+        }
+        for key in [
+            ("class".to_string(), c.class_key.clone()),
+            ("path".to_string(), c.path.code().to_string()),
+        ] {
+            let e = groups.entry(key).or_default();
+            e.0 += 1;
+            e.1 += u32::from(*score);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((dimension, key), (answers, sum))| SatisfactionGroup {
+            dimension,
+            key,
+            answers,
+            average_tenths: (answers > 0).then(|| (sum * 10 + answers as u32 / 2) / answers as u32),
+        })
+        .collect()
+}
+
+fn percent(g: &Group, window: usize) -> Option<f64> {
+    g.windows
+        .get(window)
+        .and_then(|w| w.per_mille())
+        .map(|p| f64::from(p) / 10.0)
+}
+
+/// The charts: cohort curves, bars by class and by reason.
+fn charts(report: &Report, lang: Language, class_name: impl Fn(&str) -> String) -> Vec<Chart> {
+    let t = crate::i18n::creditor_tr(lang);
+    let windows: Vec<String> = WINDOWS.iter().map(|d| (t.retention_window)(*d)).collect();
+    let mut out = Vec::new();
+    let cohort_lines: Vec<Line> = report
+        .cohorts
+        .iter()
+        .map(|g| Line {
+            label: g.key.clone(),
+            points: WINDOWS
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| percent(g, i).map(|p| (*d, p)))
+                .collect(),
+        })
+        .filter(|l| !l.points.is_empty())
+        .collect();
+    let caption = Caption {
+        id: "chart-cohorts",
+        title: t.chart_cohorts_title,
+        desc: t.chart_cohorts_desc,
+        x_label: t.chart_days_after,
+        y_label: t.chart_share,
+    };
+    if let Ok(svg) = charts::lines(&caption, 365, &cohort_lines) {
+        out.push(Chart {
+            id: caption.id.into(),
+            title: caption.title.into(),
+            svg,
+            table_id: "table-cohorts".into(),
+        });
+    }
+    for (id, title, desc, table, groups, name) in [
+        (
+            "chart-classes",
+            t.chart_classes_title,
+            t.chart_classes_desc,
+            "table-classes",
+            &report.by_class,
+            &class_name as &dyn Fn(&str) -> String,
+        ),
+        (
+            "chart-reasons",
+            t.chart_reasons_title,
+            t.chart_reasons_desc,
+            "table-reasons",
+            &report.by_reason,
+            &|k: &str| crate::i18n::reason_or_none(lang, k),
+        ),
+    ] {
+        let bars: Vec<(String, Vec<Option<f64>>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    name(&g.key),
+                    (0..WINDOWS.len()).map(|i| percent(g, i)).collect(),
+                )
+            })
+            .collect();
+        let caption = Caption {
+            id,
+            title,
+            desc,
+            x_label: "",
+            y_label: t.chart_share,
+        };
+        if let Ok(svg) = charts::bars(&caption, &bars, &windows) {
+            out.push(Chart {
+                id: id.into(),
+                title: title.into(),
+                svg,
+                table_id: table.into(),
+            });
+        }
+    }
+    out
+}
+
+/// The dashboard for the filter; `upload` is the result of an upload a moment ago.
+pub async fn page(
+    state: &AppState,
+    member: CreditorMember,
+    filter: RetentionFilter,
+    upload: Option<ActivityImportView>,
+) -> Result<RetentionPage, AppError> {
+    let lang = crate::i18n::request_language();
+    let as_of = today(state)?;
+    let source = state
+        .creditors
+        .retention_data(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    let classes: Vec<(String, String)> = state
+        .creditors
+        .classes(member.creditor_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| {
+            let name = if lang == Language::En {
+                c.name_en
+            } else {
+                c.name_de
+            };
+            (c.key, name)
+        })
+        .collect();
+    let (_, _, filter_problems) = period(&filter);
+    let report = report_for(&source, &filter, as_of);
+    let class_name = |k: &str| {
+        classes
+            .iter()
+            .find(|(key, _)| key == k)
+            .map_or_else(|| k.to_string(), |(_, n)| n.clone())
+    };
+    let charts = charts(&report, lang, class_name);
+    let satisfaction = satisfaction(&source, &filter);
+    Ok(RetentionPage {
+        member,
+        filter,
+        filter_problems,
+        classes,
+        report,
+        charts,
+        upload,
+        satisfaction,
+    })
+}
+
+/// The report of the creditor's cases for the filter, as of today (for the CSV download).
+pub async fn report(
+    state: &AppState,
+    member: &CreditorMember,
+    filter: &RetentionFilter,
+) -> Result<Report, AppError> {
+    let source = state
+        .creditors
+        .retention_data(member.creditor_id)
+        .await
+        .map_err(internal)?;
+    Ok(report_for(&source, filter, today(state)?))
+}
+
+/// Stores an uploaded activity file (owners): all rows or none.
+pub async fn upload(
+    state: &AppState,
+    member: &CreditorMember,
+    file: Option<(String, Vec<u8>, bool)>,
+) -> Result<ActivityImportView, AppError> {
+    let (_, content) =
+        crate::server::imports::uploaded(file.filter(|(name, _, _)| !name.is_empty()), MAX_BYTES)?;
+    let today = today(state)?;
+    state
+        .creditors
+        .import_activities(member.creditor_id, content, today, state.clock.now_ms())
+        .await
+        .map_err(internal)
+}
+
+/// The figures as CSV rows (`;`-separated, German decimal comma): one row per group and window.
+pub fn csv_rows(report: &Report) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    let parts: [(&str, &[Group]); 8] = [
+        ("outcome", std::slice::from_ref(&report.paid)),
+        ("outcome", std::slice::from_ref(&report.other)),
+        ("class", &report.by_class),
+        ("reason", &report.by_reason),
+        ("path", &report.by_path),
+        ("reminders", &report.by_reminders),
+        ("conversation", &report.by_conversation),
+        ("cohort", &report.cohorts),
+    ];
+    for (dimension, groups) in parts {
+        for g in groups {
+            for w in &g.windows {
+                rows.push([
+                    dimension.to_string(),
+                    g.key.clone(),
+                    g.cases.to_string(),
+                    w.days.to_string(),
+                    w.cases.to_string(),
+                    w.retained.to_string(),
+                    w.per_mille()
+                        .map(|p| format!("{},{}", p / 10, p % 10))
+                        .unwrap_or_default(),
+                    if w.significant() { "yes" } else { "no" }.to_string(),
+                    crate::domain::Money::new(g.revenue_minor, crate::domain::Currency::EUR)
+                        .decimal()
+                        .replace('.', ","),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+/// The header of [`csv_rows`].
+pub const CSV_HEADER: [&str; 9] = [
+    "breakdown",
+    "group",
+    "cases",
+    "window_days",
+    "cases_in_window",
+    "retained",
+    "retained_percent",
+    "significant",
+    "revenue_after_eur",
+];

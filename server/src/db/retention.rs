@@ -1,0 +1,125 @@
+//! What the retention figures are computed from: the creditor's ended cases with how they went,
+//! and the activity the creditor reported about their debtors. Read only; scoped by creditor.
+
+use super::{store_err, Db};
+use app::domain::activity::ActivityKind;
+use app::domain::retention::{Activity, EndedCase, Path};
+use app::server::ports::{RetentionSource, StoreResult};
+use chrono::NaiveDate;
+
+type CaseRow = (
+    i64,
+    i64,
+    Option<String>,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// The creditor's ended cases (paid or closed), every activity of the creditor's debtors and the
+/// debtors' answers to the fairness question.
+pub(super) async fn retention_data(db: &Db, creditor_id: i64) -> StoreResult<RetentionSource> {
+    let err = store_err("load retention data");
+    let rows: Vec<CaseRow> = sqlx::query_as(
+        "SELECT c.id, c.debtor_id, c.reason, COALESCE(tc.key, ''),
+                (SELECT MAX(e.occurred_at) FROM case_events e
+                  WHERE e.case_id = c.id AND e.kind IN ('case_closed', 'written_off', 'claim_cancelled')),
+                c.updated_at,
+                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                               WHERE cl.case_id = c.id), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
+                (SELECT COUNT(*) FROM plans p WHERE p.case_id = c.id AND p.state IN ('agreed', 'completed')),
+                (SELECT COUNT(*) FROM disputes d WHERE d.case_id = c.id),
+                (SELECT COUNT(*) FROM case_events e WHERE e.case_id = c.id AND e.kind IN ('reminder_sent', 'final_notice_sent')),
+                (SELECT COUNT(*) FROM messages m WHERE m.case_id = c.id AND m.author_kind = 'handler')
+                  + (SELECT COUNT(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'phone_call_recorded')
+         FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+         WHERE c.creditor_id = $1 AND c.state IN ('paid', 'closed')
+         ORDER BY c.id",
+    )
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    let cases = rows
+        .into_iter()
+        .filter_map(
+            |(
+                id,
+                debtor,
+                reason,
+                class,
+                ended,
+                updated,
+                owed,
+                paid,
+                plans,
+                disputes,
+                reminders,
+                talks,
+            )| {
+                let ended_on =
+                    chrono::DateTime::from_timestamp_millis(ended.unwrap_or(updated))?.date_naive();
+                let path = if plans > 0 {
+                    Path::Plan
+                } else if disputes > 0 {
+                    Path::Dispute
+                } else {
+                    Path::AtOnce
+                };
+                Some(EndedCase {
+                    case_id: id,
+                    debtor_id: debtor,
+                    ended_on,
+                    paid: paid > 0 && paid >= owed,
+                    path,
+                    class_key: class,
+                    reason,
+                    reminders: u32::try_from(reminders).unwrap_or(0),
+                    conversation: talks > 0,
+                })
+            },
+        )
+        .collect();
+    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT debtor_id, kind, occurred_on, amount_minor FROM customer_activities
+         WHERE creditor_id = $1 ORDER BY occurred_on, id",
+    )
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    let activities = rows
+        .into_iter()
+        .filter_map(|(debtor, kind, on, amount)| {
+            Some(Activity {
+                debtor_id: debtor,
+                kind: ActivityKind::from_code(&kind)?,
+                on: NaiveDate::parse_from_str(&on, "%Y-%m-%d").ok()?,
+                amount_minor: amount,
+            })
+        })
+        .collect();
+    let scores: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT s.case_id, s.score FROM satisfaction_answers s JOIN cases c ON c.id = s.case_id
+         WHERE c.creditor_id = $1",
+    )
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    Ok(RetentionSource {
+        cases,
+        activities,
+        scores: scores
+            .into_iter()
+            .filter_map(|(case, score)| Some((case, u8::try_from(score).ok()?)))
+            .collect(),
+    })
+}
