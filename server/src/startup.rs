@@ -159,7 +159,8 @@ impl Application {
     }
 }
 
-/// Once a minute, whether or not mail can be sent: queues the handlers' daily digests, applies
+/// Once a minute, whether or not mail can be sent: queues the handlers' daily digests and the
+/// creditors' weekly ones, applies
 /// the creditors' consent defaults whose deadline passed and takes the due dunning steps. All are
 /// idempotent, so several instances may run this at once.
 async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning: bool) {
@@ -168,6 +169,11 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning
         tick.tick().await;
         if let Err(e) = app::server::handling::queue_digests(&db, clock.now_ms(), &base_url).await {
             tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
+        }
+        if let Err(e) =
+            app::server::retention::queue_weekly_digests(&db, &db, clock.now_ms(), &base_url).await
+        {
+            tracing::warn!(error = %e, "the creditors' weekly digests could not be queued; retrying");
         }
         if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
             tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");

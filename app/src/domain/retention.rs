@@ -147,9 +147,14 @@ pub struct Report {
 }
 
 /// The returns (orders, renewals) per debtor, in date order.
-fn returns_by_debtor(activities: &[Activity]) -> BTreeMap<i64, Vec<&Activity>> {
+fn returns_by_debtor(activities: &[Activity], as_of: NaiveDate) -> BTreeMap<i64, Vec<&Activity>> {
     let mut by: BTreeMap<i64, Vec<&Activity>> = BTreeMap::new();
-    for a in activities.iter().filter(|a| a.kind.is_return()) {
+    // What happened after the report's day does not exist for it (a report for last week reads
+    // as it would have read then).
+    for a in activities
+        .iter()
+        .filter(|a| a.kind.is_return() && a.on <= as_of)
+    {
         by.entry(a.debtor_id).or_default().push(a);
     }
     for list in by.values_mut() {
@@ -229,7 +234,7 @@ fn grouped(
 /// The report as of `as_of` for `cases` (already filtered by period and class) and every
 /// activity of their debtors.
 pub fn report(cases: &[EndedCase], activities: &[Activity], as_of: NaiveDate) -> Report {
-    let returns = returns_by_debtor(activities);
+    let returns = returns_by_debtor(activities, as_of);
     let rows: Vec<(EndedCase, Option<i64>, i64)> = cases
         .iter()
         .filter(|c| c.ended_on <= as_of)
@@ -404,6 +409,10 @@ mod tests {
             None,
             "nothing to read yet"
         );
+
+        // A week earlier, debtor 4's order (10 days after its case) had not happened yet.
+        let earlier = report(&cases, &activities, d("2026-11-20"));
+        assert_eq!(earlier.paid.revenue_minor, 17_500);
     }
 
     #[test]

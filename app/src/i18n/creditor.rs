@@ -217,6 +217,12 @@ pub struct CreditorTexts {
     pub activity_file_label: &'static str,
     pub activity_upload: &'static str,
     pub activity_result: fn(bool, usize, usize, usize) -> String,
+    pub digest_recovered: &'static str,
+    pub digest_decisions: &'static str,
+    pub digest_retention: &'static str,
+    pub digest_retention_before: &'static str,
+    /// A 90-day share for the digest: per mille, retained, cases.
+    pub digest_share: fn(Option<u32>, usize, usize) -> String,
 }
 
 /// A reason code in words, `none` meaning the debtor gave none.
@@ -511,6 +517,15 @@ static DE: CreditorTexts = CreditorTexts {
     } else {
         format!("Nichts gespeichert: {problems} Probleme. Bitte die Datei korrigieren und erneut hochladen.")
     },
+    digest_recovered: "Eingegangen in den letzten 7 Tagen",
+    digest_decisions: "Entscheidungen, die auf Sie warten",
+    digest_retention: "Binnen 90 Tagen wieder Kunde (bezahlte Fälle)",
+    digest_retention_before: "Vor einer Woche",
+    digest_share: |per_mille, retained, cases| match per_mille {
+        Some(p) if cases >= 10 => format!("{},{} % ({retained} von {cases} Fällen)", p / 10, p % 10),
+        Some(p) => format!("{},{} % ({retained} von {cases} Fällen, nicht aussagekräftig)", p / 10, p % 10),
+        None => "noch keine Fälle".to_string(),
+    },
 };
 
 static EN: CreditorTexts = CreditorTexts {
@@ -787,5 +802,14 @@ static EN: CreditorTexts = CreditorTexts {
         format!("Stored: {created} new events, {unchanged} were reported before.")
     } else {
         format!("Nothing stored: {problems} problems. Please correct the file and upload it again.")
+    },
+    digest_recovered: "Received in the last 7 days",
+    digest_decisions: "Decisions waiting for you",
+    digest_retention: "Customer again within 90 days (paid cases)",
+    digest_retention_before: "A week ago",
+    digest_share: |per_mille, retained, cases| match per_mille {
+        Some(p) if cases >= 10 => format!("{}.{} % ({retained} of {cases} cases)", p / 10, p % 10),
+        Some(p) => format!("{}.{} % ({retained} of {cases} cases, not significant)", p / 10, p % 10),
+        None => "no cases yet".to_string(),
     },
 };

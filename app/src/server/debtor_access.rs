@@ -724,6 +724,9 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Stored> {
             unreachable!("no creditors here")
         }
+        async fn creditor_owners(&self) -> StoreResult<Vec<crate::server::ports::CreditorOwner>> {
+            unreachable!("no creditors here")
+        }
         async fn retention_data(
             &self,
             _: i64,

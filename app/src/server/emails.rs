@@ -185,6 +185,41 @@ pub fn queue_digest(
     )
 }
 
+/// Subject, text and HTML of the creditor's weekly digest: money recovered, decisions waiting,
+/// and the retention trend (`lines`: label and value).
+pub fn creditor_digest(
+    lang: Language,
+    name: &str,
+    creditor: &str,
+    lines: &[(String, String)],
+    link: &str,
+) -> (String, String, String) {
+    let (subject, greeting, body, link_text) = match lang {
+        Language::De => (
+            format!("Ihre Woche mit Rapport – {creditor}"),
+            format!("Guten Tag {name},"),
+            "das Wichtigste der letzten sieben Tage:".to_string(),
+            "Gläubigerportal öffnen".to_string(),
+        ),
+        Language::En => (
+            format!("Your week with Rapport – {creditor}"),
+            format!("Hello {name},"),
+            "the main points of the last seven days:".to_string(),
+            "Open the creditor portal".to_string(),
+        ),
+    };
+    let mut text = format!("{greeting}\n\n{body}\n\n");
+    for (a, b) in lines {
+        text.push_str(&format!("  {a}: {b}\n"));
+    }
+    text.push_str(&format!("\n{link_text}: {link}\n"));
+    (
+        subject,
+        text,
+        html(&[greeting, body], lines, link, &link_text),
+    )
+}
+
 /// Subject, text and HTML of the thank-you when a case is paid in full: it links to the creditor's
 /// shop or site when the creditor gave one, so that the debtor stays a customer.
 pub fn paid_in_full(

@@ -727,6 +727,16 @@ pub struct PlanApprovalRequest {
     pub plan: crate::dto::PlanView,
 }
 
+/// An active owner of a creditor (the weekly digest goes to them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditorOwner {
+    pub creditor_id: i64,
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub creditor_name: String,
+}
+
 /// What the retention figures of one creditor are computed from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetentionSource {
@@ -810,6 +820,8 @@ pub trait CreditorStore: Send + Sync {
         today: chrono::NaiveDate,
         now_ms: i64,
     ) -> StoreResult<crate::dto::ActivityImportView>;
+    /// The active owners of every creditor: creditor, user, email, name, creditor's name.
+    async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>>;
     /// The creditor's name, if the creditor exists.
     async fn creditor_name(&self, creditor_id: i64) -> StoreResult<Option<String>>;
     /// The creditor's API keys, newest first.

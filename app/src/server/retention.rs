@@ -264,6 +264,118 @@ pub async fn upload(
         .map_err(internal)
 }
 
+/// The weekly digest: on Mondays from 07:00 Berlin time, one email per active owner of each
+/// creditor with the money received in the last seven days, the decisions waiting (consents and
+/// plan approvals) and the 90-day retention of paid cases now and a week ago. Once per owner and
+/// week (the outbox refuses a second email with the same key).
+pub async fn queue_weekly_digests(
+    creditors: &dyn crate::server::ports::CreditorStore,
+    staff: &dyn crate::server::ports::StaffStore,
+    now_ms: i64,
+    base_url: &str,
+) -> Result<u32, AppError> {
+    use chrono::{Datelike, Timelike};
+    let zone = chrono_tz::Europe::Berlin;
+    let Some(local) =
+        chrono::DateTime::from_timestamp_millis(now_ms).map(|t| t.with_timezone(&zone))
+    else {
+        return Ok(0);
+    };
+    if local.weekday() != chrono::Weekday::Mon
+        || local.hour() < crate::server::handling::DIGEST_HOUR
+    {
+        return Ok(0);
+    }
+    let week = local.iso_week();
+    let today = local.date_naive();
+    let lang = Language::De;
+    let t = crate::i18n::creditor_tr(lang);
+    let mut queued = 0;
+    let mut done_creditor: Option<(i64, Vec<(String, String)>)> = None;
+    for owner in creditors.creditor_owners().await.map_err(internal)? {
+        let dedupe_key = format!(
+            "creditor-digest:{}:{}-W{:02}",
+            owner.user_id,
+            week.year(),
+            week.week()
+        );
+        if staff.email_queued(&dedupe_key).await.map_err(internal)? {
+            continue;
+        }
+        let lines = match &done_creditor {
+            Some((id, lines)) if *id == owner.creditor_id => lines.clone(),
+            _ => {
+                let figures = creditors
+                    .overview_figures(owner.creditor_id, now_ms - 7 * 86_400_000)
+                    .await
+                    .map_err(internal)?;
+                let decisions = creditors
+                    .consent_requests(owner.creditor_id)
+                    .await
+                    .map_err(internal)?
+                    .len()
+                    + creditors
+                        .plan_approval_requests(owner.creditor_id)
+                        .await
+                        .map_err(internal)?
+                        .len();
+                let source = creditors
+                    .retention_data(owner.creditor_id)
+                    .await
+                    .map_err(internal)?;
+                let share = |as_of: NaiveDate| {
+                    let r = retention::report(&source.cases, &source.activities, as_of);
+                    let w = r.paid.windows[0];
+                    (t.digest_share)(w.per_mille(), w.retained, w.cases)
+                };
+                let lines = vec![
+                    (
+                        t.digest_recovered.to_string(),
+                        crate::domain::Money::new(
+                            figures.recovered_recent_minor,
+                            crate::domain::Currency::EUR,
+                        )
+                        .format(lang),
+                    ),
+                    (t.digest_decisions.to_string(), decisions.to_string()),
+                    (t.digest_retention.to_string(), share(today)),
+                    (
+                        t.digest_retention_before.to_string(),
+                        share(today - chrono::Days::new(7)),
+                    ),
+                ];
+                done_creditor = Some((owner.creditor_id, lines.clone()));
+                lines
+            }
+        };
+        let link = format!("{}/creditor/retention", base_url.trim_end_matches('/'));
+        let (subject, text, html) = crate::server::emails::creditor_digest(
+            lang,
+            &owner.display_name,
+            &owner.creditor_name,
+            &lines,
+            &link,
+        );
+        let email = crate::server::ports::StaffEmail {
+            dedupe_key,
+            to: owner.email.clone(),
+            time_zone: zone.name().to_string(),
+            subject,
+            text,
+            html,
+            host: crate::server::host_of(base_url),
+        };
+        if staff
+            .queue_staff_email(email, now_ms)
+            .await
+            .map_err(internal)?
+        {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
 /// The figures as CSV rows (`;`-separated, German decimal comma): one row per group and window.
 pub fn csv_rows(report: &Report) -> Vec<[String; 9]> {
     let mut rows = Vec::new();

@@ -16,9 +16,9 @@ use app::dto::{
     OverviewRow, WebhookDeliveryView,
 };
 use app::server::ports::{
-    AuditEntry, ConsentDecision, ConsentRequest, CreditorStore, Effects, Figures, ImportUpload,
-    NewApiKey, NewCreditorUser, PlanApprovalDecision, PlanApprovalRequest, QueuedEmail,
-    RetentionSource, StoreError, StoreResult, Stored,
+    AuditEntry, ConsentDecision, ConsentRequest, CreditorOwner, CreditorStore, Effects, Figures,
+    ImportUpload, NewApiKey, NewCreditorUser, PlanApprovalDecision, PlanApprovalRequest,
+    QueuedEmail, RetentionSource, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -347,6 +347,29 @@ impl CreditorStore for Db {
             .map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(d.approval_id))
+    }
+
+    async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>> {
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT u.creditor_id, u.id, u.email, u.display_name, c.name
+             FROM creditor_users u JOIN creditors c ON c.id = u.creditor_id
+             WHERE u.role = 'owner' AND u.active = 1 ORDER BY u.creditor_id, u.id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load creditor owners"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(creditor_id, user_id, email, display_name, creditor_name)| CreditorOwner {
+                    creditor_id,
+                    user_id,
+                    email,
+                    display_name,
+                    creditor_name,
+                },
+            )
+            .collect())
     }
 
     async fn retention_data(&self, creditor_id: i64) -> StoreResult<RetentionSource> {

@@ -329,3 +329,64 @@ on_both_backends!(
     fairness_question,
     a_debtor_answers_the_fairness_question_once_after_the_case_ended
 );
+
+async fn owners_get_a_weekly_digest_on_monday_mornings_once(app: &TestApp) {
+    creditor_accounts(app).await;
+    end_case(app, "AKTE-2026-000101", true, 100).await;
+    let at = |s: &str| {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .expect("time")
+            .and_utc()
+            .timestamp_millis()
+    };
+    let digests = || {
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'creditor-digest:%'",
+        )
+    };
+    let queue = |now: i64| async move {
+        app::server::retention::queue_weekly_digests(&app.db, &app.db, now, "https://portal.test")
+            .await
+            .expect("queued")
+    };
+    // Sunday, and Monday before 07:00 Berlin time (05:30 UTC in winter): nothing.
+    assert_eq!(queue(at("2026-12-06 09:00")).await, 0);
+    assert_eq!(queue(at("2026-12-07 05:30")).await, 0);
+    // Monday 07:10 Berlin: one email per active owner (the viewer gets none).
+    let owners = scalar(
+        app,
+        "SELECT COUNT(*) FROM creditor_users WHERE role = 'owner' AND active = 1",
+    )
+    .await;
+    assert!(owners >= 2);
+    assert_eq!(i64::from(queue(at("2026-12-07 06:10")).await), owners);
+    assert_eq!(queue(at("2026-12-07 09:00")).await, 0, "once per week");
+    assert_eq!(digests().await, owners);
+    let payload = text(
+        app,
+        "SELECT payload FROM outbox WHERE recipient = 'owner@nordlicht.example' AND dedupe_key LIKE 'creditor-digest:%'",
+    )
+    .await;
+    assert!(
+        payload.contains("Binnen 90 Tagen wieder Kunde (bezahlte Fälle)"),
+        "{payload}"
+    );
+    assert!(payload.contains("0,0 % (0 von 1 Fällen, nicht aussagekräftig)"));
+    assert!(payload.contains("https://portal.test/creditor/retention"));
+    let theirs = text(
+        app,
+        "SELECT payload FROM outbox WHERE recipient = 'owner@sonnenschein.example' AND dedupe_key LIKE 'creditor-digest:%'",
+    )
+    .await;
+    assert!(
+        theirs.contains("noch keine Fälle"),
+        "another creditor's figures stay theirs"
+    );
+    // The next Monday, again.
+    assert_eq!(i64::from(queue(at("2026-12-14 07:00")).await), owners);
+}
+on_both_backends!(
+    weekly_digest,
+    owners_get_a_weekly_digest_on_monday_mornings_once
+);
