@@ -7,7 +7,8 @@ use crate::pages::{
 };
 use crate::pages::{
     ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
-    ImportJobPage, ImportPage, OverviewPage, RemittancesPage, RetentionDashboard, WebhooksPage,
+    CustomerRelationship, ImportJobPage, ImportPage, OverviewPage, RemittancesPage,
+    RetentionDashboard, WebhooksPage,
 };
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/remittances") view=RemittancesPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/retention") view=RetentionDashboard ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/customers/:id") view=CustomerRelationship ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/team") view=CreditorTeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import") view=ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import/:id") view=ImportJobPage ssr=SsrMode::Async/>

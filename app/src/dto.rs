@@ -546,6 +546,8 @@ pub struct OverviewFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewRow {
     pub case_id: i64,
+    /// The debtor, for the customer's relationship page.
+    pub debtor_id: i64,
     pub reference: String,
     pub debtor_name: String,
     pub customer_number: String,
@@ -686,6 +688,49 @@ pub struct SatisfactionGroup {
     pub answers: usize,
     /// The average score times 10 (42 = 4.2), if anyone answered.
     pub average_tenths: Option<u32>,
+}
+
+/// One case on a customer's relationship page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerCase {
+    pub reference: String,
+    pub state: String,
+    pub class_key: Option<String>,
+    pub reason: Option<String>,
+    pub handed_over_ms: i64,
+    pub claimed: Money,
+    pub paid: Money,
+    pub due_on: Option<NaiveDate>,
+    /// The day of the last payment, when the case was paid in full.
+    pub paid_on: Option<NaiveDate>,
+    /// Days between the due date and full payment (negative: early).
+    pub days_late: Option<i64>,
+    pub ended_on: Option<NaiveDate>,
+    /// `at_once`, `plan` or `dispute` for a case that ended paid.
+    pub path: Option<String>,
+    pub reminders: i64,
+    /// Orders and renewals within 365 days after the case ended: kind, day, amount, days after.
+    pub returns: Vec<(String, NaiveDate, Option<Money>, i64)>,
+}
+
+/// A customer's relationship page: every case, how they paid over time, the conversation and
+/// what they did afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub member: CreditorMember,
+    pub name: String,
+    pub customer_number: String,
+    /// Whether the latest case is in the key-account class.
+    pub key_account: bool,
+    /// Oldest first.
+    pub cases: Vec<CustomerCase>,
+    /// `better`, `worse` or `same`: the last case paid in full against the one before; `None`
+    /// with fewer than two.
+    pub trend: Option<String>,
+    /// Case reference, author, text, time; oldest first.
+    pub messages: Vec<(String, String, String, i64)>,
+    /// Every reported activity: kind, day, amount; oldest first.
+    pub activities: Vec<(String, NaiveDate, Option<Money>)>,
 }
 
 /// The creditor's import page.

@@ -145,6 +145,7 @@ mod tests {
     fn rows_are_written_with_german_amounts_and_no_formulas() {
         let row = OverviewRow {
             case_id: 1,
+            debtor_id: 1,
             reference: "AKTE-2026-000101".into(),
             debtor_name: "=HYPERLINK(\"http://evil\")".into(),
             customer_number: "K-1".into(),

@@ -323,6 +323,14 @@ pub async fn get_retention(
     retention::page(&state, member, retention::filter(from, to, class), upload).await
 }
 
+/// One customer's relationship page (owners and viewers); 404 for another creditor's debtor.
+#[server(endpoint = "get_customer")]
+pub async fn get_customer(debtor_id: i64) -> Result<crate::dto::CustomerPage, AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
+    retention::customer(&state, member, debtor_id).await
+}
+
 /// Uploads a CSV file of customer activity (owners): all rows are stored, or none.
 #[server(endpoint = "upload_activities", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn upload_activities(data: MultipartData) -> Result<(), AppError> {

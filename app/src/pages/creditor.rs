@@ -2,11 +2,11 @@
 //! and webhooks. Plain forms that post and redirect, with and without JavaScript.
 
 use crate::api::creditor::{
-    get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_import, get_imports,
-    get_remittances, get_retention, get_webhooks, CreateApiKey, CreditorLogin, CreditorLogout,
-    DecideConsent, DecidePlanApproval, MoveCaseClass, PauseCase, RenewWebhookSecret, RetryWebhook,
-    RevokeApiKey, SetWebhookUrl, UpdateClassBand, UpdateClassReminders, UpdateClassSettings,
-    UploadActivities, UploadClaims,
+    get_api_keys, get_classes, get_consent_inbox, get_creditor_overview, get_customer, get_import,
+    get_imports, get_remittances, get_retention, get_webhooks, CreateApiKey, CreditorLogin,
+    CreditorLogout, DecideConsent, DecidePlanApproval, MoveCaseClass, PauseCase,
+    RenewWebhookSecret, RetryWebhook, RevokeApiKey, SetWebhookUrl, UpdateClassBand,
+    UpdateClassReminders, UpdateClassSettings, UploadActivities, UploadClaims,
 };
 use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
 use crate::components::{FileField, FormAlert, Layout, TextField};
@@ -744,7 +744,7 @@ fn overview_view(
                             view! {
                                 <tr>
                                     <td>{r.reference.clone()}</td>
-                                    <td>{r.debtor_name.clone()}<br/><span class="meta">{r.customer_number.clone()}</span></td>
+                                    <td><a href=format!("/creditor/customers/{}", r.debtor_id)>{r.debtor_name.clone()}</a><br/><span class="meta">{r.customer_number.clone()}</span></td>
                                     <td>{class_label(&current)}</td>
                                     <td>{(st.state_label)(&r.state)}</td>
                                     <td>{r.claimed.format(lang)}</td>
@@ -1370,6 +1370,115 @@ fn retention_view(
                     <button type="submit" class="primary">{ct.activity_upload}</button>
                 </form>
             })}
+        </section>
+    }
+}
+
+/// `/creditor/customers/:id`: one customer's relationship — every case with how it was paid,
+/// the trend, what they did after each case, the conversation and the reported activity.
+#[component]
+pub fn CustomerRelationship() -> impl IntoView {
+    let lang = use_language();
+    let ct = creditor_tr(lang);
+    let params = leptos_router::hooks::use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let data = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_customer(id).await,
+            None => Err(crate::error::AppError::NotFound),
+        }
+    });
+    view! {
+        <CreditorFrame>
+            <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => customer_view(lang, page).into_any(),
+                        Err(e) => view! { <Title text=ct.nav_overview/><h1>{ct.nav_overview}</h1>{load_error(e, lang)} }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </CreditorFrame>
+    }
+}
+
+fn customer_view(lang: Language, page: crate::dto::CustomerPage) -> impl IntoView {
+    let ct = creditor_tr(lang);
+    let st = staff_tr(lang);
+    let title = (ct.customer_title)(&page.name);
+    let date = move |d: Option<chrono::NaiveDate>| {
+        d.map(|d| crate::i18n::format_date(lang, d))
+            .unwrap_or_default()
+    };
+    view! {
+        <Title text=title.clone()/>
+        <p><a href="/creditor/overview">{ct.back_to_overview}</a></p>
+        <h1>{title}</h1>
+        <p>{page.customer_number.clone()}
+            {page.key_account.then(|| view! { " · " <strong class="badge">{ct.key_account_badge}</strong> })}</p>
+        <section class="card" aria-labelledby="customer-cases-heading">
+            <h2 id="customer-cases-heading">{ct.customer_cases_heading}</h2>
+            {page.trend.as_deref().map(|t| view! { <p id="payment-trend">{(ct.trend)(t)}</p> })}
+            <div class="table-wrap">
+                <table class="queue" id="customer-cases">
+                    <caption class="visually-hidden">{ct.customer_cases_heading}</caption>
+                    <thead><tr>
+                        <th scope="col">{ct.col_reference}</th>
+                        <th scope="col">{ct.filter_state}</th>
+                        <th scope="col">{ct.col_claimed}</th>
+                        <th scope="col">{ct.col_due}</th>
+                        <th scope="col">{ct.col_paid_on}</th>
+                        <th scope="col">{st.reason_label}</th>
+                        <th scope="col">{ct.col_after}</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.cases.iter().map(|c| view! {
+                            <tr>
+                                <th scope="row">{c.reference.clone()}<br/><span class="meta">{(st.class_name)(c.class_key.as_deref().unwrap_or(""))}</span></th>
+                                <td>{(st.state_label)(&c.state)}
+                                    {c.path.as_deref().map(|p| view! { <br/><span class="meta">{(ct.path_label)(p)}</span> })}</td>
+                                <td>{c.claimed.format(lang)}<br/><span class="meta">{ct.col_paid}": "{c.paid.format(lang)}</span></td>
+                                <td>{date(c.due_on)}</td>
+                                <td>{date(c.paid_on)}<br/><span class="meta">{(ct.days_late)(c.days_late)}</span>
+                                    <br/><span class="meta">{(ct.reminders_label)(&if c.reminders >= 3 { "3+".to_string() } else { c.reminders.to_string() })}</span></td>
+                                <td>{crate::i18n::reason_or_none(lang, c.reason.as_deref().unwrap_or("none"))}</td>
+                                <td>
+                                    {c.returns.is_empty().then(|| view! { <span class="meta">{ct.no_returns}</span> })}
+                                    <ul class="plain">
+                                        {c.returns.iter().map(|(kind, on, amount, days)| view! {
+                                            <li>{(ct.activity_kind)(kind)}" · "{crate::i18n::format_date(lang, *on)}
+                                                {amount.map(|a| format!(" · {}", a.format(lang)))}
+                                                {format!(" (+{days})")}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="customer-conversation-heading">
+            <h2 id="customer-conversation-heading">{ct.conversation_heading}</h2>
+            {page.messages.is_empty().then(|| view! { <p class="empty">{ct.no_messages}</p> })}
+            <ol class="timeline">
+                {page.messages.iter().map(|(reference, author, body, at)| view! {
+                    <li>
+                        <span class="meta">{when(lang, *at)}" · "{reference.clone()}" · "{(ct.author_label)(author)}</span>
+                        <p class="body">{body.clone()}</p>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="card" aria-labelledby="customer-activity-heading">
+            <h2 id="customer-activity-heading">{ct.activities_heading}</h2>
+            {page.activities.is_empty().then(|| view! { <p class="empty">{ct.no_activities}</p> })}
+            <ul class="plain">
+                {page.activities.iter().map(|(kind, on, amount)| view! {
+                    <li>{crate::i18n::format_date(lang, *on)}" · "{(ct.activity_kind)(kind)}
+                        {amount.map(|a| format!(" · {}", a.format(lang)))}</li>
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

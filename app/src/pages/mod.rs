@@ -7,7 +7,8 @@ pub(crate) mod staff;
 
 pub use creditor::{
     ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
-    ImportJobPage, ImportPage, OverviewPage, RemittancesPage, RetentionDashboard, WebhooksPage,
+    CustomerRelationship, ImportJobPage, ImportPage, OverviewPage, RemittancesPage,
+    RetentionDashboard, WebhooksPage,
 };
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,

@@ -724,6 +724,13 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Stored> {
             unreachable!("no creditors here")
         }
+        async fn customer_record(
+            &self,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Option<crate::server::ports::CustomerRecord>> {
+            unreachable!("no creditors here")
+        }
         async fn creditor_owners(&self) -> StoreResult<Vec<crate::server::ports::CreditorOwner>> {
             unreachable!("no creditors here")
         }

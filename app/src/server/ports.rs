@@ -727,6 +727,42 @@ pub struct PlanApprovalRequest {
     pub plan: crate::dto::PlanView,
 }
 
+/// One case of a customer, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerCaseRecord {
+    pub case_id: i64,
+    pub reference: String,
+    pub state: String,
+    pub class_key: Option<String>,
+    pub reason: Option<String>,
+    pub handed_over_ms: i64,
+    pub claimed_minor: i64,
+    pub paid_minor: i64,
+    /// The earliest due date of its claims.
+    pub due_on: Option<chrono::NaiveDate>,
+    /// The value date of its last payment.
+    pub last_paid_on: Option<chrono::NaiveDate>,
+    /// When it ended (closed, written off, cancelled), if it did.
+    pub ended_ms: Option<i64>,
+    pub plans: i64,
+    pub disputes: i64,
+    pub reminders: i64,
+}
+
+/// One customer of a creditor: what the relationship page is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub debtor_id: i64,
+    pub name: String,
+    pub customer_number: String,
+    /// Oldest first.
+    pub cases: Vec<CustomerCaseRecord>,
+    /// Case reference, author (`debtor`/`handler`), text, time; oldest first.
+    pub messages: Vec<(String, String, String, i64)>,
+    /// Every reported activity, oldest first.
+    pub activities: Vec<crate::domain::retention::Activity>,
+}
+
 /// An active owner of a creditor (the weekly digest goes to them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditorOwner {
@@ -820,6 +856,13 @@ pub trait CreditorStore: Send + Sync {
         today: chrono::NaiveDate,
         now_ms: i64,
     ) -> StoreResult<crate::dto::ActivityImportView>;
+    /// Everything about one customer of `creditor_id` (the debtor `debtor_id`): cases, messages,
+    /// reported activity. `None` when the debtor is not the creditor's.
+    async fn customer_record(
+        &self,
+        creditor_id: i64,
+        debtor_id: i64,
+    ) -> StoreResult<Option<CustomerRecord>>;
     /// The active owners of every creditor: creditor, user, email, name, creditor's name.
     async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>>;
     /// The creditor's name, if the creditor exists.

@@ -248,6 +248,110 @@ pub async fn report(
     Ok(report_for(&source, filter, today(state)?))
 }
 
+/// A customer's relationship page; 404 for a debtor of another creditor.
+pub async fn customer(
+    state: &AppState,
+    member: CreditorMember,
+    debtor_id: i64,
+) -> Result<crate::dto::CustomerPage, AppError> {
+    use crate::domain::{Currency, Money};
+    let record = state
+        .creditors
+        .customer_record(member.creditor_id, debtor_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    let cases: Vec<crate::dto::CustomerCase> = record
+        .cases
+        .iter()
+        .map(|c| {
+            let ended_on = c
+                .ended_ms
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .map(|t| t.date_naive());
+            let paid_in_full = c.paid_minor > 0 && c.paid_minor >= c.claimed_minor;
+            let paid_on = c.last_paid_on.filter(|_| paid_in_full);
+            let path = (paid_in_full && ended_on.is_some()).then(|| {
+                if c.plans > 0 {
+                    "plan"
+                } else if c.disputes > 0 {
+                    "dispute"
+                } else {
+                    "at_once"
+                }
+                .to_string()
+            });
+            let returns = ended_on
+                .map(|end| {
+                    record
+                        .activities
+                        .iter()
+                        .filter(|a| a.kind.is_return())
+                        .filter_map(|a| {
+                            let days = (a.on - end).num_days();
+                            (1..=i64::from(WINDOWS[WINDOWS.len() - 1]))
+                                .contains(&days)
+                                .then(|| {
+                                    (
+                                        a.kind.code().to_string(),
+                                        a.on,
+                                        a.amount_minor.map(eur),
+                                        days,
+                                    )
+                                })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            crate::dto::CustomerCase {
+                reference: c.reference.clone(),
+                state: c.state.clone(),
+                class_key: c.class_key.clone(),
+                reason: c.reason.clone(),
+                handed_over_ms: c.handed_over_ms,
+                claimed: eur(c.claimed_minor),
+                paid: eur(c.paid_minor),
+                due_on: c.due_on,
+                paid_on,
+                days_late: paid_on.zip(c.due_on).map(|(p, d)| (p - d).num_days()),
+                ended_on,
+                path,
+                reminders: c.reminders,
+                returns,
+            }
+        })
+        .collect();
+    let late: Vec<i64> = cases.iter().filter_map(|c| c.days_late).collect();
+    let trend = match late.as_slice() {
+        [.., before, last] => Some(
+            match last.cmp(before) {
+                std::cmp::Ordering::Less => "better",
+                std::cmp::Ordering::Greater => "worse",
+                std::cmp::Ordering::Equal => "same",
+            }
+            .to_string(),
+        ),
+        _ => None,
+    };
+    Ok(crate::dto::CustomerPage {
+        member,
+        name: record.name,
+        customer_number: record.customer_number,
+        key_account: cases
+            .last()
+            .is_some_and(|c| c.class_key.as_deref() == Some("key_account")),
+        cases,
+        trend,
+        messages: record.messages,
+        activities: record
+            .activities
+            .iter()
+            .map(|a| (a.kind.code().to_string(), a.on, a.amount_minor.map(eur)))
+            .collect(),
+    })
+}
+
 /// Stores an uploaded activity file (owners): all rows or none.
 pub async fn upload(
     state: &AppState,

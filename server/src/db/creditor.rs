@@ -16,9 +16,9 @@ use app::dto::{
     OverviewRow, WebhookDeliveryView,
 };
 use app::server::ports::{
-    AuditEntry, ConsentDecision, ConsentRequest, CreditorOwner, CreditorStore, Effects, Figures,
-    ImportUpload, NewApiKey, NewCreditorUser, PlanApprovalDecision, PlanApprovalRequest,
-    QueuedEmail, RetentionSource, StoreError, StoreResult, Stored,
+    AuditEntry, ConsentDecision, ConsentRequest, CreditorOwner, CreditorStore, CustomerRecord,
+    Effects, Figures, ImportUpload, NewApiKey, NewCreditorUser, PlanApprovalDecision,
+    PlanApprovalRequest, QueuedEmail, RetentionSource, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -347,6 +347,14 @@ impl CreditorStore for Db {
             .map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(d.approval_id))
+    }
+
+    async fn customer_record(
+        &self,
+        creditor_id: i64,
+        debtor_id: i64,
+    ) -> StoreResult<Option<CustomerRecord>> {
+        super::retention::customer_record(self, creditor_id, debtor_id).await
     }
 
     async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>> {
@@ -742,13 +750,14 @@ impl CreditorStore for Db {
             i64,
             i64,
             i64,
+            i64,
         );
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT c.id, c.reference, d.name, d.customer_number, tc.key, c.state,
                     CAST(COALESCE((SELECT SUM(ci.amount_minor) FROM claim_items ci JOIN claims cl ON cl.id = ci.claim_id
                                     WHERE cl.case_id = c.id), 0) AS BIGINT),
                     CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
-                    c.created_at
+                    c.created_at, c.debtor_id
              {from} WHERE {condition} ORDER BY c.id DESC LIMIT $5 OFFSET $6"
         ))
         .bind(creditor_id)
@@ -774,9 +783,11 @@ impl CreditorStore for Db {
                         claimed,
                         paid,
                         at,
+                        debtor_id,
                     )| {
                         OverviewRow {
                             case_id,
+                            debtor_id,
                             reference,
                             debtor_name,
                             customer_number,

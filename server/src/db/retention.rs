@@ -4,7 +4,7 @@
 use super::{store_err, Db};
 use app::domain::activity::ActivityKind;
 use app::domain::retention::{Activity, EndedCase, Path};
-use app::server::ports::{RetentionSource, StoreResult};
+use app::server::ports::{CustomerCaseRecord, CustomerRecord, RetentionSource, StoreResult};
 use chrono::NaiveDate;
 
 type CaseRow = (
@@ -122,4 +122,134 @@ pub(super) async fn retention_data(db: &Db, creditor_id: i64) -> StoreResult<Ret
             .filter_map(|(case, score)| Some((case, u8::try_from(score).ok()?)))
             .collect(),
     })
+}
+
+type CustomerCaseRow = (
+    (i64, String, String, Option<String>, Option<String>, i64),
+    (i64, i64, Option<String>, Option<String>, Option<i64>),
+    (i64, i64, i64),
+);
+
+/// One customer of the creditor: the debtor, every case, the conversation and the activity.
+pub(super) async fn customer_record(
+    db: &Db,
+    creditor_id: i64,
+    debtor_id: i64,
+) -> StoreResult<Option<CustomerRecord>> {
+    use sqlx::Row;
+    let err = store_err("load customer");
+    let debtor: Option<(String, String)> = sqlx::query_as(
+        "SELECT name, customer_number FROM debtors WHERE id = $1 AND creditor_id = $2",
+    )
+    .bind(debtor_id)
+    .bind(creditor_id)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(&err)?;
+    let Some((name, customer_number)) = debtor else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(
+        "SELECT c.id, c.reference, c.state, tc.key, c.reason, c.created_at,
+                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                               WHERE cl.case_id = c.id), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
+                (SELECT MIN(cl.due_date) FROM claims cl WHERE cl.case_id = c.id),
+                (SELECT MAX(p.value_date) FROM payments p WHERE p.case_id = c.id),
+                (SELECT MAX(e.occurred_at) FROM case_events e
+                  WHERE e.case_id = c.id AND e.kind IN ('case_closed', 'written_off', 'claim_cancelled')),
+                (SELECT COUNT(*) FROM plans p WHERE p.case_id = c.id AND p.state IN ('agreed', 'completed')),
+                (SELECT COUNT(*) FROM disputes d WHERE d.case_id = c.id),
+                (SELECT COUNT(*) FROM case_events e WHERE e.case_id = c.id AND e.kind IN ('reminder_sent', 'final_notice_sent'))
+         FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+         WHERE c.debtor_id = $1 AND c.creditor_id = $2 ORDER BY c.created_at, c.id",
+    )
+    .bind(debtor_id)
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    let day = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    let mut cases = Vec::new();
+    for r in &rows {
+        let row: CustomerCaseRow = (
+            (
+                r.try_get(0).map_err(&err)?,
+                r.try_get(1).map_err(&err)?,
+                r.try_get(2).map_err(&err)?,
+                r.try_get(3).map_err(&err)?,
+                r.try_get(4).map_err(&err)?,
+                r.try_get(5).map_err(&err)?,
+            ),
+            (
+                r.try_get(6).map_err(&err)?,
+                r.try_get(7).map_err(&err)?,
+                r.try_get(8).map_err(&err)?,
+                r.try_get(9).map_err(&err)?,
+                r.try_get(10).map_err(&err)?,
+            ),
+            (
+                r.try_get(11).map_err(&err)?,
+                r.try_get(12).map_err(&err)?,
+                r.try_get(13).map_err(&err)?,
+            ),
+        );
+        let (
+            (case_id, reference, state, class_key, reason, handed_over_ms),
+            (claimed_minor, paid_minor, due, last_paid, ended_ms),
+            (plans, disputes, reminders),
+        ) = row;
+        cases.push(CustomerCaseRecord {
+            case_id,
+            reference,
+            state,
+            class_key,
+            reason,
+            handed_over_ms,
+            claimed_minor,
+            paid_minor,
+            due_on: day(due),
+            last_paid_on: day(last_paid),
+            ended_ms,
+            plans,
+            disputes,
+            reminders,
+        });
+    }
+    let messages: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT c.reference, m.author_kind, m.body, m.created_at FROM messages m JOIN cases c ON c.id = m.case_id
+         WHERE c.debtor_id = $1 AND c.creditor_id = $2 ORDER BY m.created_at, m.id",
+    )
+    .bind(debtor_id)
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    let activities: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, occurred_on, amount_minor FROM customer_activities
+         WHERE debtor_id = $1 AND creditor_id = $2 ORDER BY occurred_on, id",
+    )
+    .bind(debtor_id)
+    .bind(creditor_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(&err)?;
+    Ok(Some(CustomerRecord {
+        debtor_id,
+        name,
+        customer_number,
+        cases,
+        messages,
+        activities: activities
+            .into_iter()
+            .filter_map(|(kind, on, amount)| {
+                Some(Activity {
+                    debtor_id,
+                    kind: ActivityKind::from_code(&kind)?,
+                    on: NaiveDate::parse_from_str(&on, "%Y-%m-%d").ok()?,
+                    amount_minor: amount,
+                })
+            })
+            .collect(),
+    }))
 }

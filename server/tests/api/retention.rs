@@ -390,3 +390,50 @@ on_both_backends!(
     weekly_digest,
     owners_get_a_weekly_digest_on_monday_mornings_once
 );
+
+async fn a_customers_page_shows_their_cases_payments_and_what_followed(app: &TestApp) {
+    creditor_accounts(app).await;
+    end_case(app, "AKTE-2026-000101", true, 200).await;
+    let a = customer(app, "AKTE-2026-000101").await;
+    let debtor = scalar(
+        app,
+        "SELECT debtor_id FROM cases WHERE reference = 'AKTE-2026-000101'",
+    )
+    .await
+    .to_string();
+    let owner = Desk::creditor(app, OWNER).await;
+    upload(
+        &owner,
+        &format!(
+            "event_id,customer_number,kind,date,amount\nx1,{a},order,{},49.90\n",
+            day_after(app, 200, 30)
+        ),
+    )
+    .await;
+    let overview = owner.page("/creditor/overview?q=AKTE-2026-000101").await;
+    assert!(overview.contains(&format!("href=\"/creditor/customers/{debtor}\"")));
+    let page = owner.page(&format!("/creditor/customers/{debtor}")).await;
+    assert!(page.contains("Kundenbeziehung"), "{page}");
+    assert!(page.contains("AKTE-2026-000101"));
+    assert!(page.contains("Bestellung"));
+    assert!(page.contains("(+30)"), "the order 30 days after the case");
+    assert!(page.contains("49,90"));
+    let other = Desk::creditor(app, OTHER).await;
+    assert_eq!(
+        other
+            .call("get_customer", &[("debtor_id", debtor.as_str())])
+            .await,
+        StatusCode::NOT_FOUND,
+        "another creditor's customer does not exist for them"
+    );
+    assert_eq!(
+        Desk::new(app)
+            .call("get_customer", &[("debtor_id", debtor.as_str())])
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+on_both_backends!(
+    customer_relationship,
+    a_customers_page_shows_their_cases_payments_and_what_followed
+);
