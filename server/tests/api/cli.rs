@@ -252,6 +252,43 @@ fn create_creditor_and_import_claims_from_the_command_line() {
         "an existing letters file is never overwritten"
     );
     assert!(String::from_utf8_lossy(&twice.stderr).contains("cannot create"));
+
+    // Customer activity for the imported customer K-1: a file with an unknown customer is
+    // refused as a whole; a good one is stored once.
+    let activity = dir.path().join("activity.csv");
+    std::fs::write(
+        &activity,
+        "event_id;customer_number;kind;date;amount\n\
+         A-1;K-1;order;2026-03-15;120,00\n\
+         A-2;K-9;renewal;2026-03-16;\n",
+    )
+    .expect("file");
+    let activity_path = activity.display().to_string();
+    let refused = run(&["import-activities", "--creditor", &id, &activity_path]);
+    assert_eq!(refused.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        report.contains("row 3, column customer_number: no debtor of this creditor has this customer number")
+            && report.contains("Nothing was stored"),
+        "{report}"
+    );
+    std::fs::write(
+        &activity,
+        "event_id;customer_number;kind;date;amount\nA-1;K-1;order;2026-03-15;120,00\n",
+    )
+    .expect("file");
+    let stored = run(&["import-activities", "--creditor", &id, &activity_path]);
+    assert!(
+        stored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    assert!(String::from_utf8_lossy(&stored.stdout).contains("Stored 1 of 1 activities"));
+    let again = run(&["import-activities", "--creditor", &id, &activity_path]);
+    assert!(String::from_utf8_lossy(&again.stdout)
+        .contains("Stored 0 of 1 activities; 1 were reported before and left unchanged."));
+    let unknown = run(&["import-activities", "--creditor", "999", &activity_path]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no creditor 999"));
 }
 
 #[test]
