@@ -1,7 +1,7 @@
 import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
-import { demo, DemoDebtor, expectAccessible, jsEnabled, linkPath, open } from "./support";
+import { demo, DemoDebtor, expectAccessible, jsEnabled, linkPath, open, signInCreditorOwner } from "./support";
 
 const HANDLER = { email: "handler@demo.example", password: "demo-handler-2026" };
 
@@ -108,11 +108,7 @@ test("a plan outside the rules goes to the creditor, who declines; the handler c
     locale: "de-DE",
   });
   const creditor = await creditorContext.newPage();
-  await open(creditor, info, "/creditor/login");
-  await creditor.getByLabel("E-Mail-Adresse").fill("owner@nordlicht.demo.example");
-  await creditor.getByLabel("Passwort").fill("demo-owner-2026");
-  await creditor.getByRole("button", { name: "Anmelden" }).click();
-  await expect(creditor).toHaveURL(/\/creditor$/);
+  await signInCreditorOwner(creditor, info);
   const request = creditor.getByRole("region", { name: new RegExp(debtor.reference) });
   await expect(request).toContainText("Empfehlung der Sachbearbeitung: ablehnen");
   await expectAccessible(creditor, info);

@@ -43,3 +43,12 @@ export async function expectAccessible(page: Page, info: TestInfo) {
     .analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
 }
+
+/** Signs the demo creditor's owner in to the creditor portal (lands on the consent inbox). */
+export async function signInCreditorOwner(page: Page, info: TestInfo) {
+  await open(page, info, "/creditor/login");
+  await page.getByLabel("E-Mail-Adresse").fill("owner@nordlicht.demo.example");
+  await page.getByLabel("Passwort").fill("demo-owner-2026");
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page).toHaveURL(/\/creditor$/);
+}
