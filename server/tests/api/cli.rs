@@ -268,8 +268,9 @@ fn create_creditor_and_import_claims_from_the_command_line() {
     assert_eq!(refused.status.code(), Some(1));
     let report = String::from_utf8_lossy(&refused.stdout);
     assert!(
-        report.contains("row 3, column customer_number: no debtor of this creditor has this customer number")
-            && report.contains("Nothing was stored"),
+        report.contains(
+            "row 3, column customer_number: no debtor of this creditor has this customer number"
+        ) && report.contains("Nothing was stored"),
         "{report}"
     );
     std::fs::write(

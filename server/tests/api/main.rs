@@ -1,6 +1,7 @@
 //! HTTP and adapter tests against the real application, started on port 0 with a temporary SQLite
 //! file and, when TEST_POSTGRES_URL is set, a throw-away PostgreSQL database.
 
+mod access_matrix;
 mod activities;
 mod helpers;
 
