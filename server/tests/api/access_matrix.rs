@@ -205,16 +205,16 @@ const FIELDS: &[(&str, &str)] = &[
 
 fn allowed(who: Who, visitor: Who) -> bool {
     use Who::*;
-    match (who, visitor) {
-        (Public, _) => true,
-        (Debtor, Debtor) => true,
-        (Handler, Handler | Supervisor | Admin) => true,
-        (Supervisor, Supervisor | Admin) => true,
-        (Admin, Admin) => true,
-        (Viewer, Viewer | Owner) => true,
-        (Owner, Owner) => true,
-        _ => false,
-    }
+    matches!(
+        (who, visitor),
+        (Public, _)
+            | (Debtor, Debtor)
+            | (Handler, Handler | Supervisor | Admin)
+            | (Supervisor, Supervisor | Admin)
+            | (Admin, Admin)
+            | (Viewer, Viewer | Owner)
+            | (Owner, Owner)
+    )
 }
 
 /// The answer a visitor without the right must get: 403 when signed in to the same part with a
