@@ -26,6 +26,7 @@ mod plans;
 mod remittances;
 mod rest;
 mod retention;
+mod robustness;
 mod smtp;
 mod staff;
 mod storage;
