@@ -77,7 +77,12 @@ impl RfReference {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        if !s.starts_with("RF") || s.len() < 4 || !s[2..4].chars().all(|c| c.is_ascii_digit()) {
+        // `get` and not slicing: the text is typed by people and may hold any character.
+        let check_digits = s.get(2..4).unwrap_or_default();
+        if !s.starts_with("RF")
+            || check_digits.len() != 2
+            || !check_digits.chars().all(|c| c.is_ascii_digit())
+        {
             return Err(ReferenceError::RfPrefix);
         }
         if s.len() < 5 || s.len() > 25 {
@@ -354,6 +359,16 @@ mod tests {
                 .country(),
             "DE"
         );
+    }
+
+    #[test]
+    fn a_reference_with_other_characters_after_rf_is_refused_not_a_panic() {
+        // Found by the robustness test: slicing at byte 4 fell inside a three-byte character.
+        assert_eq!(
+            RfReference::parse("Rf\u{800}"),
+            Err(ReferenceError::RfPrefix)
+        );
+        assert_eq!(RfReference::parse("RF1é23"), Err(ReferenceError::RfPrefix));
     }
 
     proptest! {
