@@ -20,6 +20,7 @@ pub async fn verify_link(token: String, postcode: String) -> Result<(), AppError
         credentials: Credentials::Link { token },
         postcode,
         request_id: request_id(),
+        client: super::support::client_address().await,
     };
     let case_id = verify(&state, attempt).await?;
     start_debtor_session(&session().await?, case_id, state.clock.now_ms()).await?;
@@ -43,6 +44,7 @@ pub async fn verify_reference(
         },
         postcode,
         request_id: request_id(),
+        client: super::support::client_address().await,
     };
     let case_id = verify(&state, attempt).await?;
     start_debtor_session(&session().await?, case_id, state.clock.now_ms()).await?;

@@ -34,6 +34,8 @@ pub struct Attempt {
     pub credentials: Credentials,
     pub postcode: String,
     pub request_id: Option<String>,
+    /// The client's address, for the per-client limit of failed attempts.
+    pub client: String,
 }
 
 impl Credentials {
@@ -139,6 +141,18 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     let policy = state.settings.lockout;
     let now = state.clock.now_ms();
 
+    // One client trying many cases: each case locks after a few failures, so the client's own
+    // failures are limited as well (in memory per process; the per-case lock is in the database).
+    if !state.verify_limiter.allows(&attempt.client, now) {
+        store
+            .append_audit(audit(&attempt, now, None, "client_limited"))
+            .await
+            .map_err(internal)?;
+        return Err(AppError::TooManyRequests {
+            minutes: state.verify_limiter.minutes_left(&attempt.client, now),
+        });
+    }
+
     let (postcode, typed) = match check_input(&attempt) {
         Ok(ok) => ok,
         Err(errors) => {
@@ -198,6 +212,7 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
             Ok(a.case_id)
         }
         other => {
+            state.verify_limiter.count(&attempt.client, now);
             let case_id = other.map(|a| a.case_id);
             let locked_until = store
                 .record_failed_verification(
@@ -688,7 +703,7 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Assigned> {
             unreachable!("verification books nothing")
         }
-        async fn dismiss_entry(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
+        async fn dismiss_entry(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<Option<bool>> {
             unreachable!("verification books nothing")
         }
     }
@@ -925,6 +940,7 @@ mod tests {
             dunning: Arc::new(NoDialogue),
             login_limiter: Arc::new(crate::server::limits::failed_logins()),
             check_limiter: Arc::new(crate::server::limits::reference_checks()),
+            verify_limiter: Arc::new(crate::server::limits::failed_verifications()),
             provider: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {
@@ -946,6 +962,7 @@ mod tests {
             },
             postcode: postcode.into(),
             request_id: Some("req-1".into()),
+            client: "203.0.113.7".into(),
         }
     }
 
@@ -957,6 +974,7 @@ mod tests {
             },
             postcode: postcode.into(),
             request_id: None,
+            client: "203.0.113.7".into(),
         }
     }
 
@@ -1080,6 +1098,49 @@ mod tests {
         assert_eq!(
             audit.iter().filter(|a| a.detail.contains("locked")).count(),
             3
+        );
+    }
+
+    #[tokio::test]
+    async fn one_client_walking_through_cases_is_stopped_after_forty_failures() {
+        let (state, store, clock) = setup();
+        // Unknown tokens lock no case; only the client's own count stops it.
+        for i in 0..40 {
+            assert_eq!(
+                verify(
+                    &state,
+                    link(
+                        &format!("unknown-token-{i:02}-0123456789abcdefghijk"),
+                        "10115"
+                    )
+                )
+                .await,
+                Err(not_verified())
+            );
+        }
+        assert!(
+            matches!(
+                verify(&state, link(TOKEN, "10115")).await,
+                Err(AppError::TooManyRequests { .. })
+            ),
+            "even the right answer waits"
+        );
+        let mut other = link(TOKEN, "10115");
+        other.client = "198.51.100.4".into();
+        assert_eq!(
+            verify(&state, other).await,
+            Ok(1),
+            "another client is not affected"
+        );
+        clock.0.fetch_add(15 * 60_000 + 1_000, Ordering::SeqCst);
+        assert_eq!(verify(&state, link(TOKEN, "10115")).await, Ok(1));
+        let audit = store.audit.lock().expect("lock");
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|a| a.detail.contains("client_limited"))
+                .count(),
+            1
         );
     }
 

@@ -65,6 +65,12 @@ pub fn failed_logins() -> ClientLimiter {
     ClientLimiter::new(20, 15 * 60_000)
 }
 
+/// Failed debtor verifications: 40 per client address within 15 minutes — a person mistyping a
+/// code needs a few, walking through many cases (each of which locks after 5) needs many.
+pub fn failed_verifications() -> ClientLimiter {
+    ClientLimiter::new(40, 15 * 60_000)
+}
+
 /// Public reference checks: 30 per client address within 15 minutes — plenty for a person who
 /// wants to know whether a letter is genuine, too few to walk through the references.
 pub fn reference_checks() -> ClientLimiter {

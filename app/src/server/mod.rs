@@ -85,6 +85,8 @@ pub struct AppState {
     pub login_limiter: Arc<limits::ClientLimiter>,
     /// Public reference checks per client address.
     pub check_limiter: Arc<limits::ClientLimiter>,
+    /// Failed debtor verifications per client address (the per-case lock is in the database).
+    pub verify_limiter: Arc<limits::ClientLimiter>,
     /// The online payment provider; `None` when none is configured (then it is not offered).
     pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,

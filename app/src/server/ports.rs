@@ -1162,6 +1162,8 @@ pub enum Assigned {
     NoSuchCase,
     /// The entry was decided before (by a colleague, or a form sent twice).
     AlreadyDecided,
+    /// The agency has no such entry.
+    NoSuchEntry,
 }
 
 /// Bank statements: import, the entries that need a person, and their decisions. Every method is
@@ -1208,11 +1210,12 @@ pub trait BankStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<Assigned>;
     /// Closes an open entry without booking (not ours, returned, handled outside Rapport), with
-    /// the reason in the audit entry; false when it was decided before.
+    /// the reason in the audit entry: `Some(true)`; `Some(false)` when it was decided before;
+    /// `None` when the agency has no such entry.
     async fn dismiss_entry(
         &self,
         agency_id: i64,
         entry_id: i64,
         audit: AuditEntry,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<bool>>;
 }

@@ -143,6 +143,7 @@ pub async fn assign(
                 .form(Problem::UnknownReference),
         )),
         Assigned::AlreadyDecided => Err(AppError::Conflict),
+        Assigned::NoSuchEntry => Err(AppError::NotFound),
     }
 }
 
@@ -180,14 +181,14 @@ pub async fn dismiss(
         serde_json::json!({ "entry": entry_id, "note": note }),
         request_id,
     );
-    if state
+    match state
         .bank
         .dismiss_entry(staff.agency_id, entry_id, entry)
         .await
         .map_err(internal)?
     {
-        Ok(())
-    } else {
-        Err(AppError::Conflict)
+        Some(true) => Ok(()),
+        Some(false) => Err(AppError::Conflict),
+        None => Err(AppError::NotFound),
     }
 }

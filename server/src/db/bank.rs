@@ -799,7 +799,7 @@ impl BankStore for Db {
         .await
         .map_err(&err)?;
         let Some((state, amount, part, key, value_date, suggested)) = entry else {
-            return Ok(Assigned::AlreadyDecided);
+            return Ok(Assigned::NoSuchEntry);
         };
         if !matches!(state.as_str(), "unmatched" | "review") {
             return Ok(Assigned::AlreadyDecided);
@@ -859,7 +859,7 @@ impl BankStore for Db {
         agency_id: i64,
         entry_id: i64,
         audit: AuditEntry,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<bool>> {
         let err = store_err("dismiss a bank entry");
         let now = audit.at_ms;
         let mut t = self.pool().begin().await.map_err(&err)?;
@@ -875,14 +875,21 @@ impl BankStore for Db {
         .await
         .map_err(&err)?;
         let Some(suggested) = suggested else {
-            return Ok(false);
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM bank_entries WHERE id = $1 AND agency_id = $2")
+                    .bind(entry_id)
+                    .bind(agency_id)
+                    .fetch_optional(&mut *t)
+                    .await
+                    .map_err(&err)?;
+            return Ok(exists.map(|_| false));
         };
         done_work(&mut t, suggested, now).await.map_err(&err)?;
         super::debtor::insert_audit(&mut t, &audit)
             .await
             .map_err(&err)?;
         t.commit().await.map_err(&err)?;
-        Ok(true)
+        Ok(Some(true))
     }
 }
 

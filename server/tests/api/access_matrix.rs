@@ -28,86 +28,91 @@ enum Who {
     Owner,
 }
 
-const MATRIX: &[(&str, Who)] = &[
-    ("set_language", Who::Public),
-    ("check_reference", Who::Public),
-    ("verify_link", Who::Public),
-    ("verify_reference", Who::Public),
-    ("sign_out", Who::Public),
-    ("staff_login", Who::Public),
-    ("staff_logout", Who::Public),
-    ("creditor_login", Who::Public),
-    ("creditor_logout", Who::Public),
-    ("get_case", Who::Debtor),
-    ("choose_reason", Who::Debtor),
-    ("answer_fairness", Who::Debtor),
-    ("get_dialogue", Who::Debtor),
-    ("send_message", Who::Debtor),
-    ("open_dispute", Who::Debtor),
-    ("claim_payment", Who::Debtor),
-    ("get_payment_details", Who::Debtor),
-    ("get_plan_page", Who::Debtor),
-    ("propose_plan", Who::Debtor),
-    ("answer_counter_offer", Who::Debtor),
-    ("get_contact", Who::Debtor),
-    ("update_contact", Who::Debtor),
-    ("start_online_payment", Who::Debtor),
-    ("get_queue", Who::Handler),
-    ("assign_work", Who::Handler),
-    ("get_staff_case", Who::Handler),
-    ("staff_reply", Who::Handler),
-    ("staff_ask_plan_approval", Who::Handler),
-    ("staff_decide_plan", Who::Handler),
-    ("staff_counter_plan", Who::Handler),
-    ("staff_correct_item", Who::Handler),
-    ("staff_resolve_dispute", Who::Handler),
-    ("staff_payment_claim", Who::Handler),
-    ("staff_hold", Who::Handler),
-    ("staff_resume", Who::Handler),
-    ("staff_escalate", Who::Handler),
-    ("staff_record_contact", Who::Handler),
-    ("staff_finish", Who::Handler),
-    ("get_account", Who::Handler),
-    ("change_password", Who::Handler),
-    ("set_digest", Who::Handler),
-    ("get_payments", Who::Handler),
-    ("upload_statement", Who::Handler),
-    ("assign_bank_entry", Who::Handler),
-    ("dismiss_bank_entry", Who::Handler),
-    ("get_staff_list", Who::Supervisor),
-    ("create_staff_account", Who::Supervisor),
-    ("set_staff_active", Who::Supervisor),
-    ("get_templates", Who::Supervisor),
-    ("save_template", Who::Supervisor),
-    ("get_settings", Who::Admin),
-    ("set_reply_days", Who::Admin),
-    ("get_consent_inbox", Who::Viewer),
-    ("get_classes", Who::Viewer),
-    ("get_creditor_overview", Who::Viewer),
-    ("get_retention", Who::Viewer),
-    ("get_customer", Who::Viewer),
-    ("get_remittances", Who::Viewer),
-    ("get_webhooks", Who::Viewer),
-    ("get_imports", Who::Viewer),
-    ("get_import", Who::Viewer),
-    ("decide_consent", Who::Owner),
-    ("decide_plan_approval", Who::Owner),
-    ("get_api_keys", Who::Owner),
-    ("create_api_key", Who::Owner),
-    ("revoke_api_key", Who::Owner),
-    ("update_class_settings", Who::Owner),
-    ("update_class_reminders", Who::Owner),
-    ("update_class_band", Who::Owner),
-    ("upload_activities", Who::Owner),
-    ("move_case_class", Who::Owner),
-    ("pause_case", Who::Owner),
-    ("set_webhook_url", Who::Owner),
-    ("renew_webhook_secret", Who::Owner),
-    ("retry_webhook", Who::Owner),
-    ("upload_claims", Who::Owner),
-    ("get_creditor_team", Who::Owner),
-    ("create_creditor_user", Who::Owner),
-    ("set_creditor_user_active", Who::Owner),
+/// Every server function: who may call it, and whether it names an object by id (a case, debtor,
+/// class, key, plan, item, entry, delivery, import, user). Those are also called by a user of
+/// **another** tenant of the same kind with the highest role and the ids of the demo creditor's
+/// and agency's objects: they must answer 404 — the object does not exist for that user. The
+/// others act only on the caller's own tenant or case.
+const MATRIX: &[(&str, Who, bool)] = &[
+    ("set_language", Who::Public, false),
+    ("check_reference", Who::Public, false),
+    ("verify_link", Who::Public, false),
+    ("verify_reference", Who::Public, false),
+    ("sign_out", Who::Public, false),
+    ("staff_login", Who::Public, false),
+    ("staff_logout", Who::Public, false),
+    ("creditor_login", Who::Public, false),
+    ("creditor_logout", Who::Public, false),
+    ("get_case", Who::Debtor, false),
+    ("choose_reason", Who::Debtor, false),
+    ("answer_fairness", Who::Debtor, false),
+    ("get_dialogue", Who::Debtor, false),
+    ("send_message", Who::Debtor, false),
+    ("open_dispute", Who::Debtor, false),
+    ("claim_payment", Who::Debtor, false),
+    ("get_payment_details", Who::Debtor, false),
+    ("get_plan_page", Who::Debtor, false),
+    ("propose_plan", Who::Debtor, false),
+    ("answer_counter_offer", Who::Debtor, true),
+    ("get_contact", Who::Debtor, false),
+    ("update_contact", Who::Debtor, false),
+    ("start_online_payment", Who::Debtor, false),
+    ("get_queue", Who::Handler, false),
+    ("assign_work", Who::Handler, true),
+    ("get_staff_case", Who::Handler, true),
+    ("staff_reply", Who::Handler, true),
+    ("staff_ask_plan_approval", Who::Handler, true),
+    ("staff_decide_plan", Who::Handler, true),
+    ("staff_counter_plan", Who::Handler, true),
+    ("staff_correct_item", Who::Handler, true),
+    ("staff_resolve_dispute", Who::Handler, true),
+    ("staff_payment_claim", Who::Handler, true),
+    ("staff_hold", Who::Handler, true),
+    ("staff_resume", Who::Handler, true),
+    ("staff_escalate", Who::Handler, true),
+    ("staff_record_contact", Who::Handler, true),
+    ("staff_finish", Who::Handler, true),
+    ("get_account", Who::Handler, false),
+    ("change_password", Who::Handler, false),
+    ("set_digest", Who::Handler, false),
+    ("get_payments", Who::Handler, false),
+    ("upload_statement", Who::Handler, false),
+    ("assign_bank_entry", Who::Handler, true),
+    ("dismiss_bank_entry", Who::Handler, true),
+    ("get_staff_list", Who::Supervisor, false),
+    ("create_staff_account", Who::Supervisor, false),
+    ("set_staff_active", Who::Supervisor, true),
+    ("get_templates", Who::Supervisor, false),
+    ("save_template", Who::Supervisor, false),
+    ("get_settings", Who::Admin, false),
+    ("set_reply_days", Who::Admin, false),
+    ("get_consent_inbox", Who::Viewer, false),
+    ("get_classes", Who::Viewer, false),
+    ("get_creditor_overview", Who::Viewer, false),
+    ("get_retention", Who::Viewer, false),
+    ("get_customer", Who::Viewer, true),
+    ("get_remittances", Who::Viewer, false),
+    ("get_webhooks", Who::Viewer, false),
+    ("get_imports", Who::Viewer, false),
+    ("get_import", Who::Viewer, true),
+    ("decide_consent", Who::Owner, true),
+    ("decide_plan_approval", Who::Owner, true),
+    ("get_api_keys", Who::Owner, false),
+    ("create_api_key", Who::Owner, false),
+    ("revoke_api_key", Who::Owner, true),
+    ("update_class_settings", Who::Owner, true),
+    ("update_class_reminders", Who::Owner, true),
+    ("update_class_band", Who::Owner, true),
+    ("upload_activities", Who::Owner, false),
+    ("move_case_class", Who::Owner, true),
+    ("pause_case", Who::Owner, true),
+    ("set_webhook_url", Who::Owner, false),
+    ("renew_webhook_secret", Who::Owner, false),
+    ("retry_webhook", Who::Owner, true),
+    ("upload_claims", Who::Owner, false),
+    ("get_creditor_team", Who::Owner, false),
+    ("create_creditor_user", Who::Owner, false),
+    ("set_creditor_user_active", Who::Owner, true),
 ];
 
 /// Multipart server functions (their form is read inside, after the session is checked).
@@ -249,7 +254,7 @@ async fn every_server_function_refuses_visitors_without_the_right(app: &TestApp)
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
-    let classified: BTreeSet<String> = MATRIX.iter().map(|(n, _)| n.to_string()).collect();
+    let classified: BTreeSet<String> = MATRIX.iter().map(|(n, _, _)| n.to_string()).collect();
     let unclassified: Vec<&String> = registered.difference(&classified).collect();
     assert!(
         unclassified.is_empty(),
@@ -282,7 +287,7 @@ async fn every_server_function_refuses_visitors_without_the_right(app: &TestApp)
         (Some(Who::Viewer), &viewer),
     ];
     let mut wrong = Vec::new();
-    for (name, who) in MATRIX {
+    for (name, who, _) in MATRIX {
         if *who == Who::Public {
             continue;
         }
@@ -303,6 +308,61 @@ on_both_backends!(
     access_matrix,
     every_server_function_refuses_visitors_without_the_right
 );
+
+async fn another_tenants_objects_do_not_exist(app: &TestApp) {
+    creditor_accounts(app).await;
+    // Another agency with an admin, another creditor's owner, another case's debtor.
+    sqlx::query("INSERT INTO agencies (id, name, reply_days, created_at, updated_at) VALUES (2, 'Other', 2, 0, 0)")
+        .execute(app.db.pool())
+        .await
+        .expect("agency");
+    let hash = app::server::credentials::hash_access_code("other-agency-password").expect("hash");
+    sqlx::query(
+        "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id, created_at, updated_at)
+         VALUES ('other@other.example', 'Otto', $1, 'admin', 2, 0, 0)",
+    )
+    .bind(hash)
+    .execute(app.db.pool())
+    .await
+    .expect("staff");
+    let other_staff = Desk::signed_in(app, ("other@other.example", "other-agency-password")).await;
+    let other_creditor = Desk::creditor(app, crate::helpers::OTHER).await;
+    let other_debtor = Desk::new(app);
+    let verified = other_debtor
+        .client
+        .post(app.url("/api/verify_link"))
+        .form(&[
+            ("token", app.token(1).as_str()),
+            ("postcode", app.debtor(1).postcode.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert!(verified.status().is_redirection() || verified.status().is_success());
+    let mut wrong = Vec::new();
+    for (name, who, names_an_object) in MATRIX {
+        if !names_an_object {
+            continue;
+        }
+        let desk = match who {
+            Who::Debtor => &other_debtor,
+            Who::Handler | Who::Supervisor | Who::Admin => &other_staff,
+            Who::Viewer | Who::Owner => &other_creditor,
+            Who::Public => continue,
+        };
+        let got = call(&desk.client, app, name).await;
+        if got != StatusCode::NOT_FOUND {
+            wrong.push(format!("{name}: {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Nothing of the demo creditor's changed.
+    assert_eq!(
+        crate::helpers::scalar(app, "SELECT COUNT(*) FROM staff_actions").await,
+        0
+    );
+}
+on_both_backends!(cross_tenant, another_tenants_objects_do_not_exist);
 
 async fn every_api_operation_needs_a_key(app: &TestApp) {
     let doc: serde_json::Value = app
