@@ -378,6 +378,8 @@ pub struct HandlerCaseView {
     pub templates: Vec<RenderedTemplate>,
     /// Incoming payments Rapport could not book that may belong to this case.
     pub bank_entries: Vec<BankEntryView>,
+    /// Whether the viewer may download the debtor's data (Art. 15 GDPR): supervisors and admins.
+    pub can_export: bool,
     pub form_key: String,
 }
 

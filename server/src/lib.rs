@@ -14,6 +14,7 @@ pub mod letters;
 pub mod mail;
 pub mod payments;
 pub mod pdf;
+pub mod privacy;
 pub mod rest;
 pub mod startup;
 pub mod statement;

@@ -134,6 +134,24 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Anonymise debtors whose cases all ended more than the retention period ago (default 6
+    /// full calendar years, the period for commercial letters; amounts and references stay for
+    /// the books). Run with --dry-run first: it lists what would change and changes nothing.
+    Erase {
+        /// Only report.
+        #[arg(long)]
+        dry_run: bool,
+        /// Full calendar years after the year the last case ended (at least 1).
+        #[arg(long, default_value_t = 6)]
+        years: u32,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while the portal runs (`VACUUM
+    /// INTO`); for PostgreSQL use `pg_dump` (see the README).
+    Backup {
+        /// The copy to create (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Make the remittance reports of a month (default: the last one) for every creditor with
     /// payments in no report yet; `serve` does this by itself at the start of each month.
     Remittances {
@@ -500,6 +518,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     return Err(e);
                 }
             }
+        }
+        Command::Erase { dry_run, years } => {
+            if years == 0 {
+                anyhow::bail!("--years must be at least 1");
+            }
+            let now = chrono::Utc::now();
+            let first_kept_year = chrono::Datelike::year(&now) - i32::try_from(years)?;
+            let cutoff = chrono::NaiveDate::from_ymd_opt(first_kept_year, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp_millis())
+                .ok_or_else(|| anyhow::anyhow!("--years {years} is too large"))?;
+            let db = open(&config).await?;
+            let report = server::privacy::erase(&db, cutoff, now.timestamp_millis(), dry_run).await;
+            db.close().await;
+            let report = report?;
+            eprintln!("Cases that ended before {first_kept_year}-01-01:");
+            print!("{}", report.render());
+        }
+        Command::Backup { out } => {
+            if out.exists() {
+                anyhow::bail!("{} exists; a backup never overwrites a file", out.display());
+            }
+            let db = open(&config).await?;
+            let made = server::privacy::backup_sqlite(&db, &out).await;
+            db.close().await;
+            made?;
+            println!("{}", out.display());
         }
         Command::Remittances { month } => {
             let now = chrono::Utc::now();

@@ -429,6 +429,49 @@ async fn download_staff_document(
     attachment_response(state.staff.staff_attachment(staff.agency_id, id).await)
 }
 
+/// Everything held about the debtor of a case as JSON (Art. 15 GDPR), for supervisors and admins
+/// of the case's agency; every export is audited. Anyone else gets 404.
+async fn download_personal_data(
+    state: AppState,
+    db: Db,
+    session: tower_sessions::Session,
+    id: i64,
+) -> axum::response::Response {
+    use app::domain::work::Role;
+    let Ok(staff) = app::server::staff::current_staff(&state, &session, Role::Supervisor).await
+    else {
+        return not_found();
+    };
+    let doc = match crate::privacy::export(&db, staff.agency_id, id).await {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "personal data export failed");
+            return internal_error();
+        }
+    };
+    let audited = state
+        .debtors
+        .append_audit(app::server::ports::AuditEntry {
+            at_ms: state.clock.now_ms(),
+            actor_kind: "staff",
+            actor_id: Some(staff.id.to_string()),
+            case_id: Some(id),
+            action: "debtor.exported",
+            detail: "{}".into(),
+            request_id: None,
+        })
+        .await;
+    match (audited, serde_json::to_vec_pretty(&doc)) {
+        (Ok(()), Ok(body)) => generated_download(
+            "application/json",
+            format!("personal-data-case-{id}.json"),
+            body,
+        ),
+        _ => internal_error(),
+    }
+}
+
 /// The signed-in member of a creditor (any role), or none: the creditor's downloads then answer 404.
 async fn creditor_member(
     state: &AppState,
@@ -669,6 +712,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         dunning: Arc::new(db.clone()),
         login_limiter: Arc::new(app::server::limits::failed_logins()),
         check_limiter: Arc::new(app::server::limits::reference_checks()),
+        verify_limiter: Arc::new(app::server::limits::failed_verifications()),
         provider: config.stripe.as_ref().map(|s| {
             Arc::new(crate::payments::stripe::Stripe::new(
                 &s.api_base,
@@ -693,6 +737,8 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .build();
     let downloads = state.clone();
     let staff_downloads = state.clone();
+    let export_state = state.clone();
+    let export_db = db.clone();
     let statement_state = state.clone();
     let overview_state = state.clone();
     let retention_state = state.clone();
@@ -728,6 +774,17 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 let state = statement_state.clone();
                 move |session: tower_sessions::Session, headers: axum::http::HeaderMap| {
                     download_statement(state.clone(), session, headers)
+                }
+            }),
+        )
+        .route(
+            "/staff/cases/{id}/personal-data.json",
+            get({
+                let state = export_state;
+                let db = export_db;
+                move |session: tower_sessions::Session,
+                      axum::extract::Path(id): axum::extract::Path<i64>| {
+                    download_personal_data(state.clone(), db.clone(), session, id)
                 }
             }),
         )

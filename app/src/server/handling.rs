@@ -147,6 +147,20 @@ pub async fn case_page(
     case_id: i64,
 ) -> Result<HandlerCaseView, AppError> {
     let c = handler_case(state, staff, case_id).await?;
+    // Every look at a debtor's data by staff is recorded (who, when, which case).
+    state
+        .debtors
+        .append_audit(AuditEntry {
+            at_ms: state.clock.now_ms(),
+            actor_kind: "staff",
+            actor_id: Some(staff.id.to_string()),
+            case_id: Some(case_id),
+            action: "case.viewed",
+            detail: "{}".into(),
+            request_id: None,
+        })
+        .await
+        .map_err(internal)?;
     let today = today(state)?;
     let mut case = state
         .debtors
@@ -202,6 +216,7 @@ pub async fn case_page(
         work,
         templates,
         bank_entries,
+        can_export: staff.role >= Role::Supervisor,
         form_key: String::new(),
     })
 }
@@ -903,6 +918,8 @@ pub async fn record_contact(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let key = form_key(key)?;
+    // The case first: another agency's case is "not found" whatever the form says.
+    let c = handler_case(state, staff, case_id).await?;
     let (errors, note) = text(FormErrors::default(), "note", note, true);
     let kind = match channel {
         "phone" => "phone_call_recorded",
@@ -916,7 +933,6 @@ pub async fn record_contact(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let c = handler_case(state, staff, case_id).await?;
     let mut act = Act::new(kind, Vec::new(), CaseChange::Nothing);
     act.detail = serde_json::json!({ "note": note });
     perform(state, staff, &c, &key, act, request_id).await

@@ -23,6 +23,7 @@ mod outbox;
 mod overview;
 mod payments;
 mod plans;
+mod privacy;
 mod remittances;
 mod rest;
 mod retention;

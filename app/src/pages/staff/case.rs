@@ -70,6 +70,9 @@ fn CaseBody(view: HandlerCaseView, lang: Language) -> impl IntoView {
     let contact = v.contact.clone();
     view! {
         <h1>{(st.case_title)(&v.case.reference)}</h1>
+        {v.can_export.then(|| view! {
+            <p><a href=format!("/staff/cases/{}/personal-data.json", v.case_id) download="">{st.export_personal_data}</a></p>
+        })}
         <section class="card" aria-labelledby="state-heading">
             <h2 id="state-heading">{st.state_heading}</h2>
             <dl class="facts">
