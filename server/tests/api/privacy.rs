@@ -347,3 +347,26 @@ async fn a_postgres_dump_restores_into_an_empty_database() {
             .await;
     }
 }
+
+async fn the_audit_trail_cannot_be_changed_or_removed(app: &TestApp) {
+    app.verify_by_link(0).await;
+    let before = scalar(app, "SELECT COUNT(*) FROM audit_log").await;
+    assert!(before > 0);
+    for sql in [
+        "UPDATE audit_log SET detail = '{}'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = sqlx::query(sql).execute(app.db.pool()).await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("append-only")),
+            "{sql}: {refused:?}"
+        );
+    }
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM audit_log").await, before);
+}
+on_both_backends!(
+    audit_append_only,
+    the_audit_trail_cannot_be_changed_or_removed
+);
