@@ -516,6 +516,10 @@ pub struct ClassSettings {
     pub consent_default_approve: bool,
     /// What applies to a plan approval nobody answered by the deadline.
     pub plan_consent_default: crate::domain::work::PlanConsentDefault,
+    /// Interest handed over with a claim is not charged (for claims handed over from then on).
+    pub waive_interest: bool,
+    /// Costs handed over with a claim are not charged.
+    pub waive_costs: bool,
     /// The plan rules by balance, smallest limit first; the last band covers any balance.
     pub bands: Vec<crate::domain::plan::PolicyBand>,
     /// The reminders: tone, rhythm, channels.

@@ -476,11 +476,93 @@ pub async fn store_claim(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    store_charges(tx, case_id, claim_id, row, now).await?;
     Ok(StoredClaim::Created {
         claim_id,
         new_debtor,
         new_case,
     })
+}
+
+/// The interest and costs handed over with a claim, unless the case's treatment class waives
+/// them: then they are not charged, and an internal timeline entry records what was waived.
+async fn store_charges(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    claim_id: i64,
+    row: &ClaimRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if row.interest.is_none() && row.costs.is_none() {
+        return Ok(());
+    }
+    let waivers: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT tc.waive_interest, tc.waive_costs FROM cases c
+         JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (waive_interest, waive_costs) = waivers.map_or((false, false), |(i, c)| (i != 0, c != 0));
+    let mut waived = serde_json::Map::new();
+    if let Some(i) = &row.interest {
+        if waive_interest {
+            waived.insert("interest_minor".into(), i.amount.minor.into());
+        } else {
+            let day = |d: chrono::NaiveDate| d.format("%d.%m.%Y").to_string();
+            sqlx::query(
+                "INSERT INTO claim_items (claim_id, kind, description, legal_basis, item_date, amount_minor, currency,
+                                          interest_base_minor, interest_rate_bp, period_start, period_end, created_at, updated_at)
+                 VALUES ($1, 'interest', $2, '§§ 286, 288 BGB', $3, $4, 'EUR', $5, $6, $7, $3, $8, $8)",
+            )
+            .bind(claim_id)
+            .bind(format!(
+                "Verzugszinsen {},{:02} % p. a. vom {} bis {}",
+                i.rate_bp / 100,
+                i.rate_bp % 100,
+                day(i.from),
+                day(i.to)
+            ))
+            .bind(i.to.format("%Y-%m-%d").to_string())
+            .bind(i.amount.minor)
+            .bind(row.principal.minor)
+            .bind(i.rate_bp)
+            .bind(i.from.format("%Y-%m-%d").to_string())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    if let Some(c) = &row.costs {
+        if waive_costs {
+            waived.insert("costs_minor".into(), c.amount.minor.into());
+        } else {
+            sqlx::query(
+                "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
+                 VALUES ($1, 'cost', $2, $3, $4, 'EUR', $5, $5)",
+            )
+            .bind(claim_id)
+            .bind(&c.description)
+            .bind(row.due_date.format("%Y-%m-%d").to_string())
+            .bind(c.amount.minor)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    if !waived.is_empty() {
+        waived.insert("external_id".into(), row.external_id.clone().into());
+        sqlx::query(
+            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
+             VALUES ($1, $2, 'system', 'charges_waived', $3, $2, $2)",
+        )
+        .bind(case_id)
+        .bind(now)
+        .bind(serde_json::Value::Object(waived).to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// How long the access data of a first letter opens the case.

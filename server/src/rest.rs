@@ -274,6 +274,42 @@ pub struct ClaimInput {
     /// agency): the debtor is told so, as § 13a (1) no. 7 RDG requires. `false` when missing.
     #[schema(example = false)]
     address_researched: Option<bool>,
+    /// Default interest you charged up to the hand-over, in euro as a decimal string; with
+    /// `interest_rate`, `interest_from` and `interest_to` (all four or none). Not charged when
+    /// the treatment class waives interest.
+    #[schema(
+        example = "4.37",
+        pattern = r"^\s*([0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?)?\s*$"
+    )]
+    interest: Option<String>,
+    /// The interest rate in percent a year (more than 0, at most 30).
+    #[schema(
+        example = "9.12",
+        pattern = r"^\s*([0-9]{1,2}([.,][0-9]{1,2})?\s*%?)?\s*$"
+    )]
+    interest_rate: Option<String>,
+    /// The first day interest ran; after the due date.
+    #[schema(
+        example = "2026-10-16",
+        pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})?\s*$"
+    )]
+    interest_from: Option<String>,
+    /// The last day interest ran.
+    #[schema(
+        example = "2026-11-30",
+        pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})?\s*$"
+    )]
+    interest_to: Option<String>,
+    /// Costs you charged (e.g. reminder fees), in euro as a decimal string; with
+    /// `costs_description`. Not charged when the treatment class waives costs.
+    #[schema(
+        example = "5.00",
+        pattern = r"^\s*([0-9]{1,3}([.,]?[0-9]{3})*([.,][0-9]{1,2})?)?\s*$"
+    )]
+    costs: Option<String>,
+    /// What the costs are for, as the debtor reads it.
+    #[schema(example = "Mahngebühren 2 × 2,50 €", max_length = 200)]
+    costs_description: Option<String>,
 }
 
 /// A claim as the agency holds it.

@@ -187,6 +187,8 @@ pub async fn update_class_settings(
     consent_days: String,
     consent_default: Option<String>,
     plan_consent_default: Option<String>,
+    waive_interest: Option<String>,
+    waive_costs: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
@@ -196,6 +198,8 @@ pub async fn update_class_settings(
         consent_days,
         consent_default: consent_default.unwrap_or_default(),
         plan_consent_default: plan_consent_default.unwrap_or_default(),
+        waive_interest: waive_interest.is_some(),
+        waive_costs: waive_costs.is_some(),
     };
     classes::change(&state, &member, class_id, &change, request_id())
         .await

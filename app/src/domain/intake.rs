@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The columns of a hand-over file, in the documented order; `*` in [`REQUIRED`] marks the
 /// mandatory ones.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 24] = [
     "external_id",
     "customer_number",
     "debtor_kind",
@@ -28,6 +28,12 @@ pub const COLUMNS: [&str; 18] = [
     "due_date",
     "principal",
     "address_researched",
+    "interest",
+    "interest_rate",
+    "interest_from",
+    "interest_to",
+    "costs",
+    "costs_description",
 ];
 
 /// The columns that must have a value.
@@ -76,6 +82,12 @@ pub enum IntakeProblem {
     Duplicate,
     /// Not yes or no.
     InvalidFlag,
+    /// Not an interest rate in percent a year (more than 0, at most 30).
+    InvalidRate,
+    /// The end of the interest period lies before its start.
+    PeriodReversed,
+    /// Default interest cannot run before the claim was due.
+    BeforeDue,
 }
 
 impl IntakeProblem {
@@ -95,6 +107,12 @@ impl IntakeProblem {
             IntakeProblem::UnknownClass => "is not a treatment class of this creditor".into(),
             IntakeProblem::Duplicate => "appears earlier in the file".into(),
             IntakeProblem::InvalidFlag => "must be yes or no (ja/nein, true/false, 1/0)".into(),
+            IntakeProblem::InvalidRate => {
+                "is not an interest rate in percent a year (e.g. 9.12; more than 0, at most 30)"
+                    .into()
+            }
+            IntakeProblem::PeriodReversed => "lies before interest_from".into(),
+            IntakeProblem::BeforeDue => "lies before the due date".into(),
         }
     }
 }
@@ -139,6 +157,70 @@ pub struct ClaimRow {
     /// The debtor's address was not given by the creditor but researched (§ 13a (1) no. 7 RDG):
     /// the debtor is told so and how to report a wrong address.
     pub address_researched: bool,
+    /// Default interest the creditor charged up to the hand-over, with rate and period (§ 13a (1)
+    /// no. 5 RDG: the debtor must be able to follow it).
+    pub interest: Option<InterestCharge>,
+    /// Costs the creditor charged (reminder fees), with what they are for.
+    pub costs: Option<CostCharge>,
+}
+
+/// Interest handed over with a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterestCharge {
+    /// The interest amount.
+    pub amount: Money,
+    /// The rate in basis points a year (9.12 % = 912).
+    pub rate_bp: i64,
+    /// The first and last day interest ran.
+    pub from: NaiveDate,
+    /// The last day.
+    pub to: NaiveDate,
+}
+
+/// Costs handed over with a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostCharge {
+    /// The amount.
+    pub amount: Money,
+    /// What they are for, as the debtor reads it (e.g. "Mahngebühren 2 × 2,50 €").
+    pub description: String,
+}
+
+/// A date column: `None` when empty or not a date (then the problem is named).
+fn dated(
+    value: &str,
+    column: &str,
+    problems: &mut Vec<(String, IntakeProblem)>,
+) -> Option<NaiveDate> {
+    if value.is_empty() {
+        return None;
+    }
+    let d = date(value);
+    if d.is_none() {
+        problems.push((column.into(), IntakeProblem::InvalidDate));
+    }
+    d
+}
+
+/// A rate in percent a year as typed (`9.12`, `9,12`, `5`), in basis points: more than 0, at
+/// most 30 %.
+pub fn rate_bp(value: &str) -> Option<i64> {
+    let v = value.trim().trim_end_matches('%').trim().replace(',', ".");
+    let (whole, frac) = v.split_once('.').unwrap_or((&v, ""));
+    if whole.is_empty() || whole.len() > 2 || frac.len() > 2 {
+        return None;
+    }
+    if !whole
+        .chars()
+        .chain(frac.chars())
+        .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    let bp = whole * 100 + frac;
+    (1..=3_000).contains(&bp).then_some(bp)
 }
 
 /// A date as spreadsheets and systems write it: `YYYY-MM-DD` or `DD.MM.YYYY`.
@@ -274,6 +356,82 @@ pub fn check_row(row: &BTreeMap<String, String>) -> Result<ClaimRow, Vec<(String
     let class = Some(get("treatment_class"))
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "standard".into());
+    // Interest: all four columns or none.
+    let interest_columns = ["interest", "interest_rate", "interest_from", "interest_to"];
+    let interest = if interest_columns.iter().any(|c| !get(c).is_empty()) {
+        for c in interest_columns {
+            if get(c).is_empty() {
+                problems.push((c.into(), IntakeProblem::Required));
+            }
+        }
+        let amount_of = match get("interest") {
+            v if v.is_empty() => None,
+            v => {
+                let m = amount(&v);
+                if m.is_none() {
+                    problems.push(("interest".into(), IntakeProblem::InvalidAmount));
+                }
+                m
+            }
+        };
+        let rate = match get("interest_rate") {
+            v if v.is_empty() => None,
+            v => {
+                let r = rate_bp(&v);
+                if r.is_none() {
+                    problems.push(("interest_rate".into(), IntakeProblem::InvalidRate));
+                }
+                r
+            }
+        };
+        let from = dated(&get("interest_from"), "interest_from", &mut problems);
+        let to = dated(&get("interest_to"), "interest_to", &mut problems);
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f {
+                problems.push(("interest_to".into(), IntakeProblem::PeriodReversed));
+            }
+        }
+        if let (Some(f), Some(d)) = (from, due_date) {
+            if f <= d {
+                problems.push(("interest_from".into(), IntakeProblem::BeforeDue));
+            }
+        }
+        match (amount_of, rate, from, to) {
+            (Some(amount), Some(rate_bp), Some(from), Some(to)) => Some(InterestCharge {
+                amount,
+                rate_bp,
+                from,
+                to,
+            }),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let costs = match (get("costs"), get("costs_description")) {
+        (c, d) if c.is_empty() && d.is_empty() => None,
+        (c, d) => {
+            if c.is_empty() {
+                problems.push(("costs".into(), IntakeProblem::Required));
+            }
+            if d.is_empty() {
+                problems.push(("costs_description".into(), IntakeProblem::Required));
+            } else if d.chars().count() > 200 {
+                problems.push((
+                    "costs_description".into(),
+                    IntakeProblem::TooLong { max: 200 },
+                ));
+            }
+            let m = (!c.is_empty()).then(|| amount(&c)).flatten();
+            if !c.is_empty() && m.is_none() {
+                problems.push(("costs".into(), IntakeProblem::InvalidAmount));
+            }
+            m.map(|amount| CostCharge {
+                amount,
+                description: d,
+            })
+        }
+    };
     match (contract_date, due_date, principal, problems.is_empty()) {
         (Some(contract_date), Some(due_date), Some(principal), true) => Ok(ClaimRow {
             external_id: get("external_id"),
@@ -294,6 +452,8 @@ pub fn check_row(row: &BTreeMap<String, String>) -> Result<ClaimRow, Vec<(String
             due_date,
             principal,
             address_researched,
+            interest,
+            costs,
         }),
         _ => Err(problems),
     }
@@ -323,6 +483,72 @@ mod tests {
             r.insert(k.to_string(), v.to_string());
         }
         r
+    }
+
+    #[test]
+    fn interest_needs_rate_and_period_after_the_due_date_and_costs_need_a_description() {
+        // Due 14.09.2026 (see `row`).
+        let r = check_row(&row(&[
+            ("interest", "4,37"),
+            ("interest_rate", "9,12 %"),
+            ("interest_from", "2026-09-15"),
+            ("interest_to", "30.11.2026"),
+            ("costs", "5,00"),
+            ("costs_description", "Mahngebühren 2 × 2,50 €"),
+        ]))
+        .expect("valid");
+        let interest = r.interest.expect("interest");
+        assert_eq!((interest.amount.minor, interest.rate_bp), (437, 912));
+        assert_eq!(
+            interest.to,
+            NaiveDate::from_ymd_opt(2026, 11, 30).expect("day")
+        );
+        assert_eq!(r.costs.expect("costs").amount.minor, 500);
+        let problems = |pairs: &[(&str, &str)]| {
+            let mut p: Vec<(String, IntakeProblem)> = check_row(&row(pairs)).expect_err("problems");
+            p.sort_by(|a, b| a.0.cmp(&b.0));
+            p
+        };
+        assert_eq!(
+            problems(&[("interest", "4,37")]),
+            vec![
+                ("interest_from".into(), IntakeProblem::Required),
+                ("interest_rate".into(), IntakeProblem::Required),
+                ("interest_to".into(), IntakeProblem::Required),
+            ]
+        );
+        assert_eq!(
+            problems(&[
+                ("interest", "4,37"),
+                ("interest_rate", "45"),
+                ("interest_from", "2026-09-10"),
+                ("interest_to", "2026-09-01"),
+            ]),
+            vec![
+                ("interest_from".into(), IntakeProblem::BeforeDue),
+                ("interest_rate".into(), IntakeProblem::InvalidRate),
+                ("interest_to".into(), IntakeProblem::PeriodReversed),
+            ]
+        );
+        assert_eq!(
+            problems(&[("costs", "5,00")]),
+            vec![("costs_description".into(), IntakeProblem::Required)]
+        );
+        assert_eq!(
+            problems(&[("costs_description", "Mahngebühren")]),
+            vec![("costs".into(), IntakeProblem::Required)]
+        );
+        for (typed, bp) in [
+            ("9.12", Some(912)),
+            ("5", Some(500)),
+            ("0,5", Some(50)),
+            ("0", None),
+            ("31", None),
+            ("x", None),
+            ("1.234", None),
+        ] {
+            assert_eq!(rate_bp(typed), bp, "{typed}");
+        }
     }
 
     #[test]

@@ -201,12 +201,13 @@ impl PlanConsentDefault {
 
 /// Timeline entries only the agency and the creditor see: how a debtor is treated internally is
 /// not part of the debtor's own timeline.
-pub const INTERNAL_EVENTS: [&str; 5] = [
+pub const INTERNAL_EVENTS: [&str; 6] = [
     "class_changed",
     "creditor_pause",
     "creditor_pause_ended",
     "plan_approval_requested",
     "plan_approval_decided",
+    "charges_waived",
 ];
 
 /// Whether the debtor's timeline shows an entry of `kind`.

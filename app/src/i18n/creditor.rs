@@ -241,6 +241,10 @@ pub struct CreditorTexts {
     pub no_activities: &'static str,
     pub activity_kind: fn(&str) -> &'static str,
     pub back_to_overview: &'static str,
+    pub waivers_legend: &'static str,
+    pub waivers_hint: &'static str,
+    pub waive_interest_label: &'static str,
+    pub waive_costs_label: &'static str,
 }
 
 /// A reason code in words, `none` meaning the debtor gave none.
@@ -575,6 +579,10 @@ static DE: CreditorTexts = CreditorTexts {
         _ => "Konto geschlossen",
     },
     back_to_overview: "Zurück zur Übersicht",
+    waivers_legend: "Zinsen und Kosten aus der Übergabe",
+    waivers_hint: "Gilt für Forderungen, die ab jetzt übergeben werden; der Schuldner sieht dann nur, was verlangt wird.",
+    waive_interest_label: "Zinsen nicht verlangen",
+    waive_costs_label: "Kosten (z. B. Mahngebühren) nicht verlangen",
 };
 
 static EN: CreditorTexts = CreditorTexts {
@@ -892,4 +900,8 @@ static EN: CreditorTexts = CreditorTexts {
         _ => "Account closed",
     },
     back_to_overview: "Back to the overview",
+    waivers_legend: "Interest and costs handed over",
+    waivers_hint: "Applies to claims handed over from now on; the debtor then sees only what is charged.",
+    waive_interest_label: "Do not charge interest",
+    waive_costs_label: "Do not charge costs (e.g. reminder fees)",
 };

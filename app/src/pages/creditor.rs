@@ -430,6 +430,18 @@ pub fn ClassPage() -> impl IntoView {
                                     </label>
                                 </fieldset>
                                 <fieldset class="field">
+                                    <legend>{ct.waivers_legend}</legend>
+                                    <p class="hint">{ct.waivers_hint}</p>
+                                    <label class="choice-line">
+                                        <input type="checkbox" name="waive_interest" value="yes" checked=class.waive_interest/>
+                                        " " {ct.waive_interest_label}
+                                    </label>
+                                    <label class="choice-line">
+                                        <input type="checkbox" name="waive_costs" value="yes" checked=class.waive_costs/>
+                                        " " {ct.waive_costs_label}
+                                    </label>
+                                </fieldset>
+                                <fieldset class="field">
                                     <legend>{ct.plan_default_legend}</legend>
                                     {["recommendation", "decline", "approve"].into_iter().map(|code| view! {
                                         <label class="choice-line">

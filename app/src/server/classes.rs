@@ -49,6 +49,9 @@ pub enum ClassChange {
         /// `recommendation`, `decline` or `approve`: what applies to a plan approval without an
         /// answer.
         plan_consent_default: String,
+        /// Interest and costs handed over are not charged.
+        waive_interest: bool,
+        waive_costs: bool,
     },
     Band {
         index: usize,
@@ -95,7 +98,11 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
             consent_days,
             consent_default,
             plan_consent_default,
+            waive_interest,
+            waive_costs,
         } => {
+            next.waive_interest = *waive_interest;
+            next.waive_costs = *waive_costs;
             next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
             next.escalation_needs_consent = *escalation_needs_consent;
             next.consent_days = whole(&mut errors, "consent_days", consent_days, 1, 60);
@@ -277,6 +284,8 @@ pub async fn change(
             "consent_days": next.consent_days,
             "consent_default": if next.consent_default_approve { "approve" } else { "decline" },
             "plan_consent_default": next.plan_consent_default.code(),
+            "waive_interest": next.waive_interest,
+            "waive_costs": next.waive_costs,
             "bands": next.bands,
             "cadence": next.cadence,
         })
@@ -315,6 +324,8 @@ mod tests {
             consent_days: 10,
             consent_default_approve: false,
             plan_consent_default: PlanConsentDefault::Recommendation,
+            waive_interest: false,
+            waive_costs: false,
             bands: class.bands,
             cadence: crate::domain::dunning::Cadence::default_for(class.key),
             running_cases: 0,
@@ -492,6 +503,8 @@ mod tests {
             consent_days: consent_days.into(),
             consent_default: default.into(),
             plan_consent_default: "decline".into(),
+            waive_interest: true,
+            waive_costs: false,
         };
         let next = apply(&standard(), &change("3", "5", "approve")).expect("valid");
         assert_eq!(next.reply_days, 3);
@@ -499,6 +512,7 @@ mod tests {
         assert_eq!(next.consent_days, 5);
         assert!(next.consent_default_approve);
         assert_eq!(next.plan_consent_default, PlanConsentDefault::Decline);
+        assert!(next.waive_interest && !next.waive_costs);
         assert!(apply(&standard(), &change("0", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("31", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("3", "61", "decline")).is_err());

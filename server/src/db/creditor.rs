@@ -543,11 +543,14 @@ impl CreditorStore for Db {
             String,
             String,
             String,
+            i64,
+            i64,
         );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT tc.id, tc.key, tc.name_de, tc.name_en, tc.reply_days, tc.escalation_needs_consent, tc.policy,
                     (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed')),
-                    tc.consent_days, tc.consent_default, tc.cadence, tc.plan_consent_default
+                    tc.consent_days, tc.consent_default, tc.cadence, tc.plan_consent_default,
+                    tc.waive_interest, tc.waive_costs
              FROM treatment_classes tc WHERE tc.creditor_id = $1 ORDER BY tc.id",
         )
         .bind(creditor_id)
@@ -569,6 +572,8 @@ impl CreditorStore for Db {
                     default,
                     cadence,
                     plan_default,
+                    waive_interest,
+                    waive_costs,
                 )| {
                     let bands = serde_json::from_str(&policy)
                         .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?;
@@ -589,6 +594,8 @@ impl CreditorStore for Db {
                         consent_default_approve: default == "approve",
                         plan_consent_default: PlanConsentDefault::from_code(&plan_default)
                             .unwrap_or_default(),
+                        waive_interest: waive_interest != 0,
+                        waive_costs: waive_costs != 0,
                         bands,
                         cadence,
                         running_cases,
@@ -615,7 +622,8 @@ impl CreditorStore for Db {
         // An empty cadence is the class's default, as read; it counts as unchanged.
         let query = sqlx::query(
             "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4,
-                    consent_days = $8, consent_default = $9, cadence = $10, plan_consent_default = $12
+                    consent_days = $8, consent_default = $9, cadence = $10, plan_consent_default = $12,
+                    waive_interest = $13, waive_costs = $14
              WHERE id = $5 AND creditor_id = $6 AND policy = $7 AND (cadence = $11 OR cadence = '')",
         )
         .bind(encode(&class.bands)?)
@@ -633,7 +641,9 @@ impl CreditorStore for Db {
         })
         .bind(cadence(&class.cadence)?)
         .bind(cadence(&expected.cadence)?)
-        .bind(class.plan_consent_default.code());
+        .bind(class.plan_consent_default.code())
+        .bind(i64::from(class.waive_interest))
+        .bind(i64::from(class.waive_costs));
         Ok(self
             .execute_audited("update treatment class", query, &audit)
             .await?

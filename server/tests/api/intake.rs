@@ -310,3 +310,128 @@ on_both_backends!(
     first_letters,
     imported_cases_get_access_data_for_their_first_letter_once
 );
+
+async fn interest_and_costs_are_charged_unless_the_customer_group_waives_them(app: &TestApp) {
+    let now = app.clock_now();
+    let id = create_creditor(&app.db, &creditor(), now)
+        .await
+        .expect("creditor");
+    // The key-account class of this creditor waives both; an owner would tick the boxes (below).
+    sqlx::query(
+        "UPDATE treatment_classes SET waive_interest = 1, waive_costs = 1 WHERE creditor_id = $1 AND key = 'key_account'",
+    )
+    .bind(id)
+    .execute(app.db.pool())
+    .await
+    .expect("waive");
+    let header = "external_id;customer_number;debtor_name;street;postcode;city;subject;contract_date;due_date;principal;treatment_class;interest;interest_rate;interest_from;interest_to;costs;costs_description";
+    let bad = format!(
+        "{header}\nZ-0;K-0;Cem;Weg 0;10115;Berlin;Strom;2026-01-31;2026-02-28;100,00;standard;2,50;;2026-03-01;2026-05-31;5,00;\n"
+    );
+    let rejected = import_claims(&app.db, id, bad.as_bytes(), false, now, |_| {})
+        .await
+        .expect("read");
+    let report = rejected.render();
+    assert!(!rejected.written);
+    assert!(
+        report.contains("row 2, column interest_rate: is required")
+            && report.contains("row 2, column costs_description: is required"),
+        "{report}"
+    );
+    let good = format!(
+        "{header}\n\
+         Z-1;K-1;Ada;Weg 1;10115;Berlin;Strom;2026-01-31;2026-02-28;100,00;standard;2,50;9,12;2026-03-01;2026-05-31;5,00;Mahngebühren 2 × 2,50 €\n\
+         Z-2;K-2;Bea;Weg 2;10115;Berlin;Strom;2026-01-31;2026-02-28;100,00;key_account;2,50;9,12;2026-03-01;2026-05-31;5,00;Mahngebühren 2 × 2,50 €\n"
+    );
+    let imported = import_claims(&app.db, id, good.as_bytes(), false, now, |_| {})
+        .await
+        .expect("read");
+    assert_eq!(imported.imported, 2, "{}", imported.render());
+    let owed = |customer: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(SUM(i.amount_minor) AS BIGINT) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+             JOIN cases c ON c.id = cl.case_id JOIN debtors d ON d.id = c.debtor_id
+             WHERE d.creditor_id = $1 AND d.customer_number = $2",
+        )
+        .bind(id)
+        .bind(customer)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("owed")
+    };
+    assert_eq!(owed("K-1").await, 10_750, "principal, interest and costs");
+    assert_eq!(
+        owed("K-2").await,
+        10_000,
+        "the key account is charged the principal only"
+    );
+    let interest: String = sqlx::query_scalar(
+        "SELECT i.description || '|' || CAST(i.interest_rate_bp AS TEXT) || '|' || i.period_start || '|' || i.period_end
+         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.external_id = 'Z-1' AND i.kind = 'interest'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("interest");
+    assert_eq!(
+        interest,
+        "Verzugszinsen 9,12 % p. a. vom 01.03.2026 bis 31.05.2026|912|2026-03-01|2026-05-31"
+    );
+    let waived: String = sqlx::query_scalar(
+        "SELECT e.detail FROM case_events e JOIN claims cl ON cl.case_id = e.case_id
+         WHERE cl.external_id = 'Z-2' AND e.kind = 'charges_waived'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("recorded");
+    assert!(
+        waived.contains("\"interest_minor\":250") && waived.contains("\"costs_minor\":500"),
+        "{waived}"
+    );
+    assert!(
+        !app::domain::work::shown_to_debtor("charges_waived"),
+        "the debtor never saw those charges"
+    );
+}
+on_both_backends!(
+    intake_waivers,
+    interest_and_costs_are_charged_unless_the_customer_group_waives_them
+);
+
+async fn an_owner_sets_the_waivers_of_a_customer_group(app: &TestApp) {
+    use crate::helpers::{creditor_accounts, location, text, Desk, OWNER};
+    creditor_accounts(app).await;
+    let class = text(
+        app,
+        "SELECT CAST(id AS TEXT) FROM treatment_classes WHERE key = 'key_account' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let owner = Desk::creditor(app, OWNER).await;
+    let saved = owner
+        .post(
+            "/api/update_class_settings",
+            &[
+                ("class_id", class.as_str()),
+                ("reply_days", "5"),
+                ("consent_days", "10"),
+                ("consent_default", "decline"),
+                ("plan_consent_default", "recommendation"),
+                ("waive_interest", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(saved.headers()),
+        format!("/creditor/classes/{class}?done=saved")
+    );
+    assert_eq!(
+        text(
+            app,
+            &format!("SELECT CAST(waive_interest AS TEXT) || CAST(waive_costs AS TEXT) FROM treatment_classes WHERE id = {class}")
+        )
+        .await,
+        "10"
+    );
+    let page = owner.page(&format!("/creditor/classes/{class}")).await;
+    assert!(page.contains("Zinsen nicht verlangen"));
+}
+on_both_backends!(class_waivers, an_owner_sets_the_waivers_of_a_customer_group);

@@ -511,3 +511,69 @@ async fn a_runaway_client_is_slowed_down(app: &TestApp) {
     );
 }
 on_both_backends!(api_rate_limit, a_runaway_client_is_slowed_down);
+
+async fn interest_and_costs_come_with_their_rate_period_and_description(app: &TestApp) {
+    let crate::helpers::Creditors { nordlicht, .. } = creditor_accounts(app).await;
+    let key = server::accounts::create_api_key(&app.db, nordlicht, "ERP", app.clock_now())
+        .await
+        .expect("key");
+    let mut incomplete = claim("INT-1");
+    incomplete["interest"] = json!("2.15");
+    incomplete["costs"] = json!("5.00");
+    let (status, _, body) = api(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/claims",
+        Some(&key),
+        Some(incomplete),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    for field in [
+        "interest_rate",
+        "interest_from",
+        "interest_to",
+        "costs_description",
+    ] {
+        assert!(fields.contains(&field), "{field} in {body}");
+    }
+    let mut complete = claim("INT-2");
+    complete["treatment_class"] = json!("standard");
+    complete["interest"] = json!("2.15");
+    complete["interest_rate"] = json!("9.12");
+    complete["interest_from"] = json!("2026-10-16");
+    complete["interest_to"] = json!("2026-11-30");
+    complete["costs"] = json!("5.00");
+    complete["costs_description"] = json!("Mahngebühren 2 × 2,50 €");
+    let (status, _, body) = api(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/claims",
+        Some(&key),
+        Some(complete),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["claim"]["case_balance"], "157.05",
+        "principal 149.90, interest 2.15 and costs 5.00"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.external_id = 'INT-2'"
+        )
+        .await,
+        3
+    );
+}
+on_both_backends!(
+    api_interest_and_costs,
+    interest_and_costs_come_with_their_rate_period_and_description
+);
