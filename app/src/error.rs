@@ -50,6 +50,8 @@ pub enum Problem {
     PasswordsDiffer,
     /// The password is the email address.
     PasswordIsEmail,
+    /// The password is on lists of leaked passwords or made of well-known words and patterns.
+    PasswordGuessable,
     /// A role higher than one's own was to be given.
     RoleTooHigh,
     /// An account with this email exists.
@@ -127,6 +129,7 @@ impl Problem {
                     Problem::WrongPassword => st.err_wrong_password.to_string(),
                     Problem::PasswordsDiffer => st.err_passwords_differ.to_string(),
                     Problem::PasswordIsEmail => st.err_password_is_email.to_string(),
+                    Problem::PasswordGuessable => st.err_password_guessable.to_string(),
                     Problem::RoleTooHigh => st.err_role_too_high.to_string(),
                     Problem::EmailTaken => st.err_email_taken.to_string(),
                     Problem::NeedsCreditorApproval => st.err_needs_creditor_approval.to_string(),

@@ -290,6 +290,14 @@ pub async fn logout(state: &AppState, session: &Session) -> Result<(), AppError>
     session.flush().await.map_err(session_err)
 }
 
+/// Whether a password is easy to guess (ASVS 2.1.7): zxcvbn's estimate, which knows the passwords
+/// of public breach lists, common words and names, keyboard patterns, dates and the user's own
+/// email, is below "safely unguessable" (score 3: about 10^8 guesses).
+fn guessable(password: &str, email: &str) -> bool {
+    let local = email.split('@').next().unwrap_or_default();
+    zxcvbn::zxcvbn(password, &[email, local]).score() < zxcvbn::Score::Three
+}
+
 /// The problems of a new password, if any.
 pub fn check_password(errors: FormErrors, field: &str, password: &str, email: &str) -> FormErrors {
     let len = password.chars().count();
@@ -309,6 +317,8 @@ pub fn check_password(errors: FormErrors, field: &str, password: &str, email: &s
         )
     } else if password.trim().eq_ignore_ascii_case(email.trim()) {
         errors.field(field, Problem::PasswordIsEmail)
+    } else if guessable(password, email) {
+        errors.field(field, Problem::PasswordGuessable)
     } else {
         errors
     }
@@ -536,5 +546,26 @@ mod tests {
             "a@b.example"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn leaked_and_patterned_passwords_are_refused_sentences_are_not() {
+        for weak in ["password1234", "passwort12345", "qwertzuiop12"] {
+            let e = check_password(FormErrors::default(), "p", weak, "chefin@agentur.example");
+            assert_eq!(
+                e.fields.get("p"),
+                Some(&vec![Problem::PasswordGuessable]),
+                "{weak}"
+            );
+        }
+        for strong in [
+            "ein langes erstes passwort",
+            "korrekt pferd batterie klammer",
+        ] {
+            assert!(
+                check_password(FormErrors::default(), "p", strong, "a@b.example").is_empty(),
+                "{strong}"
+            );
+        }
     }
 }

@@ -157,6 +157,8 @@ fn create_user_reads_the_password_from_stdin_and_names_every_problem() {
     ];
     let (ok, err) = run(&admin, "kurz");
     assert!(!ok && err.contains("at least 12 characters"), "{err}");
+    let (ok, err) = run(&admin, "password1234");
+    assert!(!ok && err.contains("too easy to guess"), "{err}");
     let (ok, err) = run(&["--email", "x", "--name", "X"], "ein langes passwort");
     assert!(!ok && err.contains("is not an email address"), "{err}");
     let (ok, err) = run(
