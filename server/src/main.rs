@@ -145,6 +145,16 @@ enum Command {
         #[arg(long, default_value_t = 6)]
         years: u32,
     },
+    /// Add a benchmark volume of invented creditors and cases (never in production): see
+    /// `./dev bench`.
+    BenchSeed {
+        /// How many cases.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Over how many creditors.
+        #[arg(long, default_value_t = 20)]
+        creditors: usize,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the portal runs (`VACUUM
     /// INTO`); for PostgreSQL use `pg_dump` (see the README).
     Backup {
@@ -535,6 +545,27 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let report = report?;
             eprintln!("Cases that ended before {first_kept_year}-01-01:");
             print!("{}", report.render());
+        }
+        Command::BenchSeed { cases, creditors } => {
+            let db = open(&config).await?;
+            let seeded = server::bench::seed(
+                &db,
+                creditors,
+                cases,
+                chrono::Utc::now().timestamp_millis(),
+                |done| {
+                    if done.is_multiple_of(10_000) {
+                        eprintln!("… {done} cases");
+                    }
+                },
+            )
+            .await;
+            db.close().await;
+            let seeded = seeded?;
+            println!(
+                "Seeded {} cases over {} creditors.",
+                seeded.cases, seeded.creditors
+            );
         }
         Command::Backup { out } => {
             if out.exists() {

@@ -381,3 +381,44 @@ fn run_due_takes_the_steps_once_and_export_letters_writes_the_letters_once() {
     let (ok, _, err) = run(&["remittances", "--month", "2999-01"]);
     assert!(!ok && err.contains("2999-01 has not ended yet"), "{err}");
 }
+
+#[test]
+fn bench_seed_adds_the_benchmark_volume() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let out = server()
+        .env("DATABASE_URL", &url)
+        .args(["bench-seed", "--cases", "30", "--creditors", "3"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Seeded 30 cases over 3 creditors."));
+    let counts = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+            let mut counts = Vec::new();
+            for table in [
+                "creditors",
+                "cases",
+                "debtors",
+                "claim_items",
+                "messages",
+                "work_items",
+                "payments",
+            ] {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count");
+                counts.push(n);
+            }
+            counts
+        });
+    assert_eq!(counts, vec![3, 30, 30, 30, 3, 3, 6]);
+}
