@@ -6,7 +6,7 @@
 
 use crate::db::activities::{report_in, Reported};
 use crate::db::Db;
-use crate::intake::{open_csv, ImportError, RowProblem};
+use crate::intake::{open_checked_csv, ImportError, RowProblem};
 use app::domain::activity::{check_activity, FIELDS};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
@@ -66,26 +66,7 @@ pub async fn import_activities(
     today: NaiveDate,
     now: i64,
 ) -> Result<ActivityImport, ImportError> {
-    let (mut reader, header) = open_csv(raw)?;
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|c| !header.iter().any(|h| h == *c))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join(", ")));
-    }
-    let unknown: Vec<&str> = header
-        .iter()
-        .filter(|h| !FIELDS.contains(&h.as_str()))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ImportError::UnknownColumns(
-            unknown.join(", "),
-            FIELDS.join(", "),
-        ));
-    }
+    let (mut reader, header) = open_checked_csv(raw, &REQUIRED, &FIELDS)?;
     let mut report = ActivityImport::default();
     let mut valid = Vec::new();
     let mut seen = HashSet::new();

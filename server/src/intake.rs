@@ -171,6 +171,37 @@ pub enum ImportError {
 }
 
 /// A CSV file as spreadsheets write it: `;` or `,` between columns (the header line says which),
+/// with or without a byte-order mark, whose header has every `required` column and no column
+/// outside `known`. Returns the reader and the header's column names, trimmed and in lower case.
+pub fn open_checked_csv<'a>(
+    raw: &'a [u8],
+    required: &[&str],
+    known: &[&str],
+) -> Result<(csv::Reader<&'a [u8]>, Vec<String>), ImportError> {
+    let (reader, header) = open_csv(raw)?;
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing.join(", ")));
+    }
+    let unknown: Vec<&str> = header
+        .iter()
+        .filter(|h| !known.contains(&h.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ImportError::UnknownColumns(
+            unknown.join(", "),
+            known.join(", "),
+        ));
+    }
+    Ok((reader, header))
+}
+
+/// A CSV file as spreadsheets write it: `;` or `,` between columns (the header line says which),
 /// with or without a byte-order mark. Returns the reader and the header's column names, trimmed
 /// and in lower case.
 pub fn open_csv(raw: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), csv::Error> {
@@ -218,26 +249,7 @@ pub async fn import_claims(
 
     let mut raw = Vec::new();
     input.read_to_end(&mut raw)?;
-    let (mut reader, header) = open_csv(&raw)?;
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|c| !header.iter().any(|h| h == *c))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join(", ")));
-    }
-    let unknown: Vec<&str> = header
-        .iter()
-        .filter(|h| !COLUMNS.contains(&h.as_str()))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ImportError::UnknownColumns(
-            unknown.join(", "),
-            COLUMNS.join(", "),
-        ));
-    }
+    let (mut reader, header) = open_checked_csv(&raw, &REQUIRED, &COLUMNS)?;
 
     let mut report = ImportReport::default();
     let mut valid: Vec<ClaimRow> = Vec::new();

@@ -656,6 +656,19 @@ async fn differences(
     Ok(out)
 }
 
+/// The request body as JSON, or the problem+json answer that it is not.
+#[allow(clippy::result_large_err)] // the error is the answer itself, sent at once
+pub(super) fn json_body(body: &[u8]) -> Result<serde_json::Value, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "The body is not JSON",
+            format!("The request body cannot be read as JSON: {e}."),
+        )
+    })
+}
+
 /// Hand over a claim.
 ///
 /// Creates the claim (with its debtor and case, or joined to the debtor's running case). Sending
@@ -687,16 +700,9 @@ async fn create_claim(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    let value = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "malformed-json",
-                "The body is not JSON",
-                format!("The request body cannot be read as JSON: {e}."),
-            )
-        }
+        Err(r) => return r,
     };
     let classes = match classes_of(&state.db, creditor_id).await {
         Ok(c) => c,

@@ -67,8 +67,10 @@ fn satisfaction(source: &RetentionSource, f: &RetentionFilter) -> Vec<Satisfacti
     let (from, to, _) = period(f);
     let mut groups: std::collections::BTreeMap<(String, String), (usize, u32)> =
         std::collections::BTreeMap::new();
+    let by_id: std::collections::HashMap<i64, &retention::EndedCase> =
+        source.cases.iter().map(|c| (c.case_id, c)).collect();
     for (case_id, score) in &source.scores {
-        let Some(c) = source.cases.iter().find(|c| c.case_id == *case_id) else {
+        let Some(c) = by_id.get(case_id) else {
             continue;
         };
         let inside = from.is_none_or(|d| c.ended_on >= d)

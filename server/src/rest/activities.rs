@@ -1,7 +1,7 @@
 //! `POST /api/v1/activities`: the creditor reports what a customer did (retention).
 
 use super::{
-    creditor, internal, problem, problem_with, FieldError, JsonFields, ProblemDetails, RestState,
+    creditor, internal, json_body, problem_with, FieldError, JsonFields, ProblemDetails, RestState,
 };
 use crate::db::activities::{report_activity, ActivityRecord, Reported};
 use app::domain::activity::{check_activity, Activity, ActivityProblem, FIELDS};
@@ -143,16 +143,9 @@ pub(super) async fn create_activity(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    let value = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "malformed-json",
-                "The body is not JSON",
-                format!("The request body cannot be read as JSON: {e}."),
-            )
-        }
+        Err(r) => return r,
     };
     let now = state.clock.now_ms();
     let today = chrono::DateTime::from_timestamp_millis(now)
