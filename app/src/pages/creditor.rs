@@ -85,18 +85,9 @@ pub fn ConsentPage() -> impl IntoView {
                                                 (st.consent_deadline)(&when(lang, r.deadline_ms))
                                             }}</p>
                                             {owner.then(|| view! {
-                                                <form method="post" action={<DecideConsent as ServerFn>::PATH} novalidate>
-                                                    <FormAlert error/>
-                                                    <input type="hidden" name="case_id" value=r.case_id/>
-                                                    <input type="hidden" name="form_key" value=format!("{key}-{}", r.case_id)/>
-                                                    <div class="field">
-                                                        <label for=format!("comment-{}", r.case_id)>{st.consent_comment}</label>
-                                                        <textarea id=format!("comment-{}", r.case_id) name="comment" rows="3"></textarea>
-                                                    </div>
-                                                    <button type="submit" name="decision" value="approve" class="primary">{st.consent_approve}</button>
-                                                    " "
-                                                    <button type="submit" name="decision" value="decline" class="secondary">{st.consent_decline}</button>
-                                                </form>
+                                                <DecisionForm action={<DecideConsent as ServerFn>::PATH} error
+                                                    id_name="case_id" id=r.case_id form_key=format!("{key}-{}", r.case_id)
+                                                    comment_id=format!("comment-{}", r.case_id)/>
                                             })}
                                         </section>
                                     }
@@ -120,18 +111,9 @@ pub fn ConsentPage() -> impl IntoView {
                                             <blockquote class="answer"><p>{r.note.clone()}</p></blockquote>
                                             <p>{(st.plan_consent_deadline)(&when(lang, r.deadline_ms), r.default_approve)}</p>
                                             {owner.then(|| view! {
-                                                <form method="post" action={<DecidePlanApproval as ServerFn>::PATH} novalidate>
-                                                    <FormAlert error=plan_error/>
-                                                    <input type="hidden" name="approval_id" value=r.id/>
-                                                    <input type="hidden" name="form_key" value=format!("{key}-plan-{}", r.id)/>
-                                                    <div class="field">
-                                                        <label for=comment_id.clone()>{st.consent_comment}</label>
-                                                        <textarea id=comment_id name="comment" rows="3"></textarea>
-                                                    </div>
-                                                    <button type="submit" name="decision" value="approve" class="primary">{st.consent_approve}</button>
-                                                    " "
-                                                    <button type="submit" name="decision" value="decline" class="secondary">{st.consent_decline}</button>
-                                                </form>
+                                                <DecisionForm action={<DecidePlanApproval as ServerFn>::PATH} error=plan_error
+                                                    id_name="approval_id" id=r.id form_key=format!("{key}-plan-{}", r.id)
+                                                    comment_id=comment_id/>
                                             })}
                                         </section>
                                     }
@@ -143,6 +125,35 @@ pub fn ConsentPage() -> impl IntoView {
                 })}
             </Suspense>
         </CreditorFrame>
+    }
+}
+
+/// An owner's answer to a request in the consent inbox: a comment (required to decline) and
+/// approve / decline.
+#[component]
+fn DecisionForm(
+    action: &'static str,
+    error: Signal<Option<crate::error::AppError>>,
+    /// The request's id field (`case_id` or `approval_id`) and value.
+    id_name: &'static str,
+    id: i64,
+    form_key: String,
+    comment_id: String,
+) -> impl IntoView {
+    let st = staff_tr(use_language());
+    view! {
+        <form method="post" action=action novalidate>
+            <FormAlert error/>
+            <input type="hidden" name=id_name value=id/>
+            <input type="hidden" name="form_key" value=form_key/>
+            <div class="field">
+                <label for=comment_id.clone()>{st.consent_comment}</label>
+                <textarea id=comment_id name="comment" rows="3"></textarea>
+            </div>
+            <button type="submit" name="decision" value="approve" class="primary">{st.consent_approve}</button>
+            " "
+            <button type="submit" name="decision" value="decline" class="secondary">{st.consent_decline}</button>
+        </form>
     }
 }
 

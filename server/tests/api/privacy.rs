@@ -9,17 +9,22 @@ use reqwest::StatusCode;
 const SUPERVISOR: (&str, &str) = ("supervisor@demo.example", "demo-supervisor-2026");
 const HANDLER: (&str, &str) = ("handler@demo.example", "demo-handler-2026");
 
-async fn a_supervisor_downloads_everything_held_about_a_debtor_and_it_is_audited(app: &TestApp) {
+/// Anna (AKTE-2026-000101) signs in by her link and writes `body` to her case handler.
+async fn message_from_anna(app: &TestApp, body: &str) {
     app.verify_by_link(0).await;
     let key = app.form_key("/case/message").await;
     app.post_multipart(
         "/api/send_message",
         reqwest::multipart::Form::new()
             .text("form_key", key)
-            .text("body", "Ich zahle nächste Woche."),
+            .text("body", body.to_string()),
         "/case/message",
     )
     .await;
+}
+
+async fn a_supervisor_downloads_everything_held_about_a_debtor_and_it_is_audited(app: &TestApp) {
+    message_from_anna(app, "Ich zahle nächste Woche.").await;
     let case = case_id(app, "AKTE-2026-000101").await;
     let path = format!("/staff/cases/{case}/personal-data.json");
     let handler = Desk::signed_in(app, HANDLER).await;
@@ -118,16 +123,7 @@ fn ms(day: &str) -> i64 {
 async fn anonymisation_removes_the_person_keeps_the_books_and_a_dry_run_changes_nothing(
     app: &TestApp,
 ) {
-    app.verify_by_link(0).await;
-    let key = app.form_key("/case/message").await;
-    app.post_multipart(
-        "/api/send_message",
-        reqwest::multipart::Form::new()
-            .text("form_key", key)
-            .text("body", "Meine Adresse hat sich geändert."),
-        "/case/message",
-    )
-    .await;
+    message_from_anna(app, "Meine Adresse hat sich geändert.").await;
     // AKTE-2026-000101 ended in 2018; AKTE-2026-000102 ended in 2023 (inside the period);
     // the others are running.
     for (reference, day) in [
