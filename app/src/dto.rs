@@ -271,7 +271,7 @@ pub struct QueueItem {
     pub class_name: Option<(String, String)>,
     pub due_at_ms: i64,
     pub assignee: Option<(i64, String)>,
-    /// The balance today (filled in by the use-case).
+    /// The balance: every claim item less every payment, as on the case page.
     pub balance: Option<Money>,
 }
 

@@ -33,20 +33,11 @@ pub async fn queue(
     mut filter: QueueFilter,
 ) -> Result<QueuePage, AppError> {
     filter.per_page = PER_PAGE;
-    let (mut items, total) = state
+    let (items, total) = state
         .staff
         .queue(staff.agency_id, &filter)
         .await
         .map_err(internal)?;
-    let today = today(state)?;
-    for item in &mut items {
-        item.balance = state
-            .debtors
-            .case_view(item.case_id, today)
-            .await
-            .map_err(internal)?
-            .map(|c| c.summary.balance);
-    }
     let creditors = state
         .staff
         .creditors(staff.agency_id)

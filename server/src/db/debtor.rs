@@ -224,40 +224,86 @@ impl DebtorStore for Db {
         };
         let cur = currency(&cur)?;
 
-        let claims: Vec<(i64, String, Option<String>, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, subject, contract_date, invoice_number, due_date
-             FROM claims WHERE case_id = $1 ORDER BY due_date, id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
-
+        // Claims with their items in one query (a claim without items still comes, once).
         type ItemRow = (
             i64,
             String,
-            String,
+            Option<String>,
             Option<String>,
             String,
-            i64,
-            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
             Option<i64>,
             Option<i64>,
             Option<String>,
             Option<String>,
-            i64,
+            Option<i64>,
         );
-        let items: Vec<ItemRow> = sqlx::query_as(
-            "SELECT i.claim_id, i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
+        let rows: Vec<ItemRow> = sqlx::query_as(
+            "SELECT cl.id, cl.subject, cl.contract_date, cl.invoice_number, cl.due_date,
+                    i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
                     i.interest_base_minor, i.interest_rate_bp, i.period_start, i.period_end, i.vat_included
-             FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+             FROM claims cl LEFT JOIN claim_items i ON i.claim_id = cl.id
              WHERE cl.case_id = $1
-             ORDER BY i.claim_id, i.item_date, i.id",
+             ORDER BY cl.due_date, cl.id, i.item_date, i.id",
         )
         .bind(case_id)
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
+        let mut claims: Vec<(i64, String, Option<String>, Option<String>, String)> = Vec::new();
+        let mut items = Vec::with_capacity(rows.len());
+        for (
+            id,
+            subject,
+            contract,
+            invoice,
+            due,
+            kind,
+            description,
+            basis,
+            item_date,
+            amount,
+            cur,
+            base,
+            rate,
+            start,
+            end,
+            vat,
+        ) in rows
+        {
+            if claims.last().is_none_or(|c| c.0 != id) {
+                claims.push((id, subject, contract, invoice, due));
+            }
+            if let (
+                Some(kind),
+                Some(description),
+                Some(item_date),
+                Some(amount),
+                Some(cur),
+                Some(vat),
+            ) = (kind, description, item_date, amount, cur, vat)
+            {
+                items.push((
+                    id,
+                    kind,
+                    description,
+                    basis,
+                    item_date,
+                    amount,
+                    cur,
+                    base,
+                    rate,
+                    start,
+                    end,
+                    vat,
+                ));
+            }
+        }
 
         let payments: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT amount_minor, currency, value_date FROM payments WHERE case_id = $1 ORDER BY value_date, id",

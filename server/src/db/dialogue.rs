@@ -203,23 +203,24 @@ where
     Ok(Stored::New(id))
 }
 
+/// Every attachment of a case (one query for all its messages, disputes and payment claims),
+/// with what owns it; `owned` picks one owner's.
 pub(super) async fn attachments_of(
     db: &Db,
     case_id: i64,
-    owner_kind: &str,
-) -> StoreResult<Vec<(i64, AttachmentView)>> {
-    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT owner_id, id, filename, size_bytes FROM attachments WHERE case_id = $1 AND owner_kind = $2 ORDER BY id",
+) -> StoreResult<Vec<(String, i64, AttachmentView)>> {
+    let rows: Vec<(String, i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT owner_kind, owner_id, id, filename, size_bytes FROM attachments WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
-    .bind(owner_kind)
     .fetch_all(db.pool())
     .await
     .map_err(store_err("load attachments"))?;
     Ok(rows
         .into_iter()
-        .map(|(owner, id, filename, size_bytes)| {
+        .map(|(kind, owner, id, filename, size_bytes)| {
             (
+                kind,
                 owner,
                 AttachmentView {
                     id,
@@ -231,10 +232,14 @@ pub(super) async fn attachments_of(
         .collect())
 }
 
-pub(super) fn owned(all: &[(i64, AttachmentView)], owner: i64) -> Vec<AttachmentView> {
+pub(super) fn owned(
+    all: &[(String, i64, AttachmentView)],
+    kind: &str,
+    owner: i64,
+) -> Vec<AttachmentView> {
     all.iter()
-        .filter(|(o, _)| *o == owner)
-        .map(|(_, a)| a.clone())
+        .filter(|(k, o, _)| k == kind && *o == owner)
+        .map(|(_, _, a)| a.clone())
         .collect()
 }
 
@@ -423,15 +428,22 @@ impl DialogueStore for Db {
 
     async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
         let err = store_err("load dialogue");
-        let (state, reason, reply_days): (String, Option<String>, Option<i64>) = sqlx::query_as(
-            "SELECT c.state, c.reason, tc.reply_days FROM cases c
-             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
-        )
-        .bind(case_id)
-        .fetch_one(self.pool())
-        .await
-        .map_err(&err)?;
-        let message_files = attachments_of(self, case_id, "message").await?;
+        // The debtor's case page reads this on every visit: the counts ride along with the case
+        // row, and the attachments of messages and disputes come in one query.
+        let (state, reason, reply_days, holds, answered): (String, Option<String>, Option<i64>, i64, i64) =
+            sqlx::query_as(
+                "SELECT c.state, c.reason, tc.reply_days,
+                        (SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.lifted_at IS NULL
+                            AND h.from_date <= $2 AND (h.until_date IS NULL OR h.until_date > $2)),
+                        (SELECT COUNT(*) FROM satisfaction_answers s WHERE s.case_id = c.id)
+                 FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+            )
+            .bind(case_id)
+            .bind(iso(today))
+            .fetch_one(self.pool())
+            .await
+            .map_err(&err)?;
+        let files = attachments_of(self, case_id).await?;
         let messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, author_kind, body, created_at FROM messages WHERE case_id = $1 ORDER BY created_at, id",
         )
@@ -439,7 +451,6 @@ impl DialogueStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
-        let dispute_files = attachments_of(self, case_id, "dispute").await?;
         #[allow(clippy::type_complexity)]
         let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> = sqlx::query_as(
             "SELECT id, kind, body, state, answer_due_on, created_at, answer FROM disputes WHERE case_id = $1 ORDER BY id",
@@ -470,21 +481,6 @@ impl DialogueStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
-        let holds: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM holds WHERE case_id = $1 AND lifted_at IS NULL AND from_date <= $2
-               AND (until_date IS NULL OR until_date > $2)",
-        )
-        .bind(case_id)
-        .bind(iso(today))
-        .fetch_one(self.pool())
-        .await
-        .map_err(&err)?;
-        let answered: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM satisfaction_answers WHERE case_id = $1")
-                .bind(case_id)
-                .fetch_one(self.pool())
-                .await
-                .map_err(&err)?;
         let fairness_answered = answered > 0;
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
         Ok(DialogueView {
@@ -496,7 +492,7 @@ impl DialogueStore for Db {
                     author,
                     body,
                     at_ms,
-                    attachments: owned(&message_files, id),
+                    attachments: owned(&files, "message", id),
                 })
                 .collect(),
             disputes: disputes
@@ -510,7 +506,7 @@ impl DialogueStore for Db {
                         state,
                         answer_due_on: date(&due)?,
                         at_ms,
-                        attachments: owned(&dispute_files, id),
+                        attachments: owned(&files, "dispute", id),
                     })
                 })
                 .collect::<StoreResult<_>>()?,

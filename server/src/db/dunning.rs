@@ -1,7 +1,7 @@
 //! The dunning engine's storage: the facts of each case whose clock may run, and each step taken
 //! once, with all its effects, in one transaction.
 
-use super::debtor::date;
+use super::debtor::{currency as currency_of, date};
 use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
@@ -11,8 +11,7 @@ use app::domain::dunning::{Cadence, Pause};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
 use app::domain::{Language, Money};
 use app::server::ports::{
-    DebtorStore, DunningCase, DunningStep, DunningStore, EndedHold, RunningPlan, StoreError,
-    StoreResult, Stored,
+    DunningCase, DunningStep, DunningStore, EndedHold, RunningPlan, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -87,16 +86,31 @@ impl Db {
             Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
             _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
         };
-        let Some(view) = DebtorStore::case_view(self, case_id, today).await? else {
-            return Ok(None);
-        };
-        let (steps_done, last_at): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(done_at) FROM dunning_steps WHERE case_id = $1 AND step_key LIKE 'step:%'",
-        )
-        .bind(case_id)
-        .fetch_one(self.pool())
-        .await
-        .map_err(&err)?;
+        // The steps taken so far and the balance (every item less every payment, as on the case
+        // page) in one query: the dunning run reads this for every running case. Amounts in
+        // another currency than the case's are an error, as in the case view.
+        let (steps_done, last_at, owed, paid, foreign, currency): (i64, Option<i64>, i64, i64, i64, String) =
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
+                        (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
+                        CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                                       WHERE cl.case_id = c.id), 0) AS BIGINT),
+                        CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
+                        (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                          WHERE cl.case_id = c.id AND i.currency <> c.currency)
+                        + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency),
+                        c.currency
+                 FROM cases c WHERE c.id = $1",
+            )
+            .bind(case_id)
+            .fetch_one(self.pool())
+            .await
+            .map_err(&err)?;
+        if foreign > 0 {
+            tracing::error!(case_id, "case amounts in another currency than the case's");
+            return Err(StoreError);
+        }
+        let balance = Money::new(owed - paid, currency_of(&currency)?);
         let mut pauses = Vec::new();
         type HoldRow = (i64, String, String, Option<String>, Option<i64>);
         let holds: Vec<HoldRow> = sqlx::query_as(
@@ -173,11 +187,8 @@ impl Db {
             None => None,
             Some((id, agreed_on, schedule)) => {
                 let instalments: Vec<Instalment> = decode(&schedule)?;
-                let total = Money::sum(
-                    view.summary.balance.currency,
-                    instalments.iter().map(|i| i.amount),
-                )
-                .unwrap_or(view.summary.balance);
+                let total = Money::sum(balance.currency, instalments.iter().map(|i| i.amount))
+                    .unwrap_or(balance);
                 let policy: Option<String> = sqlx::query_scalar(
                     "SELECT tc.policy FROM cases c JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
                 )
@@ -190,12 +201,21 @@ impl Db {
                     None => Vec::new(),
                 };
                 let rule = policy_for_balance(&bands, total).map_or(FALLBACK_RULE, |p| p.missed);
-                let payments = view
-                    .payments
-                    .iter()
-                    .filter(|p| p.value_date >= agreed_on)
-                    .map(|p| (p.value_date, p.amount))
-                    .collect();
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT amount_minor, currency, value_date FROM payments
+                     WHERE case_id = $1 AND value_date >= $2 ORDER BY value_date, id",
+                )
+                .bind(case_id)
+                .bind(iso(agreed_on))
+                .fetch_all(self.pool())
+                .await
+                .map_err(&err)?;
+                let payments = rows
+                    .into_iter()
+                    .map(|(minor, cur, day)| {
+                        Ok((date(&day)?, Money::new(minor, currency_of(&cur)?)))
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
                 Some(RunningPlan {
                     id,
                     instalments,
@@ -218,7 +238,7 @@ impl Db {
             language: Language::from_code(&language).unwrap_or(Language::De),
             time_zone,
             handed_over_on: day_of(created_at)?,
-            balance: view.summary.balance,
+            balance,
             steps_done: usize::try_from(steps_done).unwrap_or(0),
             last_step_on: last_at.map(day_of).transpose()?,
             pauses,

@@ -114,6 +114,10 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
+            // A pooled SQLite connection cannot go away under us, and testing it costs a round
+            // trip to its worker thread on every query; a PostgreSQL connection can (a restarted
+            // server), so it is tested before use.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -3,7 +3,7 @@
 //! nothing of another's, whatever id they type.
 
 use super::booking::{book_payment, NewPayment, Receipt};
-use super::debtor::insert_audit;
+use super::debtor::{currency, insert_audit};
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
@@ -11,7 +11,6 @@ use super::{store_err, Db};
 use app::domain::access::LockoutPolicy;
 use app::domain::case_state::CaseState;
 use app::domain::plan::Instalment;
-use app::domain::work::ALL_KINDS;
 use app::domain::{Currency, Language, Money};
 use app::dto::{
     ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, PlanApprovalView, QueueItem,
@@ -65,14 +64,6 @@ const MEMBER_COLUMNS: &str =
     "id, agency_id, email, display_name, role, active, digest, sessions_valid_after";
 
 /// `CASE kind WHEN … END` in the order of importance the domain defines.
-fn importance_sql() -> String {
-    let arms: String = ALL_KINDS
-        .iter()
-        .map(|k| format!(" WHEN '{}' THEN {}", k.code(), k.importance()))
-        .collect();
-    format!("CASE w.kind{arms} ELSE 99 END")
-}
-
 /// A WHERE clause with positional parameters, numbered as they are added.
 struct Filter {
     sql: String,
@@ -106,12 +97,12 @@ impl Filter {
 /// The queue's WHERE clause for the agency and the chosen filters.
 fn queue_filter(agency_id: i64, f: &QueueFilter) -> Filter {
     let mut filter = Filter::new();
-    filter.and("cr.agency_id = ?", agency_id);
+    filter.and("w.agency_id = ?", agency_id);
     if let Some(kind) = f.kind {
         filter.and("w.kind = ?", kind.code().to_string());
     }
     if let Some(creditor) = f.creditor_id {
-        filter.and("cr.id = ?", creditor);
+        filter.and("c.creditor_id = ?", creditor);
     }
     if let Some(class) = &f.class_key {
         filter.and("tc.key = ?", class.clone());
@@ -492,29 +483,42 @@ impl StaffStore for Db {
     async fn queue(&self, agency_id: i64, f: &QueueFilter) -> StoreResult<(Vec<QueueItem>, u64)> {
         let err = store_err("load work queue");
         let filter = queue_filter(agency_id, f);
-        let from = format!(
-            "FROM work_items w JOIN cases c ON c.id = w.case_id JOIN creditors cr ON cr.id = c.creditor_id
-             JOIN debtors d ON d.id = c.debtor_id
-             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
-             LEFT JOIN staff_users s ON s.id = w.assignee_id
-             WHERE w.done_at IS NULL{}",
-            filter.sql
-        );
+        // The partial index work_items_queue_idx (agency, due, rank, id) over open items delivers
+        // this order, so a page reads its own rows and the count reads the index alone (the
+        // joins only when a filter needs them). queue_rank is kept by triggers (see migration
+        // 20261202000100).
+        let joins = "JOIN cases c ON c.id = w.case_id LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id";
+        let count_joins = if f.creditor_id.is_some() || f.class_key.is_some() {
+            joins
+        } else {
+            ""
+        };
         let total: i64 = sqlx::query_scalar_with(
-            &format!("SELECT COUNT(*) {from}"),
+            &format!(
+                "SELECT COUNT(*) FROM work_items w {count_joins} WHERE w.done_at IS NULL{}",
+                filter.sql
+            ),
             queue_filter(agency_id, f).args,
         )
         .fetch_one(self.pool())
         .await
         .map_err(&err)?;
         let per_page = i64::from(f.per_page.max(1));
+        // The balance as the case view computes it (every item less every payment), for the
+        // listed rows only.
         let sql = format!(
             "SELECT w.id, w.case_id, c.reference, d.name, cr.name, w.kind, tc.key, tc.name_de, tc.name_en,
-                    w.due_at, w.assignee_id, s.display_name
-             {from}
-             ORDER BY w.due_at, {}, CASE WHEN tc.key = 'key_account' THEN 0 ELSE 1 END, w.id
+                    w.due_at, w.assignee_id, s.display_name, c.currency,
+                    CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                                   WHERE cl.case_id = c.id), 0) AS BIGINT)
+                    - CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT)
+             FROM work_items w {joins}
+             JOIN creditors cr ON cr.id = c.creditor_id JOIN debtors d ON d.id = c.debtor_id
+             LEFT JOIN staff_users s ON s.id = w.assignee_id
+             WHERE w.done_at IS NULL{}
+             ORDER BY w.due_at, w.queue_rank, w.id
              LIMIT {per_page} OFFSET {}",
-            importance_sql(),
+            filter.sql,
             i64::from(f.page) * per_page
         );
         type Row = (
@@ -530,6 +534,8 @@ impl StaffStore for Db {
             i64,
             Option<i64>,
             Option<String>,
+            String,
+            i64,
         );
         let rows: Vec<Row> = sqlx::query_as_with(&sql, filter.args)
             .fetch_all(self.pool())
@@ -551,8 +557,10 @@ impl StaffStore for Db {
                     due,
                     a_id,
                     a_name,
+                    cur,
+                    balance,
                 )| {
-                    QueueItem {
+                    Ok(QueueItem {
                         id,
                         case_id,
                         reference,
@@ -563,11 +571,11 @@ impl StaffStore for Db {
                         class_name: de.zip(en),
                         due_at_ms: due,
                         assignee: a_id.zip(a_name),
-                        balance: None,
-                    }
+                        balance: Some(Money::new(balance, currency(&cur)?)),
+                    })
                 },
             )
-            .collect();
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok((items, u64::try_from(total).unwrap_or(0)))
     }
 
@@ -770,7 +778,7 @@ impl StaffStore for Db {
                 },
             )
             .collect::<StoreResult<_>>()?;
-        let files = attachments_of(self, case_id, "payment_claim").await?;
+        let files = attachments_of(self, case_id).await?;
         let claims: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(
             "SELECT id, paid_on, amount_minor, currency, note, state FROM payment_claims WHERE case_id = $1 ORDER BY id DESC",
         )
@@ -787,7 +795,7 @@ impl StaffStore for Db {
                     amount: money(minor, &cur)?,
                     note,
                     state,
-                    attachments: owned(&files, id),
+                    attachments: owned(&files, "payment_claim", id),
                 })
             })
             .collect::<StoreResult<_>>()?;

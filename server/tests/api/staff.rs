@@ -1029,6 +1029,23 @@ async fn the_queue_is_ordered_by_deadline_then_importance_then_key_accounts_and_
     assert!(
         key_accounts.contains("AKTE-2026-000103") && !key_accounts.contains("AKTE-2026-000104")
     );
+    // The creditor moves …104 to the key accounts: its open item moves ahead of …103's (same
+    // due time and kind, older item).
+    sqlx::query(
+        "UPDATE cases SET treatment_class_id =
+             (SELECT tc.id FROM treatment_classes tc WHERE tc.creditor_id = cases.creditor_id AND tc.key = 'key_account')
+         WHERE reference = 'AKTE-2026-000104'",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("move the case");
+    let moved = desk.page("/staff").await;
+    let at = |r: &str| moved.find(r).unwrap_or_else(|| panic!("{r} listed"));
+    assert!(
+        at("AKTE-2026-000105") < at("AKTE-2026-000104")
+            && at("AKTE-2026-000104") < at("AKTE-2026-000103"),
+        "a case moved to the key accounts is ranked as one"
+    );
     // 30 more items: the first page shows 25 and links to the second.
     for _ in 0..30 {
         sqlx::query(
@@ -1054,6 +1071,51 @@ async fn the_queue_is_ordered_by_deadline_then_importance_then_key_accounts_and_
 on_both_backends!(
     queue_order,
     the_queue_is_ordered_by_deadline_then_importance_then_key_accounts_and_paginated
+);
+
+async fn the_databases_queue_rank_follows_the_importance_of_every_kind(app: &TestApp) {
+    use app::domain::work::ALL_KINDS;
+    // The migration's triggers spell out WorkKind::importance in SQL; they must agree with it.
+    let now = app.clock_now();
+    for kind in ALL_KINDS {
+        sqlx::query(
+            "INSERT INTO work_items (case_id, kind, due_at, created_at, updated_at)
+             SELECT id, $2, $3, $3, $3 FROM cases WHERE reference = $1",
+        )
+        .bind("AKTE-2026-000101")
+        .bind(kind.code())
+        .bind(now)
+        .execute(app.db.pool())
+        .await
+        .expect("work item");
+    }
+    let ranks: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, queue_rank, agency_id FROM work_items ORDER BY queue_rank, id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("ranks");
+    let agency: i64 = sqlx::query_scalar(
+        "SELECT cr.agency_id FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+         WHERE c.reference = 'AKTE-2026-000101'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("agency");
+    assert_eq!(ranks.len(), ALL_KINDS.len());
+    for (kind, rank, item_agency) in ranks {
+        let k = app::domain::work::WorkKind::from_code(&kind).expect("known kind");
+        assert_eq!(
+            rank,
+            2 * i64::from(k.importance()) + 1,
+            "{kind} (standard class)"
+        );
+        assert_eq!(item_agency, Some(agency), "{kind} carries its agency");
+    }
+}
+on_both_backends!(
+    queue_rank,
+    the_databases_queue_rank_follows_the_importance_of_every_kind
 );
 
 async fn handlers_who_ask_for_it_get_one_digest_a_day_from_seven(app: &TestApp) {
