@@ -439,13 +439,18 @@ pub async fn store_claim(
             .await?
         }
     };
-    // A debtor's claims at one creditor are one case while it is running.
-    let case: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
-    )
-    .bind(debtor_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    // A debtor's claims at one creditor are one case while it is running (a debtor just created
+    // has none: no need to ask).
+    let case: Option<i64> = if new_debtor {
+        None
+    } else {
+        sqlx::query_scalar(
+            "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
+        )
+        .bind(debtor_id)
+        .fetch_optional(&mut **tx)
+        .await?
+    };
     let new_case = case.is_none();
     let case_id = match case {
         Some(id) => id,

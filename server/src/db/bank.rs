@@ -353,12 +353,12 @@ enum Outcome {
     Duplicate,
 }
 
-/// The agency's case a part names, and how it was found.
+/// The agency's case a part names, how it was found, and its state.
 async fn find_case(
     db: &Db,
     agency_id: i64,
     part: &Part,
-) -> Result<Option<(i64, &'static str)>, sqlx::Error> {
+) -> Result<Option<(i64, &'static str, String)>, sqlx::Error> {
     let tx = part.entry.transactions.get(part.tx);
     let text = format!(
         "{} {} {}",
@@ -379,20 +379,30 @@ async fn find_case(
     for token in reference_candidates(&text) {
         candidates.push((token, "reference"));
     }
-    for (normalised, how) in candidates {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT c.id FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
-             WHERE REPLACE(c.reference, '-', '') = $1 AND cr.agency_id = $2 ORDER BY c.id LIMIT 1",
-        )
-        .bind(&normalised)
-        .bind(agency_id)
-        .fetch_optional(db.pool())
-        .await?;
-        if let Some(id) = found {
-            return Ok(Some((id, how)));
-        }
+    if candidates.is_empty() {
+        return Ok(None);
     }
-    Ok(None)
+    // All candidates in one query (each an index probe); the first candidate that names a case
+    // wins, as if they were tried in turn.
+    let placeholders: Vec<String> = (0..candidates.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
+    let sql = format!(
+        "SELECT REPLACE(c.reference, '-', ''), c.id, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+         WHERE cr.agency_id = $1 AND REPLACE(c.reference, '-', '') IN ({}) ORDER BY c.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql).bind(agency_id);
+    for (normalised, _) in &candidates {
+        query = query.bind(normalised.clone());
+    }
+    let found = query.fetch_all(db.pool()).await?;
+    Ok(candidates.into_iter().find_map(|(normalised, how)| {
+        found
+            .iter()
+            .find(|(reference, _, _)| *reference == normalised)
+            .map(|(_, id, state)| (*id, how, state.clone()))
+    }))
 }
 
 /// A running case of the agency the payer may belong to: same IBAN, else same name.
@@ -448,16 +458,13 @@ async fn reconcile(
         (None, None)
     };
     // A case that is already closed or paid gets no automatic booking: a person decides.
-    let open_case = match matched {
-        Some((id, how)) => {
-            let state: String = sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
-                .bind(id)
-                .fetch_one(db.pool())
-                .await?;
-            (!matches!(state.as_str(), "closed" | "paid")).then_some((id, how))
+    let open_case = match &matched {
+        Some((id, how, state)) => {
+            (!matches!(state.as_str(), "closed" | "paid")).then_some((*id, *how))
         }
         None => None,
     };
+    let matched = matched.map(|(id, how, _)| (id, how));
     let entry = &part.entry;
     let tx_details = entry.transactions.get(part.tx);
     let value_date = entry.value_date.or(entry.booking_date).unwrap_or_else(|| {
