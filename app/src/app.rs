@@ -15,7 +15,7 @@ use crate::pages::{
     PlanPage, StartPage, VerifyPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -34,7 +34,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="referrer" content="same-origin"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {hydrates().then(|| view! { <HydrationScripts options/> })}
+                <link rel="stylesheet" id="leptos" href=stylesheet_href()/>
                 <MetaTags/>
             </head>
             <body>
@@ -42,6 +43,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The pages a debtor lands on from a letter or an email — start, personal link, case page,
+/// reference check — work entirely as HTML forms (every journey is tested without JavaScript),
+/// so they ship no script and no WebAssembly: thousands of phones on weak connections load only
+/// HTML and the stylesheet. The other pages hydrate (the plan calculator, the staff and creditor
+/// workspaces); a debtor who follows a link there gets the app then.
+pub fn ships_no_script(path: &str) -> bool {
+    matches!(path, "/" | "/case" | "/check") || path.starts_with("/c/")
+}
+
+fn hydrates() -> bool {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        return !ships_no_script(parts.uri.path());
+    }
+    true
+}
+
+/// The stylesheet's URL: content-hashed when the server found the compiled site.
+fn stylesheet_href() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::server::AppState>() {
+        return state.settings.stylesheet.clone();
+    }
+    "/pkg/rapport.css".to_string()
 }
 
 /// Sends the Content-Security-Policy of a page: scripts only with this response's nonce (the
@@ -72,7 +99,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_language();
     view! {
-        <Stylesheet id="leptos" href="/pkg/rapport.css"/>
         <Title formatter=|page: String| format!("{page} – Rapport")/>
         <Router>
             <Routes fallback=NotFoundPage>

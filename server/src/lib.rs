@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activity_import;
+pub mod assets;
 pub mod bench;
 pub mod camt;
 pub mod config;

@@ -23,7 +23,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
@@ -699,6 +698,12 @@ async fn same_origin_only(
 
 pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let rest_clock = clock.clone();
+    let assets = Arc::new(
+        crate::assets::Assets::load(&config.site_root.join("pkg"), "rapport").unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the compiled site; pages are served without it");
+            crate::assets::Assets::none("rapport")
+        }),
+    );
     let secure = config.secure_cookies();
     let state = AppState {
         debtors: Arc::new(db.clone()),
@@ -727,13 +732,25 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             secure_cookies: secure,
             agency: config.agency.clone(),
             content_security_policy: content_security_policy(config),
+            stylesheet: assets.stylesheet.clone(),
         }),
     };
+    let hash_file = assets.write_hash_file().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot write the static files' hash file; serving plain names");
+        None
+    });
     let leptos_options = LeptosOptions::builder()
         .output_name("rapport")
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.bind)
+        .hash_files(hash_file.is_some())
+        .hash_file(
+            hash_file
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_else(|| "hash.txt".to_string())
+                .into(),
+        )
         .build();
     let downloads = state.clone();
     let staff_downloads = state.clone();
@@ -867,7 +884,6 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let hsts = move |_: &axum::http::Response<Body>| {
         https.then(|| HeaderValue::from_static("max-age=31536000"))
     };
-    let pkg = config.site_root.join("pkg");
     // The API's answers hold personal data, too: no cache may keep them.
     let rest = crate::rest::routes(crate::rest::RestState {
         db: db.clone(),
@@ -894,7 +910,10 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 },
             ),
         )
-        .nest_service("/pkg", ServeDir::new(pkg))
+        .route(
+            "/pkg/{*path}",
+            get(crate::assets::serve).with_state(assets.clone()),
+        )
         .nest("/api/v1", rest)
         .merge(pages)
         .layer(

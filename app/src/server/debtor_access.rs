@@ -950,6 +950,7 @@ mod tests {
                 secure_cookies: false,
                 agency: Default::default(),
                 content_security_policy: String::new(),
+                stylesheet: "/pkg/rapport.css".into(),
             }),
         };
         (state, store, clock)

@@ -52,6 +52,8 @@ pub struct Settings {
     /// The Content-Security-Policy without its `script-src` part, which pages add with the
     /// nonce of their response.
     pub content_security_policy: String,
+    /// The stylesheet's URL (content-hashed, see the server's static files).
+    pub stylesheet: String,
 }
 
 /// The collection agency: who debtors deal with, and where they pay to.

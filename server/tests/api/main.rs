@@ -30,6 +30,7 @@ mod retention;
 mod robustness;
 mod smtp;
 mod staff;
+mod static_files;
 mod storage;
 mod stripe_double;
 mod webhooks;
