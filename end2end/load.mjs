@@ -1,10 +1,10 @@
 // Load test: `concurrency` connections request `path` with the session cookie as fast as the server
 // answers, for `seconds`. Prints requests per second, p50/p99 latency and the answers by status;
 // exits 1 if any request failed or answered anything but 200.
-// Usage: node end2end/load.mjs BASE_URL PATH COOKIE [seconds=60] [concurrency=64]
+// Usage: node end2end/load.mjs BASE_URL PATH COOKIE [seconds=60] [concurrency=64] [accept-encoding]
 import http from "node:http";
 
-const [base, path, cookie, secondsArg = "60", concurrencyArg = "64"] = process.argv.slice(2);
+const [base, path, cookie, secondsArg = "60", concurrencyArg = "64", acceptEncoding = ""] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const concurrency = Number(concurrencyArg);
 const url = new URL(path, base);
@@ -12,6 +12,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const latencies = [];
 const statuses = new Map();
 let errors = 0;
+let bytes = 0;
 const deadline = Date.now() + seconds * 1000;
 
 function once() {
@@ -19,9 +20,14 @@ function once() {
     const started = process.hrtime.bigint();
     const req = http.request(
       url,
-      { agent, headers: { cookie, accept: "text/html" } },
+      {
+        agent,
+        headers: { cookie, accept: "text/html", ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}) },
+      },
       (res) => {
-        res.resume();
+        res.on("data", (chunk) => {
+          bytes += chunk.length;
+        });
         res.on("end", () => {
           latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
@@ -59,6 +65,7 @@ console.log(
       p99_ms: Number(pct(99).toFixed(1)),
       statuses: Object.fromEntries(statuses),
       errors,
+      bytes_per_response: total ? Math.round(bytes / total) : 0,
     },
     null,
     2,

@@ -137,3 +137,119 @@ pub async fn seed(
     }
     Ok(Seeded { creditors, cases })
 }
+
+/// The database's raw insert rate, the yardstick of the batch benchmarks: `rows` narrow rows
+/// (a reference, an amount, a text, a time) into a scratch table, one statement per row, in
+/// transactions of 1,000 — the shape in which the imports and the dunning run write. Returns
+/// rows per second; the table is dropped again.
+pub async fn raw_insert_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
+    sqlx::query("DROP TABLE IF EXISTS bench_raw_inserts")
+        .execute(db.pool())
+        .await?;
+    sqlx::query(
+        "CREATE TABLE bench_raw_inserts (id BIGINT PRIMARY KEY, reference TEXT NOT NULL,
+                                         amount_minor BIGINT NOT NULL, note TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await?;
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while done < rows {
+        let batch = (rows - done).min(1_000);
+        let mut tx = db.pool().begin().await?;
+        for i in done..done + batch {
+            sqlx::query(
+                "INSERT INTO bench_raw_inserts (id, reference, amount_minor, note, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(i as i64)
+            .bind(format!("BENCH-{i:08}"))
+            .bind(1_000 + i as i64)
+            .bind("Rohe Einfügung zum Vergleich")
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        done += batch;
+    }
+    let rate = rows as f64 / started.elapsed().as_secs_f64();
+    sqlx::query("DROP TABLE bench_raw_inserts")
+        .execute(db.pool())
+        .await?;
+    Ok(rate)
+}
+
+/// Writes the input files of the batch benchmarks: a claim hand-over CSV of `rows` new claims
+/// (new debtors, German format) and a camt.053.001.08 statement of `rows` booked credits of 10 €
+/// on the account `iban`, each naming one of the seeded cases (`BENCH-…`) in its remittance text,
+/// so every entry is matched and booked. Written as a stream.
+pub fn write_files(
+    rows: usize,
+    cases: usize,
+    iban: &str,
+    claims: &std::path::Path,
+    statement: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    anyhow::ensure!(cases > 0, "the statement needs seeded cases to name");
+    let mut csv = std::io::BufWriter::new(std::fs::File::create_new(claims)?);
+    writeln!(
+        csv,
+        "external_id;customer_number;debtor_name;street;postcode;city;email;treatment_class;subject;contract_date;due_date;principal"
+    )?;
+    for n in 0..rows {
+        writeln!(
+            csv,
+            "IMP-{n:08};IK-{n:07};Importkunde {n};Birkenweg {};20095;Hamburg;import{n}@bench.example;standard;Gaslieferung Oktober 2026;2026-10-01;2026-11-01;{},{:02}",
+            n % 300 + 1,
+            40 + n % 60,
+            n % 100
+        )?;
+    }
+    csv.flush()?;
+    let mut xml = std::io::BufWriter::new(std::fs::File::create_new(statement)?);
+    let iban = iban.replace(' ', "");
+    write!(
+        xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>\
+         <GrpHdr><MsgId>BENCH-MSG</MsgId><CreDtTm>2026-12-01T10:00:00</CreDtTm></GrpHdr>\
+         <Stmt><Id>BENCH-STMT</Id><Acct><Id><IBAN>{iban}</IBAN></Id></Acct>"
+    )?;
+    for n in 0..rows {
+        let case = n % cases + 1;
+        write!(
+            xml,
+            "<Ntry><Amt Ccy=\"EUR\">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>\
+             <BookgDt><Dt>2026-11-30</Dt></BookgDt><ValDt><Dt>2026-11-30</Dt></ValDt><AcctSvcrRef>BENCH-BANK-{n:08}</AcctSvcrRef>\
+             <NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RltdPties><Dbtr><Pty><Nm>Kundin Nummer {case}</Nm></Pty></Dbtr></RltdPties>\
+             <RmtInf><Ustrd>Zahlung BENCH-{case:08}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )?;
+    }
+    writeln!(xml, "</Stmt></BkToCstmrStmt></Document>")?;
+    xml.flush()?;
+    Ok(())
+}
+
+/// How many rows all of the application's tables hold: the batch benchmarks count what a run
+/// wrote (a claim writes a debtor, a case, a claim, its items and its timeline; a payment its
+/// bank entry, the payment, its allocation and events), to compare rows with rows.
+pub async fn total_rows(db: &Db) -> anyhow::Result<i64> {
+    let list = match db.backend() {
+        crate::config::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"
+        }
+        crate::config::Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_scalar(list).fetch_all(db.pool()).await?;
+    let mut total = 0;
+    for table in tables {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM \"{table}\""))
+            .fetch_one(db.pool())
+            .await?;
+        total += n;
+    }
+    Ok(total)
+}

@@ -155,6 +155,30 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         creditors: usize,
     },
+    /// Measure the database's raw insert rate (rows per second into a scratch table, in
+    /// transactions of 1,000), the yardstick of the batch benchmarks (never in production).
+    BenchRaw {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
+    /// Print how many rows all tables hold (the batch benchmarks count what each step wrote).
+    BenchRows,
+    /// Write the batch benchmarks' input files: a claim hand-over CSV of ROWS new claims and a
+    /// camt.053 statement of ROWS credits naming the seeded cases (see `./dev bench`).
+    BenchFiles {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// How many cases bench-seed made (the statement names them in turn).
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// The agency's account the statement is for.
+        #[arg(long)]
+        iban: String,
+        #[arg(long)]
+        claims: std::path::PathBuf,
+        #[arg(long)]
+        statement: std::path::PathBuf,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the portal runs (`VACUUM
     /// INTO`); for PostgreSQL use `pg_dump` (see the README).
     Backup {
@@ -567,6 +591,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 seeded.cases, seeded.creditors
             );
         }
+        Command::BenchRaw { rows } => {
+            let db = open(&config).await?;
+            let rate = server::bench::raw_insert_rate(&db, rows).await;
+            db.close().await;
+            println!("{:.0}", rate?);
+        }
+        Command::BenchRows => {
+            let db = open(&config).await?;
+            let rows = server::bench::total_rows(&db).await;
+            db.close().await;
+            println!("{}", rows?);
+        }
+        Command::BenchFiles {
+            rows,
+            cases,
+            iban,
+            claims,
+            statement,
+        } => server::bench::write_files(rows, cases, &iban, &claims, &statement)?,
         Command::Backup { out } => {
             if out.exists() {
                 anyhow::bail!("{} exists; a backup never overwrites a file", out.display());
