@@ -161,7 +161,8 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
     },
-    /// Print how many rows all tables hold (the batch benchmarks count what each step wrote).
+    /// Print how many rows all tables hold (the batch benchmarks count what each step wrote; on
+    /// PostgreSQL it refreshes the planner statistics first).
     BenchRows,
     /// Write the batch benchmarks' input files: a claim hand-over CSV of ROWS new claims and a
     /// camt.053 statement of ROWS credits naming the seeded cases (see `./dev bench`).
