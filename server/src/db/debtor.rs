@@ -255,8 +255,16 @@ impl DebtorStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
-        let mut claims: Vec<(i64, String, Option<String>, Option<String>, String)> = Vec::new();
-        let mut items = Vec::with_capacity(rows.len());
+        // One pass over the rows: a claim's header starts its group, each item row is viewed.
+        let mut groups: Vec<(
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Vec<ItemView>,
+        )> = Vec::new();
+        let mut all_items = Vec::with_capacity(rows.len());
         for (
             id,
             subject,
@@ -265,10 +273,10 @@ impl DebtorStore for Db {
             due,
             kind,
             description,
-            basis,
+            legal_basis,
             item_date,
             amount,
-            cur,
+            item_cur,
             base,
             rate,
             start,
@@ -276,87 +284,49 @@ impl DebtorStore for Db {
             vat,
         ) in rows
         {
-            if claims.last().is_none_or(|c| c.0 != id) {
-                claims.push((id, subject, contract, invoice, due));
+            if groups.last().is_none_or(|g| g.0 != id) {
+                groups.push((id, subject, contract, invoice, due, Vec::new()));
             }
-            if let (
+            let (
                 Some(kind),
                 Some(description),
                 Some(item_date),
                 Some(amount),
-                Some(cur),
+                Some(item_cur),
                 Some(vat),
-            ) = (kind, description, item_date, amount, cur, vat)
-            {
-                items.push((
-                    id,
+            ) = (kind, description, item_date, amount, item_cur, vat)
+            else {
+                continue; // a claim without items
+            };
+            let kind = ItemKind::from_code(&kind).ok_or_else(|| {
+                tracing::error!(kind, "unknown claim item kind in the database");
+                StoreError
+            })?;
+            let amount = Money::new(amount, currency(&item_cur)?);
+            all_items.push((kind, amount));
+            let interest = match (base, rate, start, end) {
+                (Some(base), Some(rate_bp), Some(from), Some(to)) => Some(InterestDetail {
+                    base: Money::new(base, amount.currency),
+                    rate_bp,
+                    from: date(&from)?,
+                    to: date(&to)?,
+                }),
+                _ => None,
+            };
+            if let Some(group) = groups.last_mut() {
+                group.5.push(ItemView {
                     kind,
                     description,
-                    basis,
-                    item_date,
-                    amount,
-                    cur,
-                    base,
-                    rate,
-                    start,
-                    end,
-                    vat,
-                ));
-            }
-        }
-
-        let payments: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT amount_minor, currency, value_date FROM payments WHERE case_id = $1 ORDER BY value_date, id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
-
-        let mut claim_views = Vec::with_capacity(claims.len());
-        let mut all_items = Vec::with_capacity(items.len());
-        for (claim_id, subject, contract_date, invoice_number, due_date) in claims {
-            let mut views = Vec::new();
-            for (
-                _,
-                kind,
-                description,
-                legal_basis,
-                item_date,
-                amount,
-                item_cur,
-                base,
-                rate,
-                start,
-                end,
-                vat,
-            ) in items.iter().filter(|i| i.0 == claim_id)
-            {
-                let kind = ItemKind::from_code(kind).ok_or_else(|| {
-                    tracing::error!(kind, "unknown claim item kind in the database");
-                    StoreError
-                })?;
-                let amount = Money::new(*amount, currency(item_cur)?);
-                all_items.push((kind, amount));
-                let interest = match (base, rate, start, end) {
-                    (Some(base), Some(rate_bp), Some(from), Some(to)) => Some(InterestDetail {
-                        base: Money::new(*base, amount.currency),
-                        rate_bp: *rate_bp,
-                        from: date(from)?,
-                        to: date(to)?,
-                    }),
-                    _ => None,
-                };
-                views.push(ItemView {
-                    kind,
-                    description: description.clone(),
-                    legal_basis: legal_basis.clone(),
-                    date: date(item_date)?,
+                    legal_basis,
+                    date: date(&item_date)?,
                     amount,
                     interest,
-                    vat_included: *vat != 0,
+                    vat_included: vat != 0,
                 });
             }
+        }
+        let mut claim_views = Vec::with_capacity(groups.len());
+        for (_, subject, contract_date, invoice_number, due_date, views) in groups {
             let total = Money::sum(cur, views.iter().map(|v| v.amount)).map_err(|e| {
                 tracing::error!(error = %e, "claim items do not add up");
                 StoreError
@@ -370,6 +340,15 @@ impl DebtorStore for Db {
                 total,
             });
         }
+
+        let payments: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT amount_minor, currency, value_date FROM payments WHERE case_id = $1 ORDER BY value_date, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+
         let payment_views = payments
             .into_iter()
             .map(|(amount, c, value_date)| {
