@@ -6,9 +6,9 @@ use crate::pages::{
     TemplatesPage,
 };
 use crate::pages::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
-    CustomerRelationship, ImportJobPage, ImportPage, OverviewPage, RemittancesPage,
-    RetentionDashboard, WebhooksPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorAccountPage, CreditorLoginPage,
+    CreditorTeamPage, CustomerRelationship, ImportJobPage, ImportPage, OverviewPage,
+    RemittancesPage, RetentionDashboard, WebhooksPage,
 };
 use crate::pages::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, NotFoundPage, PaidPage, PayPage,
@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/creditor/retention") view=RetentionDashboard ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/customers/:id") view=CustomerRelationship ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/team") view=CreditorTeamPage ssr=SsrMode::Async/>
+                <Route path=path!("/creditor/account") view=CreditorAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import") view=ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/import/:id") view=ImportJobPage ssr=SsrMode::Async/>
                 <Route path=path!("/creditor/classes/:id") view=ClassPage ssr=SsrMode::Async/>

@@ -42,6 +42,8 @@ pub enum Problem {
     Plan(crate::domain::plan::PlanReason),
     /// A staff login failed; deliberately the same for every cause.
     LoginFailed,
+    /// The code of the authenticator app was not accepted; the same for every cause.
+    CodeFailed,
     /// The value is shorter than `min` characters.
     TooShort { min: u32 },
     /// The current password given is wrong.
@@ -125,6 +127,9 @@ impl Problem {
                 let st = crate::i18n::staff_tr(lang);
                 match other {
                     Problem::LoginFailed => st.err_login_failed.to_string(),
+                    Problem::CodeFailed => {
+                        crate::i18n::security_tr(lang).err_code_failed.to_string()
+                    }
                     Problem::TooShort { min } => (st.err_too_short)(*min),
                     Problem::WrongPassword => st.err_wrong_password.to_string(),
                     Problem::PasswordsDiffer => st.err_passwords_differ.to_string(),
@@ -217,6 +222,9 @@ pub enum AppError {
     /// Something failed on our side; the details are in the server log, not here.
     #[error("{}", self.message(Language::En))]
     Internal,
+    /// Signed in, but the account must first finish its set-up (own password, two-step sign-in).
+    #[error("{}", self.message(Language::En))]
+    SetupRequired,
     /// The browser could not reach the server.
     #[error("{}", self.message(Language::En))]
     Unreachable,
@@ -240,6 +248,9 @@ impl AppError {
             AppError::TooManyRequests { minutes } => (t.err_too_many_requests)(*minutes),
             AppError::Internal => t.err_internal.to_string(),
             AppError::Unreachable => t.err_unreachable.to_string(),
+            AppError::SetupRequired => crate::i18n::security_tr(lang)
+                .err_setup_required
+                .to_string(),
         }
     }
 
@@ -282,6 +293,7 @@ mod tests {
             AppError::TooManyRequests { minutes: 15 },
             AppError::Internal,
             AppError::Unreachable,
+            AppError::SetupRequired,
         ];
         for lang in Language::ALL {
             let mut seen = std::collections::HashSet::new();

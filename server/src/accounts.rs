@@ -36,18 +36,7 @@ pub async fn create_user(
             }
         },
     };
-    let problems =
-        app::server::staff::check_password(FormErrors::default(), "password", password, &email);
-    if let Some(p) = problems.fields.get("password").and_then(|p| p.first()) {
-        anyhow::bail!(
-            "the password is not acceptable: {}",
-            p.message(app::domain::Language::En)
-        );
-    }
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_access_code(&password))
-        .await?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = checked_hash(&email, password).await?;
     let (table, tenant) = crate::db::accounts_table(match creditor {
         Some(_) => app::server::ports::Realm::Creditor,
         None => app::server::ports::Realm::Staff,
@@ -92,6 +81,73 @@ pub async fn create_user(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The Argon2id hash of an acceptable password for `email`, or the problem in plain words.
+async fn checked_hash(email: &str, password: &str) -> anyhow::Result<String> {
+    let problems =
+        app::server::staff::check_password(FormErrors::default(), "password", password, email);
+    if let Some(p) = problems.fields.get("password").and_then(|p| p.first()) {
+        anyhow::bail!(
+            "the password is not acceptable: {}",
+            p.message(app::domain::Language::En)
+        );
+    }
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_access_code(&password))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `server reset-sign-in`: a new first password for an account whose password or authenticator
+/// app is lost. Two-step sign-in is removed, a lock lifted and every session ended; the first
+/// password must be replaced at the next sign-in.
+pub async fn reset_sign_in(
+    db: &Db,
+    email: &str,
+    creditor: bool,
+    password: &str,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    let email = email.trim().to_lowercase();
+    let hash = checked_hash(&email, password).await?;
+    let realm = if creditor {
+        app::server::ports::Realm::Creditor
+    } else {
+        app::server::ports::Realm::Staff
+    };
+    let (table, _) = crate::db::accounts_table(realm);
+    let mut tx = db.pool().begin().await?;
+    let id: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE {table} SET password_hash = $2, must_change_password = 1, totp_secret = NULL,
+                            totp_last_step = NULL, failed_logins = 0, locked_until = NULL,
+                            sessions_valid_after = $3, updated_at = $3
+         WHERE email = $1 RETURNING id"
+    ))
+    .bind(&email)
+    .bind(&hash)
+    .bind(now_ms)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else {
+        let portal = if creditor { "creditor" } else { "staff" };
+        anyhow::bail!("there is no {portal} account for {email}");
+    };
+    let owner = crate::db::session_owner_column(realm);
+    sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
+         VALUES ($1, 'system', 'cli', 'account.sign_in_reset', $2, $1, $1)",
+    )
+    .bind(now_ms)
+    .bind(serde_json::json!({ "account": id, "realm": realm.name() }).to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `server create-api-key`: a key for the creditor's system, for set-ups by script. Returns the

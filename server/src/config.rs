@@ -140,6 +140,9 @@ pub struct Config {
     pub dunning: bool,
     /// Requests to `/api/v1` per creditor and minute (`RAPPORT_API_REQUESTS_PER_MINUTE`).
     pub api_requests_per_minute: u32,
+    /// Whether staff and creditor users must set up two-step sign-in (`RAPPORT_TWO_STEP`:
+    /// `required`, or `optional`; by default required whenever the portal is served over HTTPS).
+    pub require_two_step: bool,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
     /// only when both secrets are set.
     pub stripe: Option<StripeConfig>,
@@ -220,6 +223,17 @@ impl Config {
             Some(raw) => Err(err(name, format!("'{raw}' is not 'on' or 'off'"))),
         };
         let webhook_relay = switch("RAPPORT_WEBHOOK_RELAY")?;
+        let require_two_step = match get("RAPPORT_TWO_STEP").as_deref().map(str::trim) {
+            None | Some("") => base_url.scheme() == "https",
+            Some("required") => true,
+            Some("optional") => false,
+            Some(raw) => {
+                return Err(err(
+                    "RAPPORT_TWO_STEP",
+                    format!("'{raw}' is not 'required' or 'optional'"),
+                ))
+            }
+        };
         let dunning = switch("RAPPORT_DUNNING")?;
         let quiet_hours = match get("RAPPORT_QUIET_HOURS").as_deref().map(str::trim) {
             None | Some("") => app::server::outbox::QuietHours::default(),
@@ -330,6 +344,7 @@ impl Config {
             webhook_relay,
             dunning,
             api_requests_per_minute,
+            require_two_step,
             stripe,
             log,
             site_root,
@@ -362,6 +377,20 @@ mod tests {
         assert_eq!(c.database_url.expose(), "sqlite://data/rapport.db");
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
         assert!(!c.secure_cookies());
+        assert!(!c.require_two_step, "optional in local development");
+    }
+
+    #[test]
+    fn two_step_sign_in_is_required_over_https_unless_configured() {
+        let https = [("RAPPORT_BASE_URL", "https://portal.example")];
+        assert!(config(&https).expect("valid").require_two_step);
+        let optional = config(&[https[0], ("RAPPORT_TWO_STEP", "optional")]).expect("valid");
+        assert!(!optional.require_two_step);
+        assert!(
+            config(&[("RAPPORT_TWO_STEP", "required")])
+                .expect("valid")
+                .require_two_step
+        );
     }
 
     #[test]
@@ -384,6 +413,7 @@ mod tests {
             ("RAPPORT_LOG", "info,=[=]"),
             ("RAPPORT_MAIL_FROM", "not an address"),
             ("RAPPORT_PAYEE_IBAN", "DE00 1234"),
+            ("RAPPORT_TWO_STEP", "sometimes"),
         ] {
             let e = config(&[(var, value)]).expect_err(var);
             assert_eq!(e.variable, var, "{e}");

@@ -47,6 +47,16 @@ enum Command {
         #[arg(long)]
         creditor: Option<i64>,
     },
+    /// Give an account a new first password (read from standard input) when its password or its
+    /// authenticator app is lost: two-step sign-in is removed, the lock lifted, every session ends,
+    /// and the first sign-in asks for an own password (and, where required, a new app).
+    ResetSignIn {
+        #[arg(long)]
+        email: String,
+        /// The account is a creditor's user (creditor portal), not staff.
+        #[arg(long)]
+        creditor: bool,
+    },
     /// Create a creditor of the agency, with the default treatment classes; prints its id.
     CreateCreditor {
         #[arg(long)]
@@ -316,6 +326,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             eprintln!(
                 "Created {role} account {id} for {email}. Sign in at {}{portal}/login.",
+                config.base_url
+            );
+        }
+        Command::ResetSignIn { email, creditor } => {
+            let mut password = String::new();
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprint!("New first password for {email} (at least 12 characters): ");
+            }
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = open(&config).await?;
+            let reset = server::accounts::reset_sign_in(
+                &db,
+                &email,
+                creditor,
+                password,
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await;
+            db.close().await;
+            reset?;
+            let portal = if creditor { "creditor" } else { "staff" };
+            eprintln!(
+                "Reset the sign-in of {email}: hand over the first password; it must be replaced at {}{portal}/login.",
                 config.base_url
             );
         }

@@ -282,7 +282,7 @@ pub fn status_for(error: &app::AppError) -> StatusCode {
     match error {
         Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Unauthenticated => StatusCode::UNAUTHORIZED,
-        Forbidden => StatusCode::FORBIDDEN,
+        Forbidden | SetupRequired => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         Conflict => StatusCode::CONFLICT,
         RateLimited { .. } | TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -733,6 +733,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             agency: config.agency.clone(),
             content_security_policy: content_security_policy(config),
             stylesheet: assets.stylesheet.clone(),
+            require_two_step: config.require_two_step,
         }),
     };
     let hash_file = assets.write_hash_file().unwrap_or_else(|e| {

@@ -29,7 +29,7 @@ use {
 pub async fn creditor_login(email: String, password: String) -> Result<(), AppError> {
     let state = state()?;
     let client = client_address().await;
-    crate::server::staff::login(
+    let next = crate::server::staff::login(
         &state,
         &session().await?,
         Realm::Creditor,
@@ -39,7 +39,10 @@ pub async fn creditor_login(email: String, password: String) -> Result<(), AppEr
         request_id(),
     )
     .await?;
-    leptos_axum::redirect("/creditor");
+    leptos_axum::redirect(match next {
+        crate::server::staff::SignIn::Done => "/creditor",
+        crate::server::staff::SignIn::CodeNeeded => "/creditor/login?step=code",
+    });
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Server functions, one file per area. Each one authenticates, authorises, calls a use-case and
 //! maps the result; no business decision is made here.
 
+pub mod account;
 pub mod creditor;
 pub mod debtor;
 pub mod portal;

@@ -37,7 +37,7 @@ fn back_to_case(case_id: i64, done: &str) {
 pub async fn staff_login(email: String, password: String) -> Result<(), AppError> {
     let state = state()?;
     let client = client_address().await;
-    accounts::login(
+    let next = accounts::login(
         &state,
         &session().await?,
         crate::server::ports::Realm::Staff,
@@ -47,7 +47,10 @@ pub async fn staff_login(email: String, password: String) -> Result<(), AppError
         request_id(),
     )
     .await?;
-    leptos_axum::redirect("/staff");
+    leptos_axum::redirect(match next {
+        accounts::SignIn::Done => "/staff",
+        accounts::SignIn::CodeNeeded => "/staff/login?step=code",
+    });
     Ok(())
 }
 
@@ -420,36 +423,18 @@ pub async fn staff_finish(
 /// The signed-in member's account page.
 #[server(endpoint = "get_account")]
 pub async fn get_account() -> Result<AccountPage, AppError> {
-    let (state, staff) = signed_in(Role::Handler).await?;
+    use crate::server::{account, ports::Realm};
+    let state = state()?;
+    // Reachable while the account still owes set-up: this is where it is done.
+    let security = account::security(&state, &session().await?, Realm::Staff).await?;
+    let (s, _) = account::own_account(&state, &session().await?, Realm::Staff).await?;
     let member = state
         .staff
-        .staff_member(staff.id)
+        .staff_member(s.account_id)
         .await
         .map_err(crate::server::internal)?
         .ok_or(AppError::Unauthenticated)?;
-    Ok(AccountPage { member })
-}
-
-/// Changes the signed-in member's password.
-#[server(endpoint = "change_password")]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-    repeat_password: String,
-) -> Result<(), AppError> {
-    let (state, staff) = signed_in(Role::Handler).await?;
-    accounts::change_password(
-        &state,
-        &session().await?,
-        &staff,
-        &current_password,
-        &new_password,
-        &repeat_password,
-        request_id(),
-    )
-    .await?;
-    leptos_axum::redirect("/staff/account?done=password");
-    Ok(())
+    Ok(AccountPage { member, security })
 }
 
 /// Turns the daily queue digest on (`on=1`) or off.

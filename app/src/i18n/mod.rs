@@ -4,8 +4,10 @@
 //! Legal wording lives here too, reviewed like code.
 
 mod creditor;
+mod security;
 mod staff;
 pub use creditor::{creditor_tr, reason_or_none, CreditorTexts};
+pub use security::{security_tr, SecurityTexts};
 pub use staff::{payments_tr, staff_tr, statement_problem, PaymentTexts, StaffTexts};
 
 use crate::domain::plan::PlanReason;

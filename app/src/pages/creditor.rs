@@ -9,7 +9,7 @@ use crate::api::creditor::{
     UpdateClassReminders, UpdateClassSettings, UploadActivities, UploadClaims,
 };
 use crate::api::creditor::{get_creditor_team, CreateCreditorUser, SetCreditorUserActive};
-use crate::components::{FileField, FormAlert, Layout, TextField};
+use crate::components::{FileField, FormAlert, TextField};
 use crate::domain::plan::PolicyBand;
 use crate::domain::Language;
 use crate::dto::{ClassSettings, CreditorOverview};
@@ -26,19 +26,59 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn CreditorLoginPage() -> impl IntoView {
     let st = staff_tr(use_language());
-    let error = url_error(<CreditorLogin as ServerFn>::PATH);
     view! {
-        <Title text=st.creditor_login_title/>
-        <Layout>
-            <h1>{st.creditor_login_title}</h1>
-            <p>{st.creditor_login_intro}</p>
-            <form method="post" action={<CreditorLogin as ServerFn>::PATH} class="card" novalidate>
-                <FormAlert error/>
-                <TextField name="email" label=st.email_label value=kept(error, "email") error autocomplete="username" input_type="email"/>
-                <TextField name="password" label=st.password_label error autocomplete="current-password" input_type="password"/>
-                <button type="submit" class="primary">{st.login_button}</button>
-            </form>
-        </Layout>
+        <crate::pages::security::SignInPage
+            title=st.creditor_login_title
+            intro=st.creditor_login_intro
+            login_path={<CreditorLogin as ServerFn>::PATH}
+            code_path={<crate::api::account::CreditorLoginCode as ServerFn>::PATH}
+            login_page="/creditor/login"
+        />
+    }
+}
+
+/// `/creditor/account`: the user's own password and two-step sign-in.
+#[component]
+pub fn CreditorAccountPage() -> impl IntoView {
+    use crate::api::account::{
+        get_creditor_account, CreditorChangePassword, CreditorConfirmTwoStep, CreditorStartTwoStep,
+    };
+    use crate::pages::security::{AccountActions, SecurityCards};
+    let lang = use_language();
+    let st = staff_tr(lang);
+    let sec = crate::i18n::security_tr(lang);
+    let data = OnceResource::new(get_creditor_account());
+    let done = done_param();
+    let done_text = Signal::derive(move || {
+        done.get().map(|d| match d.as_str() {
+            "password" => sec.done_password.to_string(),
+            "session" => sec.done_session.to_string(),
+            _ => sec.done_two_step.to_string(),
+        })
+    });
+    let actions = AccountActions {
+        change_password: <CreditorChangePassword as ServerFn>::PATH,
+        start_two_step: <CreditorStartTwoStep as ServerFn>::PATH,
+        confirm_two_step: <CreditorConfirmTwoStep as ServerFn>::PATH,
+        end_session: <crate::api::account::CreditorEndSession as ServerFn>::PATH,
+    };
+    view! {
+        <Title text=st.account_title/>
+        <CreditorFrame>
+            <h1>{st.account_title}</h1>
+            <Done text=done_text/>
+            <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(security) => view! {
+                            <p>{security.email.clone()}</p>
+                            <SecurityCards security actions/>
+                        }.into_any(),
+                        Err(e) => load_error(e, lang),
+                    }
+                })}
+            </Suspense>
+        </CreditorFrame>
     }
 }
 
@@ -176,6 +216,7 @@ fn CreditorFrame(children: Children) -> impl IntoView {
                 <a href="/creditor/api-keys">{ct.nav_api_keys}</a>
                 <a href="/creditor/webhooks">{ct.nav_webhooks}</a>
                 <a href="/creditor/team">{ct.nav_team}</a>
+                <a href="/creditor/account">{staff_tr(lang).nav_account}</a>
             </nav>
             <form method="post" action={<CreditorLogout as ServerFn>::PATH} class="inline">
                 <button type="submit" class="link">{staff_tr(lang).logout_button}</button>
@@ -190,6 +231,7 @@ fn CreditorFrame(children: Children) -> impl IntoView {
 fn load_error(e: AppError, lang: crate::domain::Language) -> AnyView {
     match e {
         AppError::Unauthenticated => view! { <Redirect path="/creditor/login"/> }.into_any(),
+        AppError::SetupRequired => view! { <Redirect path="/creditor/account"/> }.into_any(),
         e => view! { <div class="alert" role="alert"><p>{e.message(lang)}</p></div> }.into_any(),
     }
 }

@@ -3,12 +3,13 @@
 mod creditor;
 mod debtor;
 mod not_found;
+mod security;
 pub(crate) mod staff;
 
 pub use creditor::{
-    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorLoginPage, CreditorTeamPage,
-    CustomerRelationship, ImportJobPage, ImportPage, OverviewPage, RemittancesPage,
-    RetentionDashboard, WebhooksPage,
+    ApiKeysPage, ClassPage, ClassesPage, ConsentPage, CreditorAccountPage, CreditorLoginPage,
+    CreditorTeamPage, CustomerRelationship, ImportJobPage, ImportPage, OverviewPage,
+    RemittancesPage, RetentionDashboard, WebhooksPage,
 };
 pub use debtor::{
     CasePage, CheckPage, ContactPage, DisputePage, MessagePage, PaidPage, PayPage, PlanPage,

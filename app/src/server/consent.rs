@@ -38,6 +38,9 @@ pub async fn current_creditor(
         end(session).await?;
         return Err(AppError::Unauthenticated);
     };
+    if s.setup.is_some() {
+        return Err(AppError::SetupRequired);
+    }
     let role = CreditorRole::from_code(&member.role).ok_or(AppError::Internal)?;
     if role < required {
         return Err(AppError::Forbidden);

@@ -532,10 +532,56 @@ mod tests {
         async fn staff_member(&self, _: i64) -> StoreResult<Option<crate::dto::StaffMember>> {
             unreachable!("no staff here")
         }
-        async fn password_hash(&self, _: i64) -> StoreResult<Option<String>> {
+        async fn login_by_id(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+        ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
             unreachable!("no staff here")
         }
-        async fn set_password(&self, _: i64, _: &str, _: AuditEntry) -> StoreResult<()> {
+        async fn use_totp_step(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<bool> {
+            unreachable!("no staff here")
+        }
+        async fn set_totp(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: &str,
+            _: i64,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
+            unreachable!("no staff here")
+        }
+        async fn account_sessions(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: i64,
+            _: i64,
+        ) -> StoreResult<Vec<(String, i64, i64)>> {
+            unreachable!("no staff here")
+        }
+        async fn end_account_session(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<bool> {
+            unreachable!("no staff here")
+        }
+        async fn set_password(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<()> {
             unreachable!("no staff here")
         }
         async fn create_staff(
@@ -951,6 +997,7 @@ mod tests {
                 agency: Default::default(),
                 content_security_policy: String::new(),
                 stylesheet: "/pkg/rapport.css".into(),
+                require_two_step: false,
             }),
         };
         (state, store, clock)

@@ -3,6 +3,7 @@
 //! Every business decision that needs data lives here or in `domain`; adapters (the `server`
 //! crate) implement the ports and decide nothing. Use-cases are tested with in-memory fakes.
 
+pub mod account;
 pub mod api_keys;
 pub mod charts;
 pub mod classes;
@@ -27,6 +28,7 @@ pub mod reconciliation;
 pub mod retention;
 pub mod session;
 pub mod staff;
+pub mod totp;
 pub mod webhooks;
 
 use crate::domain::access::LockoutPolicy;
@@ -54,6 +56,8 @@ pub struct Settings {
     pub content_security_policy: String,
     /// The stylesheet's URL (content-hashed, see the server's static files).
     pub stylesheet: String,
+    /// Whether staff and creditor users must set up two-step sign-in before they work.
+    pub require_two_step: bool,
 }
 
 /// The collection agency: who debtors deal with, and where they pay to.

@@ -489,9 +489,18 @@ impl Realm {
 pub struct StaffLogin {
     pub id: i64,
     pub tenant_id: i64,
+    pub email: String,
     pub password_hash: String,
     pub locked_until_ms: Option<i64>,
     pub active: bool,
+    /// The TOTP key (Base32), when two-step sign-in is set up.
+    pub totp_secret: Option<String>,
+    /// The last TOTP step accepted (a code works only once).
+    pub totp_last_step: Option<i64>,
+    /// A first password set by someone else, to be replaced at the first sign-in.
+    pub must_change_password: bool,
+    /// Sessions that proved the password before this instant are void.
+    pub sessions_valid_after_ms: i64,
 }
 
 /// A staff account to create.
@@ -615,9 +624,46 @@ pub trait StaffStore: Send + Sync {
         account_id: i64,
         audit: AuditEntry,
     ) -> StoreResult<()>;
+    /// The account of `realm` with this id, as sign-in sees it.
+    async fn login_by_id(&self, realm: Realm, account_id: i64) -> StoreResult<Option<StaffLogin>>;
+    /// Marks TOTP `step` as used if no later or equal step was; false when it was (a replay).
+    async fn use_totp_step(&self, realm: Realm, account_id: i64, step: i64) -> StoreResult<bool>;
+    /// Sets up two-step sign-in with `secret`, whose code of `step` confirmed it.
+    async fn set_totp(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        secret: &str,
+        step: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
+    /// The sessions of an account active since `active_since_ms` and begun since
+    /// `started_since_ms`: (key, started, last active), the most recently active first.
+    async fn account_sessions(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        active_since_ms: i64,
+        started_since_ms: i64,
+    ) -> StoreResult<Vec<(String, i64, i64)>>;
+    /// Ends the account's session with this key; false when the account has none such.
+    async fn end_account_session(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        key: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
     async fn staff_member(&self, staff_id: i64) -> StoreResult<Option<crate::dto::StaffMember>>;
-    async fn password_hash(&self, staff_id: i64) -> StoreResult<Option<String>>;
-    async fn set_password(&self, staff_id: i64, hash: &str, audit: AuditEntry) -> StoreResult<()>;
+    /// Sets a new password chosen by the account's owner: the first-password mark goes, and
+    /// every session that proved the old password ends.
+    async fn set_password(
+        &self,
+        realm: Realm,
+        account_id: i64,
+        hash: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     /// Creates an account; `Ok(None)` when the email is taken.
     async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>>;
     async fn list_staff(&self, agency_id: i64) -> StoreResult<Vec<crate::dto::StaffMember>>;

@@ -6,6 +6,7 @@ use crate::domain::access::LockoutPolicy;
 use crate::domain::work::Role;
 use crate::dto::StaffMember;
 use crate::error::{AppError, FormErrors, Problem};
+use crate::server::account::{finish_sign_in, pending_key, PendingSignIn};
 use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_code};
 use crate::server::ports::{AuditEntry, NewStaff, Realm};
 use crate::server::{internal, AppState};
@@ -39,6 +40,37 @@ pub struct StaffSession {
     /// When this session last proved the password (login or password change).
     #[serde(default)]
     pub auth_ms: i64,
+    /// What the account must do before anything else (first password, two-step sign-in).
+    #[serde(default)]
+    pub setup: Option<Setup>,
+}
+
+/// Set-up an account owes before it may do anything but finish it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Setup {
+    /// The first password was chosen by someone else and must be replaced.
+    ChangePassword,
+    /// Two-step sign-in is required and not set up yet.
+    TwoStep,
+}
+
+impl Setup {
+    /// The name the account page knows it by.
+    pub fn code(self) -> &'static str {
+        match self {
+            Setup::ChangePassword => "password",
+            Setup::TwoStep => "two_step",
+        }
+    }
+}
+
+/// How a correct password goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in (perhaps with set-up still owed).
+    Done,
+    /// The code of the authenticator app is asked next.
+    CodeNeeded,
 }
 
 /// The staff member of a request, with the role read fresh from the database (a role taken away
@@ -51,7 +83,7 @@ pub struct Staff {
     pub name: String,
 }
 
-fn session_err(e: tower_sessions::session::Error) -> AppError {
+pub(crate) fn session_err(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");
     AppError::Internal
 }
@@ -102,7 +134,7 @@ pub async fn login(
     password: &str,
     client: &str,
     request_id: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<SignIn, AppError> {
     let email = email.trim().to_lowercase();
     let mut errors = FormErrors::default();
     if email.is_empty() {
@@ -137,35 +169,25 @@ pub async fn login(
     .await
     .map_err(|_| AppError::Internal)?;
     match (usable, ok) {
-        (Some(a), true) => {
-            let action = match realm {
-                Realm::Staff => "staff.login",
-                Realm::Creditor => "creditor.login",
-            };
-            state
-                .staff
-                .record_login_success(
-                    realm,
-                    a.id,
-                    realm_audit(state, realm, Some(a.id), action, "{}".into(), request_id),
-                )
-                .await
-                .map_err(internal)?;
+        (Some(a), true) if a.totp_secret.is_some() => {
+            // Half signed in: the session learns only which account waits for its code.
             session.cycle_id().await.map_err(session_err)?;
             session
                 .insert(
-                    realm.name(),
-                    StaffSession {
+                    pending_key(realm),
+                    PendingSignIn {
                         account_id: a.id,
                         tenant_id: a.tenant_id,
-                        started_ms: now,
-                        last_seen_ms: now,
-                        auth_ms: now,
+                        at_ms: now,
                     },
                 )
                 .await
                 .map_err(session_err)?;
-            Ok(())
+            Ok(SignIn::CodeNeeded)
+        }
+        (Some(a), true) => {
+            finish_sign_in(state, session, realm, a, request_id).await?;
+            Ok(SignIn::Done)
         }
         _ => {
             state.login_limiter.count(client, now);
@@ -222,6 +244,9 @@ pub async fn current_staff(
         session.flush().await.map_err(session_err)?;
         return Err(AppError::Unauthenticated);
     };
+    if s.setup.is_some() {
+        return Err(AppError::SetupRequired);
+    }
     let role = Role::from_code(&member.role).ok_or(AppError::Internal)?;
     if !role.includes(required) {
         return Err(AppError::Forbidden);
@@ -355,76 +380,6 @@ pub(crate) async fn hash(password: String) -> Result<String, AppError> {
         .await
         .map_err(|_| AppError::Internal)?
         .map_err(|_| AppError::Internal)
-}
-
-/// Changes the signed-in member's password after checking the current one. Every other session
-/// of the member ends; this one stays.
-pub async fn change_password(
-    state: &AppState,
-    session: &Session,
-    staff: &Staff,
-    current: &str,
-    new: &str,
-    repeat: &str,
-    request_id: Option<String>,
-) -> Result<(), AppError> {
-    let member = state
-        .staff
-        .staff_member(staff.id)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Unauthenticated)?;
-    let stored = state
-        .staff
-        .password_hash(staff.id)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Unauthenticated)?;
-    let current = current.to_string();
-    let matches = tokio::task::spawn_blocking(move || verify_access_code(&current, &stored))
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let mut errors = FormErrors::default();
-    if !matches {
-        errors = errors.field("current_password", Problem::WrongPassword);
-    }
-    errors = check_password(errors, "new_password", new, &member.email);
-    if new != repeat {
-        errors = errors.field("repeat_password", Problem::PasswordsDiffer);
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let hashed = hash(new.to_string()).await?;
-    let audit = staff_audit(
-        state,
-        Some(staff.id),
-        "staff.password_changed",
-        "{}".into(),
-        request_id,
-    );
-    state
-        .staff
-        .set_password(staff.id, &hashed, audit.clone())
-        .await
-        .map_err(internal)?;
-    let current: Option<StaffSession> = session
-        .get(Realm::Staff.name())
-        .await
-        .map_err(session_err)?;
-    if let Some(s) = current {
-        session
-            .insert(
-                Realm::Staff.name(),
-                StaffSession {
-                    auth_ms: audit.at_ms,
-                    ..s
-                },
-            )
-            .await
-            .map_err(session_err)?;
-    }
-    Ok(())
 }
 
 /// A supervisor creates an account in their own agency. Only an admin creates admins.

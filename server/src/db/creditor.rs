@@ -1068,8 +1068,9 @@ impl CreditorStore for Db {
         let err = store_err("create creditor user");
         let mut tx = self.pool().begin().await.map_err(&err)?;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role,
+                                         must_change_password, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
         )
         .bind(user.creditor_id)
         .bind(&user.email)

@@ -27,7 +27,7 @@ pub mod webhooks;
 pub use booking::book_transfer;
 pub(crate) use booking::insert_allocated;
 pub use sessions::SqlSessionStore;
-pub(crate) use staff::accounts_table;
+pub(crate) use staff::{accounts_table, session_owner_column};
 
 use crate::config::{Backend, DatabaseUrl};
 use app::server::ports::StoreError;

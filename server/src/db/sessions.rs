@@ -19,6 +19,18 @@ fn key(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
+/// The staff member and the creditor user a session is signed in as (either, both or neither).
+fn owners(record: &Record) -> (Option<i64>, Option<i64>) {
+    let account = |realm: &str| {
+        record
+            .data
+            .get(realm)
+            .and_then(|s| s.get("account_id"))
+            .and_then(serde_json::Value::as_i64)
+    };
+    (account("staff"), account("creditor"))
+}
+
 fn millis(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
@@ -51,17 +63,21 @@ impl SessionStore for SqlSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         let now = millis(OffsetDateTime::now_utc());
+        let (staff_id, creditor_user_id) = owners(record);
         // A colliding random id is astronomically unlikely, but if it happens we draw a new one
         // rather than overwrite someone else's session.
         loop {
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+                "INSERT INTO sessions (id, data, expires_at, staff_id, creditor_user_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $5, $6, $4, $4)
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(key(&record.id))
             .bind(&data)
             .bind(millis(record.expiry_date))
             .bind(now)
+            .bind(staff_id)
+            .bind(creditor_user_id)
             .execute(self.db.pool())
             .await
             .map_err(backend("create session"))?;
@@ -75,15 +91,21 @@ impl SessionStore for SqlSessionStore {
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         let now = millis(OffsetDateTime::now_utc());
+        let (staff_id, creditor_user_id) = owners(record);
         sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+            "INSERT INTO sessions (id, data, expires_at, staff_id, creditor_user_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $5, $6, $4, $4)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
+                                            staff_id = excluded.staff_id,
+                                            creditor_user_id = excluded.creditor_user_id,
                                             updated_at = excluded.updated_at",
         )
         .bind(key(&record.id))
         .bind(&data)
         .bind(millis(record.expiry_date))
         .bind(now)
+        .bind(staff_id)
+        .bind(creditor_user_id)
         .execute(self.db.pool())
         .await
         .map_err(backend("save session"))?;

@@ -53,6 +53,22 @@ async fn owners_add_and_deactivate_their_colleagues(app: &TestApp) {
         .await;
     assert_eq!(location(created.headers()), "/creditor/team?done=created");
     let colleague = Desk::creditor(app, NEW).await;
+    assert_eq!(
+        colleague.call("get_consent_inbox", &[]).await,
+        StatusCode::FORBIDDEN,
+        "a first password is replaced before anything else"
+    );
+    let own = colleague
+        .post(
+            "/api/creditor_change_password",
+            &[
+                ("current_password", NEW.1),
+                ("new_password", "mein eigener langer satz"),
+                ("repeat_password", "mein eigener langer satz"),
+            ],
+        )
+        .await;
+    assert_eq!(location(own.headers()), "/creditor/account?done=password");
     assert!(colleague.page("/creditor").await.contains("Zustimmungen"));
     assert!(owner.page("/creditor/team").await.contains("Nina Neu"));
 

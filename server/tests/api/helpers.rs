@@ -81,7 +81,8 @@ pub async fn postgres_database() -> Option<(String, String, String)> {
 
 /// Starts the application on `backend` with the demo data; `None` only for PostgreSQL when it is not
 /// configured on this machine.
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+/// `extra` configuration variables are set on top of (or instead of) the tests' own.
+pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) -> Option<TestApp> {
     server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()));
     let (database_url, dir, pg) = match backend {
         Backend::Sqlite => {
@@ -137,6 +138,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ("RAPPORT_PAYEE_BIC", "COBADEFFXXX".to_string()),
     ]
     .into_iter()
+    .chain(extra.iter().map(|(k, v)| (*k, v.to_string())))
     .collect();
     let config =
         Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid");
@@ -353,12 +355,15 @@ pub fn location(headers: &HeaderMap) -> String {
 #[macro_export]
 macro_rules! on_both_backends {
     ($name:ident, $body:ident) => {
+        $crate::on_both_backends!($name, $body, []);
+    };
+    ($name:ident, $body:ident, [$(($key:expr, $value:expr)),* $(,)?]) => {
         mod $name {
-            use $crate::helpers::{spawn_app, Backend};
+            use $crate::helpers::{spawn_app_with, Backend};
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
-                let app = spawn_app(Backend::Sqlite)
+                let app = spawn_app_with(Backend::Sqlite, &[$(($key, $value)),*])
                     .await
                     .expect("SQLite is always available");
                 super::$body(&app).await;
@@ -367,7 +372,7 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
-                let Some(app) = spawn_app(Backend::Postgres).await else {
+                let Some(app) = spawn_app_with(Backend::Postgres, &[$(($key, $value)),*]).await else {
                     return;
                 };
                 super::$body(&app).await;

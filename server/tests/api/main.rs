@@ -33,4 +33,5 @@ mod staff;
 mod static_files;
 mod storage;
 mod stripe_double;
+mod two_step;
 mod webhooks;

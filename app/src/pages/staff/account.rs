@@ -1,10 +1,14 @@
 //! `/staff/account` (password, digest) and `/staff/settings` (the agency's reply promise).
 
 use super::{done_param, load_error, Done, StaffFrame};
-use crate::api::staff::{get_account, get_settings, ChangePassword, SetDigest, SetReplyDays};
+use crate::api::account::{
+    ChangePassword, StaffConfirmTwoStep, StaffEndSession, StaffStartTwoStep,
+};
+use crate::api::staff::{get_account, get_settings, SetDigest, SetReplyDays};
 use crate::components::{FormAlert, TextField};
-use crate::i18n::{staff_tr, tr, use_language};
+use crate::i18n::{security_tr, staff_tr, tr, use_language};
 use crate::pages::debtor::{kept, url_error};
+use crate::pages::security::{AccountActions, SecurityCards};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -14,15 +18,23 @@ use leptos_meta::Title;
 pub fn AccountPage() -> impl IntoView {
     let lang = use_language();
     let st = staff_tr(lang);
+    let sec = security_tr(lang);
     let account = OnceResource::new(get_account());
-    let error = url_error(<ChangePassword as ServerFn>::PATH);
     let done = done_param();
     let done_text = Signal::derive(move || {
         done.get().map(|d| match d.as_str() {
-            "password" => (st.done_message)(st.change_password),
+            "password" => sec.done_password.to_string(),
+            "session" => sec.done_session.to_string(),
+            "two_step" => sec.done_two_step.to_string(),
             _ => (st.done_message)(st.digest_label),
         })
     });
+    let actions = AccountActions {
+        change_password: <ChangePassword as ServerFn>::PATH,
+        start_two_step: <StaffStartTwoStep as ServerFn>::PATH,
+        confirm_two_step: <StaffConfirmTwoStep as ServerFn>::PATH,
+        end_session: <StaffEndSession as ServerFn>::PATH,
+    };
     view! {
         <Title text=st.account_title/>
         <StaffFrame>
@@ -33,14 +45,7 @@ pub fn AccountPage() -> impl IntoView {
                     match account.await {
                         Ok(page) => view! {
                             <p>{(st.signed_in_as)(&page.member.display_name)}" · "{page.member.email.clone()}" · "{(st.role_name)(&page.member.role)}</p>
-                            <form method="post" action={<ChangePassword as ServerFn>::PATH} class="card" novalidate>
-                                <h2>{st.change_password}</h2>
-                                <FormAlert error/>
-                                <TextField name="current_password" label=st.current_password error input_type="password" autocomplete="current-password"/>
-                                <TextField name="new_password" label=st.new_password hint=st.new_password_hint error input_type="password" autocomplete="new-password"/>
-                                <TextField name="repeat_password" label=st.repeat_password error input_type="password" autocomplete="new-password"/>
-                                <button type="submit" class="primary">{st.change_password}</button>
-                            </form>
+                            <SecurityCards security=page.security.clone() actions/>
                             <form method="post" action={<SetDigest as ServerFn>::PATH} class="card">
                                 <h2>{st.digest_label}</h2>
                                 {if page.member.digest {

@@ -57,6 +57,7 @@ pub fn StaffFrame(children: Children) -> impl IntoView {
 pub(crate) fn load_error(e: AppError, lang: Language) -> AnyView {
     match e {
         AppError::Unauthenticated => view! { <Redirect path="/staff/login"/> }.into_any(),
+        AppError::SetupRequired => view! { <Redirect path="/staff/account"/> }.into_any(),
         e => view! { <div class="alert" role="alert"><p>{e.message(lang)}</p></div> }.into_any(),
     }
 }

@@ -1,0 +1,110 @@
+//! Texts about signing in safely: the code of an authenticator app, the first password and
+//! setting up two-step sign-in. The same for staff and creditor users.
+
+use crate::domain::Language;
+
+/// The sign-in security texts of one language.
+pub struct SecurityTexts {
+    pub code_title: &'static str,
+    pub code_intro: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub code_button: &'static str,
+    pub start_over: &'static str,
+    pub two_step_heading: &'static str,
+    pub two_step_on: &'static str,
+    pub two_step_off: &'static str,
+    pub two_step_required: &'static str,
+    pub must_change_password: &'static str,
+    pub set_up_button: &'static str,
+    pub replace_button: &'static str,
+    pub enrol_intro: &'static str,
+    pub secret_label: &'static str,
+    pub qr_alt: &'static str,
+    pub confirm_button: &'static str,
+    pub done_two_step: &'static str,
+    pub done_password: &'static str,
+    pub sessions_heading: &'static str,
+    pub sessions_intro: &'static str,
+    pub col_started: &'static str,
+    pub col_active: &'static str,
+    pub this_session: &'static str,
+    pub end_session: &'static str,
+    /// The accessible name of the button that ends the session begun at this time.
+    pub end_session_label: fn(&str) -> String,
+    pub done_session: &'static str,
+    pub err_code_failed: &'static str,
+    pub err_setup_required: &'static str,
+}
+
+/// The sign-in security texts in `lang`.
+pub fn security_tr(lang: Language) -> &'static SecurityTexts {
+    match lang {
+        Language::De => &DE,
+        Language::En => &EN,
+    }
+}
+
+static DE: SecurityTexts = SecurityTexts {
+    code_title: "Bestätigungscode",
+    code_intro: "Ihr Passwort stimmt. Bitte geben Sie jetzt den sechsstelligen Code aus Ihrer Authenticator-App ein.",
+    code_label: "Code aus der App",
+    code_hint: "Sechs Ziffern; der Code wechselt alle 30 Sekunden.",
+    code_button: "Anmelden",
+    start_over: "Von vorn anmelden",
+    two_step_heading: "Anmeldung in zwei Schritten",
+    two_step_on: "Eingerichtet: Nach dem Passwort fragen wir bei jeder Anmeldung nach dem Code Ihrer Authenticator-App.",
+    two_step_off: "Noch nicht eingerichtet. Mit einer Authenticator-App auf Ihrem Telefon schützt ein zweiter Schritt Ihr Konto, auch wenn jemand Ihr Passwort kennt.",
+    two_step_required: "Für dieses Portal ist die Anmeldung in zwei Schritten vorgeschrieben. Bitte richten Sie sie ein, bevor Sie weiterarbeiten.",
+    must_change_password: "Sie haben sich mit einem ersten Passwort angemeldet, das jemand anderes vergeben hat. Bitte wählen Sie Ihr eigenes Passwort, bevor Sie weiterarbeiten.",
+    set_up_button: "Einrichten",
+    replace_button: "Neue App einrichten",
+    enrol_intro: "Scannen Sie den QR-Code mit einer Authenticator-App (zum Beispiel Aegis, FreeOTP, Google oder Microsoft Authenticator) oder tippen Sie den Schlüssel ab. Geben Sie dann den Code ein, den die App zeigt.",
+    secret_label: "Schlüssel zum Abtippen",
+    qr_alt: "QR-Code für die Authenticator-App",
+    confirm_button: "Bestätigen",
+    done_two_step: "Die Anmeldung in zwei Schritten ist eingerichtet.",
+    done_password: "Ihr neues Passwort gilt ab sofort; andere Sitzungen sind beendet.",
+    sessions_heading: "Wo Sie angemeldet sind",
+    sessions_intro: "Sitzungen in anderen Browsern, die Sie nicht mehr brauchen oder nicht kennen, können Sie hier beenden. Finden Sie eine fremde Sitzung, ändern Sie bitte auch Ihr Passwort.",
+    col_started: "Angemeldet seit",
+    col_active: "Zuletzt aktiv",
+    this_session: "Diese Sitzung",
+    end_session: "Beenden",
+    end_session_label: |at| format!("Sitzung vom {at} beenden"),
+    done_session: "Die Sitzung ist beendet.",
+    err_code_failed: "Der Code stimmt nicht oder wurde schon verwendet – oder der Zugang ist vorübergehend gesperrt. Bitte nehmen Sie den aktuellen Code aus der App.",
+    err_setup_required: "Bitte schließen Sie zuerst die Einrichtung Ihres Kontos ab: eigenes Passwort und, wo vorgeschrieben, Anmeldung in zwei Schritten.",
+};
+
+static EN: SecurityTexts = SecurityTexts {
+    code_title: "Confirmation code",
+    code_intro: "Your password is right. Please enter the six-digit code from your authenticator app now.",
+    code_label: "Code from the app",
+    code_hint: "Six digits; the code changes every 30 seconds.",
+    code_button: "Sign in",
+    start_over: "Start the sign-in again",
+    two_step_heading: "Two-step sign-in",
+    two_step_on: "Set up: after your password, every sign-in asks for the code of your authenticator app.",
+    two_step_off: "Not set up yet. With an authenticator app on your phone, a second step protects your account even if someone knows your password.",
+    two_step_required: "This portal requires two-step sign-in. Please set it up before you go on working.",
+    must_change_password: "You signed in with a first password that someone else chose. Please choose your own password before you go on working.",
+    set_up_button: "Set up",
+    replace_button: "Set up a new app",
+    enrol_intro: "Scan the QR code with an authenticator app (for example Aegis, FreeOTP, Google or Microsoft Authenticator) or type in the key. Then enter the code the app shows.",
+    secret_label: "Key for typing in",
+    qr_alt: "QR code for the authenticator app",
+    confirm_button: "Confirm",
+    done_two_step: "Two-step sign-in is set up.",
+    done_password: "Your new password applies now; other sessions have ended.",
+    sessions_heading: "Where you are signed in",
+    sessions_intro: "Sessions in other browsers that you no longer need or do not know can be ended here. If you find one that is not yours, please change your password too.",
+    col_started: "Signed in",
+    col_active: "Last active",
+    this_session: "This session",
+    end_session: "End",
+    end_session_label: |at| format!("End the session of {at}"),
+    done_session: "The session has ended.",
+    err_code_failed: "The code is wrong or was used already – or the account is locked for a while. Please use the current code from the app.",
+    err_setup_required: "Please finish setting up your account first: your own password and, where required, two-step sign-in.",
+};

@@ -1,0 +1,452 @@
+//! The signed-in person's own sign-in, the same for staff and creditor users: the second step of
+//! a sign-in (the code of an authenticator app), a first password replaced before anything else,
+//! and two-step sign-in set up by scanning a QR code and confirming one code.
+//!
+//! These are the only things a session may do while its account still has set-up to finish
+//! ([`Setup`]); every other staff or creditor function answers `SetupRequired` until then.
+
+use crate::dto::{AccountSecurity, OwnSession, TwoStepEnrolment};
+use crate::error::{AppError, FormErrors, Problem};
+use crate::server::credentials::{hash_token, verify_access_code};
+use crate::server::ports::{AuditEntry, Realm, StaffLogin};
+use crate::server::staff::{
+    check_password, hash, live_session, session_err, Setup, StaffSession, MAX_PASSWORD,
+    STAFF_ABSOLUTE_MS, STAFF_IDLE_MS, STAFF_LOCKOUT,
+};
+use crate::server::{internal, totp, AppState};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+/// How long the code may take after the password was accepted.
+pub const CODE_WAIT_MS: i64 = 5 * 60_000;
+/// How long a key shown for setting up may wait for its confirming code.
+pub const ENROL_WAIT_MS: i64 = 15 * 60_000;
+
+/// A sign-in whose password was right and whose code is still to come (kept in the session, never
+/// in the browser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PendingSignIn {
+    pub account_id: i64,
+    pub tenant_id: i64,
+    pub at_ms: i64,
+}
+
+/// A key shown for setting up two-step sign-in, waiting for its first code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Enrolment {
+    secret: String,
+    at_ms: i64,
+}
+
+pub(crate) fn pending_key(realm: Realm) -> &'static str {
+    match realm {
+        Realm::Staff => "staff_pending",
+        Realm::Creditor => "creditor_pending",
+    }
+}
+
+fn enrol_key(realm: Realm) -> &'static str {
+    match realm {
+        Realm::Staff => "staff_enrol",
+        Realm::Creditor => "creditor_enrol",
+    }
+}
+
+/// The audit action of `realm`.
+fn action(realm: Realm, staff: &'static str, creditor: &'static str) -> &'static str {
+    match realm {
+        Realm::Staff => staff,
+        Realm::Creditor => creditor,
+    }
+}
+
+fn audit(
+    state: &AppState,
+    realm: Realm,
+    account_id: i64,
+    action: &'static str,
+    detail: String,
+    request_id: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at_ms: state.clock.now_ms(),
+        actor_kind: realm.name(),
+        actor_id: Some(account_id.to_string()),
+        case_id: None,
+        action,
+        detail,
+        request_id,
+    }
+}
+
+/// What the account must do before anything else, judged at sign-in and after each step.
+pub(crate) fn setup_of(state: &AppState, account: &StaffLogin) -> Option<Setup> {
+    if account.must_change_password {
+        Some(Setup::ChangePassword)
+    } else if state.settings.require_two_step && account.totp_secret.is_none() {
+        Some(Setup::TwoStep)
+    } else {
+        None
+    }
+}
+
+/// Completes a sign-in: counts it, gives the browser a new session id and binds the session to
+/// the account (with the set-up it still owes).
+pub(crate) async fn finish_sign_in(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    account: &StaffLogin,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let now = state.clock.now_ms();
+    let entry = audit(
+        state,
+        realm,
+        account.id,
+        action(realm, "staff.login", "creditor.login"),
+        serde_json::json!({ "two_step": account.totp_secret.is_some() }).to_string(),
+        request_id,
+    );
+    state
+        .staff
+        .record_login_success(realm, account.id, entry)
+        .await
+        .map_err(internal)?;
+    session.cycle_id().await.map_err(session_err)?;
+    let _: Option<PendingSignIn> = session
+        .remove(pending_key(realm))
+        .await
+        .map_err(session_err)?;
+    session
+        .insert(
+            realm.name(),
+            StaffSession {
+                account_id: account.id,
+                tenant_id: account.tenant_id,
+                started_ms: now,
+                last_seen_ms: now,
+                auth_ms: now,
+                setup: setup_of(state, account),
+            },
+        )
+        .await
+        .map_err(session_err)
+}
+
+/// The one answer to every failed code (wrong, used before, late, account locked or client over
+/// its limit).
+fn code_failed() -> AppError {
+    AppError::Validation(FormErrors::default().field("code", Problem::CodeFailed))
+}
+
+/// The second step of a sign-in: the code of the account's authenticator app. Wrong codes count
+/// towards the account's lockout like wrong passwords; a code is accepted only once.
+pub async fn sign_in_code(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    code: &str,
+    client: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let now = state.clock.now_ms();
+    let pending: Option<PendingSignIn> =
+        session.get(pending_key(realm)).await.map_err(session_err)?;
+    let Some(pending) = pending.filter(|p| now - p.at_ms <= CODE_WAIT_MS) else {
+        return Err(AppError::Unauthenticated);
+    };
+    let account = state
+        .staff
+        .login_by_id(realm, pending.account_id)
+        .await
+        .map_err(internal)?
+        .filter(|a| a.active && a.tenant_id == pending.tenant_id);
+    let Some(account) = account else {
+        session.flush().await.map_err(session_err)?;
+        return Err(AppError::Unauthenticated);
+    };
+    let allowed = state.login_limiter.allows(client, now);
+    let unlocked = account.locked_until_ms.is_none_or(|until| until <= now);
+    let step = account
+        .totp_secret
+        .as_deref()
+        .filter(|_| allowed && unlocked)
+        .and_then(|secret| totp::matching_step(secret, code, now, account.totp_last_step));
+    let accepted = match step {
+        Some(step) => state
+            .staff
+            .use_totp_step(realm, account.id, step)
+            .await
+            .map_err(internal)?,
+        None => false,
+    };
+    if accepted {
+        return finish_sign_in(state, session, realm, &account, request_id).await;
+    }
+    state.login_limiter.count(client, now);
+    let outcome = match (allowed, unlocked) {
+        (false, _) => "client_limited",
+        (_, false) => "locked",
+        _ => "wrong_code",
+    };
+    let entry = audit(
+        state,
+        realm,
+        account.id,
+        action(realm, "staff.code_failed", "creditor.code_failed"),
+        serde_json::json!({ "outcome": outcome }).to_string(),
+        request_id,
+    );
+    if outcome == "wrong_code" {
+        state
+            .staff
+            .record_login_failure(realm, account.id, STAFF_LOCKOUT, entry)
+            .await
+            .map_err(internal)?;
+    } else {
+        state.debtors.append_audit(entry).await.map_err(internal)?;
+    }
+    Err(code_failed())
+}
+
+/// The signed-in account of `realm`, even while it still owes set-up (only the account's own page
+/// calls this; everything else goes through `current_staff` / `current_creditor`).
+pub(crate) async fn own_account(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+) -> Result<(StaffSession, StaffLogin), AppError> {
+    let now = state.clock.now_ms();
+    let s = live_session(session, realm, now).await?;
+    let account = state
+        .staff
+        .login_by_id(realm, s.account_id)
+        .await
+        .map_err(internal)?
+        .filter(|a| {
+            a.active && a.tenant_id == s.tenant_id && s.auth_ms >= a.sessions_valid_after_ms
+        });
+    match account {
+        Some(a) => Ok((s, a)),
+        None => {
+            session.flush().await.map_err(session_err)?;
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+/// What the account page shows about signing in.
+pub async fn security(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+) -> Result<AccountSecurity, AppError> {
+    let (s, account) = own_account(state, session, realm).await?;
+    let now = state.clock.now_ms();
+    let enrolment: Option<Enrolment> = session.get(enrol_key(realm)).await.map_err(session_err)?;
+    let enrolment = enrolment
+        .filter(|e| now - e.at_ms <= ENROL_WAIT_MS)
+        .map(|e| {
+            let uri = totp::otpauth_uri(&state.settings.agency.name, &account.email, &e.secret);
+            TwoStepEnrolment {
+                qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
+                secret: e.secret,
+            }
+        });
+    let current = current_handle(session);
+    let sessions = state
+        .staff
+        .account_sessions(
+            realm,
+            account.id,
+            now - STAFF_IDLE_MS,
+            now - STAFF_ABSOLUTE_MS,
+        )
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(handle, started_ms, last_active_ms)| OwnSession {
+            current: current.as_deref() == Some(handle.as_str()),
+            handle,
+            started_ms,
+            last_active_ms,
+        })
+        .collect();
+    Ok(AccountSecurity {
+        email: account.email,
+        two_step: account.totp_secret.is_some(),
+        two_step_required: state.settings.require_two_step,
+        setup: s.setup.map(|x| x.code().to_string()),
+        enrolment,
+        sessions,
+    })
+}
+
+/// How the session store names this request's session (SHA-256 of its id).
+fn current_handle(session: &Session) -> Option<String> {
+    session.id().map(|id| hash_token(&id.to_string()))
+}
+
+/// Ends another session of one's own account (a browser left signed in elsewhere). The session of
+/// this request is ended by signing out instead.
+pub async fn end_session(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    handle: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let (_, account) = own_account(state, session, realm).await?;
+    if current_handle(session).as_deref() == Some(handle) {
+        return Err(AppError::Conflict);
+    }
+    let entry = audit(
+        state,
+        realm,
+        account.id,
+        action(realm, "staff.session_ended", "creditor.session_ended"),
+        "{}".into(),
+        request_id,
+    );
+    let ended = state
+        .staff
+        .end_account_session(realm, account.id, handle, entry)
+        .await
+        .map_err(internal)?;
+    if ended {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Replaces the password after checking the current one. Every other session of the account ends;
+/// this one stays and goes on to the next set-up step, if any.
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let (s, account) = own_account(state, session, realm).await?;
+    let stored = account.password_hash.clone();
+    let current = current.chars().take(MAX_PASSWORD).collect::<String>();
+    let matches = tokio::task::spawn_blocking(move || verify_access_code(&current, &stored))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let mut errors = FormErrors::default();
+    if !matches {
+        errors = errors.field("current_password", Problem::WrongPassword);
+    }
+    errors = check_password(errors, "new_password", new, &account.email);
+    if new != repeat {
+        errors = errors.field("repeat_password", Problem::PasswordsDiffer);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hashed = hash(new.to_string()).await?;
+    let entry = audit(
+        state,
+        realm,
+        account.id,
+        action(realm, "staff.password_changed", "creditor.password_changed"),
+        "{}".into(),
+        request_id,
+    );
+    let at = entry.at_ms;
+    state
+        .staff
+        .set_password(realm, account.id, &hashed, entry)
+        .await
+        .map_err(internal)?;
+    let changed = StaffLogin {
+        must_change_password: false,
+        ..account
+    };
+    session
+        .insert(
+            realm.name(),
+            StaffSession {
+                auth_ms: at,
+                setup: setup_of(state, &changed),
+                ..s
+            },
+        )
+        .await
+        .map_err(session_err)
+}
+
+/// Draws a new key for two-step sign-in and keeps it in the session until a code confirms it (the
+/// account keeps its current key, if any, until then).
+pub async fn start_two_step(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+) -> Result<(), AppError> {
+    own_account(state, session, realm).await?;
+    session
+        .insert(
+            enrol_key(realm),
+            Enrolment {
+                secret: totp::new_secret(),
+                at_ms: state.clock.now_ms(),
+            },
+        )
+        .await
+        .map_err(session_err)
+}
+
+/// Confirms the key shown with a code from the app; from now on every sign-in asks for a code.
+pub async fn confirm_two_step(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    code: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let (s, account) = own_account(state, session, realm).await?;
+    let now = state.clock.now_ms();
+    let enrolment: Option<Enrolment> = session.get(enrol_key(realm)).await.map_err(session_err)?;
+    let Some(enrolment) = enrolment.filter(|e| now - e.at_ms <= ENROL_WAIT_MS) else {
+        return Err(AppError::Conflict);
+    };
+    let Some(step) = totp::matching_step(&enrolment.secret, code, now, None) else {
+        return Err(code_failed());
+    };
+    let entry = audit(
+        state,
+        realm,
+        account.id,
+        action(realm, "staff.two_step_set_up", "creditor.two_step_set_up"),
+        serde_json::json!({ "replaced": account.totp_secret.is_some() }).to_string(),
+        request_id,
+    );
+    state
+        .staff
+        .set_totp(realm, account.id, &enrolment.secret, step, entry)
+        .await
+        .map_err(internal)?;
+    let _: Option<Enrolment> = session
+        .remove(enrol_key(realm))
+        .await
+        .map_err(session_err)?;
+    let enrolled = StaffLogin {
+        totp_secret: Some(enrolment.secret),
+        ..account
+    };
+    session
+        .insert(
+            realm.name(),
+            StaffSession {
+                setup: setup_of(state, &enrolled),
+                ..s
+            },
+        )
+        .await
+        .map_err(session_err)
+}
