@@ -30,6 +30,10 @@ pub enum Problem {
     FileTooLarge { name: String, max_mb: u32 },
     /// A file is not a PDF, JPEG or PNG (judged by its content).
     UnsupportedFile { name: String },
+    /// The virus scanner found malware in a file.
+    InfectedFile { name: String },
+    /// The virus scanner gave no verdict, so nothing was stored.
+    ScanUnavailable,
     /// A date that must not lie in the future does.
     DateInFuture,
     /// A date that must not lie in the past does.
@@ -118,6 +122,8 @@ impl Problem {
             Problem::TooManyFiles { max } => (t.err_too_many_files)(*max),
             Problem::FileTooLarge { name, max_mb } => (t.err_file_too_large)(name, *max_mb),
             Problem::UnsupportedFile { name } => (t.err_unsupported_file)(name),
+            Problem::InfectedFile { name } => (t.err_infected_file)(name),
+            Problem::ScanUnavailable => t.err_scan_unavailable.to_string(),
             Problem::DateInFuture => t.err_date_in_future.to_string(),
             Problem::DateInPast => t.err_date_in_past.to_string(),
             Problem::Conflict => t.err_conflict.to_string(),

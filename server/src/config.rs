@@ -143,6 +143,8 @@ pub struct Config {
     /// Whether staff and creditor users must set up two-step sign-in (`RAPPORT_TWO_STEP`:
     /// `required`, or `optional`; by default required whenever the portal is served over HTTPS).
     pub require_two_step: bool,
+    /// ClamAV's daemon, which scans every uploaded document (`RAPPORT_CLAMD`); unset: no scan.
+    pub clamd: Option<crate::clamd::Clamd>,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
     /// only when both secrets are set.
     pub stripe: Option<StripeConfig>,
@@ -223,6 +225,12 @@ impl Config {
             Some(raw) => Err(err(name, format!("'{raw}' is not 'on' or 'off'"))),
         };
         let webhook_relay = switch("RAPPORT_WEBHOOK_RELAY")?;
+        let clamd = match get("RAPPORT_CLAMD").as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => {
+                Some(crate::clamd::Clamd::parse(raw).map_err(|e| err("RAPPORT_CLAMD", e))?)
+            }
+        };
         let require_two_step = match get("RAPPORT_TWO_STEP").as_deref().map(str::trim) {
             None | Some("") => base_url.scheme() == "https",
             Some("required") => true,
@@ -345,6 +353,7 @@ impl Config {
             dunning,
             api_requests_per_minute,
             require_two_step,
+            clamd,
             stripe,
             log,
             site_root,
@@ -414,6 +423,7 @@ mod tests {
             ("RAPPORT_MAIL_FROM", "not an address"),
             ("RAPPORT_PAYEE_IBAN", "DE00 1234"),
             ("RAPPORT_TWO_STEP", "sometimes"),
+            ("RAPPORT_CLAMD", "localhost:3310"),
         ] {
             let e = config(&[(var, value)]).expect_err(var);
             assert_eq!(e.variable, var, "{e}");

@@ -6,6 +6,7 @@ pub mod activity_import;
 pub mod assets;
 pub mod bench;
 pub mod camt;
+pub mod clamd;
 pub mod config;
 pub mod db;
 pub mod demo;

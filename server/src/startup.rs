@@ -724,6 +724,10 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 s.secret_key.expose(),
             )) as Arc<dyn app::server::ports::PaymentProvider>
         }),
+        scanner: config.clamd.clone().map(|c| {
+            tracing::info!(clamd = ?c, "uploaded documents are scanned for malware");
+            Arc::new(c) as Arc<dyn app::server::ports::VirusScanner>
+        }),
         clock: clock.clone(),
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),

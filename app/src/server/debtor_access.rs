@@ -988,6 +988,7 @@ mod tests {
             check_limiter: Arc::new(crate::server::limits::reference_checks()),
             verify_limiter: Arc::new(crate::server::limits::failed_verifications()),
             provider: None,
+            scanner: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),

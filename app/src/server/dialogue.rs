@@ -128,6 +128,54 @@ fn required_text(errors: FormErrors, field: &str, value: &str) -> (FormErrors, S
     }
 }
 
+/// Scans the checked documents with the configured virus scanner, if any. A finding refuses the
+/// whole submission and names the file (and lands in the case's audit log); a scanner without a
+/// verdict refuses it too — nothing unscanned is stored once scanning is configured.
+async fn scan_documents(
+    state: &AppState,
+    case_id: i64,
+    files: &[NewAttachment],
+    kept: FormErrors,
+    request_id: &Option<String>,
+) -> Result<(), AppError> {
+    let Some(scanner) = &state.scanner else {
+        return Ok(());
+    };
+    let mut errors = kept;
+    let mut found = Vec::new();
+    for f in files {
+        match scanner.scan(&f.content).await {
+            Ok(None) => {}
+            Ok(Some(signature)) => {
+                tracing::warn!(case_id, %signature, "an uploaded document carries malware; refused");
+                errors = errors.field(
+                    "documents",
+                    Problem::InfectedFile {
+                        name: f.filename.clone(),
+                    },
+                );
+                found.push(signature);
+            }
+            Err(reason) => {
+                tracing::error!(case_id, %reason, "virus scanner without a verdict; upload refused");
+                return Err(AppError::Validation(errors.form(Problem::ScanUnavailable)));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let entry = audit(
+        state,
+        case_id,
+        "debtor.upload_refused",
+        serde_json::json!({ "malware": found }).to_string(),
+        request_id.clone(),
+    );
+    state.debtors.append_audit(entry).await.map_err(internal)?;
+    Err(AppError::Validation(errors))
+}
+
 /// A required text (card numbers redacted) and the checked documents, with every problem of both
 /// reported at once and the text kept for the form.
 fn text_and_documents(
@@ -242,6 +290,8 @@ pub async fn send_message(
 ) -> Result<(), AppError> {
     let key = submission_key(key)?;
     let (body, files) = text_and_documents(body, files)?;
+    let kept = FormErrors::default().keep("body", &body);
+    scan_documents(state, case_id, &files, kept, &request_id).await?;
     let current = status(state, case_id).await?;
     let next = transition(current.state, CaseEvent::MessageSent, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;
@@ -287,6 +337,8 @@ pub async fn open_dispute(
         }
     };
     let (body, files) = text_and_documents(body, files)?;
+    let kept = FormErrors::default().keep("body", &body);
+    scan_documents(state, case_id, &files, kept, &request_id).await?;
     let current = status(state, case_id).await?;
     let next = transition(current.state, CaseEvent::DisputeOpened, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;
@@ -374,6 +426,8 @@ pub async fn claim_payment(
         return Err(AppError::Validation(errors.keep("note", &note)));
     };
     let files = files.map_err(AppError::Validation)?;
+    let kept = FormErrors::default().keep("note", &note);
+    scan_documents(state, case_id, &files, kept, &request_id).await?;
     let current = status(state, case_id).await?;
     let next = transition(current.state, CaseEvent::HoldPlaced, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;

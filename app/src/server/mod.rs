@@ -93,6 +93,8 @@ pub struct AppState {
     pub check_limiter: Arc<limits::ClientLimiter>,
     /// Failed debtor verifications per client address (the per-case lock is in the database).
     pub verify_limiter: Arc<limits::ClientLimiter>,
+    /// The virus scanner for uploaded documents; `None` when none is configured.
+    pub scanner: Option<Arc<dyn ports::VirusScanner>>,
     /// The online payment provider; `None` when none is configured (then it is not offered).
     pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,

@@ -405,6 +405,14 @@ pub struct CheckoutSession {
 #[error("payment provider failure")]
 pub struct ProviderError;
 
+/// A virus scanner for uploaded documents (ClamAV's clamd in production).
+#[async_trait]
+pub trait VirusScanner: Send + Sync {
+    /// `Ok(None)`: nothing found; `Ok(Some(name))`: the name of what was found; `Err`: no
+    /// verdict (the scanner is unreachable or refused the file), with the reason for the log.
+    async fn scan(&self, content: &[u8]) -> Result<Option<String>, String>;
+}
+
 /// A payment provider with hosted checkout pages.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {

@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod activities;
+mod antivirus;
 mod helpers;
 
 mod bank;
