@@ -701,6 +701,12 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Stored> {
             unreachable!("verification runs no dunning")
         }
+        async fn record_steps(
+            &self,
+            _: Vec<crate::server::ports::DunningStep>,
+        ) -> StoreResult<Vec<crate::server::ports::Stored>> {
+            unreachable!("verification runs no dunning")
+        }
     }
 
     #[async_trait]

@@ -65,13 +65,19 @@ pub async fn run_due(
         let cases = store.dunning_cases(after, PAGE, today).await?;
         let Some(last) = cases.last() else { break };
         after = last.case_id;
-        for case in &cases {
-            for step in decide(case, today, now_ms, base_url) {
-                let kind = step.kind;
-                let letter = step.channel == "letter";
-                if let Stored::New(_) = store.record_step(step).await? {
-                    count(&mut report, kind, letter);
-                }
+        // The page's steps are stored in one transaction: a transaction per step would cost
+        // its own two statements for every reminder of a mass run.
+        let steps: Vec<DunningStep> = cases
+            .iter()
+            .flat_map(|case| decide(case, today, now_ms, base_url))
+            .collect();
+        let kinds: Vec<(&'static str, bool)> = steps
+            .iter()
+            .map(|s| (s.kind, s.channel == "letter"))
+            .collect();
+        for ((kind, letter), stored) in kinds.into_iter().zip(store.record_steps(steps).await?) {
+            if let Stored::New(_) = stored {
+                count(&mut report, kind, letter);
             }
         }
     }

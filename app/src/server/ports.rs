@@ -1198,6 +1198,9 @@ pub trait DunningStore: Send + Sync {
     ) -> StoreResult<Option<DunningCase>>;
     /// Stores the step; `Duplicate` if it was taken before, `StateChanged` if the case moved on.
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored>;
+    /// Records several steps, in order, in one transaction, each with the outcome `record_step`
+    /// would give it; when the transaction fails, each step is tried again in one of its own.
+    async fn record_steps(&self, steps: Vec<DunningStep>) -> StoreResult<Vec<Stored>>;
 }
 
 /// Why a statement import stopped: the file (nothing of it was booked) or the storage.

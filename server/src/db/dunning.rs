@@ -55,10 +55,89 @@ type CaseRow = (
     String,
 );
 
+/// The steps taken so far and the balance of a case (every item less every payment, as on the
+/// case page), and whether an amount is in another currency than the case's.
+type FactsRow = (i64, i64, Option<i64>, i64, i64, i64, String);
+type HoldRow = (i64, i64, String, String, Option<String>, Option<i64>);
+type PlanRow = (i64, i64, String, Option<i64>, i64, String);
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the engine reads besides the case row, for a whole page of cases at once (a dunning run
+/// reads every running case: one statement per page, not per case).
+#[derive(Default)]
+struct PageFacts {
+    facts: std::collections::HashMap<i64, FactsRow>,
+    holds: std::collections::HashMap<i64, Vec<HoldRow>>,
+    plans: std::collections::HashMap<i64, Vec<PlanRow>>,
+}
+
 impl Db {
+    async fn page_facts(&self, ids: &[i64]) -> StoreResult<PageFacts> {
+        let err = store_err("load cases for dunning");
+        if ids.is_empty() {
+            return Ok(PageFacts::default());
+        }
+        let list = placeholders(1, ids.len());
+        let sql = format!(
+            "SELECT c.id,
+                    (SELECT COUNT(*) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
+                    (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
+                    CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                                   WHERE cl.case_id = c.id), 0) AS BIGINT),
+                    CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
+                    (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                      WHERE cl.case_id = c.id AND i.currency <> c.currency)
+                    + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency),
+                    c.currency
+             FROM cases c WHERE c.id IN ({list})"
+        );
+        let mut query = sqlx::query_as::<_, FactsRow>(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let facts = query.fetch_all(self.pool()).await.map_err(&err)?;
+        let sql = format!(
+            "SELECT case_id, id, reason, from_date, until_date, lifted_at FROM holds
+             WHERE case_id IN ({list}) ORDER BY case_id, id"
+        );
+        let mut query = sqlx::query_as::<_, HoldRow>(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let holds = query.fetch_all(self.pool()).await.map_err(&err)?;
+        let sql = format!(
+            "SELECT case_id, id, state, decided_at, updated_at, schedule FROM plans
+             WHERE case_id IN ({list}) AND state IN ('agreed', 'broken', 'completed') ORDER BY case_id, id"
+        );
+        let mut query = sqlx::query_as::<_, PlanRow>(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let plans = query.fetch_all(self.pool()).await.map_err(&err)?;
+        let mut page = PageFacts {
+            facts: facts.into_iter().map(|f| (f.0, f)).collect(),
+            ..PageFacts::default()
+        };
+        for h in holds {
+            page.holds.entry(h.0).or_default().push(h);
+        }
+        for p in plans {
+            page.plans.entry(p.0).or_default().push(p);
+        }
+        Ok(page)
+    }
+
     async fn dunning_case(
         &self,
         row: CaseRow,
+        page: &mut PageFacts,
         today: NaiveDate,
     ) -> StoreResult<Option<DunningCase>> {
         let err = store_err("load a case for dunning");
@@ -86,42 +165,21 @@ impl Db {
             Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
             _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
         };
-        // The steps taken so far and the balance (every item less every payment, as on the case
-        // page) in one query: the dunning run reads this for every running case. Amounts in
-        // another currency than the case's are an error, as in the case view.
-        let (steps_done, last_at, owed, paid, foreign, currency): (i64, Option<i64>, i64, i64, i64, String) =
-            sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
-                        (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
-                        CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                                       WHERE cl.case_id = c.id), 0) AS BIGINT),
-                        CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
-                        (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                          WHERE cl.case_id = c.id AND i.currency <> c.currency)
-                        + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency),
-                        c.currency
-                 FROM cases c WHERE c.id = $1",
-            )
-            .bind(case_id)
-            .fetch_one(self.pool())
-            .await
-            .map_err(&err)?;
+        let Some((_, steps_done, last_at, owed, paid, foreign, currency)) =
+            page.facts.remove(&case_id)
+        else {
+            // Gone between the two statements (erased): nothing to do for it in this run.
+            return Ok(None);
+        };
         if foreign > 0 {
             tracing::error!(case_id, "case amounts in another currency than the case's");
             return Err(StoreError);
         }
         let balance = Money::new(owed - paid, currency_of(&currency)?);
         let mut pauses = Vec::new();
-        type HoldRow = (i64, String, String, Option<String>, Option<i64>);
-        let holds: Vec<HoldRow> = sqlx::query_as(
-            "SELECT id, reason, from_date, until_date, lifted_at FROM holds WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
         let mut newest_hold = None;
-        for (id, reason, from, until, lifted) in holds {
+        for (_, id, reason, from, until, lifted) in page.holds.remove(&case_id).unwrap_or_default()
+        {
             let until = until.as_deref().map(date).transpose()?;
             let lifted = lifted.map(day_of).transpose()?;
             let end = match (until, lifted) {
@@ -160,16 +218,10 @@ impl Db {
             _ => None,
         };
         // While a plan ran, reminders did not: those days do not count either.
-        let plans: Vec<(i64, String, Option<i64>, i64, String)> = sqlx::query_as(
-            "SELECT id, state, decided_at, updated_at, schedule FROM plans
-             WHERE case_id = $1 AND state IN ('agreed', 'broken', 'completed') ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
         let mut running = None;
-        for (id, plan_state, decided_at, updated_at, schedule) in plans {
+        for (_, id, plan_state, decided_at, updated_at, schedule) in
+            page.plans.remove(&case_id).unwrap_or_default()
+        {
             let from = day_of(decided_at.unwrap_or(updated_at))?;
             if plan_state == "agreed" {
                 if state == CaseState::PlanAgreed {
@@ -266,9 +318,11 @@ impl DunningStore for Db {
         .fetch_all(self.pool())
         .await
         .map_err(store_err("list cases for dunning"))?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut page = self.page_facts(&ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            if let Some(case) = self.dunning_case(row, today).await? {
+            if let Some(case) = self.dunning_case(row, &mut page, today).await? {
                 out.push(case);
             }
         }
@@ -287,91 +341,124 @@ impl DunningStore for Db {
                 .await
                 .map_err(store_err("load a case for dunning"))?;
         match row {
-            Some(row) => self.dunning_case(row, today).await,
+            Some(row) => {
+                let mut page = self.page_facts(&[case_id]).await?;
+                self.dunning_case(row, &mut page, today).await
+            }
             None => Ok(None),
         }
     }
 
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {
         let err = store_err("record a dunning step");
-        let now = step.effects.audit.at_ms;
         let mut tx = self.pool().begin().await.map_err(&err)?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO dunning_steps (case_id, step_key, kind, channel, due_on, done_at, letter_subject, letter_body, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $6)
-             ON CONFLICT (case_id, step_key) DO NOTHING RETURNING id",
-        )
-        .bind(step.case_id)
-        .bind(&step.step_key)
-        .bind(step.kind)
-        .bind(step.channel)
-        .bind(iso(step.due_on))
-        .bind(now)
-        .bind(step.letter.as_ref().map(|l| l.0.as_str()))
-        .bind(step.letter.as_ref().map(|l| l.1.as_str()))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(&err)?;
-        let Some(id) = id else {
-            return Ok(Stored::Duplicate);
+        let stored = record_in(&mut tx, &step).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(stored)
+    }
+
+    async fn record_steps(&self, steps: Vec<DunningStep>) -> StoreResult<Vec<Stored>> {
+        let together = async {
+            let mut tx = self.pool().begin().await?;
+            let mut out = Vec::with_capacity(steps.len());
+            for step in &steps {
+                out.push(record_in(&mut tx, step).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(out)
         };
-        if !apply_effects(&mut tx, step.case_id, &step.effects)
-            .await
-            .map_err(&err)?
-        {
-            return Ok(Stored::StateChanged);
-        }
-        if let Some((plan_id, plan_state)) = step.plan_state {
-            sqlx::query(
-                "UPDATE plans SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'agreed'",
-            )
-            .bind(plan_id)
-            .bind(plan_state)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        }
-        if let Some(kind) = step.work {
-            add_work(&mut tx, step.case_id, kind, now)
-                .await
-                .map_err(&err)?;
-        }
-        if let Some(email) = &step.email {
-            queue(&mut tx, step.case_id, email, now)
-                .await
-                .map_err(&err)?;
-        }
-        if let Some(note) = &step.creditor_email {
-            let owners: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT u.id, u.email FROM creditor_users u JOIN cases c ON c.creditor_id = u.creditor_id
-                 WHERE c.id = $1 AND u.role = 'owner' AND u.active = 1 ORDER BY u.id",
-            )
-            .bind(step.case_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(&err)?;
-            for (user_id, to) in owners {
-                enqueue_email(
-                    &mut tx,
-                    &NewEmail {
-                        dedupe_key: &format!("{}:{user_id}", note.dedupe_key),
-                        case_id: Some(step.case_id),
-                        debtor_id: None,
-                        to: &to,
-                        time_zone: "Europe/Berlin",
-                        subject: &note.subject,
-                        text: &note.text,
-                        html: &note.html,
-                        host: &note.host,
-                        now_ms: now,
-                    },
-                )
-                .await
-                .map_err(&err)?;
+        match together.await {
+            Ok(out) => Ok(out),
+            Err(e) => {
+                // Nothing of the batch was stored; one transaction per step then, so that one
+                // failing step keeps none of the others from being taken.
+                tracing::warn!(error = %e, "a batch of dunning steps failed; taking them one by one");
+                let mut out = Vec::with_capacity(steps.len());
+                for step in steps {
+                    out.push(self.record_step(step).await?);
+                }
+                Ok(out)
             }
         }
-        tx.commit().await.map_err(&err)?;
-        Ok(Stored::New(id))
     }
+}
+
+/// Stores one step with all its effects inside `tx`. A step taken before is a `Duplicate` and a
+/// case whose state changed meanwhile is `StateChanged`; neither leaves anything written.
+async fn record_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    step: &DunningStep,
+) -> Result<Stored, sqlx::Error> {
+    let now = step.effects.audit.at_ms;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO dunning_steps (case_id, step_key, kind, channel, due_on, done_at, letter_subject, letter_body, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $6)
+         ON CONFLICT (case_id, step_key) DO NOTHING RETURNING id",
+    )
+    .bind(step.case_id)
+    .bind(&step.step_key)
+    .bind(step.kind)
+    .bind(step.channel)
+    .bind(iso(step.due_on))
+    .bind(now)
+    .bind(step.letter.as_ref().map(|l| l.0.as_str()))
+    .bind(step.letter.as_ref().map(|l| l.1.as_str()))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else {
+        return Ok(Stored::Duplicate);
+    };
+    // The state check comes first in `apply_effects`: when it fails, nothing but the step's own
+    // row was written, and that goes again.
+    if !apply_effects(tx, step.case_id, &step.effects).await? {
+        sqlx::query("DELETE FROM dunning_steps WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(Stored::StateChanged);
+    }
+    if let Some((plan_id, plan_state)) = step.plan_state {
+        sqlx::query(
+            "UPDATE plans SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'agreed'",
+        )
+        .bind(plan_id)
+        .bind(plan_state)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(kind) = step.work {
+        add_work(tx, step.case_id, kind, now).await?;
+    }
+    if let Some(email) = &step.email {
+        queue(tx, step.case_id, email, now).await?;
+    }
+    if let Some(note) = &step.creditor_email {
+        let owners: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT u.id, u.email FROM creditor_users u JOIN cases c ON c.creditor_id = u.creditor_id
+             WHERE c.id = $1 AND u.role = 'owner' AND u.active = 1 ORDER BY u.id",
+        )
+        .bind(step.case_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for (user_id, to) in owners {
+            enqueue_email(
+                tx,
+                &NewEmail {
+                    dedupe_key: &format!("{}:{user_id}", note.dedupe_key),
+                    case_id: Some(step.case_id),
+                    debtor_id: None,
+                    to: &to,
+                    time_zone: "Europe/Berlin",
+                    subject: &note.subject,
+                    text: &note.text,
+                    html: &note.html,
+                    host: &note.host,
+                    now_ms: now,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(Stored::New(id))
 }

@@ -8,7 +8,9 @@ use crate::helpers::{
     case_id, case_state, creditor_accounts, location, scalar, Desk, TestApp, OTHER, OWNER,
 };
 use crate::on_both_backends;
+use app::domain::case_state::CaseState;
 use app::server::dunning::{run_due, DunningReport};
+use app::server::ports::{AuditEntry, DunningStep, DunningStore, Effects, Stored};
 use chrono::NaiveDate;
 
 const DAY: i64 = 86_400_000;
@@ -467,4 +469,91 @@ async fn a_dunning_life_cycle_over_months_takes_every_step_once_on_its_day(app: 
 on_both_backends!(
     a_dunning_life_cycle,
     a_dunning_life_cycle_over_months_takes_every_step_once_on_its_day
+);
+
+/// A step as the engine makes it, for `case_id` in state `open`, expecting `expected`.
+fn test_step(case_id: i64, key: &str, expected: CaseState, now: i64) -> DunningStep {
+    DunningStep {
+        case_id,
+        step_key: key.to_string(),
+        kind: "reminder_sent",
+        channel: "letter",
+        due_on: NaiveDate::from_ymd_opt(2027, 1, 15).expect("date"),
+        effects: Effects {
+            expected_state: expected,
+            new_state: expected,
+            hold: None,
+            event_kind: "reminder_sent",
+            event_detail: "{}".into(),
+            audit: AuditEntry {
+                at_ms: now,
+                actor_kind: "system",
+                actor_id: None,
+                case_id: Some(case_id),
+                action: "dunning.reminder_sent",
+                detail: "{}".into(),
+                request_id: None,
+            },
+        },
+        plan_state: None,
+        creditor_email: None,
+        work: None,
+        email: None,
+        letter: Some(("Zahlungserinnerung".into(), "Text".into())),
+    }
+}
+
+async fn a_batch_of_steps_keeps_each_outcome_and_loses_nothing_when_one_fails(app: &TestApp) {
+    let case = case_id(app, "AKTE-2026-000101").await;
+    let now = app.clock_now();
+    let count = |key: &'static str| {
+        let sql = format!("SELECT COUNT(*) FROM dunning_steps WHERE step_key = '{key}'");
+        async move { scalar(app, &sql).await }
+    };
+    // In one transaction: a new step, one for a state the case is not in, the first one again.
+    let stored = app
+        .db
+        .record_steps(vec![
+            test_step(case, "test:a", CaseState::Open, now),
+            test_step(case, "test:stale", CaseState::InDialogue, now),
+            test_step(case, "test:a", CaseState::Open, now),
+        ])
+        .await
+        .expect("stored");
+    assert!(matches!(stored[0], Stored::New(_)), "{stored:?}");
+    assert_eq!(stored[1], Stored::StateChanged);
+    assert_eq!(stored[2], Stored::Duplicate);
+    assert_eq!(count("test:a").await, 1);
+    assert_eq!(
+        count("test:stale").await,
+        0,
+        "nothing of a stale step stays"
+    );
+
+    // A step that cannot be stored (no such case) fails the batch's transaction: the steps before
+    // it are stored again one by one, the failure is reported, and nothing after it is taken.
+    let failed = app
+        .db
+        .record_steps(vec![
+            test_step(case, "test:b", CaseState::Open, now),
+            test_step(i64::MAX, "test:c", CaseState::Open, now),
+            test_step(case, "test:d", CaseState::Open, now),
+        ])
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(
+        count("test:b").await,
+        1,
+        "the step before the failure is kept"
+    );
+    assert_eq!(count("test:c").await, 0);
+    assert_eq!(
+        count("test:d").await,
+        0,
+        "the run stops at the failure, as it always did"
+    );
+}
+on_both_backends!(
+    dunning_batches,
+    a_batch_of_steps_keeps_each_outcome_and_loses_nothing_when_one_fails
 );
