@@ -312,23 +312,37 @@ where
     });
     let mut seen = HashMap::new();
     let mut failure: Option<BankError> = None;
-    'entries: while let Some(entry) = receiver.recv().await {
-        report.entries += 1;
-        let (parts, ignored) = parts(entry, &mut seen);
-        if ignored {
-            report.ignored += 1;
-        }
-        for part in parts {
-            match reconcile(db, agency_id, import_id, &part, now_ms, base_url).await {
-                Ok(Outcome::Booked) => report.booked += 1,
-                Ok(Outcome::Unmatched) => report.unmatched += 1,
-                Ok(Outcome::Review) => report.review += 1,
-                Ok(Outcome::Duplicate) => report.duplicates += 1,
-                Err(e) => {
-                    failure = Some(e.into());
-                    break 'entries;
+    let mut batch: Vec<Part> = Vec::with_capacity(BATCH);
+    let mut more = true;
+    while more {
+        match receiver.recv().await {
+            Some(entry) => {
+                report.entries += 1;
+                let (parts, ignored) = parts(entry, &mut seen);
+                if ignored {
+                    report.ignored += 1;
+                }
+                batch.extend(parts);
+                if batch.len() < BATCH {
+                    continue;
                 }
             }
+            None => more = false,
+        }
+        let (outcomes, error) =
+            reconcile_batch(db, agency_id, import_id, &batch, now_ms, base_url).await;
+        batch.clear();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Booked => report.booked += 1,
+                Outcome::Unmatched => report.unmatched += 1,
+                Outcome::Review => report.review += 1,
+                Outcome::Duplicate => report.duplicates += 1,
+            }
+        }
+        if let Some(e) = error {
+            failure = Some(e.into());
+            break;
         }
     }
     drop(receiver);
@@ -346,6 +360,71 @@ where
     }
 }
 
+/// Entries booked per transaction: a transaction per entry would cost two statements more for
+/// each of a statement's many thousand entries.
+const BATCH: usize = 100;
+
+/// Starts a transaction that writes first (the import's row), so that SQLite takes the write lock
+/// at once instead of upgrading a read later, which can fail while another connection writes.
+async fn begin_writing(
+    db: &Db,
+    import_id: i64,
+    now_ms: i64,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let mut t = db.pool().begin().await?;
+    sqlx::query("UPDATE bank_imports SET updated_at = $2 WHERE id = $1")
+        .bind(import_id)
+        .bind(now_ms)
+        .execute(&mut *t)
+        .await?;
+    Ok(t)
+}
+
+/// Books a batch of parts in one transaction, each seeing the bookings before it. When that
+/// transaction fails, nothing of it stays and the parts are booked one transaction each, so that
+/// every part before a failing one is booked and none is booked half; the outcomes of the parts
+/// booked come back with the failure.
+async fn reconcile_batch(
+    db: &Db,
+    agency_id: i64,
+    import_id: i64,
+    parts: &[Part],
+    now_ms: i64,
+    base_url: &str,
+) -> (Vec<Outcome>, Option<sqlx::Error>) {
+    if parts.is_empty() {
+        return (Vec::new(), None);
+    }
+    let together = async {
+        let mut t = begin_writing(db, import_id, now_ms).await?;
+        let mut out = Vec::with_capacity(parts.len());
+        for part in parts {
+            out.push(reconcile(&mut t, agency_id, import_id, part, now_ms, base_url).await?);
+        }
+        t.commit().await?;
+        Ok::<_, sqlx::Error>(out)
+    };
+    let e = match together.await {
+        Ok(out) => return (out, None),
+        Err(e) => e,
+    };
+    tracing::warn!(error = %e, "a batch of bank entries failed; booking them one by one");
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        let one = async {
+            let mut t = begin_writing(db, import_id, now_ms).await?;
+            let outcome = reconcile(&mut t, agency_id, import_id, part, now_ms, base_url).await?;
+            t.commit().await?;
+            Ok::<_, sqlx::Error>(outcome)
+        };
+        match one.await {
+            Ok(outcome) => out.push(outcome),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
+}
+
 enum Outcome {
     Booked,
     Unmatched,
@@ -355,7 +434,7 @@ enum Outcome {
 
 /// The agency's case a part names, how it was found, and its state.
 async fn find_case(
-    db: &Db,
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
     agency_id: i64,
     part: &Part,
 ) -> Result<Option<(i64, &'static str, String)>, sqlx::Error> {
@@ -396,7 +475,7 @@ async fn find_case(
     for (normalised, _) in &candidates {
         query = query.bind(normalised.clone());
     }
-    let found = query.fetch_all(db.pool()).await?;
+    let found = query.fetch_all(&mut **t).await?;
     Ok(candidates.into_iter().find_map(|(normalised, how)| {
         found
             .iter()
@@ -406,7 +485,11 @@ async fn find_case(
 }
 
 /// A running case of the agency the payer may belong to: same IBAN, else same name.
-async fn suggest(db: &Db, agency_id: i64, part: &Part) -> Result<Option<i64>, sqlx::Error> {
+async fn suggest(
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
+    agency_id: i64,
+    part: &Part,
+) -> Result<Option<i64>, sqlx::Error> {
     let Some(tx) = part.entry.transactions.get(part.tx) else {
         return Ok(None);
     };
@@ -418,7 +501,7 @@ async fn suggest(db: &Db, agency_id: i64, part: &Part) -> Result<Option<i64>, sq
         )
         .bind(iban.to_ascii_uppercase())
         .bind(agency_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut **t)
         .await?;
         if found.is_some() {
             return Ok(found);
@@ -432,14 +515,16 @@ async fn suggest(db: &Db, agency_id: i64, part: &Part) -> Result<Option<i64>, sq
         )
         .bind(name.trim().to_lowercase())
         .bind(agency_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut **t)
         .await;
     }
     Ok(None)
 }
 
+/// Reconciles one part inside `t`: stored once by its key, booked on the case it names if that
+/// runs, else left for a person (with a suggestion when the payer looks like a debtor).
 async fn reconcile(
-    db: &Db,
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
     agency_id: i64,
     import_id: i64,
     part: &Part,
@@ -447,9 +532,9 @@ async fn reconcile(
     base_url: &str,
 ) -> Result<Outcome, sqlx::Error> {
     let (matched, suggestion) = if part.state == "match" {
-        let m = find_case(db, agency_id, part).await?;
+        let m = find_case(t, agency_id, part).await?;
         let s = if m.is_none() {
-            suggest(db, agency_id, part).await?
+            suggest(t, agency_id, part).await?
         } else {
             None
         };
@@ -486,7 +571,6 @@ async fn reconcile(
         ),
     };
     let suggested = suggestion.or(matched.map(|m| m.0));
-    let mut t = db.pool().begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO bank_entries (import_id, agency_id, entry_key, part, account_iban, booking_date, value_date, amount_minor,
                                    currency, payer_name, payer_iban, remittance, creditor_ref, state, note,
@@ -516,16 +600,15 @@ async fn reconcile(
     .bind(note)
     .bind(suggested)
     .bind(now_ms)
-    .fetch_optional(&mut *t)
+    .fetch_optional(&mut **t)
     .await?;
     let Some(id) = id else {
-        t.rollback().await?;
         return Ok(Outcome::Duplicate);
     };
     let outcome = match (state, open_case) {
         ("booked", Some((case_id, how))) => {
             book_entry(
-                &mut t,
+                t,
                 id,
                 case_id,
                 how,
@@ -542,7 +625,7 @@ async fn reconcile(
         (open, _) => {
             // A payment that may belong to a running case waits in that case's work queue.
             if let Some(case_id) = suggestion {
-                add_work(&mut t, case_id, WorkKind::UnmatchedPayment, now_ms).await?;
+                add_work(t, case_id, WorkKind::UnmatchedPayment, now_ms).await?;
             }
             if open == "review" {
                 Outcome::Review
@@ -551,7 +634,6 @@ async fn reconcile(
             }
         }
     };
-    t.commit().await?;
     Ok(outcome)
 }
 

@@ -59,9 +59,12 @@ async fn ledger(
     case_id: i64,
     currency: Currency,
 ) -> Result<(Ledger, Vec<ClaimFacts>), sqlx::Error> {
-    let items: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-        "SELECT i.id, i.claim_id, i.kind, i.amount_minor, i.item_date FROM claim_items i
-         JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = $1 ORDER BY i.id",
+    // The items with their claim's dates in one statement (a claim without items has nothing to
+    // allocate to, so it needs no facts).
+    type ItemRow = (i64, i64, String, i64, String, String, Option<String>);
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
+         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = $1 ORDER BY i.id",
     )
     .bind(case_id)
     .fetch_all(&mut **tx)
@@ -72,14 +75,14 @@ async fn ledger(
     .bind(case_id)
     .fetch_all(&mut **tx)
     .await?;
-    let claims: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, due_date, contract_date FROM claims WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let mut claims: Vec<(i64, String, Option<String>)> = items
+        .iter()
+        .map(|(_, claim_id, _, _, _, due, contract)| (*claim_id, due.clone(), contract.clone()))
+        .collect();
+    claims.sort_by_key(|c| c.0);
+    claims.dedup_by_key(|c| c.0);
     let mut l = Ledger::new(currency);
-    for (id, claim_id, kind, amount, date) in items {
+    for (id, claim_id, kind, amount, date, _, _) in items {
         l.items.push(LedgerItem {
             id,
             claim_id,

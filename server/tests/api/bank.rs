@@ -644,3 +644,80 @@ on_both_backends!(
     handlers_decide_unmatched,
     handlers_book_or_close_what_could_not_be_matched
 );
+
+async fn a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twice(app: &TestApp) {
+    let anna = app.debtor(0).reference.clone();
+    let ben = app.debtor(1).reference.clone();
+    let anna_before = paid(app, &anna).await;
+    let ben_before = paid(app, &ben).await;
+    // The database refuses one payment (42.42), as a full disk or a lost connection would refuse
+    // a write in the middle of a statement's batch.
+    let (create, drop) = if app.db.backend() == server::config::Backend::Postgres {
+        (
+            vec![
+                "CREATE FUNCTION refuse_4242() RETURNS trigger AS $$ BEGIN
+                   IF NEW.amount_minor = 4242 THEN RAISE EXCEPTION 'refused for the test'; END IF;
+                   RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_4242 BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_4242()",
+            ],
+            vec!["DROP TRIGGER refuse_4242 ON payments", "DROP FUNCTION refuse_4242()"],
+        )
+    } else {
+        (
+            vec![
+                "CREATE TRIGGER refuse_4242 BEFORE INSERT ON payments WHEN NEW.amount_minor = 4242
+                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+            ],
+            vec!["DROP TRIGGER refuse_4242"],
+        )
+    };
+    for sql in create {
+        sqlx::query(sql)
+            .execute(app.db.pool())
+            .await
+            .expect("trigger");
+    }
+    let tx = |reference: &str| Tx {
+        rf: Some(rf_for(reference)),
+        ..Tx::default()
+    };
+    let entries = [
+        Entry::credit(1_000, "2026-11-20", "F-1", tx(&anna)),
+        Entry::credit(4_242, "2026-11-20", "F-2", tx(&ben)),
+        Entry::credit(2_000, "2026-11-20", "F-3", tx(&ben)),
+    ];
+    let xml = file(CAMT053_V02, "F", ACCOUNT, &entries);
+    let failed = import(app, "f.xml", xml.clone()).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(
+        paid(app, &anna).await - anna_before,
+        1_000,
+        "the entry before is booked"
+    );
+    assert_eq!(
+        paid(app, &ben).await,
+        ben_before,
+        "nothing of or after the failure"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM bank_entries WHERE entry_key LIKE '%F-%'"
+        )
+        .await,
+        1,
+        "no half-booked entry"
+    );
+
+    for sql in drop {
+        sqlx::query(sql).execute(app.db.pool()).await.expect("drop");
+    }
+    let report = import(app, "f.xml", xml).await.expect("imported again");
+    assert_eq!((report.booked, report.duplicates), (2, 1), "{report:?}");
+    assert_eq!(paid(app, &anna).await - anna_before, 1_000, "booked once");
+    assert_eq!(paid(app, &ben).await - ben_before, 4_242 + 2_000);
+}
+on_both_backends!(
+    a_failed_batch_loses_nothing,
+    a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twice
+);
