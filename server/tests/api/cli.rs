@@ -422,3 +422,44 @@ fn bench_seed_adds_the_benchmark_volume() {
         });
     assert_eq!(counts, vec![3, 30, 30, 30, 3, 3, 6]);
 }
+
+#[test]
+fn the_benchmark_statement_names_exactly_the_seeded_cases_beside_the_demo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let run = |args: &[&str]| {
+        let out = server()
+            .env("DATABASE_URL", &url)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    };
+    run(&["demo"]);
+    run(&["bench-seed", "--cases", "40", "--creditors", "2"]);
+    let claims = dir.path().join("claims.csv");
+    let statement = dir.path().join("statement.xml");
+    run(&[
+        "bench-files",
+        "--rows",
+        "40",
+        "--cases",
+        "40",
+        "--iban",
+        "DE89370400440532013000",
+        "--claims",
+        claims.to_str().expect("path"),
+        "--statement",
+        statement.to_str().expect("path"),
+    ]);
+    let report = run(&["import-statement", statement.to_str().expect("path")]);
+    assert!(
+        report.contains("40 entries – 40 booked, 0 for a case handler"),
+        "{report}"
+    );
+}
