@@ -314,6 +314,9 @@ where
     let mut failure: Option<BankError> = None;
     let mut batch: Vec<Part> = Vec::with_capacity(BATCH);
     let mut more = true;
+    // The tables a statement fills get fresh planner statistics each time the import has doubled
+    // (1,000, 2,000, 4,000 … entries): a few ANALYZEs, not one per minute of import.
+    let mut next_refresh = 1_000;
     while more {
         match receiver.recv().await {
             Some(entry) => {
@@ -344,6 +347,13 @@ where
             failure = Some(e.into());
             break;
         }
+        if report.entries >= next_refresh {
+            next_refresh *= 2;
+            if let Err(e) = db.refresh_statistics(GROWING_TABLES).await {
+                failure = Some(e.into());
+                break;
+            }
+        }
     }
     drop(receiver);
     let parsed = reader
@@ -363,6 +373,16 @@ where
 /// Entries booked per transaction: a transaction per entry would cost two statements more for
 /// each of a statement's many thousand entries.
 const BATCH: usize = 100;
+
+/// The tables a statement import fills, whose statistics are refreshed as they grow.
+const GROWING_TABLES: &[&str] = &[
+    "bank_entries",
+    "payments",
+    "payment_allocations",
+    "case_events",
+    "outbox",
+    "work_items",
+];
 
 /// Starts a transaction that writes first (the import's row), so that SQLite takes the write lock
 /// at once instead of upgrading a read later, which can fail while another connection writes.

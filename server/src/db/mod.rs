@@ -165,6 +165,19 @@ impl Db {
         self.backend
     }
 
+    /// Refreshes PostgreSQL's planner statistics of `tables` (nothing to do on SQLite). A bulk
+    /// import calls this as the tables it fills grow: a table that was small when it was last
+    /// analysed is planned as small — scanned whole for every look-up — until autovacuum notices,
+    /// which takes a minute or more, or never where autovacuum is off.
+    pub async fn refresh_statistics(&self, tables: &[&str]) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres && !tables.is_empty() {
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Closes every connection (used by tests and at shutdown).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -721,3 +721,43 @@ on_both_backends!(
     a_failed_batch_loses_nothing,
     a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twice
 );
+
+async fn a_large_statement_refreshes_the_planner_statistics_as_it_grows(app: &TestApp) {
+    let entries: Vec<Entry> = (0..1_000)
+        .map(|n| {
+            Entry::credit(
+                500,
+                "2026-11-21",
+                &format!("L-{n:04}"),
+                Tx {
+                    text: "Zahlung ohne Angabe".into(),
+                    ..Tx::default()
+                },
+            )
+        })
+        .collect();
+    let report = import(app, "l.xml", file(CAMT053_V02, "L", ACCOUNT, &entries))
+        .await
+        .expect("imported");
+    assert_eq!(
+        (report.entries, report.unmatched),
+        (1_000, 1_000),
+        "{report:?}"
+    );
+    if app.db.backend() == server::config::Backend::Postgres {
+        // Analysed during the import (the tests' database is new, and nothing else analyses it).
+        assert_eq!(
+            scalar(
+                app,
+                "SELECT COUNT(*) FROM pg_stat_user_tables
+                 WHERE relname = 'bank_entries' AND last_analyze IS NOT NULL"
+            )
+            .await,
+            1
+        );
+    }
+}
+on_both_backends!(
+    large_statement_statistics,
+    a_large_statement_refreshes_the_planner_statistics_as_it_grows
+);
