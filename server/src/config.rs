@@ -143,6 +143,9 @@ pub struct Config {
     /// Whether staff and creditor users must set up two-step sign-in (`RAPPORT_TWO_STEP`:
     /// `required`, or `optional`; by default required whenever the portal is served over HTTPS).
     pub require_two_step: bool,
+    /// Seals the two-step sign-in keys stored in the database (`RAPPORT_SECRET_KEY`, 32 bytes as
+    /// Base64 or hex); unset: they are stored as they are.
+    pub secret_key: Option<app::server::sealing::SealingKey>,
     /// ClamAV's daemon, which scans every uploaded document (`RAPPORT_CLAMD`); unset: no scan.
     pub clamd: Option<crate::clamd::Clamd>,
     /// Stripe: secret API key, webhook signing secret and API base URL; online payment is offered
@@ -225,6 +228,13 @@ impl Config {
             Some(raw) => Err(err(name, format!("'{raw}' is not 'on' or 'off'"))),
         };
         let webhook_relay = switch("RAPPORT_WEBHOOK_RELAY")?;
+        let secret_key = match get("RAPPORT_SECRET_KEY").as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                app::server::sealing::SealingKey::parse(raw)
+                    .map_err(|e| err("RAPPORT_SECRET_KEY", e))?,
+            ),
+        };
         let clamd = match get("RAPPORT_CLAMD").as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => {
@@ -353,6 +363,7 @@ impl Config {
             dunning,
             api_requests_per_minute,
             require_two_step,
+            secret_key,
             clamd,
             stripe,
             log,
@@ -424,6 +435,7 @@ mod tests {
             ("RAPPORT_PAYEE_IBAN", "DE00 1234"),
             ("RAPPORT_TWO_STEP", "sometimes"),
             ("RAPPORT_CLAMD", "localhost:3310"),
+            ("RAPPORT_SECRET_KEY", "c2hvcnQ="),
         ] {
             let e = config(&[(var, value)]).expect_err(var);
             assert_eq!(e.variable, var, "{e}");
@@ -435,9 +447,14 @@ mod tests {
         let c = config(&[
             ("DATABASE_URL", "postgres://rapport:hunter2@db/rapport"),
             ("SMTP_URL", "smtps://mailer:s3cret@mail.example:465"),
+            (
+                "RAPPORT_SECRET_KEY",
+                "abababababababababababababababababababababababababababababababab",
+            ),
         ])
         .expect("valid");
         let printed = format!("{c:?}");
+        assert!(!printed.contains("abab"), "{printed}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("s3cret"), "{printed}");
     }

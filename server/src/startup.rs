@@ -738,6 +738,14 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             content_security_policy: content_security_policy(config),
             stylesheet: assets.stylesheet.clone(),
             require_two_step: config.require_two_step,
+            sealing_key: config.secret_key.clone().or_else(|| {
+                if config.require_two_step {
+                    tracing::warn!(
+                        "RAPPORT_SECRET_KEY is not set: two-step sign-in keys are stored unsealed"
+                    );
+                }
+                None
+            }),
         }),
     };
     let hash_file = assets.write_hash_file().unwrap_or_else(|e| {

@@ -13,7 +13,7 @@ use crate::server::staff::{
     check_password, hash, live_session, session_err, Setup, StaffSession, MAX_PASSWORD,
     STAFF_ABSOLUTE_MS, STAFF_IDLE_MS, STAFF_LOCKOUT,
 };
-use crate::server::{internal, totp, AppState};
+use crate::server::{internal, sealing, totp, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -50,6 +50,27 @@ fn enrol_key(realm: Realm) -> &'static str {
         Realm::Staff => "staff_enrol",
         Realm::Creditor => "creditor_enrol",
     }
+}
+
+/// What a sealed secret of this account is bound to.
+fn sealing_context(realm: Realm, account_id: i64) -> String {
+    format!("{}:{account_id}", realm.name())
+}
+
+/// The account's TOTP key, opened (`None` when none is set up, or when it cannot be opened —
+/// then the server's key is missing or wrong, which is logged).
+fn totp_key(state: &AppState, realm: Realm, account: &StaffLogin) -> Option<String> {
+    let stored = account.totp_secret.as_deref()?;
+    let key = state.settings.sealing_key.as_ref();
+    let opened = sealing::open(key, &sealing_context(realm, account.id), stored);
+    if opened.is_none() {
+        tracing::error!(
+            account_id = account.id,
+            realm = realm.name(),
+            "a two-step sign-in key does not open: RAPPORT_SECRET_KEY is missing or not the key it was sealed with"
+        );
+    }
+    opened
 }
 
 /// The audit action of `realm`.
@@ -168,11 +189,9 @@ pub async fn sign_in_code(
     };
     let allowed = state.login_limiter.allows(client, now);
     let unlocked = account.locked_until_ms.is_none_or(|until| until <= now);
-    let step = account
-        .totp_secret
-        .as_deref()
+    let step = totp_key(state, realm, &account)
         .filter(|_| allowed && unlocked)
-        .and_then(|secret| totp::matching_step(secret, code, now, account.totp_last_step));
+        .and_then(|secret| totp::matching_step(&secret, code, now, account.totp_last_step));
     let accepted = match step {
         Some(step) => state
             .staff
@@ -418,6 +437,15 @@ pub async fn confirm_two_step(
     let Some(step) = totp::matching_step(&enrolment.secret, code, now, None) else {
         return Err(code_failed());
     };
+    let sealed = sealing::seal(
+        state.settings.sealing_key.as_ref(),
+        &sealing_context(realm, account.id),
+        &enrolment.secret,
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "cannot seal a two-step sign-in key");
+        AppError::Internal
+    })?;
     let entry = audit(
         state,
         realm,
@@ -428,7 +456,7 @@ pub async fn confirm_two_step(
     );
     state
         .staff
-        .set_totp(realm, account.id, &enrolment.secret, step, entry)
+        .set_totp(realm, account.id, &sealed, step, entry)
         .await
         .map_err(internal)?;
     let _: Option<Enrolment> = session

@@ -1005,6 +1005,7 @@ mod tests {
                 content_security_policy: String::new(),
                 stylesheet: "/pkg/rapport.css".into(),
                 require_two_step: false,
+                sealing_key: None,
             }),
         };
         (state, store, clock)

@@ -26,6 +26,7 @@ pub mod plans;
 pub mod ports;
 pub mod reconciliation;
 pub mod retention;
+pub mod sealing;
 pub mod session;
 pub mod staff;
 pub mod totp;
@@ -58,6 +59,8 @@ pub struct Settings {
     pub stylesheet: String,
     /// Whether staff and creditor users must set up two-step sign-in before they work.
     pub require_two_step: bool,
+    /// The key that seals stored secrets the server reads back (two-step sign-in keys).
+    pub sealing_key: Option<sealing::SealingKey>,
 }
 
 /// The collection agency: who debtors deal with, and where they pay to.

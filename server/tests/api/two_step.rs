@@ -283,6 +283,18 @@ async fn a_portal_that_requires_two_steps_holds_every_account_at_its_set_up(app:
         "/creditor/account?done=two_step"
     );
     assert_eq!(owner.call("get_consent_inbox", &[]).await, StatusCode::OK);
+    let stored = text(
+        app,
+        &format!(
+            "SELECT totp_secret FROM creditor_users WHERE email = '{}'",
+            OWNER.0
+        ),
+    )
+    .await;
+    assert!(
+        stored.starts_with("v1:") && !stored.contains(&secret),
+        "the key is stored sealed with RAPPORT_SECRET_KEY: {stored}"
+    );
 
     app.advance(totp::STEP_MS);
     let desk = Desk::new(app);
@@ -310,7 +322,14 @@ async fn a_portal_that_requires_two_steps_holds_every_account_at_its_set_up(app:
 on_both_backends!(
     two_step_required,
     a_portal_that_requires_two_steps_holds_every_account_at_its_set_up,
-    [("RAPPORT_TWO_STEP", "required")]
+    [
+        ("RAPPORT_TWO_STEP", "required"),
+        // The server's key for sealing stored secrets (32 bytes, Base64).
+        (
+            "RAPPORT_SECRET_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+        )
+    ]
 );
 
 /// The `session_handle` values of the end buttons on an account page.
