@@ -71,16 +71,27 @@ pub async fn create_user(
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-         VALUES ($1, 'system', 'cli', 'account.created', $2, $1, $1)",
-    )
-    .bind(now_ms)
-    .bind(serde_json::json!({ "email": email, "role": role, "creditor": creditor }).to_string())
-    .execute(&mut *tx)
-    .await?;
+    let detail = serde_json::json!({ "email": email, "role": role, "creditor": creditor });
+    crate::db::insert_audit(&mut tx, &cli_audit(now_ms, "account.created", detail)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// An audit entry of the operator's command line.
+fn cli_audit(
+    now_ms: i64,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> app::server::ports::AuditEntry {
+    app::server::ports::AuditEntry {
+        at_ms: now_ms,
+        actor_kind: "system",
+        actor_id: Some("cli".into()),
+        case_id: None,
+        action,
+        detail: detail.to_string(),
+        request_id: None,
+    }
 }
 
 /// The Argon2id hash of an acceptable password for `email`, or the problem in plain words.
@@ -138,14 +149,8 @@ pub async fn reset_sign_in(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-         VALUES ($1, 'system', 'cli', 'account.sign_in_reset', $2, $1, $1)",
-    )
-    .bind(now_ms)
-    .bind(serde_json::json!({ "account": id, "realm": realm.name() }).to_string())
-    .execute(&mut *tx)
-    .await?;
+    let detail = serde_json::json!({ "account": id, "realm": realm.name() });
+    crate::db::insert_audit(&mut tx, &cli_audit(now_ms, "account.sign_in_reset", detail)).await?;
     tx.commit().await?;
     Ok(())
 }

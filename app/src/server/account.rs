@@ -8,10 +8,10 @@
 use crate::dto::{AccountSecurity, OwnSession, TwoStepEnrolment};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{hash_token, verify_access_code};
-use crate::server::ports::{AuditEntry, Realm, StaffLogin};
+use crate::server::ports::{Realm, StaffLogin};
 use crate::server::staff::{
-    check_password, hash, live_session, session_err, Setup, StaffSession, MAX_PASSWORD,
-    STAFF_ABSOLUTE_MS, STAFF_IDLE_MS, STAFF_LOCKOUT,
+    check_password, hash, live_session, realm_audit, session_err, Setup, StaffSession,
+    MAX_PASSWORD, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS, STAFF_LOCKOUT,
 };
 use crate::server::{internal, sealing, totp, AppState};
 use serde::{Deserialize, Serialize};
@@ -81,25 +81,6 @@ fn action(realm: Realm, staff: &'static str, creditor: &'static str) -> &'static
     }
 }
 
-fn audit(
-    state: &AppState,
-    realm: Realm,
-    account_id: i64,
-    action: &'static str,
-    detail: String,
-    request_id: Option<String>,
-) -> AuditEntry {
-    AuditEntry {
-        at_ms: state.clock.now_ms(),
-        actor_kind: realm.name(),
-        actor_id: Some(account_id.to_string()),
-        case_id: None,
-        action,
-        detail,
-        request_id,
-    }
-}
-
 /// What the account must do before anything else, judged at sign-in and after each step.
 pub(crate) fn setup_of(state: &AppState, account: &StaffLogin) -> Option<Setup> {
     if account.must_change_password {
@@ -121,10 +102,10 @@ pub(crate) async fn finish_sign_in(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let now = state.clock.now_ms();
-    let entry = audit(
+    let entry = realm_audit(
         state,
         realm,
-        account.id,
+        Some(account.id),
         action(realm, "staff.login", "creditor.login"),
         serde_json::json!({ "two_step": account.totp_secret.is_some() }).to_string(),
         request_id,
@@ -209,10 +190,10 @@ pub async fn sign_in_code(
         (_, false) => "locked",
         _ => "wrong_code",
     };
-    let entry = audit(
+    let entry = realm_audit(
         state,
         realm,
-        account.id,
+        Some(account.id),
         action(realm, "staff.code_failed", "creditor.code_failed"),
         serde_json::json!({ "outcome": outcome }).to_string(),
         request_id,
@@ -320,10 +301,10 @@ pub async fn end_session(
     if current_handle(session).as_deref() == Some(handle) {
         return Err(AppError::Conflict);
     }
-    let entry = audit(
+    let entry = realm_audit(
         state,
         realm,
-        account.id,
+        Some(account.id),
         action(realm, "staff.session_ended", "creditor.session_ended"),
         "{}".into(),
         request_id,
@@ -369,10 +350,10 @@ pub async fn change_password(
         return Err(AppError::Validation(errors));
     }
     let hashed = hash(new.to_string()).await?;
-    let entry = audit(
+    let entry = realm_audit(
         state,
         realm,
-        account.id,
+        Some(account.id),
         action(realm, "staff.password_changed", "creditor.password_changed"),
         "{}".into(),
         request_id,
@@ -446,10 +427,10 @@ pub async fn confirm_two_step(
         tracing::error!(error = %e, "cannot seal a two-step sign-in key");
         AppError::Internal
     })?;
-    let entry = audit(
+    let entry = realm_audit(
         state,
         realm,
-        account.id,
+        Some(account.id),
         action(realm, "staff.two_step_set_up", "creditor.two_step_set_up"),
         serde_json::json!({ "replaced": account.totp_secret.is_some() }).to_string(),
         request_id,

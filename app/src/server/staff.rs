@@ -98,7 +98,7 @@ fn staff_audit(
     realm_audit(state, Realm::Staff, staff_id, action, detail, request_id)
 }
 
-fn realm_audit(
+pub(crate) fn realm_audit(
     state: &AppState,
     realm: Realm,
     account_id: Option<i64>,

@@ -26,6 +26,7 @@ pub mod webhooks;
 
 pub use booking::book_transfer;
 pub(crate) use booking::insert_allocated;
+pub(crate) use debtor::insert_audit;
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::{accounts_table, session_owner_column};
 
