@@ -425,15 +425,16 @@ pub async fn staff_finish(
 pub async fn get_account() -> Result<AccountPage, AppError> {
     use crate::server::{account, ports::Realm};
     let state = state()?;
+    let session = session().await?;
     // Reachable while the account still owes set-up: this is where it is done.
-    let security = account::security(&state, &session().await?, Realm::Staff).await?;
-    let (s, _) = account::own_account(&state, &session().await?, Realm::Staff).await?;
+    let (s, login) = account::own_account(&state, &session, Realm::Staff).await?;
     let member = state
         .staff
         .staff_member(s.account_id)
         .await
         .map_err(crate::server::internal)?
         .ok_or(AppError::Unauthenticated)?;
+    let security = account::describe(&state, &session, Realm::Staff, s, login).await?;
     Ok(AccountPage { member, security })
 }
 

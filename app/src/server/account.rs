@@ -243,6 +243,17 @@ pub async fn security(
     realm: Realm,
 ) -> Result<AccountSecurity, AppError> {
     let (s, account) = own_account(state, session, realm).await?;
+    describe(state, session, realm, s, account).await
+}
+
+/// What the account page shows about signing in, for an account `own_account` returned.
+pub(crate) async fn describe(
+    state: &AppState,
+    session: &Session,
+    realm: Realm,
+    s: StaffSession,
+    account: StaffLogin,
+) -> Result<AccountSecurity, AppError> {
     let now = state.clock.now_ms();
     let enrolment: Option<Enrolment> = session.get(enrol_key(realm)).await.map_err(session_err)?;
     let enrolment = enrolment
