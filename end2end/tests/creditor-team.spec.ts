@@ -33,11 +33,11 @@ test("a creditor's owner gives a colleague access, who chooses a password and se
   await page.getByLabel("Name").fill("Karla Kollegin");
   await page.getByLabel("E-Mail-Adresse").fill(email);
   await page.getByLabel("Rolle").selectOption("viewer");
-  await page.getByLabel("Passwort").fill("kurz");
+  await page.getByLabel("Passwort", { exact: true }).fill("kurz");
   await page.getByRole("button", { name: "Zugang anlegen" }).click();
   await expect(page.locator("#password-error")).toBeVisible();
   await expect(page.getByLabel("E-Mail-Adresse")).toHaveValue(email);
-  await page.getByLabel("Passwort").fill("ein langes erstes passwort");
+  await page.getByLabel("Passwort", { exact: true }).fill("ein langes erstes passwort");
   await page.getByRole("button", { name: "Zugang anlegen" }).click();
   await expect(page.getByRole("status")).toContainText("Der Zugang ist angelegt.");
   await expect(page.getByRole("row").filter({ hasText: email })).toContainText("Leser");
@@ -80,4 +80,18 @@ test("a creditor's owner gives a colleague access, who chooses a password and se
   await colleague.getByRole("button", { name: "Anmelden" }).click();
   await expect(colleague).toHaveURL(/\/creditor$/);
   await expect(colleague.getByText("Mit Ihrer Rolle können Sie Anfragen sehen, aber nicht entscheiden.")).toBeVisible();
+
+  // The phone is lost: the owner gives a new first password; two-step sign-in is gone with it.
+  await open(page, info, "/creditor/team");
+  const row = page.getByRole("row").filter({ hasText: email });
+  await row.getByLabel("Neues erstes Passwort für Karla Kollegin").fill("ein neues erstes passwort");
+  await row.getByRole("button", { name: "Anmeldung zurücksetzen" }).click();
+  await expect(page.getByRole("status")).toContainText("Die Anmeldung ist zurückgesetzt");
+  await expectAccessible(page, info);
+  await open(colleague, info, "/creditor/login");
+  await colleague.getByLabel("E-Mail-Adresse").fill(email);
+  await colleague.getByLabel("Passwort").fill("ein neues erstes passwort");
+  await colleague.getByRole("button", { name: "Anmelden" }).click();
+  await expect(colleague).toHaveURL(/\/creditor\/account$/);
+  await expect(colleague.getByRole("alert")).toContainText("ersten Passwort angemeldet");
 });

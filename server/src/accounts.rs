@@ -127,31 +127,23 @@ pub async fn reset_sign_in(
     } else {
         app::server::ports::Realm::Staff
     };
-    let (table, _) = crate::db::accounts_table(realm);
-    let mut tx = db.pool().begin().await?;
-    let id: Option<i64> = sqlx::query_scalar(&format!(
-        "UPDATE {table} SET password_hash = $2, must_change_password = 1, totp_secret = NULL,
-                            totp_last_step = NULL, failed_logins = 0, locked_until = NULL,
-                            sessions_valid_after = $3, updated_at = $3
-         WHERE email = $1 RETURNING id"
+    let (table, tenant) = crate::db::accounts_table(realm);
+    let account: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, {tenant} FROM {table} WHERE email = $1"
     ))
     .bind(&email)
-    .bind(&hash)
-    .bind(now_ms)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(db.pool())
     .await?;
-    let Some(id) = id else {
+    let Some((id, tenant_id)) = account else {
         let portal = if creditor { "creditor" } else { "staff" };
         anyhow::bail!("there is no {portal} account for {email}");
     };
-    let owner = crate::db::session_owner_column(realm);
-    sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     let detail = serde_json::json!({ "account": id, "realm": realm.name() });
-    crate::db::insert_audit(&mut tx, &cli_audit(now_ms, "account.sign_in_reset", detail)).await?;
-    tx.commit().await?;
+    let audit = cli_audit(now_ms, "account.sign_in_reset", detail);
+    use app::server::ports::StaffStore;
+    if !db.reset_sign_in(realm, tenant_id, id, &hash, audit).await? {
+        anyhow::bail!("the account of {email} changed meanwhile; nothing was reset");
+    }
     Ok(())
 }
 

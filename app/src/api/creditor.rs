@@ -488,6 +488,17 @@ pub async fn create_creditor_user(
     Ok(())
 }
 
+/// Gives another user of the creditor a new first password and removes their two-step sign-in
+/// (owners).
+#[server(endpoint = "reset_creditor_user_sign_in")]
+pub async fn reset_creditor_user_sign_in(user_id: i64, password: String) -> Result<(), AppError> {
+    let state = state()?;
+    let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
+    creditor_users::reset_sign_in(&state, &member, user_id, &password, request_id()).await?;
+    leptos_axum::redirect("/creditor/team?done=reset");
+    Ok(())
+}
+
 /// Deactivates (`active=0`) or reactivates (`active=1`) a user of the creditor (owners).
 #[server(endpoint = "set_creditor_user_active")]
 pub async fn set_creditor_user_active(user_id: i64, active: String) -> Result<(), AppError> {

@@ -500,6 +500,15 @@ pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppEr
     Ok(())
 }
 
+/// Gives a colleague a new first password and removes their two-step sign-in (supervisors).
+#[server(endpoint = "reset_staff_sign_in")]
+pub async fn reset_staff_sign_in(staff_id: i64, password: String) -> Result<(), AppError> {
+    let (state, staff) = signed_in(Role::Supervisor).await?;
+    accounts::reset_sign_in(&state, &staff, staff_id, &password, request_id()).await?;
+    leptos_axum::redirect("/staff/team?done=reset");
+    Ok(())
+}
+
 /// The agency's templates and, when asked, a preview rendered for a real case (supervisors).
 #[server(endpoint = "get_templates")]
 pub async fn get_templates(

@@ -465,6 +465,7 @@ static DE: CreditorTexts = CreditorTexts {
     },
     team_done: |d| match d {
         "created" => "Der Zugang ist angelegt.",
+        "reset" => crate::i18n::security_tr(crate::domain::Language::De).done_reset,
         _ => "Gespeichert. Ein deaktivierter Zugang ist ab seiner nächsten Anfrage abgemeldet.",
     },
     webhooks_done: |d| match d {
@@ -786,6 +787,7 @@ static EN: CreditorTexts = CreditorTexts {
     },
     team_done: |d| match d {
         "created" => "The access is created.",
+        "reset" => crate::i18n::security_tr(crate::domain::Language::En).done_reset,
         _ => "Saved. A deactivated user is signed out at their next request.",
     },
     webhooks_done: |d| match d {

@@ -33,6 +33,11 @@ pub struct SecurityTexts {
     /// The accessible name of the button that ends the session begun at this time.
     pub end_session_label: fn(&str) -> String,
     pub done_session: &'static str,
+    pub reset_button: &'static str,
+    /// The label of the new first password for a colleague.
+    pub reset_label: fn(&str) -> String,
+    pub reset_placeholder: &'static str,
+    pub done_reset: &'static str,
     pub err_code_failed: &'static str,
     pub err_setup_required: &'static str,
 }
@@ -73,6 +78,10 @@ static DE: SecurityTexts = SecurityTexts {
     end_session: "Beenden",
     end_session_label: |at| format!("Sitzung vom {at} beenden"),
     done_session: "Die Sitzung ist beendet.",
+    reset_button: "Anmeldung zurücksetzen",
+    reset_label: |name| format!("Neues erstes Passwort für {name}"),
+    reset_placeholder: "Neues erstes Passwort",
+    done_reset: "Die Anmeldung ist zurückgesetzt und alle Sitzungen sind beendet. Übergeben Sie das erste Passwort persönlich: Es muss bei der nächsten Anmeldung ersetzt werden, und die Anmeldung in zwei Schritten wird neu eingerichtet.",
     err_code_failed: "Der Code stimmt nicht oder wurde schon verwendet – oder der Zugang ist vorübergehend gesperrt. Bitte nehmen Sie den aktuellen Code aus der App.",
     err_setup_required: "Bitte schließen Sie zuerst die Einrichtung Ihres Kontos ab: eigenes Passwort und, wo vorgeschrieben, Anmeldung in zwei Schritten.",
 };
@@ -105,6 +114,10 @@ static EN: SecurityTexts = SecurityTexts {
     end_session: "End",
     end_session_label: |at| format!("End the session of {at}"),
     done_session: "The session has ended.",
+    reset_button: "Reset sign-in",
+    reset_label: |name| format!("New first password for {name}"),
+    reset_placeholder: "New first password",
+    done_reset: "The sign-in is reset and every session has ended. Hand the first password over in person: it must be replaced at the next sign-in, and two-step sign-in is set up again.",
     err_code_failed: "The code is wrong or was used already – or the account is locked for a while. Please use the current code from the app.",
     err_setup_required: "Please finish setting up your account first: your own password and, where required, two-step sign-in.",
 };

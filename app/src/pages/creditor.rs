@@ -1127,6 +1127,7 @@ pub fn CreditorTeamPage() -> impl IntoView {
     let data = OnceResource::new(get_creditor_team());
     let error = url_error(<CreateCreditorUser as ServerFn>::PATH);
     let active_error = url_error(<SetCreditorUserActive as ServerFn>::PATH);
+    let reset_error = url_error(<crate::api::creditor::ResetCreditorUserSignIn as ServerFn>::PATH);
     let done = done_param();
     let done_text = Signal::derive(move || done.get().map(|d| (ct.team_done)(&d).to_string()));
     view! {
@@ -1136,6 +1137,7 @@ pub fn CreditorTeamPage() -> impl IntoView {
             <p>{ct.team_intro}</p>
             <Done text=done_text/>
             <FormAlert error=active_error/>
+            <FormAlert error=reset_error/>
             <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
                 {move || Suspend::new(async move {
                     let page = match data.await {
@@ -1167,6 +1169,9 @@ pub fn CreditorTeamPage() -> impl IntoView {
                                                     view! { <button type="submit" name="active" value="1" aria-label=format!("{} {}", st.reactivate, u.display_name)>{st.reactivate}</button> }.into_any()
                                                 }}
                                             </form>
+                                            <crate::pages::security::ResetSignInForm
+                                                action={<crate::api::creditor::ResetCreditorUserSignIn as ServerFn>::PATH}
+                                                id_field="user_id" id=u.id name=u.display_name.clone()/>
                                         })}</td>
                                     </tr>
                                 }).collect_view()}

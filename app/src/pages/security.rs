@@ -57,6 +57,28 @@ pub fn SignInPage(
     }
 }
 
+/// A supervisor's (or owner's) form in a colleague's row of the team table: a new first password,
+/// which also removes the colleague's two-step sign-in.
+#[component]
+pub fn ResetSignInForm(
+    action: &'static str,
+    /// `staff_id` or `user_id`.
+    id_field: &'static str,
+    id: i64,
+    name: String,
+) -> impl IntoView {
+    let sec = security_tr(use_language());
+    let input_id = format!("reset-{id}");
+    view! {
+        <form method="post" action=action class="reset-sign-in">
+            <input type="hidden" name=id_field value=id/>
+            <label for=input_id.clone() class="visually-hidden">{(sec.reset_label)(&name)}</label>
+            <input id=input_id name="password" type="password" autocomplete="new-password" placeholder=sec.reset_placeholder/>
+            <button type="submit">{sec.reset_button}</button>
+        </form>
+    }
+}
+
 /// The server functions one realm's account page posts to.
 #[derive(Clone, Copy)]
 pub struct AccountActions {

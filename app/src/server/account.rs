@@ -392,6 +392,53 @@ pub async fn change_password(
         .map_err(session_err)
 }
 
+/// A supervisor (or a creditor's owner) gives a colleague of the same tenant a new first password
+/// after a lost phone or a forgotten password: two-step sign-in goes, a lock lifts, every session
+/// of the colleague ends, and the first sign-in asks for an own password. `email` is the
+/// colleague's, for the password check; `account_id` must be of `tenant_id` (else `NotFound`).
+#[allow(clippy::too_many_arguments)]
+pub async fn reset_colleague(
+    state: &AppState,
+    realm: Realm,
+    tenant_id: i64,
+    by_id: i64,
+    account_id: i64,
+    email: &str,
+    password: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    if account_id == by_id {
+        // One's own password is changed on the account page, with the current one.
+        return Err(AppError::Conflict);
+    }
+    let checked = check_password(FormErrors::default(), "password", password, email);
+    if let Some(problem) = checked.fields.get("password").and_then(|p| p.first()) {
+        // The reset form sits in a table row: its problem is shown above the table.
+        return Err(AppError::Validation(
+            FormErrors::default().form(problem.clone()),
+        ));
+    }
+    let hashed = hash(password.to_string()).await?;
+    let entry = realm_audit(
+        state,
+        realm,
+        Some(by_id),
+        action(realm, "staff.sign_in_reset", "creditor.sign_in_reset"),
+        serde_json::json!({ "account": account_id }).to_string(),
+        request_id,
+    );
+    let reset = state
+        .staff
+        .reset_sign_in(realm, tenant_id, account_id, &hashed, entry)
+        .await
+        .map_err(internal)?;
+    if reset {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Draws a new key for two-step sign-in and keeps it in the session until a code confirms it (the
 /// account keeps its current key, if any, until then).
 pub async fn start_two_step(

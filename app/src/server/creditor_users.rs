@@ -83,6 +83,36 @@ pub async fn create(
     created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))
 }
 
+/// An owner resets the sign-in of another user of their creditor (new first password, two-step
+/// sign-in removed).
+pub async fn reset_sign_in(
+    state: &AppState,
+    by: &CreditorMember,
+    user_id: i64,
+    password: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let target = state
+        .creditors
+        .creditor_users(by.creditor_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .ok_or(AppError::NotFound)?;
+    crate::server::account::reset_colleague(
+        state,
+        crate::server::ports::Realm::Creditor,
+        by.creditor_id,
+        by.id,
+        user_id,
+        &target.email,
+        password,
+        request_id,
+    )
+    .await
+}
+
 /// An owner deactivates or reactivates another user of their creditor.
 pub async fn set_active(
     state: &AppState,

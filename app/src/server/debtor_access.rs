@@ -557,6 +557,16 @@ mod tests {
         ) -> StoreResult<()> {
             unreachable!("no staff here")
         }
+        async fn reset_sign_in(
+            &self,
+            _: crate::server::ports::Realm,
+            _: i64,
+            _: i64,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<bool> {
+            unreachable!("no staff here")
+        }
         async fn account_sessions(
             &self,
             _: crate::server::ports::Realm,

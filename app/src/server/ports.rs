@@ -645,6 +645,17 @@ pub trait StaffStore: Send + Sync {
         step: i64,
         audit: AuditEntry,
     ) -> StoreResult<()>;
+    /// Gives an account of `realm` in tenant `tenant_id` (agency or creditor) a new first password
+    /// (`hash`): two-step sign-in removed, a lock lifted, every session ended. False when the
+    /// tenant has no such account.
+    async fn reset_sign_in(
+        &self,
+        realm: Realm,
+        tenant_id: i64,
+        account_id: i64,
+        hash: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
     /// The sessions of an account active since `active_since_ms` and begun since
     /// `started_since_ms`: (key, started, last active), the most recently active first.
     async fn account_sessions(

@@ -470,6 +470,39 @@ pub async fn set_active(
     }
 }
 
+/// A supervisor resets a colleague's sign-in (new first password, two-step sign-in removed).
+/// Only an admin resets an admin's.
+pub async fn reset_sign_in(
+    state: &AppState,
+    by: &Staff,
+    staff_id: i64,
+    password: &str,
+    request_id: Option<String>,
+) -> Result<(), AppError> {
+    let target = state
+        .staff
+        .staff_member(staff_id)
+        .await
+        .map_err(internal)?
+        .filter(|m| m.agency_id == by.agency_id)
+        .ok_or(AppError::NotFound)?;
+    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
+    if !by.role.includes(role) {
+        return Err(AppError::Forbidden);
+    }
+    crate::server::account::reset_colleague(
+        state,
+        Realm::Staff,
+        by.agency_id,
+        by.id,
+        staff_id,
+        &target.email,
+        password,
+        request_id,
+    )
+    .await
+}
+
 /// The accounts of the member's agency.
 pub async fn list_staff(state: &AppState, staff: &Staff) -> Result<Vec<StaffMember>, AppError> {
     state

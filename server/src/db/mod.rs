@@ -28,7 +28,7 @@ pub use booking::book_transfer;
 pub(crate) use booking::insert_allocated;
 pub(crate) use debtor::insert_audit;
 pub use sessions::SqlSessionStore;
-pub(crate) use staff::{accounts_table, session_owner_column};
+pub(crate) use staff::accounts_table;
 
 use crate::config::{Backend, DatabaseUrl};
 use app::server::ports::StoreError;

@@ -517,6 +517,44 @@ impl StaffStore for Db {
         tx.commit().await.map_err(&err)
     }
 
+    async fn reset_sign_in(
+        &self,
+        realm: Realm,
+        tenant_id: i64,
+        account_id: i64,
+        hash: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let err = store_err("reset a sign-in");
+        let (table, tenant) = accounts_table(realm);
+        let owner = session_owner_column(realm);
+        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let changed = sqlx::query(&format!(
+            "UPDATE {table} SET password_hash = $3, must_change_password = 1, totp_secret = NULL,
+                                totp_last_step = NULL, failed_logins = 0, locked_until = NULL,
+                                sessions_valid_after = $4, updated_at = $4
+             WHERE id = $1 AND {tenant} = $2"
+        ))
+        .bind(account_id)
+        .bind(tenant_id)
+        .bind(hash)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        if changed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        insert_audit(&mut tx, &audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
+    }
+
     async fn account_sessions(
         &self,
         realm: Realm,

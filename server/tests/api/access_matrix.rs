@@ -87,6 +87,7 @@ const MATRIX: &[(&str, Who, bool)] = &[
     ("get_staff_list", Who::Supervisor, false),
     ("create_staff_account", Who::Supervisor, false),
     ("set_staff_active", Who::Supervisor, true),
+    ("reset_staff_sign_in", Who::Supervisor, true),
     ("get_templates", Who::Supervisor, false),
     ("save_template", Who::Supervisor, false),
     ("get_settings", Who::Admin, false),
@@ -123,6 +124,7 @@ const MATRIX: &[(&str, Who, bool)] = &[
     ("get_creditor_team", Who::Owner, false),
     ("create_creditor_user", Who::Owner, false),
     ("set_creditor_user_active", Who::Owner, true),
+    ("reset_creditor_user_sign_in", Who::Owner, true),
 ];
 
 /// Multipart server functions (their form is read inside, after the session is checked).

@@ -387,3 +387,82 @@ async fn people_see_and_end_their_own_sessions(app: &TestApp) {
     );
 }
 on_both_backends!(own_sessions, people_see_and_end_their_own_sessions);
+
+async fn a_supervisor_resets_a_colleagues_lost_sign_in(app: &TestApp) {
+    // The handler has two-step sign-in and a session; then the phone is lost.
+    let handler = Desk::signed_in(app, HANDLER).await;
+    handler.post("/api/staff_start_two_step", &[]).await;
+    let secret = shown_secret(&handler, "/staff/account").await;
+    handler
+        .post(
+            "/api/staff_confirm_two_step",
+            &[("code", &code_at(&secret, app.clock_now()))],
+        )
+        .await;
+    let handler_id = scalar(
+        app,
+        &format!("SELECT id FROM staff_users WHERE email = '{}'", HANDLER.0),
+    )
+    .await
+    .to_string();
+    let supervisor = Desk::signed_in(app, SUPERVISOR).await;
+    let guessable = supervisor
+        .post(
+            "/api/reset_staff_sign_in",
+            &[("staff_id", &handler_id), ("password", "password1234")],
+        )
+        .await;
+    assert!(
+        location(guessable.headers()).contains("__err="),
+        "first passwords are checked too"
+    );
+    let admin_id = scalar(app, "SELECT id FROM staff_users WHERE role = 'admin'")
+        .await
+        .to_string();
+    assert_eq!(
+        supervisor
+            .call(
+                "reset_staff_sign_in",
+                &[
+                    ("staff_id", &admin_id),
+                    ("password", "ein langes neues passwort")
+                ]
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "only an admin resets an admin"
+    );
+    let reset = supervisor
+        .post(
+            "/api/reset_staff_sign_in",
+            &[
+                ("staff_id", &handler_id),
+                ("password", "ein langes neues passwort"),
+            ],
+        )
+        .await;
+    assert_eq!(location(reset.headers()), "/staff/team?done=reset");
+    assert_eq!(
+        handler.call("get_queue", &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "the lost phone's sessions end"
+    );
+    let again = Desk::signed_in(app, (HANDLER.0, "ein langes neues passwort")).await;
+    assert_eq!(
+        again.call("get_queue", &[]).await,
+        StatusCode::FORBIDDEN,
+        "no code asked; an own password first"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'staff.sign_in_reset'"
+        )
+        .await,
+        1
+    );
+}
+on_both_backends!(
+    colleague_reset,
+    a_supervisor_resets_a_colleagues_lost_sign_in
+);

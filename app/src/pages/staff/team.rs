@@ -3,7 +3,8 @@
 
 use super::{done_param, load_error, Done, StaffFrame};
 use crate::api::staff::{
-    get_staff_list, get_templates, CreateStaffAccount, SaveTemplate, SetStaffActive,
+    get_staff_list, get_templates, CreateStaffAccount, ResetStaffSignIn, SaveTemplate,
+    SetStaffActive,
 };
 use crate::components::{FormAlert, TextArea, TextField};
 use crate::i18n::{staff_tr, tr, use_language};
@@ -21,15 +22,21 @@ pub fn TeamPage() -> impl IntoView {
     let list = OnceResource::new(get_staff_list());
     let error = url_error(<CreateStaffAccount as ServerFn>::PATH);
     let active_error = url_error(<SetStaffActive as ServerFn>::PATH);
+    let reset_error = url_error(<ResetStaffSignIn as ServerFn>::PATH);
     let done = done_param();
-    let done_text =
-        Signal::derive(move || done.get().map(|_| (st.done_message)(st.create_heading)));
+    let done_text = Signal::derive(move || {
+        done.get().map(|d| match d.as_str() {
+            "reset" => crate::i18n::security_tr(lang).done_reset.to_string(),
+            _ => (st.done_message)(st.create_heading),
+        })
+    });
     view! {
         <Title text=st.staff_title/>
         <StaffFrame>
             <h1>{st.staff_title}</h1>
             <Done text=done_text/>
             <FormAlert error=active_error/>
+            <FormAlert error=reset_error/>
             <Suspense fallback=move || view! { <p>{tr(lang).loading}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -44,7 +51,7 @@ pub fn TeamPage() -> impl IntoView {
                                 <tbody>
                                     {members.into_iter().map(|m| view! {
                                         <tr>
-                                            <td>{m.display_name}{(!m.active).then(|| format!(" ({})", st.inactive))}</td>
+                                            <td>{m.display_name.clone()}{(!m.active).then(|| format!(" ({})", st.inactive))}</td>
                                             <td>{m.email}</td>
                                             <td>{(st.role_name)(&m.role)}</td>
                                             <td>
@@ -56,6 +63,9 @@ pub fn TeamPage() -> impl IntoView {
                                                         view! { <button type="submit" name="active" value="1">{st.reactivate}</button> }.into_any()
                                                     }}
                                                 </form>
+                                                <crate::pages::security::ResetSignInForm
+                                                    action={<ResetStaffSignIn as ServerFn>::PATH}
+                                                    id_field="staff_id" id=m.id name=m.display_name.clone()/>
                                             </td>
                                         </tr>
                                     }).collect_view()}
