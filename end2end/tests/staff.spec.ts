@@ -161,11 +161,11 @@ test("the admin's pages: team, templates with a preview, account and settings", 
   const suffix = jsEnabled(info) ? "js" : "nojs";
   await page.getByLabel("Name", { exact: true }).fill(`Neue Kollegin ${suffix}`);
   await page.getByLabel("E-Mail-Adresse").fill(`kollegin-${suffix}@demo.example`);
-  await page.getByLabel("Passwort").fill("kurz");
+  await page.getByLabel("Passwort", { exact: true }).fill("kurz");
   await page.getByRole("button", { name: "Zugang anlegen" }).click();
   await expect(page.locator("#password-error")).toHaveText("Bitte mindestens 12 Zeichen.");
   await expect(page.getByLabel("E-Mail-Adresse")).toHaveValue(`kollegin-${suffix}@demo.example`);
-  await page.getByLabel("Passwort").fill("ein langes passwort");
+  await page.getByLabel("Passwort", { exact: true }).fill("ein langes passwort");
   await page.getByRole("button", { name: "Zugang anlegen" }).click();
   await expect(page.getByRole("status")).toContainText("Erledigt");
   await expect(page.getByRole("cell", { name: `kollegin-${suffix}@demo.example` })).toBeVisible();
