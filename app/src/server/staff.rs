@@ -427,6 +427,24 @@ pub async fn create_staff(
     created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))
 }
 
+/// A member of `by`'s agency whose account `by` may manage: `NotFound` for another agency's,
+/// `Forbidden` for a higher role's (only an admin manages an admin).
+async fn colleague(state: &AppState, by: &Staff, staff_id: i64) -> Result<StaffMember, AppError> {
+    let target = state
+        .staff
+        .staff_member(staff_id)
+        .await
+        .map_err(internal)?
+        .filter(|m| m.agency_id == by.agency_id)
+        .ok_or(AppError::NotFound)?;
+    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
+    if by.role.includes(role) {
+        Ok(target)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// A supervisor deactivates (or reactivates) an account of their agency. Nobody deactivates
 /// themselves, and only an admin touches an admin's account. A deactivated member's session ends
 /// at their next request.
@@ -440,17 +458,7 @@ pub async fn set_active(
     if staff_id == by.id {
         return Err(AppError::Conflict);
     }
-    let target = state
-        .staff
-        .staff_member(staff_id)
-        .await
-        .map_err(internal)?
-        .filter(|m| m.agency_id == by.agency_id)
-        .ok_or(AppError::NotFound)?;
-    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
-    if !by.role.includes(role) {
-        return Err(AppError::Forbidden);
-    }
+    colleague(state, by, staff_id).await?;
     let audit = staff_audit(
         state,
         Some(by.id),
@@ -479,17 +487,7 @@ pub async fn reset_sign_in(
     password: &str,
     request_id: Option<String>,
 ) -> Result<(), AppError> {
-    let target = state
-        .staff
-        .staff_member(staff_id)
-        .await
-        .map_err(internal)?
-        .filter(|m| m.agency_id == by.agency_id)
-        .ok_or(AppError::NotFound)?;
-    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
-    if !by.role.includes(role) {
-        return Err(AppError::Forbidden);
-    }
+    let target = colleague(state, by, staff_id).await?;
     crate::server::account::reset_colleague(
         state,
         Realm::Staff,

@@ -3,7 +3,7 @@
 //! database of our own — the EICAR test string, which every scanner treats as malware — because
 //! the official databases come from the internet, which these machines cannot reach.
 
-use crate::helpers::{location, scalar, spawn_app_with, Backend, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{location, scalar, spawn_app_with, Backend, TestApp};
 use reqwest::multipart::{Form, Part};
 use std::process::{Child, Command, Stdio};
 
@@ -121,18 +121,6 @@ async fn send(app: &TestApp, document: Part) -> String {
     location(response.headers())
 }
 
-async fn page_at(app: &TestApp, to: &str) -> String {
-    app.client
-        .get(to)
-        .header("accept", BROWSER_ACCEPT)
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body")
-}
-
 async fn malware_is_refused_and_nothing_unscanned_is_stored(backend: Backend) {
     let Some(clamd) = ClamdServer::start() else {
         return;
@@ -145,7 +133,7 @@ async fn malware_is_refused_and_nothing_unscanned_is_stored(backend: Backend) {
 
     let back = send(&app, pdf(EICAR)).await;
     assert!(back.contains("__err="), "{back}");
-    let html = page_at(&app, &back).await;
+    let html = app.follow(&back).await;
     assert!(
         html.contains("In „rechnung.pdf“ hat unsere Virenprüfung Schadsoftware gefunden."),
         "{html}"
@@ -173,7 +161,8 @@ async fn malware_is_refused_and_nothing_unscanned_is_stored(backend: Backend) {
     drop(clamd);
     let back = send(&app, pdf(b"Rechnung 4712")).await;
     assert!(back.contains("__err="), "{back}");
-    assert!(page_at(&app, &back)
+    assert!(app
+        .follow(&back)
         .await
         .contains("konnten gerade nicht auf Viren geprüft werden"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM attachments").await, 1);

@@ -305,6 +305,24 @@ impl TestApp {
             .expect("request is sent")
     }
 
+    /// The page a redirect's `location` (absolute or a path) leads to, as HTML.
+    pub async fn follow(&self, location: &str) -> String {
+        let url = if location.starts_with("http") {
+            location.to_string()
+        } else {
+            self.url(location)
+        };
+        self.client
+            .get(url)
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("body")
+    }
+
     /// The page at `path` as HTML (following no redirect).
     pub async fn page(&self, path: &str) -> String {
         self.get(path).await.text().await.expect("body")

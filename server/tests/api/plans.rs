@@ -1,8 +1,7 @@
 //! Instalment plans and deferrals over HTTP: the creditor's policy for the treatment class decides.
 
-use crate::helpers::{case_state, location, scalar, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{case_state, location, scalar, TestApp};
 use crate::on_both_backends;
-use reqwest::header::ACCEPT;
 
 fn in_days(app: &TestApp, days: u64) -> String {
     let today = chrono::DateTime::from_timestamp_millis(app.clock_now())
@@ -21,23 +20,6 @@ async fn propose(app: &TestApp, fields: &[(&str, &str)]) -> String {
     location(response.headers())
 }
 
-async fn follow(app: &TestApp, location: &str) -> String {
-    let url = if location.starts_with("http") {
-        location.to_string()
-    } else {
-        app.url(location)
-    };
-    app.client
-        .get(url)
-        .header(ACCEPT, BROWSER_ACCEPT)
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body")
-}
-
 async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &TestApp) {
     app.verify_by_link(0).await; // standard class, 272.23 EUR
     let first = in_days(app, 10);
@@ -51,7 +33,7 @@ async fn a_plan_inside_the_rules_is_agreed_at_once_and_confirmed_by_email(app: &
         ],
     )
     .await;
-    let html = follow(app, &without_notice).await;
+    let html = app.follow(&without_notice).await;
     assert!(
         html.contains(r#"id="cost_notice-error""#),
         "the cost notice must be confirmed first"
@@ -156,7 +138,7 @@ async fn a_strict_class_declines_with_reasons_and_a_plan_it_would_agree(app: &Te
     ];
     let back = propose(app, &fields).await;
     assert!(back.contains("__err="));
-    let html = follow(app, &back).await;
+    let html = app.follow(&back).await;
     assert!(
         html.contains("Eine Anzahlung von mindestens 46,50\u{a0}€ ist erforderlich."),
         "{html}"
