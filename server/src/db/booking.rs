@@ -59,22 +59,44 @@ async fn ledger(
     case_id: i64,
     currency: Currency,
 ) -> Result<(Ledger, Vec<ClaimFacts>), sqlx::Error> {
-    // The items with their claim's dates in one statement (a claim without items has nothing to
-    // allocate to, so it needs no facts).
+    // The items with their claim's dates, then the postings of the payments before, in one
+    // statement (a claim without items has nothing to allocate to, so it needs no facts). Rows of
+    // part 0 are items (id, claim, kind, amount, date, due date, contract date), rows of part 1
+    // postings (payment, item, -, amount, value date).
+    type Row = (
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT CAST(0 AS BIGINT), i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
+         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = $1
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL
+         FROM payment_allocations a WHERE a.case_id = $1
+         ORDER BY 1, 2",
+    )
+    .bind(case_id)
+    .fetch_all(&mut **tx)
+    .await?;
     type ItemRow = (i64, i64, String, i64, String, String, Option<String>);
-    let items: Vec<ItemRow> = sqlx::query_as(
-        "SELECT i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
-         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = $1 ORDER BY i.id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let postings: Vec<(i64, Option<i64>, i64, String)> = sqlx::query_as(
-        "SELECT payment_id, item_id, amount_minor, value_date FROM payment_allocations WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let mut items: Vec<ItemRow> = Vec::new();
+    let mut postings: Vec<(i64, Option<i64>, i64, String)> = Vec::new();
+    for (part, _, id, other, kind, amount, date, due, contract) in rows {
+        match (part, kind, other, due) {
+            (0, Some(kind), Some(claim_id), Some(due)) => {
+                items.push((id, claim_id, kind, amount, date, due, contract));
+            }
+            (1, None, item_id, None) => postings.push((id, item_id, amount, date)),
+            _ => return Err(bad(format!("ledger row of part {part}"))),
+        }
+    }
     let mut claims: Vec<(i64, String, Option<String>)> = items
         .iter()
         .map(|(_, claim_id, _, _, _, due, contract)| (*claim_id, due.clone(), contract.clone()))
@@ -235,16 +257,33 @@ pub(crate) async fn book_payment(
         String,
         String,
         Option<String>,
+        i64,
+        i64,
     );
-    let (state, reference, debtor_id, name, email, language, time_zone, creditor, website): Contact =
-        sqlx::query_as(
-            "SELECT c.state, c.reference, d.id, d.name, d.email, d.language, d.time_zone, cr.name, cr.website
-             FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
-             WHERE c.id = $1",
-        )
-        .bind(p.case_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    // The debtor's contact data and the case's balance after this payment, in one statement.
+    let (
+        state,
+        reference,
+        debtor_id,
+        name,
+        email,
+        language,
+        time_zone,
+        creditor,
+        website,
+        owed,
+        paid,
+    ): Contact = sqlx::query_as(
+        "SELECT c.state, c.reference, d.id, d.name, d.email, d.language, d.time_zone, cr.name, cr.website,
+                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                               WHERE cl.case_id = c.id), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
+         FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
+         WHERE c.id = $1",
+    )
+    .bind(p.case_id)
+    .fetch_one(&mut **tx)
+    .await?;
     let lang = Language::from_code(&language).unwrap_or(Language::De);
     let base = p.base_url.trim_end_matches('/');
     let email = email.filter(|e| !e.trim().is_empty());
@@ -282,14 +321,6 @@ pub(crate) async fn book_payment(
         }
     }
 
-    let (owed, paid): (i64, i64) = sqlx::query_as(
-        "SELECT CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                               WHERE cl.case_id = $1), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(amount_minor) FROM payments WHERE case_id = $1), 0) AS BIGINT)",
-    )
-    .bind(p.case_id)
-    .fetch_one(&mut **tx)
-    .await?;
     let mut paid_in_full = false;
     let current = CaseState::from_code(&state).ok_or_else(|| bad(format!("state {state}")))?;
     if paid >= owed {

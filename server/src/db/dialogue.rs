@@ -123,17 +123,40 @@ pub(super) async fn insert_event(
     kind: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $2, $2)",
-    )
+    macro_rules! insert {
+        () => {
+            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $2, $2)"
+        };
+    }
+    if app::domain::webhook::event_type(kind).is_none() {
+        sqlx::query(insert!())
+            .bind(case_id)
+            .bind(at)
+            .bind(actor)
+            .bind(kind)
+            .bind(detail)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(());
+    }
+    // An event a creditor's system may hear of: the insert also says whether the creditor has a
+    // webhook address (most have none; asking on its own would cost a round trip per event).
+    let listening: i64 = sqlx::query_scalar(concat!(
+        insert!(),
+        " RETURNING (SELECT COUNT(*) FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+                     WHERE c.id = $1 AND cr.webhook_url IS NOT NULL)"
+    ))
     .bind(case_id)
     .bind(at)
     .bind(actor)
     .bind(kind)
     .bind(detail)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
+    if listening == 0 {
+        return Ok(());
+    }
     // The creditor's system hears of the events it subscribes to in the same transaction.
     super::webhooks::queue_webhook(tx, case_id, kind, at).await
 }
