@@ -21,7 +21,7 @@ use app::error::StatementProblem;
 use app::server::ports::{Assigned, AuditEntry, BankStore, StatementFailure, StoreResult};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -340,7 +340,7 @@ where
                 Outcome::Booked => report.booked += 1,
                 Outcome::Unmatched => report.unmatched += 1,
                 Outcome::Review => report.review += 1,
-                Outcome::Duplicate => report.duplicates += 1,
+                Outcome::Duplicate | Outcome::Raced => report.duplicates += 1,
             }
         }
         if let Some(e) = error {
@@ -417,9 +417,27 @@ async fn reconcile_batch(
     }
     let together = async {
         let mut t = begin_writing(db, import_id, now_ms).await?;
+        let mut stored = stored_before(&mut t, parts).await?;
         let mut out = Vec::with_capacity(parts.len());
         for part in parts {
-            out.push(reconcile(&mut t, agency_id, import_id, part, now_ms, base_url).await?);
+            match reconcile(
+                &mut t,
+                agency_id,
+                import_id,
+                part,
+                &mut stored,
+                now_ms,
+                base_url,
+            )
+            .await?
+            {
+                Outcome::Raced => {
+                    return Err(sqlx::Error::Protocol(
+                        "an entry of the batch was stored by another import meanwhile".into(),
+                    ))
+                }
+                outcome => out.push(outcome),
+            }
         }
         t.commit().await?;
         Ok::<_, sqlx::Error>(out)
@@ -433,9 +451,25 @@ async fn reconcile_batch(
     for part in parts {
         let one = async {
             let mut t = begin_writing(db, import_id, now_ms).await?;
-            let outcome = reconcile(&mut t, agency_id, import_id, part, now_ms, base_url).await?;
-            t.commit().await?;
-            Ok::<_, sqlx::Error>(outcome)
+            let mut stored = stored_before(&mut t, std::slice::from_ref(part)).await?;
+            match reconcile(
+                &mut t,
+                agency_id,
+                import_id,
+                part,
+                &mut stored,
+                now_ms,
+                base_url,
+            )
+            .await?
+            {
+                // Booked meanwhile by another import: this transaction's booking is rolled back.
+                Outcome::Raced => Ok(Outcome::Duplicate),
+                outcome => {
+                    t.commit().await?;
+                    Ok::<_, sqlx::Error>(outcome)
+                }
+            }
         };
         match one.await {
             Ok(outcome) => out.push(outcome),
@@ -450,6 +484,30 @@ enum Outcome {
     Unmatched,
     Review,
     Duplicate,
+    /// Booked here, but another import stored the same entry after this transaction looked: the
+    /// transaction must be rolled back.
+    Raced,
+}
+
+/// The keys of `parts` that earlier imports stored, asked for all at once: a part stored before is
+/// a duplicate and must not be booked again.
+async fn stored_before(
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
+    parts: &[Part],
+) -> Result<HashSet<(String, i64)>, sqlx::Error> {
+    let mut keys: Vec<&str> = parts.iter().map(|p| p.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT entry_key, part FROM bank_entries WHERE entry_key IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+    for key in keys {
+        query = query.bind(key);
+    }
+    Ok(query.fetch_all(&mut **t).await?.into_iter().collect())
 }
 
 /// The agency's case a part names, how it was found, and its state.
@@ -542,15 +600,21 @@ async fn suggest(
 }
 
 /// Reconciles one part inside `t`: stored once by its key, booked on the case it names if that
-/// runs, else left for a person (with a suggestion when the payer looks like a debtor).
+/// runs, else left for a person (with a suggestion when the payer looks like a debtor). `stored`
+/// holds the keys stored before; the part's key joins them.
 async fn reconcile(
     t: &mut sqlx::Transaction<'_, sqlx::Any>,
     agency_id: i64,
     import_id: i64,
     part: &Part,
+    stored: &mut HashSet<(String, i64)>,
     now_ms: i64,
     base_url: &str,
 ) -> Result<Outcome, sqlx::Error> {
+    // Stored before, or earlier in this transaction (a file may repeat an entry).
+    if !stored.insert((part.key.clone(), part.part)) {
+        return Ok(Outcome::Duplicate);
+    }
     let (matched, suggestion) = if part.state == "match" {
         let m = find_case(t, agency_id, part).await?;
         let s = if m.is_none() {
@@ -591,11 +655,29 @@ async fn reconcile(
         ),
     };
     let suggested = suggestion.or(matched.map(|m| m.0));
+    // A part to book is booked first, so that its entry is stored once, already booked.
+    let booked = match (state, open_case) {
+        ("booked", Some((case_id, how))) => {
+            let payment_id = book_part(
+                t,
+                case_id,
+                part.amount,
+                value_date,
+                &part.key,
+                part.part,
+                now_ms,
+                base_url,
+            )
+            .await?;
+            Some((case_id, payment_id, how))
+        }
+        _ => None,
+    };
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO bank_entries (import_id, agency_id, entry_key, part, account_iban, booking_date, value_date, amount_minor,
                                    currency, payer_name, payer_iban, remittance, creditor_ref, state, note,
-                                   suggested_case_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+                                   suggested_case_id, case_id, payment_id, matched_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $19, $20, $17, $17)
          ON CONFLICT (entry_key, part) DO NOTHING RETURNING id",
     )
     .bind(import_id)
@@ -620,29 +702,21 @@ async fn reconcile(
     .bind(note)
     .bind(suggested)
     .bind(now_ms)
+    .bind(booked.map(|b| b.0))
+    .bind(booked.map(|b| b.1))
+    .bind(booked.map(|b| b.2))
     .fetch_optional(&mut **t)
     .await?;
-    let Some(id) = id else {
-        return Ok(Outcome::Duplicate);
-    };
-    let outcome = match (state, open_case) {
-        ("booked", Some((case_id, how))) => {
-            book_entry(
-                t,
-                id,
-                case_id,
-                how,
-                part.amount,
-                value_date,
-                &part.key,
-                part.part,
-                now_ms,
-                base_url,
-            )
-            .await?;
-            Outcome::Booked
-        }
-        (open, _) => {
+    if id.is_none() {
+        return Ok(if booked.is_some() {
+            Outcome::Raced
+        } else {
+            Outcome::Duplicate
+        });
+    }
+    let outcome = match (state, booked) {
+        (_, Some(_)) => Outcome::Booked,
+        (open, None) => {
             // A payment that may belong to a running case waits in that case's work queue.
             if let Some(case_id) = suggestion {
                 add_work(t, case_id, WorkKind::UnmatchedPayment, now_ms).await?;
@@ -657,7 +731,31 @@ async fn reconcile(
     Ok(outcome)
 }
 
-/// Books entry `id` on `case_id` inside `t`.
+/// Books the payment of part `part` of entry `key` on `case_id` inside `t`; returns its id.
+#[allow(clippy::too_many_arguments)]
+async fn book_part(
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
+    case_id: i64,
+    amount: i64,
+    value_date: chrono::NaiveDate,
+    key: &str,
+    part: i64,
+    now_ms: i64,
+    base_url: &str,
+) -> Result<i64, sqlx::Error> {
+    crate::db::book_transfer(
+        t,
+        case_id,
+        Money::new(amount, Currency::EUR),
+        value_date,
+        &format!("bank:{key}:{part}"),
+        now_ms,
+        base_url,
+    )
+    .await
+}
+
+/// Books stored entry `id` on `case_id` inside `t` (a person's choice).
 #[allow(clippy::too_many_arguments)]
 async fn book_entry(
     t: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -671,16 +769,7 @@ async fn book_entry(
     now_ms: i64,
     base_url: &str,
 ) -> Result<(), sqlx::Error> {
-    let payment_id = crate::db::book_transfer(
-        t,
-        case_id,
-        Money::new(amount, Currency::EUR),
-        value_date,
-        &format!("bank:{key}:{part}"),
-        now_ms,
-        base_url,
-    )
-    .await?;
+    let payment_id = book_part(t, case_id, amount, value_date, key, part, now_ms, base_url).await?;
     sqlx::query(
         "UPDATE bank_entries SET state = 'booked', case_id = $2, payment_id = $3, matched_by = $4, updated_at = $5 WHERE id = $1",
     )

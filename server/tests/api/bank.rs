@@ -722,6 +722,71 @@ on_both_backends!(
     a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twice
 );
 
+async fn an_entry_another_import_stores_meanwhile_is_not_booked_twice(app: &TestApp) {
+    let anna = app.debtor(0).reference.clone();
+    let ben = app.debtor(1).reference.clone();
+    let anna_before = paid(app, &anna).await;
+    let ben_before = paid(app, &ben).await;
+    // While this import books the payment of 43.43, "another import" stores the same entry (a
+    // trigger plays it): the entry was not stored when this import looked, and is when it stores.
+    let store_it = "INSERT INTO bank_entries (import_id, agency_id, entry_key, part, value_date, amount_minor, currency,
+                                              remittance, state, note, created_at, updated_at)
+                    SELECT MAX(id), 1, 'DE89370400440532013000:R-2', 0, '2026-11-20', 4343, 'EUR', 'other import',
+                           'unmatched', '', 0, 0 FROM bank_imports";
+    let (create, drop) = if app.db.backend() == server::config::Backend::Postgres {
+        (
+            vec![
+                format!(
+                    "CREATE FUNCTION store_it() RETURNS trigger AS $$ BEGIN
+                       IF NEW.amount_minor = 4343 THEN {store_it}; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                ),
+                "CREATE TRIGGER store_it AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION store_it()"
+                    .to_string(),
+            ],
+            vec!["DROP TRIGGER store_it ON payments", "DROP FUNCTION store_it()"],
+        )
+    } else {
+        (
+            vec![format!(
+                "CREATE TRIGGER store_it AFTER INSERT ON payments WHEN NEW.amount_minor = 4343
+                 BEGIN {store_it}; END"
+            )],
+            vec!["DROP TRIGGER store_it"],
+        )
+    };
+    for sql in &create {
+        sqlx::query(sql)
+            .execute(app.db.pool())
+            .await
+            .expect("trigger");
+    }
+    let tx = |reference: &str| Tx {
+        rf: Some(rf_for(reference)),
+        ..Tx::default()
+    };
+    let entries = [
+        Entry::credit(1_000, "2026-11-20", "R-1", tx(&anna)),
+        Entry::credit(4_343, "2026-11-20", "R-2", tx(&ben)),
+    ];
+    let report = import(app, "r.xml", file(CAMT053_V02, "R", ACCOUNT, &entries))
+        .await
+        .expect("imported");
+    assert_eq!((report.booked, report.duplicates), (1, 1), "{report:?}");
+    assert_eq!(paid(app, &anna).await - anna_before, 1_000);
+    assert_eq!(
+        paid(app, &ben).await,
+        ben_before,
+        "the entry the other import stored is not booked here as well"
+    );
+    for sql in drop {
+        sqlx::query(sql).execute(app.db.pool()).await.expect("drop");
+    }
+}
+on_both_backends!(
+    a_race_books_nothing_twice,
+    an_entry_another_import_stores_meanwhile_is_not_booked_twice
+);
+
 async fn a_large_statement_refreshes_the_planner_statistics_as_it_grows(app: &TestApp) {
     let entries: Vec<Entry> = (0..1_000)
         .map(|n| {
