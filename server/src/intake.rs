@@ -302,18 +302,32 @@ pub async fn import_claims(
 
     let mut tx = db.pool().begin().await?;
     let mut references = References::next_free(&mut tx, now).await?;
-    for row in valid {
-        let class_id = classes.get(&row.treatment_class).copied();
-        match store_claim(&mut tx, creditor_id, class_id, &row, now, &mut references).await? {
-            StoredClaim::Existing { .. } => report.already_there += 1,
-            StoredClaim::Created {
-                new_debtor,
-                new_case,
-                ..
-            } => {
-                report.imported += 1;
-                report.new_debtors += usize::from(new_debtor);
-                report.new_cases += usize::from(new_case);
+    let mut known = Known::default();
+    for chunk in valid.chunks(LOOK_UP_AT_ONCE) {
+        known.look_up(&mut tx, creditor_id, chunk).await?;
+        for row in chunk {
+            let class_id = classes.get(&row.treatment_class).copied();
+            match store_claim(
+                &mut tx,
+                creditor_id,
+                class_id,
+                row,
+                now,
+                &mut references,
+                &mut known,
+            )
+            .await?
+            {
+                StoredClaim::Existing { .. } => report.already_there += 1,
+                StoredClaim::Created {
+                    new_debtor,
+                    new_case,
+                    ..
+                } => {
+                    report.imported += 1;
+                    report.new_debtors += usize::from(new_debtor);
+                    report.new_cases += usize::from(new_case);
+                }
             }
         }
     }
@@ -372,6 +386,88 @@ impl References {
     }
 }
 
+/// Rows of a hand-over whose claims and debtors are looked up with one statement each.
+const LOOK_UP_AT_ONCE: usize = 500;
+
+/// What a hand-over knows of the creditor's claims and debtors: looked up for a chunk of rows at
+/// once (two statements for 500 rows instead of two per row), and kept up to date with what the
+/// hand-over itself stores, so that a debtor's second claim in a file joins the case its first
+/// one opened.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// External id → claim.
+    claims: HashMap<String, i64>,
+    /// Customer number → debtor, and the running case this hand-over found or opened for them.
+    debtors: HashMap<String, (i64, Option<i64>)>,
+}
+
+impl Known {
+    /// Looks up the claims and debtors `rows` name that are not known yet.
+    pub async fn look_up(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        creditor_id: i64,
+        rows: &[ClaimRow],
+    ) -> Result<(), sqlx::Error> {
+        let ids: HashSet<&str> = rows
+            .iter()
+            .map(|r| r.external_id.as_str())
+            .filter(|id| !self.claims.contains_key(*id))
+            .collect();
+        for (id, claim_id) in in_list(
+            tx,
+            "SELECT external_id, id FROM claims",
+            creditor_id,
+            "external_id",
+            ids,
+        )
+        .await?
+        {
+            self.claims.insert(id, claim_id);
+        }
+        let numbers: HashSet<&str> = rows
+            .iter()
+            .map(|r| r.customer_number.as_str())
+            .filter(|n| !self.debtors.contains_key(*n))
+            .collect();
+        for (number, debtor_id) in in_list(
+            tx,
+            "SELECT customer_number, id FROM debtors",
+            creditor_id,
+            "customer_number",
+            numbers,
+        )
+        .await?
+        {
+            self.debtors.insert(number, (debtor_id, None));
+        }
+        Ok(())
+    }
+}
+
+/// `select` (two columns: a text key, an id) of the creditor's rows whose `column` is in `keys`.
+async fn in_list(
+    tx: &mut Transaction<'_, Any>,
+    select: &str,
+    creditor_id: i64,
+    column: &str,
+    keys: HashSet<&str>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "{select} WHERE creditor_id = $1 AND {column} IN ({})",
+        list.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(creditor_id);
+    for key in keys {
+        query = query.bind(key);
+    }
+    query.fetch_all(&mut **tx).await
+}
+
 /// What storing one claim did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoredClaim {
@@ -387,7 +483,7 @@ pub enum StoredClaim {
 
 /// Stores one checked claim of `creditor_id` in `tx`: its debtor (found by customer number or
 /// new), its case (the debtor's running case or a new one) and its principal. A claim whose
-/// external id is known is left as it is.
+/// external id is known is left as it is. `known` must have looked up `row`.
 pub async fn store_claim(
     tx: &mut Transaction<'_, Any>,
     creditor_id: i64,
@@ -395,28 +491,17 @@ pub async fn store_claim(
     row: &ClaimRow,
     now: i64,
     references: &mut References,
+    known: &mut Known,
 ) -> Result<StoredClaim, sqlx::Error> {
-    let known: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM claims WHERE creditor_id = $1 AND external_id = $2")
-            .bind(creditor_id)
-            .bind(&row.external_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some(claim_id) = known {
+    if let Some(&claim_id) = known.claims.get(&row.external_id) {
         return Ok(StoredClaim::Existing { claim_id });
     }
-    let debtor: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = $2",
-    )
-    .bind(creditor_id)
-    .bind(&row.customer_number)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let debtor = known.debtors.get(&row.customer_number).copied();
     let new_debtor = debtor.is_none();
-    let debtor_id = match debtor {
-        Some(id) => id,
+    let (debtor_id, running) = match debtor {
+        Some(found) => found,
         None => {
-            sqlx::query_scalar(
+            let id = sqlx::query_scalar(
                 "INSERT INTO debtors (creditor_id, customer_number, kind, name, street, postcode, city, country,
                                       email, phone, language, iban, address_researched, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING id",
@@ -436,13 +521,14 @@ pub async fn store_claim(
             .bind(now)
             .bind(i64::from(row.address_researched))
             .fetch_one(&mut **tx)
-            .await?
+            .await?;
+            (id, None)
         }
     };
     // A debtor's claims at one creditor are one case while it is running (a debtor just created
-    // has none: no need to ask).
-    let case: Option<i64> = if new_debtor {
-        None
+    // has none: no need to ask; one this hand-over met before has the case it found or opened).
+    let case: Option<i64> = if new_debtor || running.is_some() {
+        running
     } else {
         sqlx::query_scalar(
             "SELECT id FROM cases WHERE debtor_id = $1 AND state NOT IN ('paid', 'closed') ORDER BY id LIMIT 1",
@@ -468,6 +554,9 @@ pub async fn store_claim(
             .await?
         }
     };
+    known
+        .debtors
+        .insert(row.customer_number.clone(), (debtor_id, Some(case_id)));
     let claim_id: i64 = sqlx::query_scalar(
         "INSERT INTO claims (case_id, creditor_id, external_id, subject, contract_date, invoice_number, due_date,
                              created_at, updated_at)
@@ -493,6 +582,7 @@ pub async fn store_claim(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    known.claims.insert(row.external_id.clone(), claim_id);
     store_charges(tx, case_id, claim_id, row, now).await?;
     Ok(StoredClaim::Created {
         claim_id,

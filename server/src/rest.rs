@@ -5,7 +5,7 @@
 //! generated from this code and served at `/api/v1/openapi.json`.
 
 use crate::db::Db;
-use crate::intake::{store_claim, References, StoredClaim};
+use crate::intake::{store_claim, Known, References, StoredClaim};
 use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS};
 use app::domain::{Currency, Money};
 use app::server::ports::{Clock, DebtorStore};
@@ -785,7 +785,20 @@ async fn store_one(
     let mut tx = state.db.pool().begin().await?;
     let mut references = References::next_free(&mut tx, now).await?;
     let class_id = classes.get(&row.treatment_class).copied();
-    let stored = store_claim(&mut tx, creditor_id, class_id, row, now, &mut references).await?;
+    let mut known = Known::default();
+    known
+        .look_up(&mut tx, creditor_id, std::slice::from_ref(row))
+        .await?;
+    let stored = store_claim(
+        &mut tx,
+        creditor_id,
+        class_id,
+        row,
+        now,
+        &mut references,
+        &mut known,
+    )
+    .await?;
     if let StoredClaim::Created { claim_id, .. } = &stored {
         sqlx::query(
             "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)

@@ -143,6 +143,37 @@ async fn a_hand_over_with_errors_is_rejected_whole_or_imported_in_part_when_aske
     assert!(again
         .render()
         .contains("9997 were imported before and left unchanged"));
+    // A later hand-over's new claims of known customers join their running cases; a new
+    // customer's two claims open one case.
+    let later = "external_id;customer_number;debtor_name;street;postcode;city;subject;contract_date;due_date;principal\n\
+                 S-20000;K-00000;Kundin 0;Weg 0;10115;Berlin;Strom 2027;2027-01-31;2027-02-28;10,00\n\
+                 S-20001;K-00001;Kundin 2;Weg 2;10115;Berlin;Strom 2027;2027-01-31;2027-02-28;10,00\n\
+                 S-20002;K-00000;Kundin 0;Weg 0;10115;Berlin;Gas 2027;2027-01-31;2027-02-28;10,00\n\
+                 S-20003;K-90000;Neu;Weg 9;10115;Berlin;Strom 2027;2027-01-31;2027-02-28;10,00\n\
+                 S-20004;K-90000;Neu;Weg 9;10115;Berlin;Gas 2027;2027-01-31;2027-02-28;10,00\n";
+    let later = import_claims(&app.db, id, later.as_bytes(), false, now, |_| {})
+        .await
+        .expect("read");
+    assert_eq!(
+        (later.imported, later.new_debtors, later.new_cases),
+        (5, 1, 1),
+        "{later:?}"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM claims cl JOIN cases c ON c.id = cl.case_id JOIN debtors d ON d.id = c.debtor_id
+             WHERE d.customer_number = 'K-00000' AND c.creditor_id = $1",
+            id
+        )
+        .await,
+        4,
+        "the customer's two claims of the first hand-over and two of this one, on one case"
+    );
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM cases WHERE creditor_id = $1", id).await,
+        5_001
+    );
     // The imported cases open in the portal like any other: a case page shows the claim.
     let reference: String = sqlx::query_scalar(
         "SELECT reference FROM cases WHERE creditor_id = $1 ORDER BY reference LIMIT 1",
