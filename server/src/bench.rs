@@ -156,6 +156,7 @@ pub async fn raw_insert_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
     )
     .execute(db.pool())
     .await?;
+    settle(db).await?;
     let started = std::time::Instant::now();
     let mut done = 0;
     while done < rows {
@@ -245,11 +246,27 @@ async fn refresh_statistics(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes back what earlier work left in the log (PostgreSQL's checkpoint, SQLite's WAL
+/// checkpoint), so that a measurement does not pay for the writing of the one before: after
+/// seeding 100,000 cases, PostgreSQL's raw insert rate measured 8,108 rows/s in one run and 13,577
+/// in another on the same machine.
+async fn settle(db: &Db) -> anyhow::Result<()> {
+    let sql = match db.backend() {
+        crate::config::Backend::Postgres => "CHECKPOINT",
+        crate::config::Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
+    };
+    sqlx::query(sql).execute(db.pool()).await?;
+    Ok(())
+}
+
 /// How many rows all of the application's tables hold: the batch benchmarks count what a run
 /// wrote (a claim writes a debtor, a case, a claim, its items and its timeline; a payment its
 /// bank entry, the payment, its allocation and events), to compare rows with rows.
-pub async fn total_rows(db: &Db) -> anyhow::Result<i64> {
+pub async fn total_rows(db: &Db, settle_first: bool) -> anyhow::Result<i64> {
     refresh_statistics(db).await?;
+    if settle_first {
+        settle(db).await?;
+    }
     let list = match db.backend() {
         crate::config::Backend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"

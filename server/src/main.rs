@@ -173,7 +173,12 @@ enum Command {
     },
     /// Print how many rows all tables hold (the batch benchmarks count what each step wrote; on
     /// PostgreSQL it refreshes the planner statistics first).
-    BenchRows,
+    BenchRows {
+        /// Write back what earlier steps left to write first (a checkpoint), so that the next
+        /// step is not measured while the database writes back the one before.
+        #[arg(long)]
+        settle: bool,
+    },
     /// Write the batch benchmarks' input files: a claim hand-over CSV of ROWS new claims and a
     /// camt.053 statement of ROWS credits naming the seeded cases (see `./dev bench`).
     BenchFiles {
@@ -632,9 +637,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             db.close().await;
             println!("{:.0}", rate?);
         }
-        Command::BenchRows => {
+        Command::BenchRows { settle } => {
             let db = open(&config).await?;
-            let rows = server::bench::total_rows(&db).await;
+            let rows = server::bench::total_rows(&db, settle).await;
             db.close().await;
             println!("{}", rows?);
         }
