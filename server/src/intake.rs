@@ -330,6 +330,9 @@ pub async fn import_claims(
                 }
             }
         }
+        // A file names each claim once (a second row with its id is refused above): the claims
+        // of this chunk are not asked for again.
+        known.claims.clear();
     }
     sqlx::query(
         "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
