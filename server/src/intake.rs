@@ -459,10 +459,9 @@ async fn in_list(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "{select} WHERE creditor_id = $1 AND {column} IN ({})",
-        list.join(", ")
+        crate::db::placeholders(2, keys.len())
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(creditor_id);
     for key in keys {

@@ -11,7 +11,7 @@
 //! foreign currencies and batch bookings whose parts do not add up go to review.
 
 use super::dialogue::add_work;
-use super::{store_err, Db};
+use super::{placeholders, store_err, Db};
 use crate::camt::{self, CamtError, Entry, ReadError};
 use app::domain::references::RfReference;
 use app::domain::work::WorkKind;
@@ -498,10 +498,9 @@ async fn stored_before(
     let mut keys: Vec<&str> = parts.iter().map(|p| p.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
-    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT entry_key, part FROM bank_entries WHERE entry_key IN ({})",
-        placeholders.join(", ")
+        placeholders(1, keys.len())
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
     for key in keys {
@@ -541,13 +540,10 @@ async fn find_case(
     }
     // All candidates in one query (each an index probe); the first candidate that names a case
     // wins, as if they were tried in turn.
-    let placeholders: Vec<String> = (0..candidates.len())
-        .map(|i| format!("${}", i + 2))
-        .collect();
     let sql = format!(
         "SELECT REPLACE(c.reference, '-', ''), c.id, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
          WHERE cr.agency_id = $1 AND REPLACE(c.reference, '-', '') IN ({}) ORDER BY c.id",
-        placeholders.join(", ")
+        placeholders(2, candidates.len())
     );
     let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql).bind(agency_id);
     for (normalised, _) in &candidates {

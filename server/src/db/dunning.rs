@@ -5,7 +5,7 @@ use super::debtor::{currency as currency_of, date};
 use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
-use super::{store_err, Db};
+use super::{placeholders, store_err, Db};
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
@@ -60,14 +60,6 @@ type CaseRow = (
 type FactsRow = (i64, i64, Option<i64>, i64, i64, i64, String);
 type HoldRow = (i64, i64, String, String, Option<String>, Option<i64>);
 type PlanRow = (i64, i64, String, Option<i64>, i64, String);
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// What the engine reads besides the case row, for a whole page of cases at once (a dunning run
 /// reads every running case: one statement per page, not per case).

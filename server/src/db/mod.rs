@@ -70,6 +70,14 @@ pub(crate) fn store_err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreE
     }
 }
 
+/// `$first, $first+1, …` for `n` values: the placeholders of an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The SQLite URL with `mode=rwc` (create the file if missing) unless a mode was given, after
 /// creating the folder the file lives in.
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
