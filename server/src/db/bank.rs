@@ -432,9 +432,10 @@ async fn reconcile_batch(
             .await?
             {
                 Outcome::Raced => {
+                    t.rollback().await?;
                     return Err(sqlx::Error::Protocol(
                         "an entry of the batch was stored by another import meanwhile".into(),
-                    ))
+                    ));
                 }
                 outcome => out.push(outcome),
             }
@@ -463,8 +464,13 @@ async fn reconcile_batch(
             )
             .await?
             {
-                // Booked meanwhile by another import: this transaction's booking is rolled back.
-                Outcome::Raced => Ok(Outcome::Duplicate),
+                // Booked meanwhile by another import: this transaction's booking is rolled back
+                // at once (not when the connection goes back to the pool: its locks would hold
+                // up the next part).
+                Outcome::Raced => {
+                    t.rollback().await?;
+                    Ok(Outcome::Duplicate)
+                }
                 outcome => {
                     t.commit().await?;
                     Ok::<_, sqlx::Error>(outcome)
