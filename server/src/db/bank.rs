@@ -415,74 +415,65 @@ async fn reconcile_batch(
     if parts.is_empty() {
         return (Vec::new(), None);
     }
-    let together = async {
-        let mut t = begin_writing(db, import_id, now_ms).await?;
-        let mut stored = stored_before(&mut t, parts).await?;
-        let mut out = Vec::with_capacity(parts.len());
-        for part in parts {
-            match reconcile(
-                &mut t,
-                agency_id,
-                import_id,
-                part,
-                &mut stored,
-                now_ms,
-                base_url,
-            )
-            .await?
-            {
-                Outcome::Raced => {
-                    t.rollback().await?;
-                    return Err(sqlx::Error::Protocol(
-                        "an entry of the batch was stored by another import meanwhile".into(),
-                    ));
-                }
-                outcome => out.push(outcome),
-            }
-        }
-        t.commit().await?;
-        Ok::<_, sqlx::Error>(out)
-    };
-    let e = match together.await {
-        Ok(out) => return (out, None),
+    let e = match reconcile_together(db, agency_id, import_id, parts, now_ms, base_url).await {
+        Ok(Some(out)) => return (out, None),
+        Ok(None) => sqlx::Error::Protocol(
+            "an entry of the batch was stored by another import meanwhile".into(),
+        ),
         Err(e) => e,
     };
     tracing::warn!(error = %e, "a batch of bank entries failed; booking them one by one");
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
-        let one = async {
-            let mut t = begin_writing(db, import_id, now_ms).await?;
-            let mut stored = stored_before(&mut t, std::slice::from_ref(part)).await?;
-            match reconcile(
-                &mut t,
-                agency_id,
-                import_id,
-                part,
-                &mut stored,
-                now_ms,
-                base_url,
-            )
-            .await?
-            {
-                // Booked meanwhile by another import: this transaction's booking is rolled back
-                // at once (not when the connection goes back to the pool: its locks would hold
-                // up the next part).
-                Outcome::Raced => {
-                    t.rollback().await?;
-                    Ok(Outcome::Duplicate)
-                }
-                outcome => {
-                    t.commit().await?;
-                    Ok::<_, sqlx::Error>(outcome)
-                }
-            }
-        };
-        match one.await {
-            Ok(outcome) => out.push(outcome),
+        let one = std::slice::from_ref(part);
+        match reconcile_together(db, agency_id, import_id, one, now_ms, base_url).await {
+            // None: stored meanwhile by another import, booked there and not here.
+            Ok(outcome) => out.push(
+                outcome
+                    .and_then(|mut o| o.pop())
+                    .unwrap_or(Outcome::Duplicate),
+            ),
             Err(e) => return (out, Some(e)),
         }
     }
     (out, None)
+}
+
+/// Reconciles `parts` in one transaction that writes first; `None` when another import stored one
+/// of them meanwhile: then the transaction is rolled back at once (not when its connection goes
+/// back to the pool, where its locks would hold up what comes next).
+async fn reconcile_together(
+    db: &Db,
+    agency_id: i64,
+    import_id: i64,
+    parts: &[Part],
+    now_ms: i64,
+    base_url: &str,
+) -> Result<Option<Vec<Outcome>>, sqlx::Error> {
+    let mut t = begin_writing(db, import_id, now_ms).await?;
+    let mut stored = stored_before(&mut t, parts).await?;
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        match reconcile(
+            &mut t,
+            agency_id,
+            import_id,
+            part,
+            &mut stored,
+            now_ms,
+            base_url,
+        )
+        .await?
+        {
+            Outcome::Raced => {
+                t.rollback().await?;
+                return Ok(None);
+            }
+            outcome => out.push(outcome),
+        }
+    }
+    t.commit().await?;
+    Ok(Some(out))
 }
 
 enum Outcome {
