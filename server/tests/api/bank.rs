@@ -645,6 +645,47 @@ on_both_backends!(
     handlers_book_or_close_what_could_not_be_matched
 );
 
+/// Puts trigger `name` on payments of `amount` (`when`: BEFORE or AFTER the insert), running the
+/// statement `pg` on PostgreSQL or `sqlite` on SQLite; returns the statements that remove it.
+async fn on_payment_of(
+    app: &TestApp,
+    (name, when, amount): (&str, &str, i64),
+    pg: &str,
+    sqlite: &str,
+) -> Vec<String> {
+    let (create, drop) = if app.db.backend() == server::config::Backend::Postgres {
+        (
+            vec![
+                format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN
+                       IF NEW.amount_minor = {amount} THEN {pg}; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                ),
+                format!("CREATE TRIGGER {name} {when} INSERT ON payments FOR EACH ROW EXECUTE FUNCTION {name}()"),
+            ],
+            vec![format!("DROP TRIGGER {name} ON payments"), format!("DROP FUNCTION {name}()")],
+        )
+    } else {
+        (
+            vec![format!(
+                "CREATE TRIGGER {name} {when} INSERT ON payments WHEN NEW.amount_minor = {amount}
+                 BEGIN {sqlite}; END"
+            )],
+            vec![format!("DROP TRIGGER {name}")],
+        )
+    };
+    run_all(app, &create).await;
+    drop
+}
+
+async fn run_all(app: &TestApp, statements: &[String]) {
+    for sql in statements {
+        sqlx::query(sql)
+            .execute(app.db.pool())
+            .await
+            .expect("statement");
+    }
+}
+
 async fn a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twice(app: &TestApp) {
     let anna = app.debtor(0).reference.clone();
     let ben = app.debtor(1).reference.clone();
@@ -652,31 +693,13 @@ async fn a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twic
     let ben_before = paid(app, &ben).await;
     // The database refuses one payment (42.42), as a full disk or a lost connection would refuse
     // a write in the middle of a statement's batch.
-    let (create, drop) = if app.db.backend() == server::config::Backend::Postgres {
-        (
-            vec![
-                "CREATE FUNCTION refuse_4242() RETURNS trigger AS $$ BEGIN
-                   IF NEW.amount_minor = 4242 THEN RAISE EXCEPTION 'refused for the test'; END IF;
-                   RETURN NEW; END $$ LANGUAGE plpgsql",
-                "CREATE TRIGGER refuse_4242 BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_4242()",
-            ],
-            vec!["DROP TRIGGER refuse_4242 ON payments", "DROP FUNCTION refuse_4242()"],
-        )
-    } else {
-        (
-            vec![
-                "CREATE TRIGGER refuse_4242 BEFORE INSERT ON payments WHEN NEW.amount_minor = 4242
-                 BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
-            ],
-            vec!["DROP TRIGGER refuse_4242"],
-        )
-    };
-    for sql in create {
-        sqlx::query(sql)
-            .execute(app.db.pool())
-            .await
-            .expect("trigger");
-    }
+    let drop = on_payment_of(
+        app,
+        ("refuse_4242", "BEFORE", 4_242),
+        "RAISE EXCEPTION 'refused for the test'",
+        "SELECT RAISE(ABORT, 'refused for the test')",
+    )
+    .await;
     let tx = |reference: &str| Tx {
         rf: Some(rf_for(reference)),
         ..Tx::default()
@@ -709,9 +732,7 @@ async fn a_booking_that_fails_keeps_the_entries_before_it_and_books_nothing_twic
         "no half-booked entry"
     );
 
-    for sql in drop {
-        sqlx::query(sql).execute(app.db.pool()).await.expect("drop");
-    }
+    run_all(app, &drop).await;
     let report = import(app, "f.xml", xml).await.expect("imported again");
     assert_eq!((report.booked, report.duplicates), (2, 1), "{report:?}");
     assert_eq!(paid(app, &anna).await - anna_before, 1_000, "booked once");
@@ -733,33 +754,7 @@ async fn an_entry_another_import_stores_meanwhile_is_not_booked_twice(app: &Test
                                               remittance, state, note, created_at, updated_at)
                     SELECT MAX(id), 1, 'DE89370400440532013000:R-2', 0, '2026-11-20', 4343, 'EUR', 'other import',
                            'unmatched', '', 0, 0 FROM bank_imports";
-    let (create, drop) = if app.db.backend() == server::config::Backend::Postgres {
-        (
-            vec![
-                format!(
-                    "CREATE FUNCTION store_it() RETURNS trigger AS $$ BEGIN
-                       IF NEW.amount_minor = 4343 THEN {store_it}; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-                ),
-                "CREATE TRIGGER store_it AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION store_it()"
-                    .to_string(),
-            ],
-            vec!["DROP TRIGGER store_it ON payments", "DROP FUNCTION store_it()"],
-        )
-    } else {
-        (
-            vec![format!(
-                "CREATE TRIGGER store_it AFTER INSERT ON payments WHEN NEW.amount_minor = 4343
-                 BEGIN {store_it}; END"
-            )],
-            vec!["DROP TRIGGER store_it"],
-        )
-    };
-    for sql in &create {
-        sqlx::query(sql)
-            .execute(app.db.pool())
-            .await
-            .expect("trigger");
-    }
+    let drop = on_payment_of(app, ("store_it", "AFTER", 4_343), store_it, store_it).await;
     let tx = |reference: &str| Tx {
         rf: Some(rf_for(reference)),
         ..Tx::default()
@@ -778,9 +773,7 @@ async fn an_entry_another_import_stores_meanwhile_is_not_booked_twice(app: &Test
         ben_before,
         "the entry the other import stored is not booked here as well"
     );
-    for sql in drop {
-        sqlx::query(sql).execute(app.db.pool()).await.expect("drop");
-    }
+    run_all(app, &drop).await;
 }
 on_both_backends!(
     a_race_books_nothing_twice,
