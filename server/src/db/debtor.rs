@@ -1,6 +1,6 @@
 //! The debtor side of storage: access checks, lockout counters, audit entries and the case view.
 
-use super::{store_err, Db};
+use super::{json_rows, json_spelling, store_err, Db};
 use app::domain::access::{normalize_postcode, LockoutPolicy};
 use app::domain::claim::{breakdown, ItemKind};
 use app::domain::{Currency, Money};
@@ -195,19 +195,36 @@ impl DebtorStore for Db {
             String,
             String,
             i64,
+            Option<String>,
+            Option<String>,
         );
-        let row: Option<CaseRow> = sqlx::query_as(
+        // The case, its claims with their items (a claim without items still comes, once) and
+        // its payments in one statement: the debtor's case page reads this on every visit.
+        let sql = json_spelling(
+            self.backend(),
             "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name,
-                    d.address_researched
+                    d.address_researched,
+                    (SELECT CAST(json_group_array(json_array(
+                                cl.id, cl.subject, cl.contract_date, cl.invoice_number, cl.due_date,
+                                i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
+                                i.interest_base_minor, i.interest_rate_bp, i.period_start, i.period_end,
+                                i.vat_included)
+                            ORDER BY cl.due_date, cl.id, i.item_date, i.id) AS TEXT)
+                     FROM claims cl LEFT JOIN claim_items i ON i.claim_id = cl.id
+                     WHERE cl.case_id = c.id),
+                    (SELECT CAST(json_group_array(json_array(p.amount_minor, p.currency, p.value_date)
+                            ORDER BY p.value_date, p.id) AS TEXT)
+                     FROM payments p WHERE p.case_id = c.id)
              FROM cases c
              JOIN creditors cr ON cr.id = c.creditor_id
              JOIN debtors d ON d.id = c.debtor_id
              WHERE c.id = $1",
-        )
-        .bind(case_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(&err)?;
+        );
+        let row: Option<CaseRow> = sqlx::query_as(&sql)
+            .bind(case_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(&err)?;
         let Some((
             reference,
             cur,
@@ -218,13 +235,14 @@ impl DebtorStore for Db {
             country,
             debtor_name,
             address_researched,
+            claim_rows,
+            payment_rows,
         )) = row
         else {
             return Ok(None);
         };
         let cur = currency(&cur)?;
 
-        // Claims with their items in one query (a claim without items still comes, once).
         type ItemRow = (
             i64,
             String,
@@ -243,18 +261,7 @@ impl DebtorStore for Db {
             Option<String>,
             Option<i64>,
         );
-        let rows: Vec<ItemRow> = sqlx::query_as(
-            "SELECT cl.id, cl.subject, cl.contract_date, cl.invoice_number, cl.due_date,
-                    i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
-                    i.interest_base_minor, i.interest_rate_bp, i.period_start, i.period_end, i.vat_included
-             FROM claims cl LEFT JOIN claim_items i ON i.claim_id = cl.id
-             WHERE cl.case_id = $1
-             ORDER BY cl.due_date, cl.id, i.item_date, i.id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
+        let rows: Vec<ItemRow> = json_rows(claim_rows.as_deref(), "claim items of a case")?;
         // One pass over the rows: a claim's header starts its group, each item row is viewed.
         let mut groups: Vec<(
             i64,
@@ -341,13 +348,8 @@ impl DebtorStore for Db {
             });
         }
 
-        let payments: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT amount_minor, currency, value_date FROM payments WHERE case_id = $1 ORDER BY value_date, id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
+        let payments: Vec<(i64, String, String)> =
+            json_rows(payment_rows.as_deref(), "payments of a case")?;
 
         let payment_views = payments
             .into_iter()

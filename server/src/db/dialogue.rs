@@ -4,7 +4,7 @@
 //! the audit entry and the documents.
 
 use super::debtor::insert_audit;
-use super::{store_err, Db};
+use super::{json_rows, json_spelling, store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;
 use app::domain::work::{self, WorkKind};
@@ -232,15 +232,21 @@ pub(super) async fn attachments_of(
     db: &Db,
     case_id: i64,
 ) -> StoreResult<Vec<(String, i64, AttachmentView)>> {
-    let rows: Vec<(String, i64, i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<AttachmentRow> = sqlx::query_as(
         "SELECT owner_kind, owner_id, id, filename, size_bytes FROM attachments WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(db.pool())
     .await
     .map_err(store_err("load attachments"))?;
-    Ok(rows
-        .into_iter()
+    Ok(attachment_views(rows))
+}
+
+/// An attachment as read: owner kind, owner id, id, file name, size.
+type AttachmentRow = (String, i64, i64, String, i64);
+
+fn attachment_views(rows: Vec<AttachmentRow>) -> Vec<(String, i64, AttachmentView)> {
+    rows.into_iter()
         .map(|(kind, owner, id, filename, size_bytes)| {
             (
                 kind,
@@ -252,7 +258,7 @@ pub(super) async fn attachments_of(
                 },
             )
         })
-        .collect())
+        .collect()
 }
 
 pub(super) fn owned(
@@ -451,59 +457,70 @@ impl DialogueStore for Db {
 
     async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
         let err = store_err("load dialogue");
-        // The debtor's case page reads this on every visit: the counts ride along with the case
-        // row, and the attachments of messages and disputes come in one query.
-        let (state, reason, reply_days, holds, answered): (String, Option<String>, Option<i64>, i64, i64) =
-            sqlx::query_as(
-                "SELECT c.state, c.reason, tc.reply_days,
-                        (SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.lifted_at IS NULL
-                            AND h.from_date <= $2 AND (h.until_date IS NULL OR h.until_date > $2)),
-                        (SELECT COUNT(*) FROM satisfaction_answers s WHERE s.case_id = c.id)
-                 FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
-            )
-            .bind(case_id)
-            .bind(iso(today))
-            .fetch_one(self.pool())
-            .await
-            .map_err(&err)?;
-        let files = attachments_of(self, case_id).await?;
-        let messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, author_kind, body, created_at FROM messages WHERE case_id = $1 ORDER BY created_at, id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
+        // The debtor's case page reads this on every visit, so it is one statement: the counts
+        // ride along with the case row, and each list comes as one JSON array (see
+        // `json_spelling`). The timeline shows what happened on the case and every email that
+        // actually went out.
+        type Row = (
+            String,
+            Option<String>,
+            Option<i64>,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let sql = json_spelling(
+            self.backend(),
+            "SELECT c.state, c.reason, tc.reply_days,
+                    (SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.lifted_at IS NULL
+                        AND h.from_date <= $2 AND (h.until_date IS NULL OR h.until_date > $2)),
+                    (SELECT COUNT(*) FROM satisfaction_answers s WHERE s.case_id = c.id),
+                    (SELECT CAST(json_group_array(json_array(a.owner_kind, a.owner_id, a.id, a.filename, a.size_bytes)
+                            ORDER BY a.id) AS TEXT)
+                     FROM attachments a WHERE a.case_id = c.id),
+                    (SELECT CAST(json_group_array(json_array(m.id, m.author_kind, m.body, m.created_at)
+                            ORDER BY m.created_at, m.id) AS TEXT)
+                     FROM messages m WHERE m.case_id = c.id),
+                    (SELECT CAST(json_group_array(json_array(d.id, d.kind, d.body, d.state, d.answer_due_on,
+                                d.created_at, d.answer) ORDER BY d.id) AS TEXT)
+                     FROM disputes d WHERE d.case_id = c.id),
+                    (SELECT CAST(json_group_array(json_array(p.paid_on, p.amount_minor, p.currency)
+                            ORDER BY p.id) AS TEXT)
+                     FROM payment_claims p WHERE p.case_id = c.id AND p.state = 'open'),
+                    (SELECT CAST(json_group_array(json_array(t.kind, t.occurred_at, t.actor_kind, t.detail)
+                            ORDER BY t.occurred_at, t.source, t.id) AS TEXT)
+                     FROM (
+                         SELECT kind, occurred_at, actor_kind, detail, id, 0 AS source FROM case_events WHERE case_id = $1
+                         UNION ALL
+                         SELECT 'email_sent', sent_at, 'system', '', id, 1 FROM outbox
+                          WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
+                         UNION ALL
+                         SELECT 'portal_visit', occurred_at, 'debtor', '', id, 2 FROM audit_log
+                          WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'
+                     ) t)
+             FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+        );
+        let (state, reason, reply_days, holds, answered, files, messages, disputes, claims, events): Row =
+            sqlx::query_as(&sql)
+                .bind(case_id)
+                .bind(iso(today))
+                .fetch_one(self.pool())
+                .await
+                .map_err(&err)?;
+        let files = attachment_views(json_rows(files.as_deref(), "attachments of a case")?);
+        let messages: Vec<(i64, String, String, i64)> =
+            json_rows(messages.as_deref(), "messages of a case")?;
         #[allow(clippy::type_complexity)]
-        let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT id, kind, body, state, answer_due_on, created_at, answer FROM disputes WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
-        let claims: Vec<(String, i64, String)> = sqlx::query_as(
-            "SELECT paid_on, amount_minor, currency FROM payment_claims WHERE case_id = $1 AND state = 'open' ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
-        // The timeline shows what happened on the case and every email that actually went out.
-        let events: Vec<(String, i64, String, String)> = sqlx::query_as(
-            "SELECT kind, occurred_at, actor_kind, detail FROM (
-                 SELECT kind, occurred_at, actor_kind, detail, id, 0 AS source FROM case_events WHERE case_id = $1
-                 UNION ALL
-                 SELECT 'email_sent', sent_at, 'system', '', id, 1 FROM outbox WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
-                 UNION ALL
-                 SELECT 'portal_visit', occurred_at, 'debtor', '', id, 2 FROM audit_log
-                  WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'
-             ) timeline ORDER BY occurred_at, source, id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(&err)?;
+        let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> =
+            json_rows(disputes.as_deref(), "disputes of a case")?;
+        let claims: Vec<(String, i64, String)> =
+            json_rows(claims.as_deref(), "payment claims of a case")?;
+        let events: Vec<(String, i64, String, String)> =
+            json_rows(events.as_deref(), "timeline of a case")?;
         let fairness_answered = answered > 0;
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
         Ok(DialogueView {

@@ -5,7 +5,7 @@ use super::debtor::{currency as currency_of, date};
 use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
-use super::{placeholders, store_err, Db};
+use super::{json_rows, json_spelling, store_err, Db};
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
@@ -29,111 +29,72 @@ const FALLBACK_RULE: MissedInstalmentRule = MissedInstalmentRule {
     misses_to_break: 2,
 };
 
-/// What the engine reads of a case, its debtor, creditor and class.
-const CASE_COLUMNS: &str =
-    "c.id, c.reference, c.state, c.created_at, tc.key, tc.cadence, tc.escalation_needs_consent,
-     cr.name, d.id, d.name, d.email, d.language, d.time_zone, d.contact_channel
+/// What the engine reads of a case, in one statement: the case, its debtor, creditor and class;
+/// the steps taken so far and the balance (every item less every payment, as on the case page);
+/// how many amounts are in another currency than the case's; its holds and its plans that ran
+/// (as JSON lists, see `json_spelling`). A dunning run reads a page of cases with it, the
+/// debtor's case page one case.
+const CASE_COLUMNS: &str = "c.id AS case_id, c.reference AS reference, c.state AS state,
+     c.created_at AS created_at, tc.key AS class_key, tc.cadence AS cadence,
+     tc.escalation_needs_consent AS needs_consent, tc.policy AS policy, cr.name AS creditor_name,
+     d.id AS debtor_id, d.name AS debtor_name, d.email AS email, d.language AS language,
+     d.time_zone AS time_zone, d.contact_channel AS contact_channel, c.currency AS currency,
+     (SELECT COUNT(*) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%') AS steps_done,
+     (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%') AS last_step_at,
+     CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                    WHERE cl.case_id = c.id), 0) AS BIGINT) AS owed,
+     CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT) AS paid,
+     (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+       WHERE cl.case_id = c.id AND i.currency <> c.currency)
+     + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency) AS foreign_amounts,
+     (SELECT CAST(json_group_array(json_array(h.id, h.reason, h.from_date, h.until_date, h.lifted_at)
+             ORDER BY h.id) AS TEXT)
+      FROM holds h WHERE h.case_id = c.id) AS holds,
+     (SELECT CAST(json_group_array(json_array(p.id, p.state, p.decided_at, p.updated_at, p.schedule)
+             ORDER BY p.id) AS TEXT)
+      FROM plans p WHERE p.case_id = c.id AND p.state IN ('agreed', 'broken', 'completed')) AS plans
      FROM cases c
      JOIN creditors cr ON cr.id = c.creditor_id
      JOIN debtors d ON d.id = c.debtor_id
      LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id";
 
-type CaseRow = (
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    String,
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
-/// The steps taken so far and the balance of a case (every item less every payment, as on the
-/// case page), and whether an amount is in another currency than the case's.
-type FactsRow = (i64, i64, Option<i64>, i64, i64, i64, String);
-type HoldRow = (i64, i64, String, String, Option<String>, Option<i64>);
-type PlanRow = (i64, i64, String, Option<i64>, i64, String);
-
-/// What the engine reads besides the case row, for a whole page of cases at once (a dunning run
-/// reads every running case: one statement per page, not per case).
-#[derive(Default)]
-struct PageFacts {
-    facts: std::collections::HashMap<i64, FactsRow>,
-    holds: std::collections::HashMap<i64, Vec<HoldRow>>,
-    plans: std::collections::HashMap<i64, Vec<PlanRow>>,
+/// A row of [`CASE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    case_id: i64,
+    reference: String,
+    state: String,
+    created_at: i64,
+    class_key: Option<String>,
+    cadence: Option<String>,
+    needs_consent: Option<i64>,
+    policy: Option<String>,
+    creditor_name: String,
+    debtor_id: i64,
+    debtor_name: String,
+    email: Option<String>,
+    language: String,
+    time_zone: String,
+    contact_channel: String,
+    currency: String,
+    steps_done: i64,
+    last_step_at: Option<i64>,
+    owed: i64,
+    paid: i64,
+    foreign_amounts: i64,
+    holds: Option<String>,
+    plans: Option<String>,
 }
 
-impl Db {
-    async fn page_facts(&self, ids: &[i64]) -> StoreResult<PageFacts> {
-        let err = store_err("load cases for dunning");
-        if ids.is_empty() {
-            return Ok(PageFacts::default());
-        }
-        let list = placeholders(1, ids.len());
-        let sql = format!(
-            "SELECT c.id,
-                    (SELECT COUNT(*) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
-                    (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%'),
-                    CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                                   WHERE cl.case_id = c.id), 0) AS BIGINT),
-                    CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT),
-                    (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                      WHERE cl.case_id = c.id AND i.currency <> c.currency)
-                    + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency),
-                    c.currency
-             FROM cases c WHERE c.id IN ({list})"
-        );
-        let mut query = sqlx::query_as::<_, FactsRow>(&sql);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let facts = query.fetch_all(self.pool()).await.map_err(&err)?;
-        let sql = format!(
-            "SELECT case_id, id, reason, from_date, until_date, lifted_at FROM holds
-             WHERE case_id IN ({list}) ORDER BY case_id, id"
-        );
-        let mut query = sqlx::query_as::<_, HoldRow>(&sql);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let holds = query.fetch_all(self.pool()).await.map_err(&err)?;
-        let sql = format!(
-            "SELECT case_id, id, state, decided_at, updated_at, schedule FROM plans
-             WHERE case_id IN ({list}) AND state IN ('agreed', 'broken', 'completed') ORDER BY case_id, id"
-        );
-        let mut query = sqlx::query_as::<_, PlanRow>(&sql);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let plans = query.fetch_all(self.pool()).await.map_err(&err)?;
-        let mut page = PageFacts {
-            facts: facts.into_iter().map(|f| (f.0, f)).collect(),
-            ..PageFacts::default()
-        };
-        for h in holds {
-            page.holds.entry(h.0).or_default().push(h);
-        }
-        for p in plans {
-            page.plans.entry(p.0).or_default().push(p);
-        }
-        Ok(page)
-    }
+/// A hold as listed in [`CaseRow::holds`]: id, reason, from, until, lifted at.
+type HoldRow = (i64, String, String, Option<String>, Option<i64>);
+/// A plan as listed in [`CaseRow::plans`]: id, state, decided at, updated at, schedule.
+type PlanRow = (i64, String, Option<i64>, i64, String);
 
-    async fn dunning_case(
-        &self,
-        row: CaseRow,
-        page: &mut PageFacts,
-        today: NaiveDate,
-    ) -> StoreResult<Option<DunningCase>> {
+impl Db {
+    async fn dunning_case(&self, row: CaseRow, today: NaiveDate) -> StoreResult<DunningCase> {
         let err = store_err("load a case for dunning");
-        let (
+        let CaseRow {
             case_id,
             reference,
             state,
@@ -141,6 +102,7 @@ impl Db {
             class_key,
             cadence,
             needs_consent,
+            policy,
             creditor_name,
             debtor_id,
             debtor_name,
@@ -148,7 +110,15 @@ impl Db {
             language,
             time_zone,
             contact_channel,
-        ) = row;
+            currency,
+            steps_done,
+            last_step_at: last_at,
+            owed,
+            paid,
+            foreign_amounts: foreign,
+            holds,
+            plans,
+        } = row;
         let Some(state) = CaseState::from_code(&state) else {
             tracing::error!(case_id, state, "unknown case state in the database");
             return Err(StoreError);
@@ -157,12 +127,6 @@ impl Db {
             Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
             _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
         };
-        let Some((_, steps_done, last_at, owed, paid, foreign, currency)) =
-            page.facts.remove(&case_id)
-        else {
-            // Gone between the two statements (erased): nothing to do for it in this run.
-            return Ok(None);
-        };
         if foreign > 0 {
             tracing::error!(case_id, "case amounts in another currency than the case's");
             return Err(StoreError);
@@ -170,8 +134,8 @@ impl Db {
         let balance = Money::new(owed - paid, currency_of(&currency)?);
         let mut pauses = Vec::new();
         let mut newest_hold = None;
-        for (_, id, reason, from, until, lifted) in page.holds.remove(&case_id).unwrap_or_default()
-        {
+        let holds: Vec<HoldRow> = json_rows(holds.as_deref(), "holds of a case")?;
+        for (id, reason, from, until, lifted) in holds {
             let until = until.as_deref().map(date).transpose()?;
             let lifted = lifted.map(day_of).transpose()?;
             let end = match (until, lifted) {
@@ -211,9 +175,8 @@ impl Db {
         };
         // While a plan ran, reminders did not: those days do not count either.
         let mut running = None;
-        for (_, id, plan_state, decided_at, updated_at, schedule) in
-            page.plans.remove(&case_id).unwrap_or_default()
-        {
+        let plans: Vec<PlanRow> = json_rows(plans.as_deref(), "plans of a case")?;
+        for (id, plan_state, decided_at, updated_at, schedule) in plans {
             let from = day_of(decided_at.unwrap_or(updated_at))?;
             if plan_state == "agreed" {
                 if state == CaseState::PlanAgreed {
@@ -233,13 +196,6 @@ impl Db {
                 let instalments: Vec<Instalment> = decode(&schedule)?;
                 let total = Money::sum(balance.currency, instalments.iter().map(|i| i.amount))
                     .unwrap_or(balance);
-                let policy: Option<String> = sqlx::query_scalar(
-                    "SELECT tc.policy FROM cases c JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
-                )
-                .bind(case_id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(&err)?;
                 let bands: Vec<PolicyBand> = match policy {
                     Some(p) => decode(&p)?,
                     None => Vec::new(),
@@ -268,7 +224,7 @@ impl Db {
                 })
             }
         };
-        Ok(Some(DunningCase {
+        Ok(DunningCase {
             case_id,
             reference,
             state,
@@ -288,7 +244,7 @@ impl Db {
             pauses,
             plan,
             ended_hold,
-        }))
+        })
     }
 }
 
@@ -300,23 +256,20 @@ impl DunningStore for Db {
         limit: u32,
         today: NaiveDate,
     ) -> StoreResult<Vec<DunningCase>> {
-        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {CASE_COLUMNS}
              WHERE c.state IN ('open', 'in_dialogue', 'plan_agreed', 'on_hold') AND c.id > $1
              ORDER BY c.id LIMIT $2"
-        ))
-        .bind(after_id)
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list cases for dunning"))?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut page = self.page_facts(&ids).await?;
+        );
+        let rows: Vec<CaseRow> = sqlx::query_as(&json_spelling(self.backend(), &sql))
+            .bind(after_id)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_err("list cases for dunning"))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            if let Some(case) = self.dunning_case(row, &mut page, today).await? {
-                out.push(case);
-            }
+            out.push(self.dunning_case(row, today).await?);
         }
         Ok(out)
     }
@@ -326,17 +279,14 @@ impl DunningStore for Db {
         case_id: i64,
         today: NaiveDate,
     ) -> StoreResult<Option<DunningCase>> {
-        let row: Option<CaseRow> =
-            sqlx::query_as(&format!("SELECT {CASE_COLUMNS} WHERE c.id = $1"))
-                .bind(case_id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(store_err("load a case for dunning"))?;
+        let sql = format!("SELECT {CASE_COLUMNS} WHERE c.id = $1");
+        let row: Option<CaseRow> = sqlx::query_as(&json_spelling(self.backend(), &sql))
+            .bind(case_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("load a case for dunning"))?;
         match row {
-            Some(row) => {
-                let mut page = self.page_facts(&[case_id]).await?;
-                self.dunning_case(row, &mut page, today).await
-            }
+            Some(row) => self.dunning_case(row, today).await.map(Some),
             None => Ok(None),
         }
     }

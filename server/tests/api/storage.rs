@@ -132,3 +132,72 @@ on_both_backends!(
     demo_interest,
     every_demo_interest_item_is_what_the_interest_engine_computes
 );
+
+/// The debtor's case page reads its lists as JSON built by the database (one statement per
+/// part of the page). What a person wrote must come back exactly: quotes, backslashes, line
+/// breaks, umlauts, emoji and markup, and integers beyond a double's 53 bits without rounding.
+async fn text_and_numbers_come_back_exactly_through_the_case_pages_lists(app: &TestApp) {
+    use app::server::ports::{DebtorStore, DialogueStore};
+    let case = crate::helpers::case_id(app, "AKTE-2026-000101").await;
+    let written = "Grüße \"zitiert\" \\ rück\\\\wärts\nzweite Zeile\ttab 😀 </script><b>&amp;";
+    let huge: i64 = (1 << 53) + 1;
+    sqlx::query(
+        "INSERT INTO messages (case_id, author_kind, body, submission_key, created_at, updated_at)
+         VALUES ($1, 'handler', $2, 'exact-1', $3, $3)",
+    )
+    .bind(case)
+    .bind(written)
+    .bind(huge)
+    .execute(app.db.pool())
+    .await
+    .expect("message");
+    sqlx::query(
+        "INSERT INTO disputes (case_id, kind, body, answer_due_on, submission_key, created_at, updated_at, answer)
+         VALUES ($1, 'complaint', $2, '2026-12-31', 'exact-2', 1, 1, $2)",
+    )
+    .bind(case)
+    .bind(written)
+    .execute(app.db.pool())
+    .await
+    .expect("dispute");
+    sqlx::query(
+        "UPDATE claims SET subject = $2 WHERE id = (SELECT MIN(id) FROM claims WHERE case_id = $1)",
+    )
+    .bind(case)
+    .bind(written)
+    .execute(app.db.pool())
+    .await
+    .expect("claim");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+
+    let dialogue = app.db.dialogue(case, today).await.expect("dialogue");
+    let message = dialogue
+        .messages
+        .iter()
+        .find(|m| m.at_ms == huge)
+        .expect("the message, with its exact instant");
+    assert_eq!(message.body, written);
+    let dispute = dialogue.disputes.last().expect("the dispute");
+    assert_eq!(dispute.body, written);
+    assert_eq!(dispute.answer.as_deref(), Some(written));
+    assert_eq!(
+        dispute.answer_due_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")
+    );
+
+    let view = app
+        .db
+        .case_view(case, today)
+        .await
+        .expect("case view")
+        .expect("the case");
+    assert!(
+        view.claims.iter().any(|c| c.subject == written),
+        "the claim's subject as written"
+    );
+    assert!(view.claims.iter().all(|c| !c.items.is_empty()));
+}
+on_both_backends!(
+    json_lists_are_exact,
+    text_and_numbers_come_back_exactly_through_the_case_pages_lists
+);
