@@ -9,6 +9,14 @@ use server::startup::Application;
 use server::telemetry;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator. Under load a page's memory is allocated on one thread
+/// and freed on another (a row read on the SQLite worker thread, dropped on a Tokio worker); glibc
+/// then takes the other thread's arena lock, and the profile of the debtor case page at 64
+/// connections showed a fifth of the time in malloc and free and a tenth in the futex calls
+/// around those locks. Measured in BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rapport – a debtor self-service and dialogue portal for debt collection.
 ///
 /// Configuration comes from the environment (and a `.env` file): DATABASE_URL, RAPPORT_ADDR,
