@@ -55,25 +55,62 @@ pub async fn verify_reference(
 /// The case of the verified debtor of this session.
 #[server(endpoint = "get_case")]
 pub async fn get_case() -> Result<CaseView, AppError> {
-    let state = state()?;
-    let now = state.clock.now_ms();
-    let debtor = current_debtor(
-        &session().await?,
-        now,
-        state.settings.debtor_session_absolute_ms,
-    )
-    .await?;
-    let today = chrono::DateTime::from_timestamp_millis(now)
-        .map(|t| t.date_naive())
-        .ok_or(AppError::Internal)?;
-    let mut case = state
+    let (state, case_id) = verified_case().await?;
+    let case = state
         .debtors
-        .case_view(debtor.case_id, today)
+        .case_view(case_id, today(&state)?)
         .await
         .map_err(|_| AppError::Internal)?
         .ok_or(AppError::NotFound)?;
+    Ok(with_authority(&state, case))
+}
+
+/// The case page's data: the case and its dialogue, read together (see
+/// `DebtorStore::case_page`).
+#[server(endpoint = "get_case_page")]
+pub async fn get_case_page() -> Result<(CaseView, crate::dto::DialogueView), AppError> {
+    let (state, case_id) = verified_case().await?;
+    let today = today(&state)?;
+    let page = state
+        .debtors
+        .case_page(case_id, today)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        with_authority(&state, page.case),
+        for_debtor(page.dialogue, page.dunning.as_ref(), today),
+    ))
+}
+
+/// The day of the state's clock.
+#[cfg(feature = "ssr")]
+fn today(state: &crate::server::AppState) -> Result<chrono::NaiveDate, AppError> {
+    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map(|t| t.date_naive())
+        .ok_or(AppError::Internal)
+}
+
+/// The case view with the agency's supervisory authority, which the disclosure names.
+#[cfg(feature = "ssr")]
+fn with_authority(state: &crate::server::AppState, mut case: CaseView) -> CaseView {
     case.supervisory_authority = state.settings.agency.supervisory_authority.clone();
-    Ok(case)
+    case
+}
+
+/// The dialogue as the debtor sees it: the timeline without what stays inside the agency, what
+/// happens next, and a fresh key for the page's forms.
+#[cfg(feature = "ssr")]
+fn for_debtor(
+    mut view: crate::dto::DialogueView,
+    dunning: Option<&crate::server::ports::DunningCase>,
+    today: chrono::NaiveDate,
+) -> crate::dto::DialogueView {
+    view.events
+        .retain(|e| crate::domain::work::shown_to_debtor(&e.kind));
+    view.next = dunning.and_then(|c| crate::server::dunning::what_next(c, today));
+    view.form_key = fresh_form_key();
+    view
 }
 
 /// Ends the debtor's session and returns to the start page.
@@ -219,24 +256,18 @@ pub async fn answer_fairness(
 #[server(endpoint = "get_dialogue")]
 pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
     let (state, case_id) = verified_case().await?;
-    let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
-        .map(|t| t.date_naive())
-        .ok_or(AppError::Internal)?;
-    let mut view = state
+    let today = today(&state)?;
+    let view = state
         .dialogue
         .dialogue(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?;
-    view.events
-        .retain(|e| crate::domain::work::shown_to_debtor(&e.kind));
-    view.next = state
+    let dunning = state
         .dunning
         .dunning_case_by_id(case_id, today)
         .await
-        .map_err(|_| AppError::Internal)?
-        .and_then(|c| crate::server::dunning::what_next(&c, today));
-    view.form_key = fresh_form_key();
-    Ok(view)
+        .map_err(|_| AppError::Internal)?;
+    Ok(for_debtor(view, dunning.as_ref(), today))
 }
 
 /// A message to the case handler, with up to five documents.

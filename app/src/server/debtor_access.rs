@@ -343,6 +343,13 @@ mod tests {
         ) -> StoreResult<Option<CaseView>> {
             Ok(None)
         }
+        async fn case_page(
+            &self,
+            _case_id: i64,
+            _today: NaiveDate,
+        ) -> StoreResult<Option<crate::server::ports::CasePage>> {
+            Ok(None)
+        }
     }
 
     /// Verification must not touch the dialogue; any call fails the test.

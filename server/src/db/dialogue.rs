@@ -5,6 +5,7 @@
 
 use super::debtor::insert_audit;
 use super::{json_rows, json_spelling, store_err, Db};
+use crate::config::Backend;
 use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;
 use app::domain::work::{self, WorkKind};
@@ -15,7 +16,7 @@ use app::server::ports::{
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 /// The answer time promised when a case has no treatment class (business days).
 const DEFAULT_REPLY_DAYS: i64 = 5;
@@ -456,136 +457,12 @@ impl DialogueStore for Db {
     }
 
     async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
-        let err = store_err("load dialogue");
-        // The debtor's case page reads this on every visit, so it is one statement: the counts
-        // ride along with the case row, and each list comes as one JSON array (see
-        // `json_spelling`). The timeline shows what happened on the case and every email that
-        // actually went out.
-        type Row = (
-            String,
-            Option<String>,
-            Option<i64>,
-            i64,
-            i64,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let sql = json_spelling(
-            self.backend(),
-            "SELECT c.state, c.reason, tc.reply_days,
-                    (SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.lifted_at IS NULL
-                        AND h.from_date <= $2 AND (h.until_date IS NULL OR h.until_date > $2)),
-                    (SELECT COUNT(*) FROM satisfaction_answers s WHERE s.case_id = c.id),
-                    (SELECT CAST(json_group_array(json_array(a.owner_kind, a.owner_id, a.id, a.filename, a.size_bytes)
-                            ORDER BY a.id) AS TEXT)
-                     FROM attachments a WHERE a.case_id = c.id),
-                    (SELECT CAST(json_group_array(json_array(m.id, m.author_kind, m.body, m.created_at)
-                            ORDER BY m.created_at, m.id) AS TEXT)
-                     FROM messages m WHERE m.case_id = c.id),
-                    (SELECT CAST(json_group_array(json_array(d.id, d.kind, d.body, d.state, d.answer_due_on,
-                                d.created_at, d.answer) ORDER BY d.id) AS TEXT)
-                     FROM disputes d WHERE d.case_id = c.id),
-                    (SELECT CAST(json_group_array(json_array(p.paid_on, p.amount_minor, p.currency)
-                            ORDER BY p.id) AS TEXT)
-                     FROM payment_claims p WHERE p.case_id = c.id AND p.state = 'open'),
-                    (SELECT CAST(json_group_array(json_array(t.kind, t.occurred_at, t.actor_kind, t.detail)
-                            ORDER BY t.occurred_at, t.source, t.id) AS TEXT)
-                     FROM (
-                         SELECT kind, occurred_at, actor_kind, detail, id, 0 AS source FROM case_events WHERE case_id = $1
-                         UNION ALL
-                         SELECT 'email_sent', sent_at, 'system', '', id, 1 FROM outbox
-                          WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
-                         UNION ALL
-                         SELECT 'portal_visit', occurred_at, 'debtor', '', id, 2 FROM audit_log
-                          WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'
-                     ) t)
-             FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
-        );
-        let (state, reason, reply_days, holds, answered, files, messages, disputes, claims, events): Row =
-            sqlx::query_as(&sql)
-                .bind(case_id)
-                .bind(iso(today))
-                .fetch_one(self.pool())
-                .await
-                .map_err(&err)?;
-        let files = attachment_views(json_rows(files.as_deref(), "attachments of a case")?);
-        let messages: Vec<(i64, String, String, i64)> =
-            json_rows(messages.as_deref(), "messages of a case")?;
-        #[allow(clippy::type_complexity)]
-        let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> =
-            json_rows(disputes.as_deref(), "disputes of a case")?;
-        let claims: Vec<(String, i64, String)> =
-            json_rows(claims.as_deref(), "payment claims of a case")?;
-        let events: Vec<(String, i64, String, String)> =
-            json_rows(events.as_deref(), "timeline of a case")?;
-        let fairness_answered = answered > 0;
-        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
-        Ok(DialogueView {
-            reason,
-            state,
-            messages: messages
-                .into_iter()
-                .map(|(id, author, body, at_ms)| MessageView {
-                    author,
-                    body,
-                    at_ms,
-                    attachments: owned(&files, "message", id),
-                })
-                .collect(),
-            disputes: disputes
-                .into_iter()
-                .map(|(id, kind, body, state, due, at_ms, answer)| {
-                    Ok(DisputeView {
-                        id,
-                        answer,
-                        kind,
-                        body,
-                        state,
-                        answer_due_on: date(&due)?,
-                        at_ms,
-                        attachments: owned(&files, "dispute", id),
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            payment_claims: claims
-                .into_iter()
-                .map(|(d, minor, cur)| {
-                    Ok((
-                        date(&d)?,
-                        Money::new(minor, Currency::parse(&cur).map_err(|_| StoreError)?),
-                    ))
-                })
-                .collect::<StoreResult<_>>()?,
-            events: events
-                .into_iter()
-                .map(|(kind, at_ms, actor, detail)| {
-                    // Only the engine's notices name what was sent; other details stay inside.
-                    let (subject, channel) = if app::domain::dunning::is_notice_event(&kind) {
-                        let d: serde_json::Value =
-                            serde_json::from_str(&detail).unwrap_or_default();
-                        let text = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
-                        (text("subject"), text("channel").filter(|c| c != "none"))
-                    } else {
-                        (None, None)
-                    };
-                    EventView {
-                        kind,
-                        at_ms,
-                        actor,
-                        subject,
-                        channel,
-                    }
-                })
-                .collect(),
-            on_hold: holds > 0,
-            reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
-            next: None,
-            fairness_answered,
-            form_key: String::new(),
-        })
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(store_err("load dialogue"))?;
+        dialogue_on(&mut conn, self.backend(), case_id, today).await
     }
 
     async fn attachment(
@@ -609,4 +486,142 @@ impl DialogueStore for Db {
             .await
             .map_err(store_err("check reference"))
     }
+}
+
+/// The dialogue of a case, read on `conn` (one statement).
+pub(super) async fn dialogue_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    case_id: i64,
+    today: NaiveDate,
+) -> StoreResult<DialogueView> {
+    let err = store_err("load dialogue");
+    // The debtor's case page reads this on every visit, so it is one statement: the counts
+    // ride along with the case row, and each list comes as one JSON array (see
+    // `json_spelling`). The timeline shows what happened on the case and every email that
+    // actually went out.
+    type Row = (
+        String,
+        Option<String>,
+        Option<i64>,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let sql = json_spelling(
+        backend,
+        "SELECT c.state, c.reason, tc.reply_days,
+                (SELECT COUNT(*) FROM holds h WHERE h.case_id = c.id AND h.lifted_at IS NULL
+                    AND h.from_date <= $2 AND (h.until_date IS NULL OR h.until_date > $2)),
+                (SELECT COUNT(*) FROM satisfaction_answers s WHERE s.case_id = c.id),
+                (SELECT CAST(json_group_array(json_array(a.owner_kind, a.owner_id, a.id, a.filename, a.size_bytes)
+                        ORDER BY a.id) AS TEXT)
+                 FROM attachments a WHERE a.case_id = c.id),
+                (SELECT CAST(json_group_array(json_array(m.id, m.author_kind, m.body, m.created_at)
+                        ORDER BY m.created_at, m.id) AS TEXT)
+                 FROM messages m WHERE m.case_id = c.id),
+                (SELECT CAST(json_group_array(json_array(d.id, d.kind, d.body, d.state, d.answer_due_on,
+                            d.created_at, d.answer) ORDER BY d.id) AS TEXT)
+                 FROM disputes d WHERE d.case_id = c.id),
+                (SELECT CAST(json_group_array(json_array(p.paid_on, p.amount_minor, p.currency)
+                        ORDER BY p.id) AS TEXT)
+                 FROM payment_claims p WHERE p.case_id = c.id AND p.state = 'open'),
+                (SELECT CAST(json_group_array(json_array(t.kind, t.occurred_at, t.actor_kind, t.detail)
+                        ORDER BY t.occurred_at, t.source, t.id) AS TEXT)
+                 FROM (
+                     SELECT kind, occurred_at, actor_kind, detail, id, 0 AS source FROM case_events WHERE case_id = $1
+                     UNION ALL
+                     SELECT 'email_sent', sent_at, 'system', '', id, 1 FROM outbox
+                      WHERE case_id = $1 AND state = 'sent' AND debtor_id IS NOT NULL
+                     UNION ALL
+                     SELECT 'portal_visit', occurred_at, 'debtor', '', id, 2 FROM audit_log
+                      WHERE case_id = $1 AND action = 'debtor.verify' AND detail LIKE '%verified%'
+                 ) t)
+         FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
+    );
+    let (state, reason, reply_days, holds, answered, files, messages, disputes, claims, events): Row =
+        sqlx::query_as(&sql)
+            .bind(case_id)
+            .bind(iso(today))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(&err)?;
+    let files = attachment_views(json_rows(files.as_deref(), "attachments of a case")?);
+    let messages: Vec<(i64, String, String, i64)> =
+        json_rows(messages.as_deref(), "messages of a case")?;
+    #[allow(clippy::type_complexity)]
+    let disputes: Vec<(i64, String, String, String, String, i64, Option<String>)> =
+        json_rows(disputes.as_deref(), "disputes of a case")?;
+    let claims: Vec<(String, i64, String)> =
+        json_rows(claims.as_deref(), "payment claims of a case")?;
+    let events: Vec<(String, i64, String, String)> =
+        json_rows(events.as_deref(), "timeline of a case")?;
+    let fairness_answered = answered > 0;
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
+    Ok(DialogueView {
+        reason,
+        state,
+        messages: messages
+            .into_iter()
+            .map(|(id, author, body, at_ms)| MessageView {
+                author,
+                body,
+                at_ms,
+                attachments: owned(&files, "message", id),
+            })
+            .collect(),
+        disputes: disputes
+            .into_iter()
+            .map(|(id, kind, body, state, due, at_ms, answer)| {
+                Ok(DisputeView {
+                    id,
+                    answer,
+                    kind,
+                    body,
+                    state,
+                    answer_due_on: date(&due)?,
+                    at_ms,
+                    attachments: owned(&files, "dispute", id),
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        payment_claims: claims
+            .into_iter()
+            .map(|(d, minor, cur)| {
+                Ok((
+                    date(&d)?,
+                    Money::new(minor, Currency::parse(&cur).map_err(|_| StoreError)?),
+                ))
+            })
+            .collect::<StoreResult<_>>()?,
+        events: events
+            .into_iter()
+            .map(|(kind, at_ms, actor, detail)| {
+                // Only the engine's notices name what was sent; other details stay inside.
+                let (subject, channel) = if app::domain::dunning::is_notice_event(&kind) {
+                    let d: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+                    let text = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    (text("subject"), text("channel").filter(|c| c != "none"))
+                } else {
+                    (None, None)
+                };
+                EventView {
+                    kind,
+                    at_ms,
+                    actor,
+                    subject,
+                    channel,
+                }
+            })
+            .collect(),
+        on_hold: holds > 0,
+        reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
+        next: None,
+        fairness_answered,
+        form_key: String::new(),
+    })
 }

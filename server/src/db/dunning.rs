@@ -6,6 +6,7 @@ use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
 use super::{json_rows, json_spelling, store_err, Db};
+use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
@@ -15,6 +16,7 @@ use app::server::ports::{
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use sqlx::AnyConnection;
 
 /// The day of an instant (UTC).
 fn day_of(ms: i64) -> StoreResult<NaiveDate> {
@@ -91,161 +93,182 @@ type HoldRow = (i64, String, String, Option<String>, Option<i64>);
 /// A plan as listed in [`CaseRow::plans`]: id, state, decided at, updated at, schedule.
 type PlanRow = (i64, String, Option<i64>, i64, String);
 
-impl Db {
-    async fn dunning_case(&self, row: CaseRow, today: NaiveDate) -> StoreResult<DunningCase> {
-        let err = store_err("load a case for dunning");
-        let CaseRow {
-            case_id,
-            reference,
-            state,
-            created_at,
-            class_key,
-            cadence,
-            needs_consent,
-            policy,
-            creditor_name,
-            debtor_id,
-            debtor_name,
-            email,
-            language,
-            time_zone,
-            contact_channel,
-            currency,
-            steps_done,
-            last_step_at: last_at,
-            owed,
-            paid,
-            foreign_amounts: foreign,
-            holds,
-            plans,
-        } = row;
-        let Some(state) = CaseState::from_code(&state) else {
-            tracing::error!(case_id, state, "unknown case state in the database");
-            return Err(StoreError);
+/// One case as the engine sees it, read on `conn`: one statement, and one more for the payments of
+/// a running plan.
+pub(super) async fn dunning_case_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    case_id: i64,
+    today: NaiveDate,
+) -> StoreResult<Option<DunningCase>> {
+    let sql = format!("SELECT {CASE_COLUMNS} WHERE c.id = $1");
+    let row: Option<CaseRow> = sqlx::query_as(&json_spelling(backend, &sql))
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_err("load a case for dunning"))?;
+    match row {
+        Some(row) => dunning_case(conn, row, today).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The engine's view of a case from its row; a running plan's payments are read on `conn`.
+async fn dunning_case(
+    conn: &mut AnyConnection,
+    row: CaseRow,
+    today: NaiveDate,
+) -> StoreResult<DunningCase> {
+    let err = store_err("load a case for dunning");
+    let CaseRow {
+        case_id,
+        reference,
+        state,
+        created_at,
+        class_key,
+        cadence,
+        needs_consent,
+        policy,
+        creditor_name,
+        debtor_id,
+        debtor_name,
+        email,
+        language,
+        time_zone,
+        contact_channel,
+        currency,
+        steps_done,
+        last_step_at: last_at,
+        owed,
+        paid,
+        foreign_amounts: foreign,
+        holds,
+        plans,
+    } = row;
+    let Some(state) = CaseState::from_code(&state) else {
+        tracing::error!(case_id, state, "unknown case state in the database");
+        return Err(StoreError);
+    };
+    let cadence = match cadence.as_deref() {
+        Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
+        _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
+    };
+    if foreign > 0 {
+        tracing::error!(case_id, "case amounts in another currency than the case's");
+        return Err(StoreError);
+    }
+    let balance = Money::new(owed - paid, currency_of(&currency)?);
+    let mut pauses = Vec::new();
+    let mut newest_hold = None;
+    let holds: Vec<HoldRow> = json_rows(holds.as_deref(), "holds of a case")?;
+    for (id, reason, from, until, lifted) in holds {
+        let until = until.as_deref().map(date).transpose()?;
+        let lifted = lifted.map(day_of).transpose()?;
+        let end = match (until, lifted) {
+            (Some(u), Some(l)) => Some(u.min(l)),
+            (u, l) => u.or(l),
         };
-        let cadence = match cadence.as_deref() {
-            Some(c) if !c.is_empty() => decode::<Cadence>(c)?,
-            _ => Cadence::default_for(class_key.as_deref().unwrap_or("standard")),
+        let pause = Pause {
+            from: date(&from)?,
+            until: end,
         };
-        if foreign > 0 {
-            tracing::error!(case_id, "case amounts in another currency than the case's");
-            return Err(StoreError);
-        }
-        let balance = Money::new(owed - paid, currency_of(&currency)?);
-        let mut pauses = Vec::new();
-        let mut newest_hold = None;
-        let holds: Vec<HoldRow> = json_rows(holds.as_deref(), "holds of a case")?;
-        for (id, reason, from, until, lifted) in holds {
-            let until = until.as_deref().map(date).transpose()?;
-            let lifted = lifted.map(day_of).transpose()?;
-            let end = match (until, lifted) {
-                (Some(u), Some(l)) => Some(u.min(l)),
-                (u, l) => u.or(l),
+        pauses.push(pause);
+        newest_hold = Some((id, reason, pause));
+    }
+    // On hold, but no hold covers today any more: the engine ends it.
+    let covered = pauses
+        .iter()
+        .any(|p| p.from <= today && p.until.is_none_or(|u| today < u));
+    let ended_hold = match newest_hold {
+        Some((
+            id,
+            reason,
+            Pause {
+                until: Some(end), ..
+            },
+        )) if state == CaseState::OnHold && !covered => {
+            let Some(reason) = HoldReason::from_stored(&reason) else {
+                tracing::error!(case_id, reason, "unknown hold reason in the database");
+                return Err(StoreError);
             };
-            let pause = Pause {
-                from: date(&from)?,
-                until: end,
-            };
-            pauses.push(pause);
-            newest_hold = Some((id, reason, pause));
-        }
-        // On hold, but no hold covers today any more: the engine ends it.
-        let covered = pauses
-            .iter()
-            .any(|p| p.from <= today && p.until.is_none_or(|u| today < u));
-        let ended_hold = match newest_hold {
-            Some((
+            Some(EndedHold {
                 id,
                 reason,
-                Pause {
-                    until: Some(end), ..
-                },
-            )) if state == CaseState::OnHold && !covered => {
-                let Some(reason) = HoldReason::from_stored(&reason) else {
-                    tracing::error!(case_id, reason, "unknown hold reason in the database");
-                    return Err(StoreError);
-                };
-                Some(EndedHold {
-                    id,
-                    reason,
-                    ended_on: end,
-                })
-            }
-            _ => None,
-        };
-        // While a plan ran, reminders did not: those days do not count either.
-        let mut running = None;
-        let plans: Vec<PlanRow> = json_rows(plans.as_deref(), "plans of a case")?;
-        for (id, plan_state, decided_at, updated_at, schedule) in plans {
-            let from = day_of(decided_at.unwrap_or(updated_at))?;
-            if plan_state == "agreed" {
-                if state == CaseState::PlanAgreed {
-                    pauses.push(Pause { from, until: None });
-                    running = Some((id, from, schedule));
-                }
-            } else {
-                pauses.push(Pause {
-                    from,
-                    until: Some(day_of(updated_at)?),
-                });
-            }
+                ended_on: end,
+            })
         }
-        let plan = match running {
-            None => None,
-            Some((id, agreed_on, schedule)) => {
-                let instalments: Vec<Instalment> = decode(&schedule)?;
-                let total = Money::sum(balance.currency, instalments.iter().map(|i| i.amount))
-                    .unwrap_or(balance);
-                let bands: Vec<PolicyBand> = match policy {
-                    Some(p) => decode(&p)?,
-                    None => Vec::new(),
-                };
-                let rule = policy_for_balance(&bands, total).map_or(FALLBACK_RULE, |p| p.missed);
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT amount_minor, currency, value_date FROM payments
-                     WHERE case_id = $1 AND value_date >= $2 ORDER BY value_date, id",
-                )
-                .bind(case_id)
-                .bind(iso(agreed_on))
-                .fetch_all(self.pool())
-                .await
-                .map_err(&err)?;
-                let payments = rows
-                    .into_iter()
-                    .map(|(minor, cur, day)| {
-                        Ok((date(&day)?, Money::new(minor, currency_of(&cur)?)))
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Some(RunningPlan {
-                    id,
-                    instalments,
-                    payments,
-                    rule,
-                })
+        _ => None,
+    };
+    // While a plan ran, reminders did not: those days do not count either.
+    let mut running = None;
+    let plans: Vec<PlanRow> = json_rows(plans.as_deref(), "plans of a case")?;
+    for (id, plan_state, decided_at, updated_at, schedule) in plans {
+        let from = day_of(decided_at.unwrap_or(updated_at))?;
+        if plan_state == "agreed" {
+            if state == CaseState::PlanAgreed {
+                pauses.push(Pause { from, until: None });
+                running = Some((id, from, schedule));
             }
-        };
-        Ok(DunningCase {
-            case_id,
-            reference,
-            state,
-            cadence,
-            escalation_needs_consent: needs_consent.is_none_or(|c| c != 0),
-            creditor_name,
-            debtor_id,
-            debtor_name,
-            debtor_email: email.filter(|e| !e.trim().is_empty()),
-            prefers_letter: contact_channel == "letter",
-            language: Language::from_code(&language).unwrap_or(Language::De),
-            time_zone,
-            handed_over_on: day_of(created_at)?,
-            balance,
-            steps_done: usize::try_from(steps_done).unwrap_or(0),
-            last_step_on: last_at.map(day_of).transpose()?,
-            pauses,
-            plan,
-            ended_hold,
-        })
+        } else {
+            pauses.push(Pause {
+                from,
+                until: Some(day_of(updated_at)?),
+            });
+        }
     }
+    let plan = match running {
+        None => None,
+        Some((id, agreed_on, schedule)) => {
+            let instalments: Vec<Instalment> = decode(&schedule)?;
+            let total = Money::sum(balance.currency, instalments.iter().map(|i| i.amount))
+                .unwrap_or(balance);
+            let bands: Vec<PolicyBand> = match policy {
+                Some(p) => decode(&p)?,
+                None => Vec::new(),
+            };
+            let rule = policy_for_balance(&bands, total).map_or(FALLBACK_RULE, |p| p.missed);
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT amount_minor, currency, value_date FROM payments
+                 WHERE case_id = $1 AND value_date >= $2 ORDER BY value_date, id",
+            )
+            .bind(case_id)
+            .bind(iso(agreed_on))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(&err)?;
+            let payments = rows
+                .into_iter()
+                .map(|(minor, cur, day)| Ok((date(&day)?, Money::new(minor, currency_of(&cur)?))))
+                .collect::<StoreResult<Vec<_>>>()?;
+            Some(RunningPlan {
+                id,
+                instalments,
+                payments,
+                rule,
+            })
+        }
+    };
+    Ok(DunningCase {
+        case_id,
+        reference,
+        state,
+        cadence,
+        escalation_needs_consent: needs_consent.is_none_or(|c| c != 0),
+        creditor_name,
+        debtor_id,
+        debtor_name,
+        debtor_email: email.filter(|e| !e.trim().is_empty()),
+        prefers_letter: contact_channel == "letter",
+        language: Language::from_code(&language).unwrap_or(Language::De),
+        time_zone,
+        handed_over_on: day_of(created_at)?,
+        balance,
+        steps_done: usize::try_from(steps_done).unwrap_or(0),
+        last_step_on: last_at.map(day_of).transpose()?,
+        pauses,
+        plan,
+        ended_hold,
+    })
 }
 
 #[async_trait]
@@ -261,15 +284,17 @@ impl DunningStore for Db {
              WHERE c.state IN ('open', 'in_dialogue', 'plan_agreed', 'on_hold') AND c.id > $1
              ORDER BY c.id LIMIT $2"
         );
+        let err = store_err("list cases for dunning");
+        let mut conn = self.pool().acquire().await.map_err(&err)?;
         let rows: Vec<CaseRow> = sqlx::query_as(&json_spelling(self.backend(), &sql))
             .bind(after_id)
             .bind(i64::from(limit))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *conn)
             .await
-            .map_err(store_err("list cases for dunning"))?;
+            .map_err(&err)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            out.push(self.dunning_case(row, today).await?);
+            out.push(dunning_case(&mut conn, row, today).await?);
         }
         Ok(out)
     }
@@ -279,16 +304,12 @@ impl DunningStore for Db {
         case_id: i64,
         today: NaiveDate,
     ) -> StoreResult<Option<DunningCase>> {
-        let sql = format!("SELECT {CASE_COLUMNS} WHERE c.id = $1");
-        let row: Option<CaseRow> = sqlx::query_as(&json_spelling(self.backend(), &sql))
-            .bind(case_id)
-            .fetch_optional(self.pool())
+        let mut conn = self
+            .pool()
+            .acquire()
             .await
             .map_err(store_err("load a case for dunning"))?;
-        match row {
-            Some(row) => self.dunning_case(row, today).await.map(Some),
-            None => Ok(None),
-        }
+        dunning_case_on(&mut conn, self.backend(), case_id, today).await
     }
 
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {

@@ -46,6 +46,7 @@ const MATRIX: &[(&str, Who, bool)] = &[
     ("staff_login_code", Who::Public, false),
     ("creditor_login_code", Who::Public, false),
     ("get_case", Who::Debtor, false),
+    ("get_case_page", Who::Debtor, false),
     ("choose_reason", Who::Debtor, false),
     ("answer_fairness", Who::Debtor, false),
     ("get_dialogue", Who::Debtor, false),

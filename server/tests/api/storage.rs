@@ -201,3 +201,69 @@ on_both_backends!(
     json_lists_are_exact,
     text_and_numbers_come_back_exactly_through_the_case_pages_lists
 );
+
+/// The case page reads the case, its dialogue and the engine's view of it on one connection; what
+/// it reads is what the three reads on their own give, for a case with messages, a dispute, a
+/// hold and payments, and nothing for a case that does not exist.
+async fn the_case_page_reads_what_the_three_reads_give(app: &TestApp) {
+    use app::server::ports::{DebtorStore, DialogueStore, DunningStore};
+    let case = crate::helpers::case_id(app, "AKTE-2026-000101").await;
+    sqlx::query(
+        "INSERT INTO messages (case_id, author_kind, body, submission_key, created_at, updated_at)
+         VALUES ($1, 'debtor', 'Bitte um Rückruf', 'page-1', 5, 5)",
+    )
+    .bind(case)
+    .execute(app.db.pool())
+    .await
+    .expect("message");
+    sqlx::query(
+        "INSERT INTO holds (case_id, reason, from_date, until_date, created_at, updated_at)
+         VALUES ($1, 'dispute', '2026-11-20', '2026-12-20', 5, 5)",
+    )
+    .bind(case)
+    .execute(app.db.pool())
+    .await
+    .expect("hold");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let page = app
+        .db
+        .case_page(case, today)
+        .await
+        .expect("case page")
+        .expect("the case");
+    assert_eq!(
+        Some(page.case),
+        app.db.case_view(case, today).await.expect("case view")
+    );
+    assert_eq!(
+        page.dialogue,
+        app.db.dialogue(case, today).await.expect("dialogue")
+    );
+    assert!(page.dialogue.on_hold, "the hold is counted");
+    assert!(page
+        .dialogue
+        .messages
+        .iter()
+        .any(|m| m.body == "Bitte um Rückruf"));
+    let dunning = app
+        .db
+        .dunning_case_by_id(case, today)
+        .await
+        .expect("dunning case");
+    assert_eq!(page.dunning, dunning);
+    assert_eq!(
+        dunning.expect("the engine's view").pauses.len(),
+        1,
+        "the hold pauses the clock"
+    );
+    assert!(app
+        .db
+        .case_page(i64::MAX, today)
+        .await
+        .expect("no error")
+        .is_none());
+}
+on_both_backends!(
+    case_page_in_one_go,
+    the_case_page_reads_what_the_three_reads_give
+);

@@ -1,6 +1,6 @@
 //! `/case`: the complete claim breakdown for the verified debtor.
 
-use crate::api::debtor::{get_case, get_dialogue, AnswerFairness, ChooseReason, SignOut};
+use crate::api::debtor::{get_case_page, AnswerFairness, ChooseReason, SignOut};
 use crate::components::Layout;
 use crate::domain::claim::ItemKind;
 use crate::domain::Language;
@@ -26,12 +26,10 @@ pub fn CasePage() -> impl IntoView {
         <Layout>
             <Suspense fallback=move || view! { <p>{t.loading}</p> }>
                 {move || Suspend::new(async move {
-                    match futures::future::join(get_case(), get_dialogue()).await {
-                        (Ok(case), Ok(dialogue)) => view! { <CaseDetails case dialogue lang/> }.into_any(),
-                        (Err(AppError::Unauthenticated), _) | (_, Err(AppError::Unauthenticated)) => {
-                            view! { <Redirect path="/"/> }.into_any()
-                        }
-                        (Err(e), _) | (_, Err(e)) => {
+                    match get_case_page().await {
+                        Ok((case, dialogue)) => view! { <CaseDetails case dialogue lang/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/"/> }.into_any(),
+                        Err(e) => {
                             view! {
                                 <h1>{t.case_title}</h1>
                                 <div class="alert" role="alert">
