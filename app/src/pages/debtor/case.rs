@@ -14,9 +14,15 @@ use leptos_router::components::Redirect;
 
 /// The case page. Without a verified session it sends the visitor to the start page.
 ///
-/// The page ships no script (`app::ships_no_script`), so its data is read with plain futures, not
-/// resources: a resource's value is also written into the page for hydration (4 KB of the
+/// The page ships no script (`app::ships_no_script`), so its data is read with a plain future, not
+/// a resource: a resource's value is also written into the page for hydration (4 KB of the
 /// page's 12 that nothing would read, and the time to encode them on every visit).
+///
+/// The read is a bare `Suspend`, not inside `<Suspense>`: a `Suspense` walks its children several
+/// times before it renders them (to find pending reads), running the closure that makes the
+/// read and building the whole page's view on each walk — three reads of the session and three
+/// builds of the page per visit. The server waits for a bare `Suspend` all the same (the route
+/// renders in `SsrMode::Async`), and a page without script never shows a fallback.
 #[component]
 pub fn CasePage() -> impl IntoView {
     let lang = use_language();
@@ -24,23 +30,21 @@ pub fn CasePage() -> impl IntoView {
     view! {
         <Title text=t.case_title/>
         <Layout>
-            <Suspense fallback=move || view! { <p>{t.loading}</p> }>
-                {move || Suspend::new(async move {
-                    match get_case_page().await {
-                        Ok((case, dialogue)) => view! { <CaseDetails case dialogue lang/> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/"/> }.into_any(),
-                        Err(e) => {
-                            view! {
-                                <h1>{t.case_title}</h1>
-                                <div class="alert" role="alert">
-                                    <p>{e.message(lang)}</p>
-                                </div>
-                            }
-                                .into_any()
+            {Suspend::new(async move {
+                match get_case_page().await {
+                    Ok((case, dialogue)) => view! { <CaseDetails case dialogue lang/> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <Redirect path="/"/> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <h1>{t.case_title}</h1>
+                            <div class="alert" role="alert">
+                                <p>{e.message(lang)}</p>
+                            </div>
                         }
+                            .into_any()
                     }
-                })}
-            </Suspense>
+                }
+            })}
         </Layout>
     }
 }
