@@ -2,7 +2,7 @@
 
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
-use super::{json_rows, json_spelling, store_err, Db};
+use super::{json_rows, json_spelling, read_err, store_err, Db, ReadConn};
 use crate::config::Backend;
 use app::domain::access::{normalize_postcode, LockoutPolicy};
 use app::domain::claim::{breakdown, ItemKind};
@@ -11,7 +11,7 @@ use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemV
 use app::server::ports::{AuditEntry, CaseAccess, CasePage, DebtorStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Decodes a stored ISO date; a malformed one is a data fault, logged and reported as a failure.
 pub(super) fn date(raw: &str) -> StoreResult<NaiveDate> {
@@ -187,20 +187,12 @@ impl DebtorStore for Db {
     }
 
     async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store_err("load case view"))?;
+        let mut conn = self.read_conn("load case view").await?;
         case_view_on(&mut conn, self.backend(), case_id, today).await
     }
 
     async fn case_page(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CasePage>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store_err("load case page"))?;
+        let mut conn = self.read_conn("load case page").await?;
         let Some(case) = case_view_on(&mut conn, self.backend(), case_id, today).await? else {
             return Ok(None);
         };
@@ -216,12 +208,12 @@ impl DebtorStore for Db {
 
 /// The case view, read on `conn` (one statement).
 async fn case_view_on(
-    conn: &mut AnyConnection,
+    conn: &mut ReadConn,
     backend: Backend,
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Option<CaseView>> {
-    let err = store_err("load case view");
+    let err = read_err("load case view");
     type CaseRow = (
         String,
         String,
@@ -257,11 +249,7 @@ async fn case_view_on(
          JOIN debtors d ON d.id = c.debtor_id
          WHERE c.id = $1",
     );
-    let row: Option<CaseRow> = sqlx::query_as(&sql)
-        .bind(case_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(&err)?;
+    let row: Option<CaseRow> = conn.optional(&sql, &[case_id.into()]).await.map_err(&err)?;
     let Some((
         reference,
         cur,

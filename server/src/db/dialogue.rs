@@ -16,7 +16,7 @@ use app::server::ports::{
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, Transaction};
 
 /// The answer time promised when a case has no treatment class (business days).
 const DEFAULT_REPLY_DAYS: i64 = 5;
@@ -457,11 +457,7 @@ impl DialogueStore for Db {
     }
 
     async fn dialogue(&self, case_id: i64, today: NaiveDate) -> StoreResult<DialogueView> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store_err("load dialogue"))?;
+        let mut conn = self.read_conn("load dialogue").await?;
         dialogue_on(&mut conn, self.backend(), case_id, today).await
     }
 
@@ -490,12 +486,12 @@ impl DialogueStore for Db {
 
 /// The dialogue of a case, read on `conn` (one statement).
 pub(super) async fn dialogue_on(
-    conn: &mut AnyConnection,
+    conn: &mut super::ReadConn,
     backend: Backend,
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<DialogueView> {
-    let err = store_err("load dialogue");
+    let err = super::read_err("load dialogue");
     // The debtor's case page reads this on every visit, so it is one statement: the counts
     // ride along with the case row, and each list comes as one JSON array (see
     // `json_spelling`). The timeline shows what happened on the case and every email that
@@ -544,10 +540,7 @@ pub(super) async fn dialogue_on(
          FROM cases c LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id WHERE c.id = $1",
     );
     let (state, reason, reply_days, holds, answered, files, messages, disputes, claims, events): Row =
-        sqlx::query_as(&sql)
-            .bind(case_id)
-            .bind(iso(today))
-            .fetch_one(&mut *conn)
+        conn.one(&sql, &[case_id.into(), iso(today).as_str().into()])
             .await
             .map_err(&err)?;
     let files = attachment_views(json_rows(files.as_deref(), "attachments of a case")?);

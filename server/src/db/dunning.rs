@@ -5,7 +5,7 @@ use super::debtor::{currency as currency_of, date};
 use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
-use super::{json_rows, json_spelling, store_err, Db};
+use super::{json_rows, json_spelling, read_err, store_err, Db, ReadConn};
 use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
@@ -16,7 +16,6 @@ use app::server::ports::{
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use sqlx::AnyConnection;
 
 /// The day of an instant (UTC).
 fn day_of(ms: i64) -> StoreResult<NaiveDate> {
@@ -88,6 +87,38 @@ struct CaseRow {
     plans: Option<String>,
 }
 
+impl TryFrom<&rusqlite::Row<'_>> for CaseRow {
+    type Error = rusqlite::Error;
+
+    fn try_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+        Ok(CaseRow {
+            case_id: row.get("case_id")?,
+            reference: row.get("reference")?,
+            state: row.get("state")?,
+            created_at: row.get("created_at")?,
+            class_key: row.get("class_key")?,
+            cadence: row.get("cadence")?,
+            needs_consent: row.get("needs_consent")?,
+            policy: row.get("policy")?,
+            creditor_name: row.get("creditor_name")?,
+            debtor_id: row.get("debtor_id")?,
+            debtor_name: row.get("debtor_name")?,
+            email: row.get("email")?,
+            language: row.get("language")?,
+            time_zone: row.get("time_zone")?,
+            contact_channel: row.get("contact_channel")?,
+            currency: row.get("currency")?,
+            steps_done: row.get("steps_done")?,
+            last_step_at: row.get("last_step_at")?,
+            owed: row.get("owed")?,
+            paid: row.get("paid")?,
+            foreign_amounts: row.get("foreign_amounts")?,
+            holds: row.get("holds")?,
+            plans: row.get("plans")?,
+        })
+    }
+}
+
 /// A hold as listed in [`CaseRow::holds`]: id, reason, from, until, lifted at.
 type HoldRow = (i64, String, String, Option<String>, Option<i64>);
 /// A plan as listed in [`CaseRow::plans`]: id, state, decided at, updated at, schedule.
@@ -96,17 +127,16 @@ type PlanRow = (i64, String, Option<i64>, i64, String);
 /// One case as the engine sees it, read on `conn`: one statement, and one more for the payments of
 /// a running plan.
 pub(super) async fn dunning_case_on(
-    conn: &mut AnyConnection,
+    conn: &mut ReadConn,
     backend: Backend,
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Option<DunningCase>> {
     let sql = format!("SELECT {CASE_COLUMNS} WHERE c.id = $1");
-    let row: Option<CaseRow> = sqlx::query_as(&json_spelling(backend, &sql))
-        .bind(case_id)
-        .fetch_optional(&mut *conn)
+    let row: Option<CaseRow> = conn
+        .optional(&json_spelling(backend, &sql), &[case_id.into()])
         .await
-        .map_err(store_err("load a case for dunning"))?;
+        .map_err(read_err("load a case for dunning"))?;
     match row {
         Some(row) => dunning_case(conn, row, today).await.map(Some),
         None => Ok(None),
@@ -115,11 +145,11 @@ pub(super) async fn dunning_case_on(
 
 /// The engine's view of a case from its row; a running plan's payments are read on `conn`.
 async fn dunning_case(
-    conn: &mut AnyConnection,
+    conn: &mut ReadConn,
     row: CaseRow,
     today: NaiveDate,
 ) -> StoreResult<DunningCase> {
-    let err = store_err("load a case for dunning");
+    let err = read_err("load a case for dunning");
     let CaseRow {
         case_id,
         reference,
@@ -227,15 +257,14 @@ async fn dunning_case(
                 None => Vec::new(),
             };
             let rule = policy_for_balance(&bands, total).map_or(FALLBACK_RULE, |p| p.missed);
-            let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT amount_minor, currency, value_date FROM payments
-                 WHERE case_id = $1 AND value_date >= $2 ORDER BY value_date, id",
-            )
-            .bind(case_id)
-            .bind(iso(agreed_on))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(&err)?;
+            let rows: Vec<(i64, String, String)> = conn
+                .all(
+                    "SELECT amount_minor, currency, value_date FROM payments
+                     WHERE case_id = $1 AND value_date >= $2 ORDER BY value_date, id",
+                    &[case_id.into(), iso(agreed_on).as_str().into()],
+                )
+                .await
+                .map_err(&err)?;
             let payments = rows
                 .into_iter()
                 .map(|(minor, cur, day)| Ok((date(&day)?, Money::new(minor, currency_of(&cur)?))))
@@ -284,14 +313,15 @@ impl DunningStore for Db {
              WHERE c.state IN ('open', 'in_dialogue', 'plan_agreed', 'on_hold') AND c.id > $1
              ORDER BY c.id LIMIT $2"
         );
-        let err = store_err("list cases for dunning");
-        let mut conn = self.pool().acquire().await.map_err(&err)?;
-        let rows: Vec<CaseRow> = sqlx::query_as(&json_spelling(self.backend(), &sql))
-            .bind(after_id)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *conn)
+        // A page of cases is batch work: it stays on sqlx's worker threads (see `read`).
+        let mut conn = self.pooled_read_conn("list cases for dunning").await?;
+        let rows: Vec<CaseRow> = conn
+            .all(
+                &json_spelling(self.backend(), &sql),
+                &[after_id.into(), i64::from(limit).into()],
+            )
             .await
-            .map_err(&err)?;
+            .map_err(read_err("list cases for dunning"))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(dunning_case(&mut conn, row, today).await?);
@@ -304,11 +334,7 @@ impl DunningStore for Db {
         case_id: i64,
         today: NaiveDate,
     ) -> StoreResult<Option<DunningCase>> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store_err("load a case for dunning"))?;
+        let mut conn = self.read_conn("load a case for dunning").await?;
         dunning_case_on(&mut conn, self.backend(), case_id, today).await
     }
 

@@ -17,6 +17,7 @@ mod legal;
 pub mod outbox;
 mod payments;
 mod plans;
+mod read;
 pub mod remittances;
 mod retention;
 mod sessions;
@@ -27,11 +28,12 @@ pub mod webhooks;
 pub use booking::book_transfer;
 pub(crate) use booking::insert_allocated;
 pub(crate) use debtor::insert_audit;
+pub(crate) use read::{read_err, ReadConn};
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::accounts_table;
 
 use crate::config::{Backend, DatabaseUrl};
-use app::server::ports::StoreError;
+use app::server::ports::{StoreError, StoreResult};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
@@ -60,6 +62,8 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// On SQLite: connections for short reads on the calling thread (see `read`).
+    reads: Option<std::sync::Arc<read::SqliteReads>>,
 }
 
 /// Maps a sqlx error to the opaque port error, logging it once with what was being done.
@@ -178,7 +182,15 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(connect_err)?;
-        Ok(Db { pool, backend })
+        let reads = match backend {
+            Backend::Sqlite => read::SqliteReads::for_url(&raw),
+            Backend::Postgres => None,
+        };
+        Ok(Db {
+            pool,
+            backend,
+            reads,
+        })
     }
 
     /// Applies the migrations of this backend's folder.
@@ -209,6 +221,22 @@ impl Db {
         self.backend
     }
 
+    /// A connection for short reads by key (a session, a case page): on SQLite one that runs on
+    /// the calling thread, on PostgreSQL a pooled one (see `read`).
+    pub(crate) async fn read_conn(&self, context: &'static str) -> StoreResult<ReadConn> {
+        ReadConn::take(&self.pool, self.reads.as_ref())
+            .await
+            .map_err(read_err(context))
+    }
+
+    /// A pooled connection to read on, for reads that may take long (batch work): they stay on
+    /// sqlx's worker threads whatever the backend.
+    pub(crate) async fn pooled_read_conn(&self, context: &'static str) -> StoreResult<ReadConn> {
+        ReadConn::take(&self.pool, None)
+            .await
+            .map_err(read_err(context))
+    }
+
     /// Refreshes PostgreSQL's planner statistics of `tables` (nothing to do on SQLite). A bulk
     /// import calls this as the tables it fills grow: a table that was small when it was last
     /// analysed is planned as small — scanned whole for every look-up — until autovacuum notices,
@@ -224,6 +252,9 @@ impl Db {
 
     /// Closes every connection (used by tests and at shutdown).
     pub async fn close(&self) {
+        if let Some(reads) = &self.reads {
+            reads.close();
+        }
         self.pool.close().await;
     }
 }

@@ -113,14 +113,20 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
-        )
-        .bind(key(id))
-        .bind(millis(OffsetDateTime::now_utc()))
-        .fetch_optional(self.db.pool())
-        .await
-        .map_err(backend("load session"))?;
+        // Every signed-in request reads its session: a short read by key (see `db::read`).
+        let failed = |_| Error::Backend("load session".to_string());
+        let mut conn = self.db.read_conn("load session").await.map_err(failed)?;
+        let row: Option<(String, i64)> = conn
+            .optional(
+                "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+                &[
+                    key(id).as_str().into(),
+                    millis(OffsetDateTime::now_utc()).into(),
+                ],
+            )
+            .await
+            .map_err(super::read_err("load session"))
+            .map_err(failed)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
         };
