@@ -6,9 +6,9 @@
 //! is tested with one more hand-over when it goes back to the pool. A debtor's page reads its
 //! session and its case on every visit; profiled under load (BENCHMARKS.md), the hand-overs and
 //! the parked threads cost more than SQLite's own work. Short reads by key — a session, a case
-//! page's three statements, tens of microseconds in all, less than rendering the page — therefore
-//! run right here on the async worker. Writes, transactions, lists and batch work stay with
-//! sqlx; PostgreSQL always goes through sqlx.
+//! page's three statements, about a hundred microseconds together, less than rendering the page
+//! — therefore run right here on the async worker. Writes, transactions, lists and batch work
+//! stay with sqlx; PostgreSQL always goes through sqlx.
 //!
 //! Both kinds run the same query text: `$N` placeholders are bound by their number on both, and
 //! rows decode into the same tuples (sqlx's `FromRow` and rusqlite's `TryFrom<&Row>` both exist
@@ -19,7 +19,7 @@ use rusqlite::OpenFlags;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -79,6 +79,8 @@ const IDLE_KEPT: usize = 4;
 /// The SQLite connections for reads on the calling thread.
 pub(crate) struct SqliteReads {
     path: PathBuf,
+    /// The URL asked for a read-only database (`mode=ro`).
+    read_only: bool,
     idle: Mutex<Vec<rusqlite::Connection>>,
     closed: std::sync::atomic::AtomicBool,
 }
@@ -102,17 +104,24 @@ impl SqliteReads {
         }
         Some(Arc::new(SqliteReads {
             path: PathBuf::from(path),
+            read_only: query.contains("mode=ro"),
             idle: Mutex::new(Vec::new()),
             closed: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
-    fn open(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
         // Opened read-write (not created) so that it may share the WAL index with the writers
         // whatever order connections open and close in; `query_only` makes it refuse writes.
+        // A database the URL opens read-only is opened read-only here too.
+        let mode = if self.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
         let conn = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            &self.path,
+            mode | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(READ_BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
@@ -124,7 +133,7 @@ impl SqliteReads {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => Self::open(&self.path)?,
+            None => self.open()?,
         };
         Ok(Lease {
             conn: Some(conn),
@@ -399,6 +408,9 @@ mod tests {
         assert!(SqliteReads::for_url("sqlite://file.db?mode=memory").is_none());
         let reads = SqliteReads::for_url("sqlite://data/rapport.db?mode=rwc").expect("a file");
         assert_eq!(reads.path, PathBuf::from("data/rapport.db"));
+        assert!(!reads.read_only);
+        let read_only = SqliteReads::for_url("sqlite://data/rapport.db?mode=ro").expect("a file");
+        assert!(read_only.read_only);
         let absolute = SqliteReads::for_url("sqlite:///var/lib/rapport.db").expect("a file");
         assert_eq!(absolute.path, PathBuf::from("/var/lib/rapport.db"));
     }
