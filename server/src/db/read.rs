@@ -402,6 +402,27 @@ mod tests {
         assert_eq!(idle(), 0, "and those in use when they come back");
     }
 
+    /// `.cargo/config.toml` builds the bundled SQLite without its global locks on hot paths; a
+    /// build that lost the setting would be a fifth slower on the case page without a word.
+    #[test]
+    fn sqlite_is_built_without_memory_statistics_and_with_a_cache_per_connection() {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        let mut stmt = conn.prepare("PRAGMA compile_options").expect("pragma");
+        let options: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+    }
+
     #[test]
     fn in_memory_databases_have_no_second_connection() {
         assert!(SqliteReads::for_url("sqlite::memory:?mode=rwc").is_none());
