@@ -9,6 +9,9 @@ async function startPlan(page: Page, info: TestInfo, debtor: DemoDebtor) {
   await page.getByRole("button", { name: "Ich kann gerade nicht alles bezahlen" }).click();
   await expect(page).toHaveURL(/\/case\/plan$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ratenzahlung oder Aufschub");
+  // The case page ships no script, so the plan page is a fresh load that hydrates now: a count
+  // typed before the app took over the page would not reach its calculator.
+  if (jsEnabled(info)) await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
 /** With JavaScript the schedule follows the input at once; without, "Calculate plan" asks the server. */

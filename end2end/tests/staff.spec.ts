@@ -84,6 +84,9 @@ test("a plan outside the rules goes to the creditor, who declines; the handler c
   const debtor = demo.debtors[jsEnabled(info) ? 16 : 17];
   await verify(page, info, debtor);
   await page.getByRole("button", { name: "Ich kann gerade nicht alles bezahlen" }).click();
+  await expect(page).toHaveURL(/\/case\/plan$/);
+  // A fresh load of a page that hydrates (the case page ships no script): type once the app runs.
+  if (jsEnabled(info)) await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await page.getByLabel("Anzahl der Raten").fill("24");
   if (!jsEnabled(info)) {
     await page.getByRole("button", { name: "Plan berechnen" }).click();
