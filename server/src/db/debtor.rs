@@ -2,7 +2,7 @@
 
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
-use super::{json_rows, json_spelling, read_err, store_err, Db, ReadConn};
+use super::{json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
 use app::domain::access::{normalize_postcode, LockoutPolicy};
 use app::domain::claim::{breakdown, ItemKind};
@@ -213,7 +213,7 @@ async fn case_view_on(
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Option<CaseView>> {
-    let err = read_err("load case view");
+    let err = store_err("load case view");
     type CaseRow = (
         String,
         String,

@@ -491,7 +491,7 @@ pub(super) async fn dialogue_on(
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<DialogueView> {
-    let err = super::read_err("load dialogue");
+    let err = store_err("load dialogue");
     // The debtor's case page reads this on every visit, so it is one statement: the counts
     // ride along with the case row, and each list comes as one JSON array (see
     // `json_spelling`). The timeline shows what happened on the case and every email that

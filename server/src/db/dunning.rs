@@ -5,7 +5,7 @@ use super::debtor::{currency as currency_of, date};
 use super::dialogue::{add_work, apply_effects, iso};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
-use super::{json_rows, json_spelling, read_err, store_err, Db, ReadConn};
+use super::{json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
@@ -136,7 +136,7 @@ pub(super) async fn dunning_case_on(
     let row: Option<CaseRow> = conn
         .optional(&json_spelling(backend, &sql), &[case_id.into()])
         .await
-        .map_err(read_err("load a case for dunning"))?;
+        .map_err(store_err("load a case for dunning"))?;
     match row {
         Some(row) => dunning_case(conn, row, today).await.map(Some),
         None => Ok(None),
@@ -149,7 +149,7 @@ async fn dunning_case(
     row: CaseRow,
     today: NaiveDate,
 ) -> StoreResult<DunningCase> {
-    let err = read_err("load a case for dunning");
+    let err = store_err("load a case for dunning");
     let CaseRow {
         case_id,
         reference,
@@ -321,7 +321,7 @@ impl DunningStore for Db {
                 &[after_id.into(), i64::from(limit).into()],
             )
             .await
-            .map_err(read_err("list cases for dunning"))?;
+            .map_err(store_err("list cases for dunning"))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(dunning_case(&mut conn, row, today).await?);

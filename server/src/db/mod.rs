@@ -28,7 +28,7 @@ pub mod webhooks;
 pub use booking::book_transfer;
 pub(crate) use booking::insert_allocated;
 pub(crate) use debtor::insert_audit;
-pub(crate) use read::{read_err, ReadConn};
+pub(crate) use read::ReadConn;
 pub use sessions::SqlSessionStore;
 pub(crate) use staff::accounts_table;
 
@@ -66,8 +66,9 @@ pub struct Db {
     reads: Option<std::sync::Arc<read::SqliteReads>>,
 }
 
-/// Maps a sqlx error to the opaque port error, logging it once with what was being done.
-pub(crate) fn store_err(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+/// Maps a database error (sqlx's, or a read's: `read::ReadError`) to the opaque port error,
+/// logging it once with what was being done.
+pub(crate) fn store_err<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> StoreError {
     move |e| {
         tracing::error!(error = %e, context, "database operation failed");
         StoreError
@@ -226,7 +227,7 @@ impl Db {
     pub(crate) async fn read_conn(&self, context: &'static str) -> StoreResult<ReadConn> {
         ReadConn::take(&self.pool, self.reads.as_ref())
             .await
-            .map_err(read_err(context))
+            .map_err(store_err(context))
     }
 
     /// A pooled connection to read on, for reads that may take long (batch work): they stay on
@@ -234,7 +235,7 @@ impl Db {
     pub(crate) async fn pooled_read_conn(&self, context: &'static str) -> StoreResult<ReadConn> {
         ReadConn::take(&self.pool, None)
             .await
-            .map_err(read_err(context))
+            .map_err(store_err(context))
     }
 
     /// Refreshes PostgreSQL's planner statistics of `tables` (nothing to do on SQLite). A bulk

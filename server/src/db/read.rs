@@ -14,7 +14,6 @@
 //! rows decode into the same tuples (sqlx's `FromRow` and rusqlite's `TryFrom<&Row>` both exist
 //! for tuples).
 
-use super::store_err;
 use rusqlite::OpenFlags;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
@@ -280,19 +279,6 @@ fn sqlite_rows<T: ReadRow>(
         }
     }
     Ok(out)
-}
-
-/// Logs a failed read once with what was being done, as `store_err` does for sqlx errors.
-pub(crate) fn read_err(
-    context: &'static str,
-) -> impl Fn(ReadError) -> app::server::ports::StoreError {
-    move |e| match e {
-        ReadError::Sqlx(e) => store_err(context)(e),
-        ReadError::Sqlite(e) => {
-            tracing::error!(error = %e, context, "database operation failed");
-            app::server::ports::StoreError
-        }
-    }
 }
 
 #[cfg(test)]

@@ -125,7 +125,7 @@ impl SessionStore for SqlSessionStore {
                 ],
             )
             .await
-            .map_err(super::read_err("load session"))
+            .map_err(super::store_err("load session"))
             .map_err(failed)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
