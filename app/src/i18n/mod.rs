@@ -320,8 +320,6 @@ const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Formats a calendar date: `22.11.2026` in German, `22 Nov 2026` in English (never the ambiguous
-/// `11/22/2026`).
 /// What happens next on the case unless the debtor acts, as one sentence.
 pub fn what_next(lang: Language, next: &crate::dto::WhatNext) -> String {
     use crate::dto::WhatNext;
@@ -375,10 +373,13 @@ pub fn sent_note(
     })
 }
 
+/// Formats a calendar date: `22.11.2026` in German, `22 Nov 2026` in English (never the ambiguous
+/// `11/22/2026`). Written out rather than through chrono's `format`, which parses its pattern
+/// on every call: pages format a few dozen dates per visit.
 pub fn format_date(lang: Language, date: NaiveDate) -> String {
     use chrono::Datelike;
     match lang {
-        Language::De => date.format("%d.%m.%Y").to_string(),
+        Language::De => format!("{:02}.{:02}.{:04}", date.day(), date.month(), date.year()),
         Language::En => {
             let month = MONTHS_EN[date.month0() as usize];
             format!("{} {} {}", date.day(), month, date.year())

@@ -23,6 +23,10 @@ use leptos_router::components::Redirect;
 /// read and building the whole page's view on each walk — three reads of the session and three
 /// builds of the page per visit. The server waits for a bare `Suspend` all the same (the route
 /// renders in `SsrMode::Async`), and a page without script never shows a fallback.
+///
+/// For the same reason its forms are plain `<form>`s, not `ActionForm`s: without a script an
+/// `ActionForm` renders the very same HTML, after creating an action (a handful of reactive
+/// nodes, made and torn down on every visit) that nothing would ever dispatch.
 #[component]
 pub fn CasePage() -> impl IntoView {
     let lang = use_language();
@@ -128,7 +132,6 @@ fn FairnessQuestion(answered: bool, lang: Language) -> impl IntoView {
 #[component]
 fn ReasonQuestion(current: Option<String>, lang: Language) -> impl IntoView {
     let t = tr(lang);
-    let action = ServerAction::<ChooseReason>::new();
     let reasons = crate::i18n::reason_choices(lang);
     let current_label =
         current.and_then(|c| reasons.iter().find(|(code, _)| *code == c).map(|(_, l)| *l));
@@ -137,14 +140,14 @@ fn ReasonQuestion(current: Option<String>, lang: Language) -> impl IntoView {
             <h2 id="reason-heading">{t.reason_heading}</h2>
             <p class="hint">{t.reason_intro}</p>
             {current_label.map(|l| view! { <p class="current-reason">{t.reason_given} ": " <strong>{l}</strong></p> })}
-            <ActionForm action=action attr:class="reason-list">
+            <form action={<ChooseReason as ServerFn>::PATH} method="post" class="reason-list">
                 {reasons
                     .into_iter()
                     .map(|(code, label)| view! {
                         <button type="submit" name="reason" value=code class="choice">{label}</button>
                     })
                     .collect_view()}
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -184,7 +187,6 @@ fn Timeline(dialogue: DialogueView, lang: Language) -> impl IntoView {
 fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl IntoView {
     let t = tr(lang);
     let s = case.summary;
-    let sign_out = ServerAction::<SignOut>::new();
     let vat_included = case
         .claims
         .iter()
@@ -291,9 +293,9 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
 
         <Timeline dialogue lang/>
 
-        <ActionForm action=sign_out attr:class="sign-out">
+        <form action={<SignOut as ServerFn>::PATH} method="post" class="sign-out">
             <button type="submit" class="secondary">{t.sign_out}</button>
-        </ActionForm>
+        </form>
     }
 }
 
