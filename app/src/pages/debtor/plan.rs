@@ -11,6 +11,7 @@ use crate::dto::{PlanPageData, PlanView};
 use crate::error::AppError;
 use crate::forms::{parse, PlanInput};
 use crate::i18n::{format_date, plan_reason, tr, use_language};
+use leptos::html;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -158,6 +159,39 @@ fn PlanForm(
             })
     };
     let deferral = move || kind.get() == "deferral";
+    // A phone on a weak connection shows the form well before the app takes it over, and a
+    // debtor may type or choose by then: the fields keep it, the calculator's signals would not.
+    // Once hydrated, the calculator starts from what the fields hold.
+    let first_due_field = NodeRef::<html::Input>::new();
+    let count_field = NodeRef::<html::Input>::new();
+    let down_field = NodeRef::<html::Input>::new();
+    let frequency_field = NodeRef::<html::Select>::new();
+    let deferral_field = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        let take = |signal: RwSignal<String>, value: String| {
+            if signal.get_untracked() != value {
+                signal.set(value);
+            }
+        };
+        for (field, signal) in [
+            (first_due_field, first_due),
+            (count_field, count),
+            (down_field, down),
+        ] {
+            if let Some(input) = field.get() {
+                take(signal, input.value());
+            }
+        }
+        if let Some(select) = frequency_field.get() {
+            take(frequency, select.value());
+        }
+        if let Some(radio) = deferral_field.get() {
+            take(
+                kind,
+                if radio.checked() { "deferral" } else { "plan" }.to_string(),
+            );
+        }
+    });
     view! {
         <p>{t.plan_intro}</p>
         <form method="post" action={<ProposePlan as ServerFn>::PATH} class="card plan-form" novalidate>
@@ -170,25 +204,25 @@ fn PlanForm(
                     " " {t.plan_kind_plan}
                 </label>
                 <label class="choice-line">
-                    <input type="radio" name="kind" value="deferral" checked=deferral on:change=move |_| kind.set("deferral".into())/>
+                    <input type="radio" name="kind" value="deferral" checked=deferral node_ref=deferral_field on:change=move |_| kind.set("deferral".into())/>
                     " " {t.plan_kind_deferral}
                 </label>
             </fieldset>
             <div class="field">
                 <label for="first_due">{t.first_due_label}</label>
                 {move || field_error("first_due")}
-                <input id="first_due" name="first_due" type="date" value=first_due.get_untracked()
+                <input id="first_due" name="first_due" type="date" value=first_due.get_untracked() node_ref=first_due_field
                     on:input=move |ev| first_due.set(event_target_value(&ev))/>
             </div>
             <div class="field" class:hidden=deferral>
                 <label for="count">{t.count_label}</label>
                 {move || field_error("count")}
-                <input id="count" name="count" type="number" min="1" max="60" inputmode="numeric" value=count.get_untracked()
+                <input id="count" name="count" type="number" min="1" max="60" inputmode="numeric" value=count.get_untracked() node_ref=count_field
                     on:input=move |ev| count.set(event_target_value(&ev))/>
             </div>
             <div class="field" class:hidden=deferral>
                 <label for="frequency">{t.frequency_label}</label>
-                <select id="frequency" name="frequency" on:change=move |ev| frequency.set(event_target_value(&ev))>
+                <select id="frequency" name="frequency" node_ref=frequency_field on:change=move |ev| frequency.set(event_target_value(&ev))>
                     {[("monthly", t.frequency_monthly), ("fortnightly", t.frequency_fortnightly), ("weekly", t.frequency_weekly)]
                         .into_iter()
                         .map(|(v, l)| view! { <option value=v selected=move || frequency.get() == v>{l}</option> })
@@ -198,7 +232,7 @@ fn PlanForm(
             <div class="field" class:hidden=deferral>
                 <label for="down_payment">{t.down_payment_label}</label>
                 {move || field_error("down_payment")}
-                <input id="down_payment" name="down_payment" type="text" inputmode="decimal" value=down.get_untracked()
+                <input id="down_payment" name="down_payment" type="text" inputmode="decimal" value=down.get_untracked() node_ref=down_field
                     on:input=move |ev| down.set(event_target_value(&ev))/>
             </div>
             <button type="submit" formmethod="get" formaction="/case/plan" class="secondary">{t.preview_button}</button>
