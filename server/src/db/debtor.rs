@@ -193,6 +193,8 @@ impl DebtorStore for Db {
 
     async fn case_page(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CasePage>> {
         let mut conn = self.read_conn("load case page").await?;
+        // The case, its dialogue and the engine's view of it from one state of the database.
+        conn.snapshot().map_err(store_err("load case page"))?;
         let Some(case) = case_view_on(&mut conn, self.backend(), case_id, today).await? else {
             return Ok(None);
         };
