@@ -13,9 +13,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 
-/// Decodes a stored ISO date; a malformed one is a data fault, logged and reported as a failure.
+/// Decodes a stored ISO date (`2026-12-06`); a malformed one is a data fault, logged and
+/// reported as a failure. `NaiveDate`'s own parser reads exactly this form without first parsing
+/// a pattern, as `parse_from_str` does on every call: the case page decodes dozens per visit.
 pub(super) fn date(raw: &str) -> StoreResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| {
+    raw.parse::<NaiveDate>().map_err(|e| {
         tracing::error!(error = %e, value = raw, "malformed date in the database");
         StoreError
     })

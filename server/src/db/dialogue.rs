@@ -3,7 +3,7 @@
 //! write lock at once), then the case state as a compare-and-set, the hold, the timeline event,
 //! the audit entry and the documents.
 
-use super::debtor::insert_audit;
+use super::debtor::{date, insert_audit};
 use super::{json_rows, json_spelling, store_err, Db};
 use crate::config::Backend;
 use app::domain::case_state::CaseState;
@@ -21,8 +21,9 @@ use sqlx::{Any, Transaction};
 /// The answer time promised when a case has no treatment class (business days).
 const DEFAULT_REPLY_DAYS: i64 = 5;
 
+/// A date as stored: ISO 8601 (`2026-12-06`), which is how `NaiveDate` displays.
 pub(super) fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    d.to_string()
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -554,7 +555,6 @@ pub(super) async fn dialogue_on(
     let events: Vec<(String, i64, String, String)> =
         json_rows(events.as_deref(), "timeline of a case")?;
     let fairness_answered = answered > 0;
-    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError);
     Ok(DialogueView {
         reason,
         state,

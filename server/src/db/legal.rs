@@ -1,17 +1,10 @@
 //! The dated legal tables: base rates and statutory interest parameters.
 
+use super::debtor::date;
 use super::{store_err, Db};
 use app::domain::interest::{BaseRate, StatutoryParameters};
 use app::server::ports::{LegalTables, StoreError, StoreResult};
 use async_trait::async_trait;
-use chrono::NaiveDate;
-
-fn date(raw: &str) -> StoreResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| {
-        tracing::error!(error = %e, value = raw, "malformed date in a legal table");
-        StoreError
-    })
-}
 
 fn bp(value: i64) -> StoreResult<i32> {
     i32::try_from(value).map_err(|_| {

@@ -297,4 +297,15 @@ mod tests {
         );
         std::fs::remove_dir_all(dir).ok();
     }
+
+    #[test]
+    fn stored_dates_are_written_and_read_as_iso_dates() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 7).expect("date");
+        assert_eq!(dialogue::iso(day), "2026-03-07");
+        assert_eq!(debtor::date("2026-03-07").expect("read"), day);
+        assert_eq!(debtor::date(&dialogue::iso(day)).expect("read"), day);
+        for bad in ["", "07.03.2026", "2026-02-30", "2026-3", "2026-03-07x"] {
+            assert!(debtor::date(bad).is_err(), "{bad:?} is not a stored date");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! nothing of another's, whatever id they type.
 
 use super::booking::{book_payment, NewPayment, Receipt};
-use super::debtor::{currency, insert_audit};
+use super::debtor::{currency, date, insert_audit};
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
@@ -21,7 +21,6 @@ use app::server::ports::{
     StaffLogin, StaffStore, StoreError, StoreResult, Stored, Template,
 };
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Transaction};
 
@@ -29,10 +28,6 @@ fn money(minor: i64, currency: &str) -> StoreResult<Money> {
     Currency::parse(currency)
         .map(|c| Money::new(minor, c))
         .map_err(|_| StoreError)
-}
-
-fn date(s: &str) -> StoreResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError)
 }
 
 type MemberRow = (i64, i64, String, String, String, i64, i64, i64);
@@ -1076,7 +1071,7 @@ impl StaffStore for Db {
             .await
             .map_err(&err)?;
             let currency = super::debtor::currency(&currency)?;
-            let paid_on = super::debtor::date(&paid_on)?;
+            let paid_on = date(&paid_on)?;
             book_payment(
                 &mut tx,
                 &NewPayment {

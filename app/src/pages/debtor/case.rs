@@ -53,8 +53,9 @@ pub fn CasePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn Status(dialogue: DialogueView, lang: Language) -> impl IntoView {
+/// Where the case stands; a plain function on the borrowed dialogue, which the page uses
+/// afterwards (a component would take it by value: a copy of every event and dispute per visit).
+fn status(dialogue: &DialogueView, lang: Language) -> impl IntoView {
     let t = tr(lang);
     let text = match dialogue.state.as_str() {
         "disputed" => dialogue
@@ -205,7 +206,7 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
             {t.case_reference_label} ": " <strong>{case.reference.clone()}</strong>
         </p>
 
-        <Status dialogue=dialogue.clone() lang/>
+        {status(&dialogue, lang)}
 
         <section aria-labelledby="summary-heading" class="card">
             <h2 id="summary-heading">{t.summary_heading}</h2>
