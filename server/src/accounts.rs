@@ -105,7 +105,7 @@ async fn checked_hash(email: &str, password: &str) -> anyhow::Result<String> {
         );
     }
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_access_code(&password))
+    app::server::credentials::argon2_work(move || hash_access_code(&password))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

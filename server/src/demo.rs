@@ -687,7 +687,7 @@ fn report(base_url: &str, created: bool) -> DemoReport {
 }
 
 async fn hash_blocking(value: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_access_code(&value))
+    app::server::credentials::argon2_work(move || hash_access_code(&value))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

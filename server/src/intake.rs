@@ -721,7 +721,7 @@ pub async fn issue_access(
     for (n, (case_id, reference, name, street, postcode, city)) in cases.into_iter().enumerate() {
         let (token, code) = (new_link_token(), new_access_code());
         let clear = code.clone();
-        let code_hash = tokio::task::spawn_blocking(move || hash_access_code(&clear))
+        let code_hash = app::server::credentials::argon2_work(move || hash_access_code(&clear))
             .await?
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         sqlx::query(

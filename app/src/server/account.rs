@@ -346,9 +346,10 @@ pub async fn change_password(
     let (s, account) = own_account(state, session, realm).await?;
     let stored = account.password_hash.clone();
     let current = current.chars().take(MAX_PASSWORD).collect::<String>();
-    let matches = tokio::task::spawn_blocking(move || verify_access_code(&current, &stored))
-        .await
-        .map_err(|_| AppError::Internal)?;
+    let matches =
+        crate::server::credentials::argon2_work(move || verify_access_code(&current, &stored))
+            .await
+            .map_err(|_| AppError::Internal)?;
     let mut errors = FormErrors::default();
     if !matches {
         errors = errors.field("current_password", Problem::WrongPassword);

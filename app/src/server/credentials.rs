@@ -10,13 +10,34 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+use tokio::sync::Semaphore;
 
 /// Argon2id with the OWASP minimum (19 MiB, 2 iterations, 1 lane).
 fn argon2() -> Argon2<'static> {
     // These parameters are constants known to be valid, so construction cannot fail.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// How many Argon2 computations may run at once: one per processor core.
+static ARGON2_SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs Argon2 work (`hash_access_code`, `verify_access_code`, `dummy_verify`) on a blocking
+/// thread, at most one per core at a time; the rest wait their turn.
+///
+/// Each computation takes 19 MiB and, by design, tens of milliseconds of a core. A mass mailing
+/// sends thousands of debtors to the portal, some of whom type a reference and access code:
+/// unbounded, a burst would run as many at once as there are blocking threads, each slower than
+/// alone and all their memory at once, where a queue finishes the same work as soon and keeps
+/// the server's memory to a few of them.
+pub async fn argon2_work<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    // The semaphore is never closed, so acquiring cannot fail.
+    let _slot = ARGON2_SLOTS.acquire().await.ok();
+    tokio::task::spawn_blocking(work).await
 }
 
 /// A new link token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
@@ -40,13 +61,14 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Hashes a normalised access code with Argon2id and a random salt (PHC string format).
-/// CPU-heavy: call it from a blocking task.
+/// CPU-heavy: call it through [`argon2_work`].
 pub fn hash_access_code(code: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(argon2().hash_password(code.as_bytes(), &salt)?.to_string())
 }
 
-/// Checks a normalised access code against a stored hash. CPU-heavy: call it from a blocking task.
+/// Checks a normalised access code against a stored hash. CPU-heavy: call it through
+/// [`argon2_work`].
 pub fn verify_access_code(code: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| argon2().verify_password(code.as_bytes(), &parsed).is_ok())
@@ -75,6 +97,34 @@ pub fn demo_secrets(seed: &str) -> (String, String) {
 mod tests {
     use super::*;
     use crate::domain::access::normalize_access_code;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn argon2_work_runs_at_most_one_per_core_at_a_time_and_finishes_all() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs = (0..cores * 4).map(|n| {
+            let (running, most) = (running.clone(), most.clone());
+            tokio::spawn(argon2_work(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+                n
+            }))
+        });
+        let mut done = Vec::new();
+        for job in jobs.collect::<Vec<_>>() {
+            done.push(job.await.expect("task").expect("work"));
+        }
+        assert_eq!(done, (0..cores * 4).collect::<Vec<_>>());
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            (1..=cores).contains(&most),
+            "{most} ran at once on {cores} cores"
+        );
+    }
 
     #[test]
     fn link_tokens_are_long_random_and_url_safe() {

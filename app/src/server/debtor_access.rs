@@ -117,7 +117,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 /// on a blocking thread because Argon2 is deliberately slow.
 async fn code_matches(code: String, access: Option<&CaseAccess>) -> Result<bool, AppError> {
     let hashes = access.map(|a| a.code_hashes.clone()).unwrap_or_default();
-    tokio::task::spawn_blocking(move || {
+    crate::server::credentials::argon2_work(move || {
         if hashes.is_empty() {
             dummy_verify(&code);
             return false;

@@ -159,7 +159,7 @@ pub async fn login(
         .filter(|a| allowed && a.active && a.locked_until_ms.is_none_or(|until| until <= now));
     let hash = usable.map(|a| a.password_hash.clone());
     let password = password.chars().take(MAX_PASSWORD).collect::<String>();
-    let ok = tokio::task::spawn_blocking(move || match hash {
+    let ok = crate::server::credentials::argon2_work(move || match hash {
         Some(h) => verify_access_code(&password, &h),
         None => {
             dummy_verify(&password);
@@ -376,7 +376,7 @@ pub(crate) fn check_new_account(
 }
 
 pub(crate) async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_access_code(&password))
+    crate::server::credentials::argon2_work(move || hash_access_code(&password))
         .await
         .map_err(|_| AppError::Internal)?
         .map_err(|_| AppError::Internal)
