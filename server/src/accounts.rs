@@ -104,8 +104,13 @@ async fn checked_hash(email: &str, password: &str) -> anyhow::Result<String> {
             p.message(app::domain::Language::En)
         );
     }
-    let password = password.to_string();
-    app::server::credentials::argon2_work(move || hash_access_code(&password))
+    argon2_hash(password.to_string()).await
+}
+
+/// The Argon2id hash of a password or access code, computed in turn with other Argon2 work
+/// (`credentials::argon2_work`).
+pub(crate) async fn argon2_hash(secret: String) -> anyhow::Result<String> {
+    app::server::credentials::argon2_work(move || hash_access_code(&secret))
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

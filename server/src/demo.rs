@@ -2,10 +2,11 @@
 //! (if absent) by `server demo`; its secrets are derived from public seeds so that every run can
 //! print them again. Demo data is public by design and must never be loaded into production.
 
+use crate::accounts::argon2_hash;
 use crate::db::Db;
 use app::domain::access::format_access_code;
 use app::domain::{Currency, Money};
-use app::server::credentials::{demo_secrets, hash_access_code, hash_token};
+use app::server::credentials::{demo_secrets, hash_token};
 use serde::Serialize;
 use sqlx::{Any, Transaction};
 
@@ -686,12 +687,6 @@ fn report(base_url: &str, created: bool) -> DemoReport {
     }
 }
 
-async fn hash_blocking(value: String) -> anyhow::Result<String> {
-    app::server::credentials::argon2_work(move || hash_access_code(&value))
-        .await?
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
 /// Seeds the demo data unless it is already there, then describes how to use it.
 pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result<DemoReport> {
     let first = debtors().first().map(|d| d.reference).unwrap_or_default();
@@ -706,11 +701,11 @@ pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result
     let mut code_hashes = Vec::new();
     for d in debtors() {
         let (_, code) = demo_secrets(d.reference);
-        code_hashes.push(hash_blocking(code).await?);
+        code_hashes.push(argon2_hash(code).await?);
     }
     let mut staff_hashes = Vec::new();
     for (_, _, password, _) in STAFF.iter().chain([&CREDITOR_OWNER]) {
-        staff_hashes.push(hash_blocking(password.to_string()).await?);
+        staff_hashes.push(argon2_hash(password.to_string()).await?);
     }
     let mut tx = db.pool().begin().await?;
     seed(&mut tx, now_ms, &code_hashes, &staff_hashes).await?;

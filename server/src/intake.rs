@@ -702,7 +702,7 @@ pub async fn issue_access(
     mut progress: impl FnMut(usize, usize),
     deliver: impl FnOnce(&[LetterAccess]) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
-    use app::server::credentials::{hash_access_code, hash_token, new_access_code, new_link_token};
+    use app::server::credentials::{hash_token, new_access_code, new_link_token};
     let cases: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
         "SELECT c.id, c.reference, d.name, d.street, d.postcode, d.city FROM cases c
          JOIN debtors d ON d.id = c.debtor_id
@@ -721,9 +721,7 @@ pub async fn issue_access(
     for (n, (case_id, reference, name, street, postcode, city)) in cases.into_iter().enumerate() {
         let (token, code) = (new_link_token(), new_access_code());
         let clear = code.clone();
-        let code_hash = app::server::credentials::argon2_work(move || hash_access_code(&clear))
-            .await?
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let code_hash = crate::accounts::argon2_hash(clear).await?;
         sqlx::query(
             "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at,
                                              created_at, updated_at)
