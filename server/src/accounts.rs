@@ -58,7 +58,7 @@ pub async fn create_user(
     if existing.is_some() {
         anyhow::bail!("there is already an account for {email}");
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(&format!(
         "INSERT INTO {table} (email, display_name, password_hash, role, {tenant}, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id"

@@ -98,7 +98,7 @@ pub async fn import_activities(
     if !report.problems.is_empty() {
         return Ok(report);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (row, a) in &valid {
         match report_in(&mut tx, creditor_id, a, now).await? {
             Reported::Created(_) => report.created += 1,

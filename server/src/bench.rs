@@ -56,7 +56,7 @@ pub async fn seed(
     let mut done = 0;
     while done < cases {
         let batch = (cases - done).min(1_000);
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin_write().await?;
         for i in done..done + batch {
             let (creditor, class) = ids[i % ids.len()];
             let n = start as usize + i + 1;
@@ -161,7 +161,7 @@ pub async fn raw_insert_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
     let mut done = 0;
     while done < rows {
         let batch = (rows - done).min(1_000);
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin_write().await?;
         for i in done..done + batch {
             sqlx::query(
                 "INSERT INTO bench_raw_inserts (id, reference, amount_minor, note, created_at) VALUES ($1, $2, $3, $4, $5)",

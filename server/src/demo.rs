@@ -707,7 +707,7 @@ pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result
     for (_, _, password, _) in STAFF.iter().chain([&CREDITOR_OWNER]) {
         staff_hashes.push(argon2_hash(password.to_string()).await?);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     seed(&mut tx, now_ms, &code_hashes, &staff_hashes).await?;
     tx.commit().await?;
     Ok(report(base_url, true))

@@ -65,7 +65,7 @@ pub async fn create_creditor(db: &Db, c: &NewCreditor, now: i64) -> anyhow::Resu
             anyhow::bail!("{field} must not be empty");
         }
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO creditors (name, street, postcode, city, country, email, website, agency_id, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
@@ -300,7 +300,7 @@ pub async fn import_claims(
         return Ok(report);
     }
 
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut references = References::next_free(&mut tx, now).await?;
     let mut known = Known::default();
     for chunk in valid.chunks(LOOK_UP_AT_ONCE) {
@@ -717,7 +717,7 @@ pub async fn issue_access(
     .await?;
     let total = cases.len();
     let mut letters = Vec::with_capacity(total);
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (n, (case_id, reference, name, street, postcode, city)) in cases.into_iter().enumerate() {
         let (token, code) = (new_link_token(), new_access_code());
         let clear = code.clone();

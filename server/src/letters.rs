@@ -29,7 +29,7 @@ pub async fn export_letters(
     now_ms: i64,
     deliver: impl FnOnce(&[Letter]) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     type Row = (
         i64,
         String,

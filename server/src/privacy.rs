@@ -250,7 +250,7 @@ pub async fn erase(
 }
 
 async fn anonymise(db: &Db, debtor_id: i64, now_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let cases = "(SELECT id FROM cases WHERE debtor_id = $1)";
     let statements = [
         format!(

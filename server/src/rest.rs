@@ -782,7 +782,7 @@ async fn store_one(
     row: &ClaimRow,
 ) -> Result<StoredClaim, sqlx::Error> {
     let now = state.clock.now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let mut references = References::next_free(&mut tx, now).await?;
     let class_id = classes.get(&row.treatment_class).copied();
     let mut known = Known::default();

@@ -60,7 +60,7 @@ pub async fn report_activity(
     a: &Activity,
     now_ms: i64,
 ) -> Result<Reported, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let reported = report_in(&mut tx, creditor_id, a, now_ms).await?;
     if matches!(reported, Reported::UnknownCustomer) {
         tx.rollback().await?;

@@ -391,7 +391,7 @@ async fn begin_writing(
     import_id: i64,
     now_ms: i64,
 ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    let mut t = db.pool().begin().await?;
+    let mut t = db.begin_write().await?;
     sqlx::query("UPDATE bank_imports SET updated_at = $2 WHERE id = $1")
         .bind(import_id)
         .bind(now_ms)
@@ -979,7 +979,7 @@ impl BankStore for Db {
     ) -> StoreResult<Assigned> {
         let err = store_err("assign a bank entry");
         let now = audit.at_ms;
-        let mut t = self.pool().begin().await.map_err(&err)?;
+        let mut t = self.begin_write().await.map_err(&err)?;
         let entry: Option<(String, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT state, amount_minor, part, entry_key, value_date, suggested_case_id FROM bank_entries
              WHERE id = $1 AND agency_id = $2",
@@ -1053,7 +1053,7 @@ impl BankStore for Db {
     ) -> StoreResult<Option<bool>> {
         let err = store_err("dismiss a bank entry");
         let now = audit.at_ms;
-        let mut t = self.pool().begin().await.map_err(&err)?;
+        let mut t = self.begin_write().await.map_err(&err)?;
         let suggested: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE bank_entries SET state = 'dismissed', decided_by = $3, updated_at = $4
              WHERE id = $1 AND agency_id = $2 AND state IN ('unmatched', 'review') RETURNING suggested_case_id",

@@ -47,7 +47,7 @@ impl ContactStore for Db {
         audit: AuditEntry,
     ) -> StoreResult<()> {
         let err = store_err("save contact data");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         sqlx::query(
             "UPDATE debtors SET email = $2, phone = $3, street = $4, postcode = $5, city = $6, language = $7,

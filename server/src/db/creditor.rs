@@ -154,7 +154,7 @@ impl CreditorStore for Db {
     ) -> StoreResult<Stored> {
         let err = store_err("record consent decision");
         let now = effects.audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let ours: Option<i64> =
             sqlx::query_scalar("SELECT id FROM cases WHERE id = $1 AND creditor_id = $2")
                 .bind(d.case_id)
@@ -298,7 +298,7 @@ impl CreditorStore for Db {
     ) -> StoreResult<Stored> {
         let err = store_err("record plan approval");
         let now = effects.audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let changed = sqlx::query(
             "UPDATE plan_approvals SET state = $4, creditor_user_id = $5, comment = $6, by_default = $7,
                     decided_at = $8, updated_at = $8
@@ -463,7 +463,7 @@ impl CreditorStore for Db {
 
     async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<i64> {
         let err = store_err("create api key");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_keys (creditor_id, name, prefix, key_hash, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -854,7 +854,7 @@ impl CreditorStore for Db {
         effects: Effects,
     ) -> StoreResult<Stored> {
         let err = store_err("pause a case");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         // The creditor's own case only: the state update below is scoped by the same check.
         let own: Option<i64> =
             sqlx::query_scalar("SELECT id FROM cases WHERE id = $1 AND creditor_id = $2")
@@ -884,7 +884,7 @@ impl CreditorStore for Db {
         audit: AuditEntry,
     ) -> StoreResult<bool> {
         let err = store_err("move case to another class");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let changed = sqlx::query(
             "UPDATE cases SET treatment_class_id =
                  (SELECT id FROM treatment_classes WHERE creditor_id = $1 AND key = $2), updated_at = $3
@@ -1066,7 +1066,7 @@ impl CreditorStore for Db {
         audit: AuditEntry,
     ) -> StoreResult<Option<i64>> {
         let err = store_err("create creditor user");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role,
                                          must_change_password, created_at, updated_at)

@@ -120,7 +120,7 @@ impl DebtorStore for Db {
     ) -> StoreResult<Option<i64>> {
         let err = store_err("record failed verification");
         let now = audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         // The audit row is written first: it makes the transaction a writer from its first
         // statement, so SQLite never has to upgrade a read lock (which could fail under load).
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
@@ -167,7 +167,7 @@ impl DebtorStore for Db {
         audit: AuditEntry,
     ) -> StoreResult<()> {
         let err = store_err("record successful verification");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         sqlx::query(
             "UPDATE cases SET verification_failures = 0, last_failed_at = NULL, locked_until = NULL, updated_at = $2
@@ -183,7 +183,7 @@ impl DebtorStore for Db {
 
     async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
         let err = store_err("append audit entry");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)
     }

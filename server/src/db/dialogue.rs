@@ -209,7 +209,7 @@ where
     >,
 {
     let err = store_err("store a debtor submission");
-    let mut tx = db.pool().begin().await.map_err(&err)?;
+    let mut tx = db.begin_write().await.map_err(&err)?;
     let id = match insert(&mut tx).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => return Ok(Stored::Duplicate),
@@ -307,7 +307,7 @@ impl DialogueStore for Db {
         audit: app::server::ports::AuditEntry,
     ) -> StoreResult<()> {
         let err = store_err("record reason");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         sqlx::query("UPDATE cases SET reason = $2, reason_at = $3, updated_at = $3 WHERE id = $1")
             .bind(case_id)
@@ -337,7 +337,7 @@ impl DialogueStore for Db {
         audit: app::server::ports::AuditEntry,
     ) -> StoreResult<Stored> {
         let err = store_err("record fairness answer");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO satisfaction_answers (case_id, score, comment, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4) ON CONFLICT (case_id) DO NOTHING RETURNING id",

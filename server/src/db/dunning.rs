@@ -340,7 +340,7 @@ impl DunningStore for Db {
 
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {
         let err = store_err("record a dunning step");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let stored = record_in(&mut tx, &step).await.map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(stored)
@@ -348,7 +348,7 @@ impl DunningStore for Db {
 
     async fn record_steps(&self, steps: Vec<DunningStep>) -> StoreResult<Vec<Stored>> {
         let together = async {
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             let mut out = Vec::with_capacity(steps.len());
             for step in &steps {
                 out.push(record_in(&mut tx, step).await?);

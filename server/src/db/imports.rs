@@ -31,7 +31,7 @@ impl Db {
         audit: AuditEntry,
     ) -> StoreResult<i64> {
         let err = store_err("start import");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO import_jobs (creditor_id, creditor_user_id, filename, partial, state, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'running', $5, $5) RETURNING id",

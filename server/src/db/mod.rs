@@ -217,6 +217,18 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads before it writes is refused at its first write —
+    /// "database is locked", at once, without waiting — when another connection wrote in between,
+    /// because its snapshot is stale. An immediate one waits its turn (`busy_timeout`) instead.
+    /// On PostgreSQL a plain `BEGIN`: rows are locked as they are written.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -296,6 +308,53 @@ mod tests {
             format!("{url}?mode=ro")
         );
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_write_transaction_that_read_first_waits_for_another_writer_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("write.db").display());
+        let db = Db::connect(&crate::config::DatabaseUrl::parse(&url).expect("url"))
+            .await
+            .expect("connect");
+        sqlx::query("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+            .execute(db.pool())
+            .await
+            .expect("table");
+        sqlx::query("INSERT INTO counters (id, n) VALUES (1, 0)")
+            .execute(db.pool())
+            .await
+            .expect("row");
+        let mut tx = db.begin_write().await.expect("begin");
+        let (n,): (i64,) = sqlx::query_as("SELECT n FROM counters WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("read");
+        // Another writer comes while the transaction stands between its read and its write.
+        let other = tokio::spawn({
+            let db = db.clone();
+            async move {
+                sqlx::query("UPDATE counters SET n = n + 10 WHERE id = 1")
+                    .execute(db.pool())
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        sqlx::query("UPDATE counters SET n = $1 WHERE id = 1")
+            .bind(n + 1)
+            .execute(&mut *tx)
+            .await
+            .expect("the transaction's write is not refused");
+        tx.commit().await.expect("commit");
+        other
+            .await
+            .expect("task")
+            .expect("the other writer waited its turn");
+        let (n,): (i64,) = sqlx::query_as("SELECT n FROM counters WHERE id = 1")
+            .fetch_one(db.pool())
+            .await
+            .expect("read");
+        assert_eq!(n, 11, "both writes count, one after the other");
     }
 
     #[test]

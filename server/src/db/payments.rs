@@ -80,7 +80,7 @@ impl PaymentStore for Db {
     ) -> StoreResult<Booking> {
         let err = store_err("book online payment");
         let now = audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let recorded = sqlx::query(
             "INSERT INTO provider_events (provider, event_id, kind, received_at, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4, $4) ON CONFLICT (provider, event_id) DO NOTHING",

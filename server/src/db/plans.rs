@@ -210,7 +210,7 @@ impl PlanStore for Db {
     ) -> StoreResult<Stored> {
         let err = store_err("store plan");
         let now = effects.audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let inserted: Result<i64, sqlx::Error> = async {
             sqlx::query_scalar(
                 "INSERT INTO plans (case_id, state, proposed_by, request, schedule, cost_minor, reasons, cost_notice_seen_at,
@@ -266,7 +266,7 @@ impl PlanStore for Db {
     ) -> StoreResult<Stored> {
         let err = store_err("answer counter-offer");
         let now = effects.audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let new_state = if accept { "agreed" } else { "declined" };
         // Compare-and-set on the plan: a second click finds it no longer 'countered'.
         let changed = sqlx::query(

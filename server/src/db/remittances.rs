@@ -44,7 +44,7 @@ pub async fn make_remittances(
     .await?;
     let mut made = Vec::new();
     for creditor_id in creditors {
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO remittances (creditor_id, period, payments, collected_minor, principal_minor, interest_minor,
                                       costs_minor, credit_minor, passed_on_minor, created_at, updated_at)

@@ -430,7 +430,7 @@ impl StaffStore for Db {
         let err = store_err("record failed login");
         let (table, _) = accounts_table(realm);
         let now = audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         // One statement each, so that concurrent failures cannot slip past the limit.
         sqlx::query(&format!(
             "UPDATE {table} SET failed_logins = failed_logins + 1, updated_at = $2 WHERE id = $1"
@@ -490,7 +490,7 @@ impl StaffStore for Db {
         let err = store_err("set password");
         let (table, _) = accounts_table(realm);
         let owner = session_owner_column(realm);
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         sqlx::query(&format!(
             "UPDATE {table} SET password_hash = $2, must_change_password = 0, sessions_valid_after = $3,
                                 updated_at = $3 WHERE id = $1"
@@ -523,7 +523,7 @@ impl StaffStore for Db {
         let err = store_err("reset a sign-in");
         let (table, tenant) = accounts_table(realm);
         let owner = session_owner_column(realm);
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let changed = sqlx::query(&format!(
             "UPDATE {table} SET password_hash = $3, must_change_password = 1, totp_secret = NULL,
                                 totp_last_step = NULL, failed_logins = 0, locked_until = NULL,
@@ -588,7 +588,7 @@ impl StaffStore for Db {
 
     async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>> {
         let err = store_err("create staff account");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id,
                                       must_change_password, created_at, updated_at)
@@ -769,7 +769,7 @@ impl StaffStore for Db {
         mut audit: AuditEntry,
     ) -> StoreResult<bool> {
         let err = store_err("assign work item");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         if let Some(person) = assignee {
             let colleague: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM staff_users WHERE id = $1 AND agency_id = $2 AND active = 1",
@@ -1024,7 +1024,7 @@ impl StaffStore for Db {
     async fn apply_action(&self, a: HandlerAction) -> StoreResult<Stored> {
         let err = store_err("apply handler action");
         let now = a.effects.audit.at_ms;
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         // The action's own row first: a form sent twice stops here, and SQLite takes its write
         // lock at once.
         let inserted = sqlx::query(
@@ -1196,7 +1196,7 @@ impl StaffStore for Db {
 
     async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
         let err = store_err("queue staff email");
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let queued = enqueue_email(
             &mut tx,
             &NewEmail {
@@ -1255,7 +1255,7 @@ impl Db {
         audit: &AuditEntry,
     ) -> StoreResult<u64> {
         let err = store_err(context);
-        let mut tx = self.pool().begin().await.map_err(&err)?;
+        let mut tx = self.begin_write().await.map_err(&err)?;
         let changed = query.execute(&mut *tx).await.map_err(&err)?.rows_affected();
         if changed == 0 {
             return Ok(0);
