@@ -716,24 +716,15 @@ pub async fn issue_access(
     .fetch_all(db.pool())
     .await?;
     let total = cases.len();
+    // The codes are hashed before the transaction opens: Argon2 takes tens of milliseconds per
+    // code by design, and on SQLite the transaction holds the write lock every other write of
+    // the portal waits for.
+    let mut hashes = Vec::with_capacity(total);
     let mut letters = Vec::with_capacity(total);
-    let mut tx = db.begin_write().await?;
     for (n, (case_id, reference, name, street, postcode, city)) in cases.into_iter().enumerate() {
         let (token, code) = (new_link_token(), new_access_code());
-        let clear = code.clone();
-        let code_hash = crate::accounts::argon2_hash(clear).await?;
-        sqlx::query(
-            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at,
-                                             created_at, updated_at)
-             VALUES ($1, $2, $3, 'postcode', $4, $5, $4, $4)",
-        )
-        .bind(case_id)
-        .bind(hash_token(&token))
-        .bind(code_hash)
-        .bind(now)
-        .bind(now + LETTER_VALIDITY_MS)
-        .execute(&mut *tx)
-        .await?;
+        let code_hash = crate::accounts::argon2_hash(code.clone()).await?;
+        hashes.push((case_id, hash_token(&token), code_hash));
         letters.push(LetterAccess {
             reference,
             name,
@@ -746,6 +737,21 @@ pub async fn issue_access(
         if (n + 1) % 100 == 0 {
             progress(n + 1, total);
         }
+    }
+    let mut tx = db.begin_write().await?;
+    for (case_id, token_hash, code_hash) in hashes {
+        sqlx::query(
+            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at,
+                                             created_at, updated_at)
+             VALUES ($1, $2, $3, 'postcode', $4, $5, $4, $4)",
+        )
+        .bind(case_id)
+        .bind(token_hash)
+        .bind(code_hash)
+        .bind(now)
+        .bind(now + LETTER_VALIDITY_MS)
+        .execute(&mut *tx)
+        .await?;
     }
     deliver(&letters)?;
     tx.commit().await?;
