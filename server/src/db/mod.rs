@@ -285,6 +285,18 @@ pub fn migration_versions() -> (MigrationList, MigrationList) {
     (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
 }
 
+/// A database in a fresh SQLite file under `dir` with one table made by `table` (the unit tests'
+/// start: a file, so that both kinds of read connection see it).
+#[cfg(test)]
+pub(crate) async fn test_sqlite_file(dir: &tempfile::TempDir, table: &str) -> Db {
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Db::connect(&crate::config::DatabaseUrl::parse(&url).expect("url"))
+        .await
+        .expect("connect");
+    sqlx::query(table).execute(db.pool()).await.expect("table");
+    db
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,14 +325,11 @@ mod tests {
     #[tokio::test]
     async fn a_write_transaction_that_read_first_waits_for_another_writer_instead_of_failing() {
         let dir = tempfile::tempdir().expect("dir");
-        let url = format!("sqlite://{}", dir.path().join("write.db").display());
-        let db = Db::connect(&crate::config::DatabaseUrl::parse(&url).expect("url"))
-            .await
-            .expect("connect");
-        sqlx::query("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-            .execute(db.pool())
-            .await
-            .expect("table");
+        let db = test_sqlite_file(
+            &dir,
+            "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+        )
+        .await;
         sqlx::query("INSERT INTO counters (id, n) VALUES (1, 0)")
             .execute(db.pool())
             .await

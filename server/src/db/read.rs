@@ -154,6 +154,13 @@ pub(crate) struct Lease {
     reads: Arc<SqliteReads>,
 }
 
+impl Lease {
+    /// The leased connection (there until the lease is dropped).
+    fn conn(&self) -> rusqlite::Result<&rusqlite::Connection> {
+        self.conn.as_ref().ok_or(rusqlite::Error::InvalidQuery)
+    }
+}
+
 impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
@@ -206,8 +213,7 @@ impl ReadConn {
         match self {
             ReadConn::Pool(_) => Ok(()),
             ReadConn::Sqlite(lease) => {
-                let conn = lease.conn.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
-                conn.prepare_cached("BEGIN")?.raw_execute()?;
+                lease.conn()?.prepare_cached("BEGIN")?.raw_execute()?;
                 Ok(())
             }
         }
@@ -279,8 +285,7 @@ fn sqlite_rows<T: ReadRow>(
     args: &[Arg<'_>],
     limit: Option<usize>,
 ) -> rusqlite::Result<Vec<T>> {
-    let conn = lease.conn.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = lease.conn()?.prepare_cached(sql)?;
     for index in 1..=stmt.parameter_count() {
         let number = stmt
             .parameter_name(index)
@@ -311,19 +316,14 @@ fn sqlite_rows<T: ReadRow>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::DatabaseUrl;
     use crate::db::Db;
 
     async fn sqlite_db(dir: &tempfile::TempDir) -> Db {
-        let url = format!("sqlite://{}", dir.path().join("read.db").display());
-        let db = Db::connect(&DatabaseUrl::parse(&url).expect("url"))
-            .await
-            .expect("connect");
-        sqlx::query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-            .execute(db.pool())
-            .await
-            .expect("table");
-        db
+        crate::db::test_sqlite_file(
+            dir,
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+        )
+        .await
     }
 
     /// Both kinds of connection on the same SQLite file.
