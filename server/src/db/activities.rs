@@ -97,7 +97,7 @@ pub async fn report_in(
     .bind(debtor_id)
     .bind(&a.event_id)
     .bind(a.kind.code())
-    .bind(a.date.format("%Y-%m-%d").to_string())
+    .bind(crate::db::iso(a.date))
     .bind(a.amount.map(|m| m.minor))
     .bind(a.amount.map(|m| m.currency.code().to_string()))
     .bind(now_ms)
@@ -120,7 +120,7 @@ pub async fn report_in(
     for (field, differs) in [
         ("customer_number", held.customer_number != a.customer_number),
         ("kind", held.kind != a.kind.code()),
-        ("date", held.date != a.date.format("%Y-%m-%d").to_string()),
+        ("date", held.date != crate::db::iso(a.date)),
         ("amount", held.amount_minor != a.amount.map(|m| m.minor)),
     ] {
         if differs {

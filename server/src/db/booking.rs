@@ -4,7 +4,8 @@
 //! thank-you. Used for bank transfers from statements, handler-confirmed payments and online
 //! payments alike.
 
-use super::dialogue::{insert_event, iso};
+use super::dialogue::insert_event;
+use super::iso;
 use super::plans::queue;
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};

@@ -4,7 +4,7 @@
 //! the audit entry and the documents.
 
 use super::debtor::{date, insert_audit};
-use super::{json_rows, json_spelling, store_err, Db};
+use super::{iso, json_rows, json_spelling, store_err, Db};
 use crate::config::Backend;
 use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;
@@ -20,11 +20,6 @@ use sqlx::{Any, Transaction};
 
 /// The answer time promised when a case has no treatment class (business days).
 const DEFAULT_REPLY_DAYS: i64 = 5;
-
-/// A date as stored: ISO 8601 (`2026-12-06`), which is how `NaiveDate` displays.
-pub(super) fn iso(d: NaiveDate) -> String {
-    d.to_string()
-}
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())

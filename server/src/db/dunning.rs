@@ -2,7 +2,8 @@
 //! once, with all its effects, in one transaction.
 
 use super::debtor::{currency as currency_of, date};
-use super::dialogue::{add_work, apply_effects, iso};
+use super::dialogue::{add_work, apply_effects};
+use super::iso;
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue};
 use super::{json_rows, json_spelling, store_err, Db, ReadConn};

@@ -37,7 +37,7 @@ impl LegalTables for Db {
              ON CONFLICT (valid_from) DO UPDATE SET rate_bp = excluded.rate_bp, source = excluded.source,
                                                     updated_at = excluded.updated_at",
         )
-        .bind(rate.valid_from.format("%Y-%m-%d").to_string())
+        .bind(crate::db::iso(rate.valid_from))
         .bind(i64::from(rate.rate_bp))
         .bind(source)
         .bind(now_ms)

@@ -41,7 +41,7 @@ pub(super) async fn insert_instalments(
         )
         .bind(plan_id)
         .bind(i64::from(i.number))
-        .bind(i.due.format("%Y-%m-%d").to_string())
+        .bind(crate::db::iso(i.due))
         .bind(i.amount.minor)
         .bind(i.amount.currency.code().to_string())
         .bind(now)
