@@ -10,8 +10,9 @@
 //! guess. Debits and entries not yet booked by the bank (`PDNG`, `INFO`) are skipped; reversals,
 //! foreign currencies and batch bookings whose parts do not add up go to review.
 
+use super::booking::{Bookings, NewPayment, Receipt};
 use super::dialogue::add_work;
-use super::{placeholders, store_err, Db};
+use super::{insert_rows, iso, placeholders, store_err, Db, MAX_BINDS};
 use crate::camt::{self, CamtError, Entry, ReadError};
 use app::domain::references::RfReference;
 use app::domain::work::WorkKind;
@@ -21,6 +22,7 @@ use app::error::StatementProblem;
 use app::server::ports::{Assigned, AuditEntry, BankStore, StatementFailure, StoreResult};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::sync::Arc;
@@ -340,7 +342,7 @@ where
                 Outcome::Booked => report.booked += 1,
                 Outcome::Unmatched => report.unmatched += 1,
                 Outcome::Review => report.review += 1,
-                Outcome::Duplicate | Outcome::Raced => report.duplicates += 1,
+                Outcome::Duplicate => report.duplicates += 1,
             }
         }
         if let Some(e) = error {
@@ -442,6 +444,10 @@ async fn reconcile_batch(
 /// Reconciles `parts` in one transaction that writes first; `None` when another import stored one
 /// of them meanwhile: then the transaction is rolled back at once (not when its connection goes
 /// back to the pool, where its locks would hold up what comes next).
+///
+/// The parts are looked at in order, each seeing the bookings before it (a case paid in full by
+/// one is closed for the next), but read and written together: the cases they name in one
+/// statement, the bookings in one statement per table, the entries in one.
 async fn reconcile_together(
     db: &Db,
     agency_id: i64,
@@ -452,28 +458,208 @@ async fn reconcile_together(
 ) -> Result<Option<Vec<Outcome>>, sqlx::Error> {
     let mut t = begin_writing(db, import_id, now_ms).await?;
     let mut stored = stored_before(&mut t, parts).await?;
+    // Stored before, or earlier in this batch (a file may repeat an entry).
+    let fresh: Vec<bool> = parts
+        .iter()
+        .map(|p| stored.insert((p.key.clone(), p.part)))
+        .collect();
+    let to_match: Vec<&Part> = parts
+        .iter()
+        .zip(&fresh)
+        .filter(|(p, fresh)| **fresh && p.state == "match")
+        .map(|(p, _)| p)
+        .collect();
+    let mut found = find_cases(&mut t, agency_id, &to_match).await?.into_iter();
+    let matches: Vec<Option<Match>> = parts
+        .iter()
+        .zip(&fresh)
+        .map(|(p, fresh)| {
+            if *fresh && p.state == "match" {
+                found.next().flatten()
+            } else {
+                None
+            }
+        })
+        .collect();
+    let open: Vec<i64> = matches
+        .iter()
+        .flatten()
+        .filter(|m| !closed(&m.state))
+        .map(|m| m.case_id)
+        .collect();
+    let mut bookings = Bookings::load(&mut t, &open, open.len()).await?;
+    let mut decisions = Vec::with_capacity(parts.len());
+    for ((part, fresh), matched) in parts.iter().zip(&fresh).zip(matches) {
+        if !fresh {
+            decisions.push(None);
+            continue;
+        }
+        // The case's state after the bookings before this part.
+        let matched = matched.map(|m| Match {
+            state: bookings
+                .state(m.case_id)
+                .map_or(m.state, |s| s.code().to_string()),
+            ..m
+        });
+        let value_date = value_date(part, now_ms);
+        // A case that is already closed or paid gets no automatic booking: a person decides.
+        let (state, note, booked) = match (part.state, &matched) {
+            ("review", _) => ("review", part.note, None),
+            (_, Some(m)) if !closed(&m.state) => {
+                let source = format!("bank:{}:{}", part.key, part.part);
+                let payment = NewPayment {
+                    case_id: m.case_id,
+                    amount: Money::new(part.amount, Currency::EUR),
+                    value_date,
+                    method: "transfer",
+                    source: &source,
+                    now_ms,
+                    base_url,
+                };
+                let booked = bookings.book(&payment, Receipt::Standard)?;
+                ("booked", "", Some((m.case_id, booked.payment_id, m.how)))
+            }
+            (_, Some(_)) => ("review", "case_closed", None),
+            (_, None) => ("unmatched", "", None),
+        };
+        decisions.push(Some(Decision {
+            state,
+            note,
+            suggestion: None,
+            matched: matched.map(|m| m.case_id),
+            booked,
+            value_date,
+        }));
+    }
+    bookings.write(&mut t).await?;
+    // What could not be matched may belong to a running case (asked after the bookings, so that
+    // a case they closed is not suggested).
+    for (part, decision) in parts.iter().zip(decisions.iter_mut()) {
+        if let Some(d) = decision {
+            if part.state == "match" && d.matched.is_none() {
+                d.suggestion = suggest(&mut t, agency_id, part).await?;
+                if d.suggestion.is_some() {
+                    d.note = "suggestion";
+                }
+            }
+        }
+    }
+    let stored_now = store_entries(&mut t, agency_id, import_id, parts, &decisions, now_ms).await?;
     let mut out = Vec::with_capacity(parts.len());
-    for part in parts {
-        match reconcile(
-            &mut t,
-            agency_id,
-            import_id,
-            part,
-            &mut stored,
-            now_ms,
-            base_url,
-        )
-        .await?
-        {
-            Outcome::Raced => {
+    for (part, decision) in parts.iter().zip(&decisions) {
+        let Some(d) = decision else {
+            out.push(Outcome::Duplicate);
+            continue;
+        };
+        if !stored_now.contains(&(part.key.clone(), part.part)) {
+            // Stored by another import after this transaction looked.
+            if d.booked.is_some() {
                 t.rollback().await?;
                 return Ok(None);
             }
-            outcome => out.push(outcome),
+            out.push(Outcome::Duplicate);
+            continue;
         }
+        out.push(match (d.state, d.booked) {
+            (_, Some(_)) => Outcome::Booked,
+            ("review", None) => Outcome::Review,
+            (_, None) => {
+                // A payment that may belong to a running case waits in that case's work queue.
+                if let Some(case_id) = d.suggestion {
+                    add_work(&mut t, case_id, WorkKind::UnmatchedPayment, now_ms).await?;
+                }
+                Outcome::Unmatched
+            }
+        });
     }
     t.commit().await?;
     Ok(Some(out))
+}
+
+/// What became of a part not stored before.
+struct Decision {
+    state: &'static str,
+    note: &'static str,
+    /// A running case the payer may belong to.
+    suggestion: Option<i64>,
+    /// The case the part names.
+    matched: Option<i64>,
+    /// Booked: the case, the payment, how the case was found.
+    booked: Option<(i64, i64, &'static str)>,
+    value_date: chrono::NaiveDate,
+}
+
+/// Whether a case in `state` takes no automatic booking.
+fn closed(state: &str) -> bool {
+    matches!(state, "closed" | "paid")
+}
+
+/// The day a part's money counts from: the entry's value date, else its booking date, else today.
+fn value_date(part: &Part, now_ms: i64) -> chrono::NaiveDate {
+    part.entry
+        .value_date
+        .or(part.entry.booking_date)
+        .unwrap_or_else(|| {
+            chrono::DateTime::from_timestamp_millis(now_ms)
+                .map(|t| t.date_naive())
+                .unwrap_or_default()
+        })
+}
+
+/// Stores the parts decided (`Some`) as bank entries in one statement per many; returns the keys
+/// stored (a key missing was stored by another import meanwhile).
+async fn store_entries(
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
+    agency_id: i64,
+    import_id: i64,
+    parts: &[Part],
+    decisions: &[Option<Decision>],
+    now_ms: i64,
+) -> Result<HashSet<(String, i64)>, sqlx::Error> {
+    let rows: Vec<(&Part, &Decision)> = parts
+        .iter()
+        .zip(decisions)
+        .filter_map(|(p, d)| d.as_ref().map(|d| (p, d)))
+        .collect();
+    let returned = insert_rows(
+        t,
+        "INSERT INTO bank_entries (import_id, agency_id, entry_key, part, account_iban, booking_date, value_date, amount_minor,
+                                   currency, payer_name, payer_iban, remittance, creditor_ref, state, note,
+                                   suggested_case_id, case_id, payment_id, matched_by, created_at, updated_at)",
+        21,
+        "ON CONFLICT (entry_key, part) DO NOTHING RETURNING entry_key, part",
+        &rows,
+        |q, (part, d)| {
+            let entry = &part.entry;
+            let tx = entry.transactions.get(part.tx);
+            q.bind(import_id)
+                .bind(agency_id)
+                .bind(part.key.as_str())
+                .bind(part.part)
+                .bind(entry.account_iban.as_deref())
+                .bind(entry.booking_date.map(iso))
+                .bind(iso(d.value_date))
+                .bind(part.amount)
+                .bind(entry.amount.as_ref().map_or("EUR", |a| a.currency.as_str()))
+                .bind(tx.and_then(|t| t.payer_name.as_deref()))
+                .bind(tx.and_then(|t| t.payer_iban.as_deref()))
+                .bind(tx.map_or(entry.additional_info.as_str(), |t| t.remittance.as_str()))
+                .bind(tx.and_then(|t| t.creditor_ref.as_deref()))
+                .bind(d.state)
+                .bind(d.note)
+                .bind(d.suggestion.or(d.matched))
+                .bind(d.booked.map(|b| b.0))
+                .bind(d.booked.map(|b| b.1))
+                .bind(d.booked.map(|b| b.2))
+                .bind(now_ms)
+                .bind(now_ms)
+        },
+    )
+    .await?;
+    returned
+        .iter()
+        .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?)))
+        .collect()
 }
 
 enum Outcome {
@@ -481,9 +667,6 @@ enum Outcome {
     Unmatched,
     Review,
     Duplicate,
-    /// Booked here, but another import stored the same entry after this transaction looked: the
-    /// transaction must be rolled back.
-    Raced,
 }
 
 /// The keys of `parts` that earlier imports stored, asked for all at once: a part stored before is
@@ -495,23 +678,31 @@ async fn stored_before(
     let mut keys: Vec<&str> = parts.iter().map(|p| p.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
-    let sql = format!(
-        "SELECT entry_key, part FROM bank_entries WHERE entry_key IN ({})",
-        placeholders(1, keys.len())
-    );
-    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-    for key in keys {
-        query = query.bind(key);
+    let mut stored = HashSet::new();
+    for chunk in keys.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT entry_key, part FROM bank_entries WHERE entry_key IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        stored.extend(query.fetch_all(&mut **t).await?);
     }
-    Ok(query.fetch_all(&mut **t).await?.into_iter().collect())
+    Ok(stored)
 }
 
-/// The agency's case a part names, how it was found, and its state.
-async fn find_case(
-    t: &mut sqlx::Transaction<'_, sqlx::Any>,
-    agency_id: i64,
-    part: &Part,
-) -> Result<Option<(i64, &'static str, String)>, sqlx::Error> {
+/// A case of the agency a part names, how it was found, and its state.
+struct Match {
+    case_id: i64,
+    how: &'static str,
+    state: String,
+}
+
+/// The references a part may name a case by, normalised (letters and digits), in the order they
+/// are tried, each with how it was found.
+fn candidates(part: &Part) -> Vec<(String, &'static str)> {
     let tx = part.entry.transactions.get(part.tx);
     let text = format!(
         "{} {} {}",
@@ -532,27 +723,48 @@ async fn find_case(
     for token in reference_candidates(&text) {
         candidates.push((token, "reference"));
     }
-    if candidates.is_empty() {
-        return Ok(None);
+    candidates
+}
+
+/// The agency's case each of `parts` names (the first of its candidates that names one), all
+/// looked up in one statement, each candidate an index probe.
+async fn find_cases(
+    t: &mut sqlx::Transaction<'_, sqlx::Any>,
+    agency_id: i64,
+    parts: &[&Part],
+) -> Result<Vec<Option<Match>>, sqlx::Error> {
+    let per_part: Vec<Vec<(String, &'static str)>> = parts.iter().map(|p| candidates(p)).collect();
+    let mut all: Vec<&str> = per_part.iter().flatten().map(|(c, _)| c.as_str()).collect();
+    all.sort_unstable();
+    all.dedup();
+    // Reference without dashes → the case (the lowest id if several cases share it) and its state.
+    let mut cases: HashMap<String, (i64, String)> = HashMap::new();
+    for chunk in all.chunks(MAX_BINDS - 1) {
+        let sql = format!(
+            "SELECT REPLACE(c.reference, '-', ''), c.id, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+             WHERE cr.agency_id = $1 AND REPLACE(c.reference, '-', '') IN ({}) ORDER BY c.id",
+            placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql).bind(agency_id);
+        for candidate in chunk {
+            query = query.bind(*candidate);
+        }
+        for (reference, id, state) in query.fetch_all(&mut **t).await? {
+            cases.entry(reference).or_insert((id, state));
+        }
     }
-    // All candidates in one query (each an index probe); the first candidate that names a case
-    // wins, as if they were tried in turn.
-    let sql = format!(
-        "SELECT REPLACE(c.reference, '-', ''), c.id, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
-         WHERE cr.agency_id = $1 AND REPLACE(c.reference, '-', '') IN ({}) ORDER BY c.id",
-        placeholders(2, candidates.len())
-    );
-    let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql).bind(agency_id);
-    for (normalised, _) in &candidates {
-        query = query.bind(normalised.clone());
-    }
-    let found = query.fetch_all(&mut **t).await?;
-    Ok(candidates.into_iter().find_map(|(normalised, how)| {
-        found
-            .iter()
-            .find(|(reference, _, _)| *reference == normalised)
-            .map(|(_, id, state)| (*id, how, state.clone()))
-    }))
+    Ok(per_part
+        .into_iter()
+        .map(|candidates| {
+            candidates.into_iter().find_map(|(normalised, how)| {
+                cases.get(&normalised).map(|(id, state)| Match {
+                    case_id: *id,
+                    how,
+                    state: state.clone(),
+                })
+            })
+        })
+        .collect())
 }
 
 /// A running case of the agency the payer may belong to: same IBAN, else same name.
@@ -590,138 +802,6 @@ async fn suggest(
         .await;
     }
     Ok(None)
-}
-
-/// Reconciles one part inside `t`: stored once by its key, booked on the case it names if that
-/// runs, else left for a person (with a suggestion when the payer looks like a debtor). `stored`
-/// holds the keys stored before; the part's key joins them.
-async fn reconcile(
-    t: &mut sqlx::Transaction<'_, sqlx::Any>,
-    agency_id: i64,
-    import_id: i64,
-    part: &Part,
-    stored: &mut HashSet<(String, i64)>,
-    now_ms: i64,
-    base_url: &str,
-) -> Result<Outcome, sqlx::Error> {
-    // Stored before, or earlier in this transaction (a file may repeat an entry).
-    if !stored.insert((part.key.clone(), part.part)) {
-        return Ok(Outcome::Duplicate);
-    }
-    let (matched, suggestion) = if part.state == "match" {
-        let m = find_case(t, agency_id, part).await?;
-        let s = if m.is_none() {
-            suggest(t, agency_id, part).await?
-        } else {
-            None
-        };
-        (m, s)
-    } else {
-        (None, None)
-    };
-    // A case that is already closed or paid gets no automatic booking: a person decides.
-    let open_case = match &matched {
-        Some((id, how, state)) => {
-            (!matches!(state.as_str(), "closed" | "paid")).then_some((*id, *how))
-        }
-        None => None,
-    };
-    let matched = matched.map(|(id, how, _)| (id, how));
-    let entry = &part.entry;
-    let tx_details = entry.transactions.get(part.tx);
-    let value_date = entry.value_date.or(entry.booking_date).unwrap_or_else(|| {
-        chrono::DateTime::from_timestamp_millis(now_ms)
-            .map(|t| t.date_naive())
-            .unwrap_or_default()
-    });
-    let (state, note) = match (part.state, open_case, matched) {
-        ("review", _, _) => ("review", part.note),
-        (_, Some(_), _) => ("booked", ""),
-        (_, None, Some(_)) => ("review", "case_closed"),
-        (_, None, None) => (
-            "unmatched",
-            if suggestion.is_some() {
-                "suggestion"
-            } else {
-                ""
-            },
-        ),
-    };
-    let suggested = suggestion.or(matched.map(|m| m.0));
-    // A part to book is booked first, so that its entry is stored once, already booked.
-    let booked = match (state, open_case) {
-        ("booked", Some((case_id, how))) => {
-            let payment_id = book_part(
-                t,
-                case_id,
-                part.amount,
-                value_date,
-                &part.key,
-                part.part,
-                now_ms,
-                base_url,
-            )
-            .await?;
-            Some((case_id, payment_id, how))
-        }
-        _ => None,
-    };
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO bank_entries (import_id, agency_id, entry_key, part, account_iban, booking_date, value_date, amount_minor,
-                                   currency, payer_name, payer_iban, remittance, creditor_ref, state, note,
-                                   suggested_case_id, case_id, payment_id, matched_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $19, $20, $17, $17)
-         ON CONFLICT (entry_key, part) DO NOTHING RETURNING id",
-    )
-    .bind(import_id)
-    .bind(agency_id)
-    .bind(&part.key)
-    .bind(part.part)
-    .bind(entry.account_iban.as_deref())
-    .bind(entry.booking_date.map(|d| d.to_string()))
-    .bind(value_date.to_string())
-    .bind(part.amount)
-    .bind(
-        entry
-            .amount
-            .as_ref()
-            .map_or("EUR".to_string(), |a| a.currency.clone()),
-    )
-    .bind(tx_details.and_then(|t| t.payer_name.as_deref()))
-    .bind(tx_details.and_then(|t| t.payer_iban.as_deref()))
-    .bind(tx_details.map_or(entry.additional_info.as_str(), |t| t.remittance.as_str()))
-    .bind(tx_details.and_then(|t| t.creditor_ref.as_deref()))
-    .bind(state)
-    .bind(note)
-    .bind(suggested)
-    .bind(now_ms)
-    .bind(booked.map(|b| b.0))
-    .bind(booked.map(|b| b.1))
-    .bind(booked.map(|b| b.2))
-    .fetch_optional(&mut **t)
-    .await?;
-    if id.is_none() {
-        return Ok(if booked.is_some() {
-            Outcome::Raced
-        } else {
-            Outcome::Duplicate
-        });
-    }
-    let outcome = match (state, booked) {
-        (_, Some(_)) => Outcome::Booked,
-        (open, None) => {
-            // A payment that may belong to a running case waits in that case's work queue.
-            if let Some(case_id) = suggestion {
-                add_work(t, case_id, WorkKind::UnmatchedPayment, now_ms).await?;
-            }
-            if open == "review" {
-                Outcome::Review
-            } else {
-                Outcome::Unmatched
-            }
-        }
-    };
-    Ok(outcome)
 }
 
 /// Books the payment of part `part` of entry `key` on `case_id` inside `t`; returns its id.

@@ -1,12 +1,19 @@
-//! Booking a payment on a case, inside the caller's transaction: the payment row, its allocation
-//! to claims and items by §§ 366, 367 BGB, the timeline event (which also queues the creditor's
-//! webhook), the receipt and — when nothing is left to pay — the closing of the case with a
+//! Booking payments on cases, inside the caller's transaction: the payment rows, their allocation
+//! to claims and items by §§ 366, 367 BGB, the timeline events (which also queue the creditors'
+//! webhooks), the receipts and — when nothing is left to pay — the closing of a case with a
 //! thank-you. Used for bank transfers from statements, handler-confirmed payments and online
 //! payments alike.
+//!
+//! The cases are read once, the payments booked in memory, each seeing the ones before it, and
+//! what they write is written in one statement per table: a hundred transfers of a bank
+//! statement cost a dozen statements instead of a thousand, each of which is a round trip to
+//! PostgreSQL.
 
-use super::dialogue::insert_event;
 use super::iso;
+use super::outbox::{enqueue_emails, NewEmail};
 use super::plans::queue;
+use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
+use super::{insert_rows, placeholders, MAX_BINDS};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use app::domain::claim::ItemKind;
@@ -16,6 +23,7 @@ use app::server::emails;
 use app::server::ports::QueuedEmail;
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 
 /// A payment to book.
 pub(crate) struct NewPayment<'a> {
@@ -54,96 +62,6 @@ fn host_of(url: &str) -> String {
         .to_string()
 }
 
-/// The case's ledger and the § 366 facts of its claims, as stored.
-async fn ledger(
-    tx: &mut Transaction<'_, Any>,
-    case_id: i64,
-    currency: Currency,
-) -> Result<(Ledger, Vec<ClaimFacts>), sqlx::Error> {
-    // The items with their claim's dates, then the postings of the payments before, in one
-    // statement (a claim without items has nothing to allocate to, so it needs no facts). Rows of
-    // part 0 are items (id, claim, kind, amount, date, due date, contract date), rows of part 1
-    // postings (payment, item, -, amount, value date).
-    type Row = (
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-        Option<String>,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT CAST(0 AS BIGINT), i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
-         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = $1
-         UNION ALL
-         SELECT CAST(1 AS BIGINT), a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL
-         FROM payment_allocations a WHERE a.case_id = $1
-         ORDER BY 1, 2",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    type ItemRow = (i64, i64, String, i64, String, String, Option<String>);
-    let mut items: Vec<ItemRow> = Vec::new();
-    let mut postings: Vec<(i64, Option<i64>, i64, String)> = Vec::new();
-    for (part, _, id, other, kind, amount, date, due, contract) in rows {
-        match (part, kind, other, due) {
-            (0, Some(kind), Some(claim_id), Some(due)) => {
-                items.push((id, claim_id, kind, amount, date, due, contract));
-            }
-            (1, None, item_id, None) => postings.push((id, item_id, amount, date)),
-            _ => return Err(bad(format!("ledger row of part {part}"))),
-        }
-    }
-    let mut claims: Vec<(i64, String, Option<String>)> = items
-        .iter()
-        .map(|(_, claim_id, _, _, _, due, contract)| (*claim_id, due.clone(), contract.clone()))
-        .collect();
-    claims.sort_by_key(|c| c.0);
-    claims.dedup_by_key(|c| c.0);
-    let mut l = Ledger::new(currency);
-    for (id, claim_id, kind, amount, date, _, _) in items {
-        l.items.push(LedgerItem {
-            id,
-            claim_id,
-            kind: ItemKind::from_code(&kind).ok_or_else(|| bad(format!("item kind {kind}")))?,
-            amount: Money::new(amount, currency),
-            date: day(&date)?,
-            legal_basis: String::new(),
-        });
-    }
-    for (payment_id, item_id, amount, date) in postings {
-        l.postings.push(Posting {
-            payment_id,
-            item_id,
-            amount: Money::new(amount, currency),
-            value_date: day(&date)?,
-        });
-    }
-    let facts = claims
-        .into_iter()
-        .map(|(claim_id, due, contract)| {
-            let due_date = day(&due)?;
-            Ok(ClaimFacts {
-                claim_id,
-                due_date,
-                security: 0,
-                burden_bp: 0,
-                origin_date: contract
-                    .as_deref()
-                    .map(day)
-                    .transpose()?
-                    .unwrap_or(due_date),
-                consumer_credit: false,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok((l, facts))
-}
-
 /// How the debtor is told of a booking.
 pub(crate) enum Receipt<'a> {
     /// The standard receipt email.
@@ -154,8 +72,645 @@ pub(crate) enum Receipt<'a> {
     Skip,
 }
 
-/// Inserts the payment and its allocation to the case's items by §§ 366, 367 BGB; returns the
-/// payment's id and how much went to costs, interest, principal and the debtor's credit.
+/// A case as its bookings need it, and as the bookings of this transaction leave it: its ledger
+/// and the § 366 facts of its claims, its state, the debtor to tell, and what is owed and paid.
+struct CaseBook {
+    ledger: Ledger,
+    facts: Vec<ClaimFacts>,
+    state: CaseState,
+    reference: String,
+    creditor_id: i64,
+    debtor_id: i64,
+    name: String,
+    email: Option<String>,
+    language: Language,
+    time_zone: String,
+    creditor: String,
+    website: Option<String>,
+    /// Whether the creditor has a webhook address.
+    listening: bool,
+    external_ids: Vec<String>,
+    owed: i64,
+    paid: i64,
+}
+
+impl CaseBook {
+    fn hook(&self) -> HookCase {
+        HookCase {
+            creditor_id: self.creditor_id,
+            reference: self.reference.clone(),
+            state: self.state.code().to_string(),
+            external_ids: self.external_ids.clone(),
+        }
+    }
+}
+
+struct PaymentRow {
+    id: i64,
+    case_id: i64,
+    amount: Money,
+    value_date: String,
+    method: String,
+    now: i64,
+}
+
+struct AllocationRow {
+    payment_id: i64,
+    case_id: i64,
+    item_id: Option<i64>,
+    kind: &'static str,
+    amount: Money,
+    value_date: String,
+    now: i64,
+}
+
+struct EventRow {
+    case_id: i64,
+    at: i64,
+    kind: &'static str,
+    detail: String,
+}
+
+/// Payments booked in memory on cases read once, written by `write` in one statement per table.
+/// No other payment may be written in the transaction between `load` and `write` (the payments'
+/// ids are reserved by `load`).
+pub(crate) struct Bookings {
+    cases: HashMap<i64, CaseBook>,
+    /// Payment ids reserved and not yet used.
+    ids: Vec<i64>,
+    payments: Vec<PaymentRow>,
+    allocations: Vec<AllocationRow>,
+    events: Vec<EventRow>,
+    deliveries: Vec<(i64, Option<Delivery>)>,
+    emails: Vec<(i64, QueuedEmail, i64)>,
+    /// Cases paid in full: id, the state they go to, when.
+    closed: Vec<(i64, &'static str, i64)>,
+}
+
+/// Statement text for the case ids of a chunk: `$1, …, $n`.
+fn id_list(ids: &[i64]) -> String {
+    placeholders(1, ids.len())
+}
+
+impl Bookings {
+    /// Reads `case_ids` (any order, repeats allowed) for up to `payments` bookings in `tx`.
+    pub(crate) async fn load(
+        tx: &mut Transaction<'_, Any>,
+        case_ids: &[i64],
+        payments: usize,
+    ) -> Result<Bookings, sqlx::Error> {
+        let mut ids = case_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut cases = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BINDS) {
+            read_cases(tx, chunk, &mut cases).await?;
+        }
+        let listening: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| cases.get(id).is_some_and(|c: &CaseBook| c.listening))
+            .collect();
+        for chunk in listening.chunks(MAX_BINDS) {
+            let sql = format!(
+                "SELECT case_id, external_id FROM claims WHERE case_id IN ({}) AND external_id IS NOT NULL ORDER BY id",
+                id_list(chunk)
+            );
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for (case_id, external_id) in query.fetch_all(&mut **tx).await? {
+                if let Some(c) = cases.get_mut(&case_id) {
+                    c.external_ids.push(external_id);
+                }
+            }
+        }
+        let mut reserved =
+            reserve_payment_ids(tx, if cases.is_empty() { 0 } else { payments }).await?;
+        // Used from the end: the lowest first.
+        reserved.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(Bookings {
+            cases,
+            ids: reserved,
+            payments: Vec::new(),
+            allocations: Vec::new(),
+            events: Vec::new(),
+            deliveries: Vec::new(),
+            emails: Vec::new(),
+            closed: Vec::new(),
+        })
+    }
+
+    /// The state of loaded case `case_id` after the bookings so far.
+    pub(crate) fn state(&self, case_id: i64) -> Option<CaseState> {
+        self.cases.get(&case_id).map(|c| c.state)
+    }
+
+    /// Records a payment of `amount` on `case_id` allocated to its items by §§ 366, 367 BGB, and
+    /// nothing else; returns its id and how much went to costs, interest, principal and credit.
+    pub(crate) fn allocate(
+        &mut self,
+        case_id: i64,
+        amount: Money,
+        value_date: NaiveDate,
+        method: &str,
+        now: i64,
+    ) -> Result<(i64, [i64; 4]), sqlx::Error> {
+        let case = self
+            .cases
+            .get_mut(&case_id)
+            .ok_or_else(|| bad(format!("case {case_id} was not read")))?;
+        let payment_id = self
+            .ids
+            .pop()
+            .ok_or_else(|| bad("more payments than ids reserved"))?;
+        let payment = Payment {
+            payment_id,
+            amount,
+            value_date,
+            designation: Designation::None,
+        };
+        let mut split = [0i64; 4]; // costs, interest, principal, credit
+        let postings = match allocate(&case.ledger, &case.facts, &payment).map_err(bad)? {
+            Allocation::Booked { postings, .. } => postings,
+            // Only a designation can be referred, and these payments carry none.
+            Allocation::Referred(r) => return Err(bad(format!("referred: {r:?}"))),
+        };
+        for posting in &postings {
+            let kind = posting.item_id.and_then(|id| {
+                case.ledger
+                    .items
+                    .iter()
+                    .find(|i| i.id == id)
+                    .map(|i| i.kind)
+            });
+            let slot = match kind {
+                Some(ItemKind::Cost) => 0,
+                Some(ItemKind::Interest) => 1,
+                Some(ItemKind::Principal) => 2,
+                None => 3,
+            };
+            split[slot] += posting.amount.minor;
+            self.allocations.push(AllocationRow {
+                payment_id,
+                case_id,
+                item_id: posting.item_id,
+                kind: kind.map_or("credit", |k| k.code()),
+                amount: posting.amount,
+                value_date: iso(posting.value_date),
+                now,
+            });
+        }
+        // The next payment on the case sees this one.
+        case.ledger.postings.extend(postings);
+        case.paid += amount.minor;
+        self.payments.push(PaymentRow {
+            id: payment_id,
+            case_id,
+            amount,
+            value_date: iso(value_date),
+            method: method.to_string(),
+            now,
+        });
+        Ok((payment_id, split))
+    }
+
+    /// Books `p`: payment, allocation, timeline event (and with it the creditor's webhook),
+    /// receipt, and the closing of a case that is paid in full. Without an email address no
+    /// email is written.
+    pub(crate) fn book(
+        &mut self,
+        p: &NewPayment<'_>,
+        receipt: Receipt<'_>,
+    ) -> Result<Booked, sqlx::Error> {
+        let now = p.now_ms;
+        let currency = p.amount.currency;
+        let (payment_id, split) =
+            self.allocate(p.case_id, p.amount, p.value_date, p.method, now)?;
+        let case = self
+            .cases
+            .get_mut(&p.case_id)
+            .ok_or_else(|| bad(format!("case {} was not read", p.case_id)))?;
+        let detail = serde_json::json!({
+            "amount": p.amount.decimal(),
+            "currency": currency.code(),
+            "value_date": iso(p.value_date),
+            "method": p.method,
+            "allocation": {
+                "costs": Money::new(split[0], currency).decimal(),
+                "interest": Money::new(split[1], currency).decimal(),
+                "principal": Money::new(split[2], currency).decimal(),
+                "credit": Money::new(split[3], currency).decimal(),
+            },
+        })
+        .to_string();
+        self.events.push(EventRow {
+            case_id: p.case_id,
+            at: now,
+            kind: "payment_received",
+            detail,
+        });
+        if case.listening {
+            let payment = HookPayment {
+                minor: p.amount.minor,
+                currency: currency.code().to_string(),
+                value_date: iso(p.value_date),
+                method: p.method.to_string(),
+                split,
+            };
+            let hook = delivery("payment_received", now, &case.hook(), Some(&payment));
+            self.deliveries.push((p.case_id, hook));
+        }
+        let base = p.base_url.trim_end_matches('/');
+        let mail =
+            |case: &CaseBook, key: String, (subject, text, html): (String, String, String)| {
+                case.email.clone().map(|to| QueuedEmail {
+                    dedupe_key: key,
+                    debtor_id: case.debtor_id,
+                    to,
+                    time_zone: case.time_zone.clone(),
+                    subject,
+                    text,
+                    html,
+                    link_token_hash: None,
+                    host: host_of(base),
+                })
+            };
+        match receipt {
+            Receipt::Given(r) => self.emails.push((p.case_id, r.clone(), now)),
+            Receipt::Skip => {}
+            Receipt::Standard => {
+                let built = mail(
+                    case,
+                    format!("payment:{}:receipt", p.source),
+                    emails::payment_received(
+                        case.language,
+                        &case.name,
+                        &case.reference,
+                        p.amount,
+                        p.value_date,
+                        &format!("{base}/"),
+                    ),
+                );
+                if let Some(r) = built {
+                    self.emails.push((p.case_id, r, now));
+                }
+            }
+        }
+
+        let mut paid_in_full = false;
+        if case.paid >= case.owed {
+            let closed = transition(case.state, CaseEvent::PaidInFull, Actor::System)
+                .and_then(|s| transition(s, CaseEvent::Closed, Actor::System));
+            if let Ok(next) = closed {
+                paid_in_full = true;
+                case.state = next;
+                self.closed.push((p.case_id, next.code(), now));
+                self.events.push(EventRow {
+                    case_id: p.case_id,
+                    at: now,
+                    kind: "case_closed",
+                    detail: r#"{"reason":"paid_in_full"}"#.to_string(),
+                });
+                if case.listening {
+                    let hook = delivery("case_closed", now, &case.hook(), None);
+                    self.deliveries.push((p.case_id, hook));
+                }
+                let website = case
+                    .website
+                    .clone()
+                    .filter(|w| w.starts_with("https://") || w.starts_with("http://"));
+                let thanks = mail(
+                    case,
+                    format!("case:{}:paid_in_full", p.case_id),
+                    emails::paid_in_full(
+                        case.language,
+                        &case.name,
+                        &case.reference,
+                        &case.creditor,
+                        website.as_deref(),
+                        &format!("{base}/"),
+                    ),
+                );
+                if let Some(thanks) = thanks {
+                    self.emails.push((p.case_id, thanks, now));
+                }
+            }
+        }
+        Ok(Booked {
+            payment_id,
+            paid_in_full,
+        })
+    }
+
+    /// Writes what was booked as part of `tx`.
+    pub(crate) async fn write(self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+        insert_rows(
+            tx,
+            "INSERT INTO payments (id, case_id, amount_minor, currency, value_date, method, created_at, updated_at)",
+            8,
+            "",
+            &self.payments,
+            |q, p| {
+                q.bind(p.id)
+                    .bind(p.case_id)
+                    .bind(p.amount.minor)
+                    .bind(p.amount.currency.code())
+                    .bind(p.value_date.as_str())
+                    .bind(p.method.as_str())
+                    .bind(p.now)
+                    .bind(p.now)
+            },
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "INSERT INTO payment_allocations (payment_id, case_id, item_id, kind, amount_minor, currency, value_date, created_at, updated_at)",
+            9,
+            "",
+            &self.allocations,
+            |q, a| {
+                q.bind(a.payment_id)
+                    .bind(a.case_id)
+                    .bind(a.item_id)
+                    .bind(a.kind)
+                    .bind(a.amount.minor)
+                    .bind(a.amount.currency.code())
+                    .bind(a.value_date.as_str())
+                    .bind(a.now)
+                    .bind(a.now)
+            },
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)",
+            7,
+            "",
+            &self.events,
+            |q, e| {
+                q.bind(e.case_id)
+                    .bind(e.at)
+                    .bind("system")
+                    .bind(e.kind)
+                    .bind(e.detail.as_str())
+                    .bind(e.at)
+                    .bind(e.at)
+            },
+        )
+        .await?;
+        for (case_id, next, now) in &self.closed {
+            close(tx, *case_id, next, *now).await?;
+        }
+        let mut plain = Vec::with_capacity(self.emails.len());
+        for (case_id, e, now) in &self.emails {
+            if e.link_token_hash.is_some() {
+                queue(tx, *case_id, e, *now).await?;
+            } else {
+                plain.push(NewEmail {
+                    dedupe_key: &e.dedupe_key,
+                    case_id: Some(*case_id),
+                    debtor_id: Some(e.debtor_id),
+                    to: &e.to,
+                    time_zone: &e.time_zone,
+                    subject: &e.subject,
+                    text: &e.text,
+                    html: &e.html,
+                    host: &e.host,
+                    now_ms: *now,
+                });
+            }
+        }
+        enqueue_emails(tx, &plain).await?;
+        insert_deliveries(tx, &self.deliveries).await
+    }
+}
+
+/// Closes case `case_id` (to state `next`): its agreed plan is completed and its open work done.
+async fn close(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    next: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cases SET state = $2, updated_at = $3 WHERE id = $1")
+        .bind(case_id)
+        .bind(next)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE plans SET state = 'completed', updated_at = $2 WHERE case_id = $1 AND state = 'agreed'",
+    )
+    .bind(case_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE work_items SET done_at = $2, updated_at = $2 WHERE case_id = $1 AND done_at IS NULL",
+    )
+    .bind(case_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `n` ids for new payments. PostgreSQL takes them from the table's sequence; SQLite numbers a row
+/// one past the largest id (the table has no `AUTOINCREMENT`), and the caller's write transaction
+/// is the only writer.
+async fn reserve_payment_ids(
+    tx: &mut Transaction<'_, Any>,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let n = i64::try_from(n).map_err(bad)?;
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('payments', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n)
+        .fetch_all(&mut **tx)
+        .await
+    } else {
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM payments")
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok((last + 1..=last + n).collect())
+    }
+}
+
+/// Reads the cases `ids` into `cases`: each with its debtor, creditor, balance, items and the
+/// allocations of the payments before.
+async fn read_cases(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[i64],
+    cases: &mut HashMap<i64, CaseBook>,
+) -> Result<(), sqlx::Error> {
+    type Contact = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+    );
+    let sql = format!(
+        "SELECT c.id, c.state, c.reference, c.currency, c.creditor_id, d.id, d.name, d.email, d.language, d.time_zone,
+                cr.name, cr.website, CAST(CASE WHEN cr.webhook_url IS NULL THEN 0 ELSE 1 END AS BIGINT),
+                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+                               WHERE cl.case_id = c.id), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
+         FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
+         WHERE c.id IN ({})",
+        id_list(ids)
+    );
+    let mut query = sqlx::query_as::<_, Contact>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let (id, state, reference, currency, creditor_id, debtor_id, name, email, language) = (
+            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+        );
+        let (time_zone, creditor, website, listening, owed, paid) =
+            (row.9, row.10, row.11, row.12, row.13, row.14);
+        let currency = Currency::parse(&currency).map_err(bad)?;
+        cases.insert(
+            id,
+            CaseBook {
+                ledger: Ledger::new(currency),
+                facts: Vec::new(),
+                state: CaseState::from_code(&state).ok_or_else(|| bad(format!("state {state}")))?,
+                reference,
+                creditor_id,
+                debtor_id,
+                name,
+                email: email.filter(|e| !e.trim().is_empty()),
+                language: Language::from_code(&language).unwrap_or(Language::De),
+                time_zone,
+                creditor,
+                website,
+                listening: listening != 0,
+                external_ids: Vec::new(),
+                owed,
+                paid,
+            },
+        );
+    }
+    read_ledgers(tx, ids, cases).await
+}
+
+/// Fills in the ledgers of `cases` (read for `ids`) and the § 366 facts of their claims: the items
+/// with their claim's dates, then the postings of the payments before, in one statement (a claim
+/// without items has nothing to allocate to, so it needs no facts).
+async fn read_ledgers(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[i64],
+    cases: &mut HashMap<i64, CaseBook>,
+) -> Result<(), sqlx::Error> {
+    // Rows of part 0 are items (case, id, claim, kind, amount, date, due date, contract date),
+    // rows of part 1 postings (case, payment, item, -, amount, value date).
+    type Row = (
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let list = id_list(ids);
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT), cl.case_id, i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
+         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id IN ({list})
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), a.case_id, a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL
+         FROM payment_allocations a WHERE a.case_id IN ({list})
+         ORDER BY 1, 3"
+    );
+    let mut query = sqlx::query_as::<_, Row>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    // The claims' due and contract dates, per case, in the order of their items.
+    let mut claims: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
+    for (part, case_id, _, id, other, kind, amount, date, due, contract) in rows {
+        let case = cases
+            .get_mut(&case_id)
+            .ok_or_else(|| bad(format!("ledger row of case {case_id}")))?;
+        let currency = case.ledger.currency;
+        match (part, kind, other, due) {
+            (0, Some(kind), Some(claim_id), Some(due)) => {
+                case.ledger.items.push(LedgerItem {
+                    id,
+                    claim_id,
+                    kind: ItemKind::from_code(&kind)
+                        .ok_or_else(|| bad(format!("item kind {kind}")))?,
+                    amount: Money::new(amount, currency),
+                    date: day(&date)?,
+                    legal_basis: String::new(),
+                });
+                claims
+                    .entry(case_id)
+                    .or_default()
+                    .push((claim_id, due, contract));
+            }
+            (1, None, item_id, None) => case.ledger.postings.push(Posting {
+                payment_id: id,
+                item_id,
+                amount: Money::new(amount, currency),
+                value_date: day(&date)?,
+            }),
+            _ => return Err(bad(format!("ledger row of part {part}"))),
+        }
+    }
+    for (case_id, mut list) in claims {
+        list.sort_by_key(|c| c.0);
+        list.dedup_by_key(|c| c.0);
+        let Some(case) = cases.get_mut(&case_id) else {
+            continue;
+        };
+        case.facts = list
+            .into_iter()
+            .map(|(claim_id, due, contract)| {
+                let due_date = day(&due)?;
+                Ok(ClaimFacts {
+                    claim_id,
+                    due_date,
+                    security: 0,
+                    burden_bp: 0,
+                    origin_date: contract
+                        .as_deref()
+                        .map(day)
+                        .transpose()?
+                        .unwrap_or(due_date),
+                    consumer_credit: false,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    }
+    Ok(())
+}
+
+/// Inserts a payment on `case_id` and its allocation to the case's items by §§ 366, 367 BGB, and
+/// nothing else (the demo's payments of the past); returns the payment's id.
 pub(crate) async fn insert_allocated(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
@@ -163,221 +718,23 @@ pub(crate) async fn insert_allocated(
     value_date: NaiveDate,
     method: &str,
     now: i64,
-) -> Result<(i64, [i64; 4]), sqlx::Error> {
-    let currency = amount.currency;
-    let payment_id: i64 = sqlx::query_scalar(
-        "INSERT INTO payments (case_id, amount_minor, currency, value_date, method, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-    )
-    .bind(case_id)
-    .bind(amount.minor)
-    .bind(currency.code().to_string())
-    .bind(iso(value_date))
-    .bind(method)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-
-    let (l, facts) = ledger(tx, case_id, currency).await?;
-    let payment = Payment {
-        payment_id,
-        amount,
-        value_date,
-        designation: Designation::None,
-    };
-    let kinds: std::collections::HashMap<i64, ItemKind> =
-        l.items.iter().map(|i| (i.id, i.kind)).collect();
-    let mut split = [0i64; 4]; // costs, interest, principal, credit
-    match allocate(&l, &facts, &payment).map_err(bad)? {
-        Allocation::Booked { postings, .. } => {
-            for posting in postings {
-                let kind = posting.item_id.and_then(|id| kinds.get(&id).copied());
-                let slot = match kind {
-                    Some(ItemKind::Cost) => 0,
-                    Some(ItemKind::Interest) => 1,
-                    Some(ItemKind::Principal) => 2,
-                    None => 3,
-                };
-                split[slot] += posting.amount.minor;
-                sqlx::query(
-                    "INSERT INTO payment_allocations (payment_id, case_id, item_id, kind, amount_minor, currency, value_date, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                )
-                .bind(payment_id)
-                .bind(case_id)
-                .bind(posting.item_id)
-                .bind(kind.map_or("credit", |k| k.code()))
-                .bind(posting.amount.minor)
-                .bind(currency.code().to_string())
-                .bind(iso(posting.value_date))
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-        // Only a designation can be referred, and these payments carry none.
-        Allocation::Referred(r) => return Err(bad(format!("referred: {r:?}"))),
-    }
-    Ok((payment_id, split))
+) -> Result<i64, sqlx::Error> {
+    let mut bookings = Bookings::load(tx, &[case_id], 1).await?;
+    let (payment_id, _) = bookings.allocate(case_id, amount, value_date, method, now)?;
+    bookings.write(tx).await?;
+    Ok(payment_id)
 }
 
-/// Books `p` as part of `tx`: payment, allocation, timeline event (and with it the creditor's
-/// webhook), receipt, and the closing of a case that is paid in full. Without an email address no
-/// email is written.
+/// Books `p` as part of `tx` (see `Bookings::book`).
 pub(crate) async fn book_payment(
     tx: &mut Transaction<'_, Any>,
     p: &NewPayment<'_>,
     receipt: Receipt<'_>,
 ) -> Result<Booked, sqlx::Error> {
-    let now = p.now_ms;
-    let currency = p.amount.currency;
-    let (payment_id, split) =
-        insert_allocated(tx, p.case_id, p.amount, p.value_date, p.method, now).await?;
-    let detail = serde_json::json!({
-        "amount": p.amount.decimal(),
-        "currency": currency.code(),
-        "value_date": iso(p.value_date),
-        "method": p.method,
-        "allocation": {
-            "costs": Money::new(split[0], currency).decimal(),
-            "interest": Money::new(split[1], currency).decimal(),
-            "principal": Money::new(split[2], currency).decimal(),
-            "credit": Money::new(split[3], currency).decimal(),
-        },
-    })
-    .to_string();
-    insert_event(tx, p.case_id, now, "system", "payment_received", &detail).await?;
-
-    type Contact = (
-        String,
-        String,
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-    );
-    // The debtor's contact data and the case's balance after this payment, in one statement.
-    let (
-        state,
-        reference,
-        debtor_id,
-        name,
-        email,
-        language,
-        time_zone,
-        creditor,
-        website,
-        owed,
-        paid,
-    ): Contact = sqlx::query_as(
-        "SELECT c.state, c.reference, d.id, d.name, d.email, d.language, d.time_zone, cr.name, cr.website,
-                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                               WHERE cl.case_id = c.id), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
-         FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
-         WHERE c.id = $1",
-    )
-    .bind(p.case_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let lang = Language::from_code(&language).unwrap_or(Language::De);
-    let base = p.base_url.trim_end_matches('/');
-    let email = email.filter(|e| !e.trim().is_empty());
-    let mail = |key: String, (subject, text, html): (String, String, String)| {
-        email.clone().map(|to| QueuedEmail {
-            dedupe_key: key,
-            debtor_id,
-            to,
-            time_zone: time_zone.clone(),
-            subject,
-            text,
-            html,
-            link_token_hash: None,
-            host: host_of(base),
-        })
-    };
-    match receipt {
-        Receipt::Given(r) => queue(tx, p.case_id, r, now).await?,
-        Receipt::Skip => {}
-        Receipt::Standard => {
-            let built = mail(
-                format!("payment:{}:receipt", p.source),
-                emails::payment_received(
-                    lang,
-                    &name,
-                    &reference,
-                    p.amount,
-                    p.value_date,
-                    &format!("{base}/"),
-                ),
-            );
-            if let Some(r) = built {
-                queue(tx, p.case_id, &r, now).await?;
-            }
-        }
-    }
-
-    let mut paid_in_full = false;
-    let current = CaseState::from_code(&state).ok_or_else(|| bad(format!("state {state}")))?;
-    if paid >= owed {
-        let closed = transition(current, CaseEvent::PaidInFull, Actor::System)
-            .and_then(|s| transition(s, CaseEvent::Closed, Actor::System));
-        if let Ok(next) = closed {
-            paid_in_full = true;
-            sqlx::query("UPDATE cases SET state = $2, updated_at = $3 WHERE id = $1")
-                .bind(p.case_id)
-                .bind(next.code())
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query(
-                "UPDATE plans SET state = 'completed', updated_at = $2 WHERE case_id = $1 AND state = 'agreed'",
-            )
-            .bind(p.case_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query(
-                "UPDATE work_items SET done_at = $2, updated_at = $2 WHERE case_id = $1 AND done_at IS NULL",
-            )
-            .bind(p.case_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            insert_event(
-                tx,
-                p.case_id,
-                now,
-                "system",
-                "case_closed",
-                r#"{"reason":"paid_in_full"}"#,
-            )
-            .await?;
-            let website = website.filter(|w| w.starts_with("https://") || w.starts_with("http://"));
-            if let Some(thanks) = mail(
-                format!("case:{}:paid_in_full", p.case_id),
-                emails::paid_in_full(
-                    lang,
-                    &name,
-                    &reference,
-                    &creditor,
-                    website.as_deref(),
-                    &format!("{base}/"),
-                ),
-            ) {
-                queue(tx, p.case_id, &thanks, now).await?;
-            }
-        }
-    }
-    Ok(Booked {
-        payment_id,
-        paid_in_full,
-    })
+    let mut bookings = Bookings::load(tx, &[p.case_id], 1).await?;
+    let booked = bookings.book(p, receipt)?;
+    bookings.write(tx).await?;
+    Ok(booked)
 }
 
 /// Books a bank transfer matched to `case_id` as part of `tx`; returns the payment's id.

@@ -29,11 +29,8 @@ pub fn message_id(dedupe_key: &str, host: &str) -> String {
     format!("<{}.rapport@{host}>", &digest[..32])
 }
 
-/// Writes an email to the outbox as part of `tx`. Returns false if the dedupe key was already there.
-pub async fn enqueue_email(
-    tx: &mut Transaction<'_, Any>,
-    e: &NewEmail<'_>,
-) -> Result<bool, sqlx::Error> {
+/// The Message-ID and the stored payload of `e`.
+fn outgoing(e: &NewEmail<'_>) -> Result<(String, String), sqlx::Error> {
     let email = OutgoingEmail {
         to: e.to.to_string(),
         subject: e.subject.to_string(),
@@ -43,23 +40,70 @@ pub async fn enqueue_email(
     };
     let payload =
         serde_json::to_string(&email).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
-    let done = sqlx::query(
-        "INSERT INTO outbox (kind, dedupe_key, case_id, debtor_id, recipient, time_zone, message_id, payload, state,
-                             attempts, next_attempt_at, created_at, updated_at)
-         VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
+    Ok((email.message_id, payload))
+}
+
+const INSERT_EMAIL: &str =
+    "INSERT INTO outbox (kind, dedupe_key, case_id, debtor_id, recipient, time_zone, message_id, payload, state,
+                         attempts, next_attempt_at, created_at, updated_at)";
+
+/// Writes an email to the outbox as part of `tx`. Returns false if the dedupe key was already there.
+pub async fn enqueue_email(
+    tx: &mut Transaction<'_, Any>,
+    e: &NewEmail<'_>,
+) -> Result<bool, sqlx::Error> {
+    let (message_id, payload) = outgoing(e)?;
+    let done = sqlx::query(&format!(
+        "{INSERT_EMAIL} VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)
+         ON CONFLICT (dedupe_key) DO NOTHING"
+    ))
     .bind(e.dedupe_key)
     .bind(e.case_id)
     .bind(e.debtor_id)
     .bind(e.to)
     .bind(e.time_zone)
-    .bind(&email.message_id)
+    .bind(message_id)
     .bind(payload)
     .bind(e.now_ms)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Writes `emails` to the outbox as part of `tx`, many per statement; an email whose dedupe key
+/// is there already (or earlier in `emails`) is left out.
+pub(crate) async fn enqueue_emails(
+    tx: &mut Transaction<'_, Any>,
+    emails: &[NewEmail<'_>],
+) -> Result<(), sqlx::Error> {
+    let rows = emails
+        .iter()
+        .map(|e| outgoing(e).map(|(id, payload)| (e, id, payload)))
+        .collect::<Result<Vec<_>, _>>()?;
+    super::insert_rows(
+        tx,
+        INSERT_EMAIL,
+        13,
+        "ON CONFLICT (dedupe_key) DO NOTHING",
+        &rows,
+        |q, (e, message_id, payload)| {
+            q.bind("email")
+                .bind(e.dedupe_key)
+                .bind(e.case_id)
+                .bind(e.debtor_id)
+                .bind(e.to)
+                .bind(e.time_zone)
+                .bind(message_id.as_str())
+                .bind(payload.as_str())
+                .bind("pending")
+                .bind(0i64)
+                .bind(e.now_ms)
+                .bind(e.now_ms)
+                .bind(e.now_ms)
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[async_trait]

@@ -5,8 +5,26 @@ use super::Db;
 use app::domain::webhook::{event_type, retry_delay_ms, MAX_ATTEMPTS};
 use sqlx::{Any, Transaction};
 
+/// A case as its creditor's webhooks describe it.
+pub(super) struct HookCase {
+    pub creditor_id: i64,
+    pub reference: String,
+    pub state: String,
+    pub external_ids: Vec<String>,
+}
+
+/// A payment as the `payment.received` webhook reports it: amount, currency, value date, method,
+/// and how it was allocated (costs, interest, principal, the debtor's credit).
+pub(super) struct HookPayment {
+    pub minor: i64,
+    pub currency: String,
+    pub value_date: String,
+    pub method: String,
+    pub split: [i64; 4],
+}
+
 /// Queues the webhook for a case event of `kind`, if the creditor is told about such events and
-/// has a webhook address.
+/// has a webhook address; a `payment.received` reports the case's newest payment.
 pub(super) async fn queue_webhook(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
@@ -31,47 +49,83 @@ pub(super) async fn queue_webhook(
             .bind(case_id)
             .fetch_all(&mut **tx)
             .await?;
+    let mut payment = None;
+    if webhook_type == "payment.received" {
+        let newest: Option<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((payment_id, minor, currency, value_date, method)) = newest {
+            let parts: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT kind, CAST(SUM(amount_minor) AS BIGINT) FROM payment_allocations WHERE payment_id = $1 GROUP BY kind",
+            )
+            .bind(payment_id)
+            .fetch_all(&mut **tx)
+            .await?;
+            let part = |kind: &str| {
+                parts
+                    .iter()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, m)| *m)
+                    .sum()
+            };
+            payment = Some(HookPayment {
+                minor,
+                currency,
+                value_date,
+                method,
+                split: [
+                    part("cost"),
+                    part("interest"),
+                    part("principal"),
+                    part("credit"),
+                ],
+            });
+        }
+    }
+    let case = HookCase {
+        creditor_id,
+        reference,
+        state,
+        external_ids: external_ids.into_iter().flatten().collect(),
+    };
+    insert_deliveries(
+        tx,
+        &[(case_id, delivery(kind, at, &case, payment.as_ref()))],
+    )
+    .await
+}
+
+/// The delivery of the webhook for a case event of `kind` on `case` (`None` if no webhook reports
+/// such events): creditor, event id, type, payload and time.
+pub(super) fn delivery(
+    kind: &str,
+    at: i64,
+    case: &HookCase,
+    payment: Option<&HookPayment>,
+) -> Option<Delivery> {
+    let webhook_type = event_type(kind)?;
     let mut data = serde_json::json!({
-        "case_reference": reference,
-        "case_state": state,
-        "external_ids": external_ids.into_iter().flatten().collect::<Vec<_>>(),
+        "case_reference": case.reference,
+        "case_state": case.state,
+        "external_ids": case.external_ids,
     });
     match webhook_type {
         "payment.received" => {
-            // The payment booked in this transaction is the case's newest.
-            let payment: Option<(i64, i64, String, String, String)> = sqlx::query_as(
-                "SELECT id, amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(case_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some((payment_id, minor, currency, value_date, method)) = payment {
+            if let Some(p) = payment {
                 let eur = |m: i64| app::domain::Money::new(m, app::domain::Currency::EUR).decimal();
-                // How the payment was allocated (§§ 366, 367 BGB): costs, interest, principal, and
-                // what exceeds the claim as the debtor's credit.
-                let parts: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT kind, CAST(SUM(amount_minor) AS BIGINT) FROM payment_allocations WHERE payment_id = $1 GROUP BY kind",
-                )
-                .bind(payment_id)
-                .fetch_all(&mut **tx)
-                .await?;
-                let part = |kind: &str| {
-                    eur(parts
-                        .iter()
-                        .filter(|(k, _)| k == kind)
-                        .map(|(_, m)| *m)
-                        .sum())
-                };
                 data["payment"] = serde_json::json!({
-                    "amount": eur(minor),
-                    "currency": currency,
-                    "value_date": value_date,
-                    "method": method,
+                    "amount": eur(p.minor),
+                    "currency": p.currency,
+                    "value_date": p.value_date,
+                    "method": p.method,
                     "allocation": {
-                        "costs": part("cost"),
-                        "interest": part("interest"),
-                        "principal": part("principal"),
-                        "credit": part("credit"),
+                        "costs": eur(p.split[0]),
+                        "interest": eur(p.split[1]),
+                        "principal": eur(p.split[2]),
+                        "credit": eur(p.split[3]),
                     },
                 });
             }
@@ -93,17 +147,50 @@ pub(super) async fn queue_webhook(
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "data": data,
     });
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (creditor_id, case_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6)",
+    Some(Delivery {
+        creditor_id: case.creditor_id,
+        event_id,
+        event_type: webhook_type,
+        payload: payload.to_string(),
+        at,
+    })
+}
+
+/// A webhook to deliver.
+pub(super) struct Delivery {
+    creditor_id: i64,
+    event_id: String,
+    event_type: &'static str,
+    payload: String,
+    at: i64,
+}
+
+/// Writes the deliveries (each with its case) as part of `tx`; `None`s are skipped.
+pub(super) async fn insert_deliveries(
+    tx: &mut Transaction<'_, Any>,
+    deliveries: &[(i64, Option<Delivery>)],
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, &Delivery)> = deliveries
+        .iter()
+        .filter_map(|(case_id, d)| d.as_ref().map(|d| (*case_id, d)))
+        .collect();
+    super::insert_rows(
+        tx,
+        "INSERT INTO webhook_deliveries (creditor_id, case_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at)",
+        8,
+        "",
+        &rows,
+        |q, (case_id, d)| {
+            q.bind(d.creditor_id)
+                .bind(*case_id)
+                .bind(d.event_id.as_str())
+                .bind(d.event_type)
+                .bind(d.payload.as_str())
+                .bind(d.at)
+                .bind(d.at)
+                .bind(d.at)
+        },
     )
-    .bind(creditor_id)
-    .bind(case_id)
-    .bind(&event_id)
-    .bind(webhook_type)
-    .bind(payload.to_string())
-    .bind(at)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::camt_fixture::{
     file, rf_for, Entry, Tx, CAMT053_V02, CAMT053_V08_PREFIXED, CAMT054_V08,
 };
-use crate::helpers::{case_id, case_state, location, scalar, Desk, TestApp, BROWSER_ACCEPT};
+use crate::helpers::{case_id, case_state, location, scalar, text, Desk, TestApp, BROWSER_ACCEPT};
 use crate::on_both_backends;
 use reqwest::header::{ACCEPT, REFERER};
 use server::db::bank::{import_statement, BankError, ImportReport};
@@ -416,6 +416,131 @@ async fn a_payment_of_the_whole_balance_closes_the_case_with_thanks(app: &TestAp
 on_both_backends!(
     paid_in_full_closes,
     a_payment_of_the_whole_balance_closes_the_case_with_thanks
+);
+
+/// The entries of one statement are booked together (one statement per table), but each as if
+/// alone after the ones before it: allocated to what is still open, closing the case once, and
+/// reported to the creditor's webhook with the case as it was at that moment.
+async fn payments_on_one_case_in_one_statement_each_see_the_ones_before(app: &TestApp) {
+    let ben = app.debtor(1).reference.clone();
+    let ben_id = case_id(app, &ben).await;
+    let state_before = case_state(app, &ben).await;
+    sqlx::query(
+        "UPDATE creditors SET webhook_url = 'https://hooks.example/rapport', webhook_secret = 'rws_test'
+         WHERE id = (SELECT creditor_id FROM cases WHERE id = $1)",
+    )
+    .bind(ben_id)
+    .execute(app.db.pool())
+    .await
+    .expect("webhook address");
+    let open = balance(app, &ben).await;
+    assert!(open > 1_000, "{open}");
+    let entries = [
+        Entry::credit(1_000, "2027-01-04", "O-1", tx_rf(None, &ben)),
+        Entry::credit(open - 1_000, "2027-01-04", "O-2", tx_rf(None, &ben)),
+        Entry::credit(500, "2027-01-04", "O-3", tx_rf(None, &ben)),
+    ];
+    let report = import(app, "o.xml", file(CAMT053_V02, "O", ACCOUNT, &entries))
+        .await
+        .expect("imported");
+    assert_eq!((report.booked, report.review), (2, 1), "{report:?}");
+    assert_eq!(balance(app, &ben).await, 0);
+    assert_eq!(case_state(app, &ben).await, "closed");
+    assert_eq!(
+        text(
+            app,
+            "SELECT note FROM bank_entries WHERE entry_key LIKE '%:O-3'"
+        )
+        .await,
+        "case_closed",
+        "the third payment finds the case closed by the second"
+    );
+    // Allocated to what was still open: no item received more than it asked for.
+    assert_eq!(
+        scalar(
+            app,
+            &format!(
+                "SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id = {ben_id}
+                   AND i.amount_minor < (SELECT COALESCE(SUM(a.amount_minor), 0) FROM payment_allocations a WHERE a.item_id = i.id)"
+            )
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(app, &format!("SELECT COUNT(*) FROM payment_allocations WHERE case_id = {ben_id} AND kind = 'credit'")).await,
+        0,
+        "nothing kept as credit"
+    );
+    // Every payment's allocation adds up to the payment.
+    assert_eq!(
+        scalar(
+            app,
+            &format!(
+                "SELECT COUNT(*) FROM payments p WHERE p.case_id = {ben_id}
+                   AND p.amount_minor <> (SELECT COALESCE(SUM(a.amount_minor), 0) FROM payment_allocations a WHERE a.payment_id = p.id)
+                   AND EXISTS (SELECT 1 FROM payment_allocations a WHERE a.payment_id = p.id)"
+            )
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(app, &format!("SELECT COUNT(*) FROM case_events WHERE case_id = {ben_id} AND kind = 'case_closed'")).await,
+        1
+    );
+    assert_eq!(
+        scalar(app, &format!("SELECT COUNT(*) FROM outbox WHERE case_id = {ben_id} AND dedupe_key LIKE 'payment:bank:%:receipt'")).await,
+        2,
+        "a receipt per booked payment"
+    );
+    assert_eq!(
+        scalar(app, &format!("SELECT COUNT(*) FROM outbox WHERE case_id = {ben_id} AND dedupe_key LIKE '%paid_in_full'")).await,
+        1
+    );
+    let hooks: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_type, payload FROM webhook_deliveries WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(ben_id)
+    .fetch_all(app.db.pool())
+    .await
+    .expect("deliveries");
+    let hooks: Vec<(String, serde_json::Value)> = hooks
+        .into_iter()
+        .map(|(t, p)| (t, serde_json::from_str(&p).expect("json")))
+        .collect();
+    let types: Vec<&str> = hooks.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        ["payment.received", "payment.received", "case.closed"]
+    );
+    let first = &hooks[0].1["data"];
+    assert_eq!(first["case_reference"], ben.as_str());
+    assert_eq!(first["case_state"], state_before.as_str());
+    assert_eq!(first["payment"]["amount"], "10.00");
+    assert_eq!(first["payment"]["method"], "transfer");
+    let eur = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+    assert_eq!(hooks[1].1["data"]["payment"]["amount"], eur(open - 1_000));
+    let allocated: i64 = ["costs", "interest", "principal", "credit"]
+        .iter()
+        .map(|k| {
+            let v = hooks[1].1["data"]["payment"]["allocation"][k]
+                .as_str()
+                .expect("amount");
+            let (units, cents) = v.split_once('.').expect("decimal");
+            units.parse::<i64>().expect("units") * 100 + cents.parse::<i64>().expect("cents")
+        })
+        .sum();
+    assert_eq!(
+        allocated,
+        open - 1_000,
+        "the webhook reports the allocation"
+    );
+    assert_eq!(hooks[2].1["data"]["case_state"], "closed");
+}
+on_both_backends!(
+    one_statement_books_in_order,
+    payments_on_one_case_in_one_statement_each_see_the_ones_before
 );
 
 async fn handlers_book_or_close_what_could_not_be_matched(app: &TestApp) {
