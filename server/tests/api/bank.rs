@@ -940,6 +940,38 @@ async fn a_large_statement_refreshes_the_planner_statistics_as_it_grows(app: &Te
         );
     }
 }
+/// A batch booking of 2,000 payments is one batch of 2,000 parts: more values than SQLite takes in
+/// one statement (32,766), so its entries are written in several.
+async fn a_batch_booking_larger_than_one_statement_is_stored_whole(app: &TestApp) {
+    let txs: Vec<Tx> = (0..2_000)
+        .map(|n| Tx {
+            amount: Some(100),
+            text: format!("Sammelzahlung Teil {n}"),
+            ..Tx::default()
+        })
+        .collect();
+    let entry = Entry {
+        txs,
+        ..Entry::credit(200_000, "2026-11-22", "BIG-1", Tx::default())
+    };
+    let report = import(app, "big.xml", file(CAMT053_V02, "BIG", ACCOUNT, &[entry]))
+        .await
+        .expect("imported");
+    assert_eq!((report.entries, report.unmatched), (1, 2_000), "{report:?}");
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(DISTINCT part) FROM bank_entries WHERE entry_key LIKE '%:BIG-1'"
+        )
+        .await,
+        2_000
+    );
+}
+on_both_backends!(
+    batch_larger_than_a_statement,
+    a_batch_booking_larger_than_one_statement_is_stored_whole
+);
+
 on_both_backends!(
     large_statement_statistics,
     a_large_statement_refreshes_the_planner_statistics_as_it_grows
