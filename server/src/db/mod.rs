@@ -342,6 +342,38 @@ pub(crate) async fn test_sqlite_file(dir: &tempfile::TempDir, table: &str) -> Db
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn rows_beyond_what_one_statement_takes_are_inserted_in_several() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = test_sqlite_file(
+            &dir,
+            "CREATE TABLE t (a BIGINT NOT NULL, b BIGINT NOT NULL, c TEXT NOT NULL)",
+        )
+        .await;
+        // 3 values a row: 60,000 values, more than SQLite takes in one statement (32,766).
+        let rows: Vec<(i64, i64, String)> =
+            (0..20_000).map(|n| (n, 2 * n, format!("r{n}"))).collect();
+        let mut tx = db.begin_write().await.expect("begin");
+        let returned = insert_rows(
+            &mut tx,
+            "INSERT INTO t (a, b, c)",
+            3,
+            "RETURNING a",
+            &rows,
+            |q, r| q.bind(r.0).bind(r.1).bind(r.2.as_str()),
+        )
+        .await
+        .expect("inserted");
+        tx.commit().await.expect("commit");
+        assert_eq!(returned.len(), 20_000, "what every statement returns");
+        let (count, sum, last): (i64, i64, String) =
+            sqlx::query_as("SELECT COUNT(*), SUM(b - 2 * a), MAX(c) FROM t")
+                .fetch_one(db.pool())
+                .await
+                .expect("read");
+        assert_eq!((count, sum, last.as_str()), (20_000, 0, "r9999"));
+    }
+
     #[test]
     fn sqlite_urls_get_create_mode_unless_a_mode_is_given() {
         let dir = std::env::temp_dir().join(format!("rapport-url-{}", std::process::id()));
