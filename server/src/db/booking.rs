@@ -147,11 +147,6 @@ pub(crate) struct Bookings {
     closed: Vec<(i64, &'static str, i64)>,
 }
 
-/// Statement text for the case ids of a chunk: `$1, …, $n`.
-fn id_list(ids: &[i64]) -> String {
-    placeholders(1, ids.len())
-}
-
 impl Bookings {
     /// Reads `case_ids` (any order, repeats allowed) for up to `payments` bookings in `tx`.
     pub(crate) async fn load(
@@ -174,7 +169,7 @@ impl Bookings {
         for chunk in listening.chunks(MAX_BINDS) {
             let sql = format!(
                 "SELECT case_id, external_id FROM claims WHERE case_id IN ({}) AND external_id IS NOT NULL ORDER BY id",
-                id_list(chunk)
+                placeholders(1, chunk.len())
             );
             let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
             for id in chunk {
@@ -575,7 +570,7 @@ async fn read_cases(
                 CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
          FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
          WHERE c.id IN ({})",
-        id_list(ids)
+        placeholders(1, ids.len())
     );
     let mut query = sqlx::query_as::<_, Contact>(&sql);
     for id in ids {
@@ -635,7 +630,7 @@ async fn read_ledgers(
         Option<String>,
         Option<String>,
     );
-    let list = id_list(ids);
+    let list = placeholders(1, ids.len());
     let sql = format!(
         "SELECT CAST(0 AS BIGINT), cl.case_id, i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
          FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id IN ({list})
