@@ -24,16 +24,17 @@ pub(super) struct HookPayment {
 }
 
 /// Queues the webhook for a case event of `kind`, if the creditor is told about such events and
-/// has a webhook address; a `payment.received` reports the case's newest payment.
+/// has a webhook address. Payments are not reported here: the booking queues their
+/// `payment.received` itself, with the payment and its allocation (`booking.rs`).
 pub(super) async fn queue_webhook(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
     kind: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    let Some(webhook_type) = event_type(kind) else {
+    if event_type(kind).is_none() {
         return Ok(());
-    };
+    }
     let case: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT c.creditor_id, c.reference, c.state FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
          WHERE c.id = $1 AND cr.webhook_url IS NOT NULL",
@@ -49,53 +50,13 @@ pub(super) async fn queue_webhook(
             .bind(case_id)
             .fetch_all(&mut **tx)
             .await?;
-    let mut payment = None;
-    if webhook_type == "payment.received" {
-        let newest: Option<(i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, amount_minor, currency, value_date, method FROM payments WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(case_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some((payment_id, minor, currency, value_date, method)) = newest {
-            let parts: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT kind, CAST(SUM(amount_minor) AS BIGINT) FROM payment_allocations WHERE payment_id = $1 GROUP BY kind",
-            )
-            .bind(payment_id)
-            .fetch_all(&mut **tx)
-            .await?;
-            let part = |kind: &str| {
-                parts
-                    .iter()
-                    .filter(|(k, _)| k == kind)
-                    .map(|(_, m)| *m)
-                    .sum()
-            };
-            payment = Some(HookPayment {
-                minor,
-                currency,
-                value_date,
-                method,
-                split: [
-                    part("cost"),
-                    part("interest"),
-                    part("principal"),
-                    part("credit"),
-                ],
-            });
-        }
-    }
     let case = HookCase {
         creditor_id,
         reference,
         state,
         external_ids: external_ids.into_iter().flatten().collect(),
     };
-    insert_deliveries(
-        tx,
-        &[(case_id, delivery(kind, at, &case, payment.as_ref()))],
-    )
-    .await
+    insert_deliveries(tx, &[(case_id, delivery(kind, at, &case, None))]).await
 }
 
 /// The delivery of the webhook for a case event of `kind` on `case` (`None` if no webhook reports
