@@ -463,18 +463,7 @@ impl Bookings {
             if e.link_token_hash.is_some() {
                 queue(tx, *case_id, e, *now).await?;
             } else {
-                plain.push(NewEmail {
-                    dedupe_key: &e.dedupe_key,
-                    case_id: Some(*case_id),
-                    debtor_id: Some(e.debtor_id),
-                    to: &e.to,
-                    time_zone: &e.time_zone,
-                    subject: &e.subject,
-                    text: &e.text,
-                    html: &e.html,
-                    host: &e.host,
-                    now_ms: *now,
-                });
+                plain.push(NewEmail::to_debtor(e, *case_id, *now));
             }
         }
         enqueue_emails(tx, &plain).await?;

@@ -2,7 +2,9 @@
 
 use super::{store_err, Db};
 use crate::config::Backend;
-use app::server::ports::{OutboxItem, OutboxStore, OutgoingEmail, StoreError, StoreResult};
+use app::server::ports::{
+    OutboxItem, OutboxStore, OutgoingEmail, QueuedEmail, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
@@ -21,6 +23,24 @@ pub struct NewEmail<'a> {
     /// The domain part of the Message-ID (the portal's host name).
     pub host: &'a str,
     pub now_ms: i64,
+}
+
+impl<'a> NewEmail<'a> {
+    /// `e`, to the debtor of case `case_id`, enqueued at `now_ms`.
+    pub(crate) fn to_debtor(e: &'a QueuedEmail, case_id: i64, now_ms: i64) -> NewEmail<'a> {
+        NewEmail {
+            dedupe_key: &e.dedupe_key,
+            case_id: Some(case_id),
+            debtor_id: Some(e.debtor_id),
+            to: &e.to,
+            time_zone: &e.time_zone,
+            subject: &e.subject,
+            text: &e.text,
+            html: &e.html,
+            host: &e.host,
+            now_ms,
+        }
+    }
 }
 
 /// The Message-ID for a dedupe key: the same key always gives the same id.

@@ -71,23 +71,9 @@ pub(super) async fn queue(
         .execute(&mut **tx)
         .await?;
     }
-    enqueue_email(
-        tx,
-        &NewEmail {
-            dedupe_key: &e.dedupe_key,
-            case_id: Some(case_id),
-            debtor_id: Some(e.debtor_id),
-            to: &e.to,
-            time_zone: &e.time_zone,
-            subject: &e.subject,
-            text: &e.text,
-            html: &e.html,
-            host: &e.host,
-            now_ms: now,
-        },
-    )
-    .await
-    .map(|_| ())
+    enqueue_email(tx, &NewEmail::to_debtor(e, case_id, now))
+        .await
+        .map(|_| ())
 }
 
 /// A plan row (id, state, proposed_by, request, schedule, cost, reasons) as the pages show it.
