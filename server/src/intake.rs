@@ -330,6 +330,7 @@ pub async fn import_claims(
                 }
             }
         }
+        known.write_items(&mut tx).await?;
         // A file names each claim once (a second row with its id is refused above): the claims
         // of this chunk are not asked for again.
         known.claims.clear();
@@ -402,6 +403,25 @@ pub struct Known {
     claims: HashMap<String, i64>,
     /// Customer number → debtor, and the running case this hand-over found or opened for them.
     debtors: HashMap<String, (i64, Option<i64>)>,
+    /// The items of the claims stored, still to be written (`write_items`): many rows per
+    /// statement instead of one statement per item.
+    items: Vec<NewItem>,
+}
+
+/// A claim item to write: principal, interest or cost.
+#[derive(Debug)]
+struct NewItem {
+    claim_id: i64,
+    kind: &'static str,
+    description: String,
+    legal_basis: Option<&'static str>,
+    item_date: String,
+    amount_minor: i64,
+    interest_base_minor: Option<i64>,
+    interest_rate_bp: Option<i64>,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    now: i64,
 }
 
 impl Known {
@@ -444,6 +464,39 @@ impl Known {
         {
             self.debtors.insert(number, (debtor_id, None));
         }
+        Ok(())
+    }
+}
+
+impl Known {
+    /// Writes the items of the claims stored so far, in the order they were stored. Must run
+    /// before anything reads them, and before the transaction commits.
+    pub async fn write_items(&mut self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+        crate::db::insert_rows(
+            tx,
+            "INSERT INTO claim_items (claim_id, kind, description, legal_basis, item_date, amount_minor, currency,
+                                      interest_base_minor, interest_rate_bp, period_start, period_end, created_at, updated_at)",
+            13,
+            "",
+            &self.items,
+            |q, i| {
+                q.bind(i.claim_id)
+                    .bind(i.kind)
+                    .bind(i.description.as_str())
+                    .bind(i.legal_basis)
+                    .bind(i.item_date.as_str())
+                    .bind(i.amount_minor)
+                    .bind("EUR")
+                    .bind(i.interest_base_minor)
+                    .bind(i.interest_rate_bp)
+                    .bind(i.period_start.as_deref())
+                    .bind(i.period_end.as_deref())
+                    .bind(i.now)
+                    .bind(i.now)
+            },
+        )
+        .await?;
+        self.items.clear();
         Ok(())
     }
 }
@@ -573,19 +626,21 @@ pub async fn store_claim(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
-         VALUES ($1, 'principal', $2, $3, $4, 'EUR', $5, $5)",
-    )
-    .bind(claim_id)
-    .bind(format!("Hauptforderung {}", row.external_id))
-    .bind(crate::db::iso(row.contract_date))
-    .bind(row.principal.minor)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    known.items.push(NewItem {
+        claim_id,
+        kind: "principal",
+        description: format!("Hauptforderung {}", row.external_id),
+        legal_basis: None,
+        item_date: crate::db::iso(row.contract_date),
+        amount_minor: row.principal.minor,
+        interest_base_minor: None,
+        interest_rate_bp: None,
+        period_start: None,
+        period_end: None,
+        now,
+    });
     known.claims.insert(row.external_id.clone(), claim_id);
-    store_charges(tx, case_id, claim_id, row, now).await?;
+    store_charges(tx, case_id, claim_id, row, now, &mut known.items).await?;
     Ok(StoredClaim::Created {
         claim_id,
         new_debtor,
@@ -601,6 +656,7 @@ async fn store_charges(
     claim_id: i64,
     row: &ClaimRow,
     now: i64,
+    items: &mut Vec<NewItem>,
 ) -> Result<(), sqlx::Error> {
     if row.interest.is_none() && row.costs.is_none() {
         return Ok(());
@@ -619,44 +675,44 @@ async fn store_charges(
             waived.insert("interest_minor".into(), i.amount.minor.into());
         } else {
             let day = |d: chrono::NaiveDate| d.format("%d.%m.%Y").to_string();
-            sqlx::query(
-                "INSERT INTO claim_items (claim_id, kind, description, legal_basis, item_date, amount_minor, currency,
-                                          interest_base_minor, interest_rate_bp, period_start, period_end, created_at, updated_at)
-                 VALUES ($1, 'interest', $2, '§§ 286, 288 BGB', $3, $4, 'EUR', $5, $6, $7, $3, $8, $8)",
-            )
-            .bind(claim_id)
-            .bind(format!(
-                "Verzugszinsen {},{:02} % p. a. vom {} bis {}",
-                i.rate_bp / 100,
-                i.rate_bp % 100,
-                day(i.from),
-                day(i.to)
-            ))
-            .bind(crate::db::iso(i.to))
-            .bind(i.amount.minor)
-            .bind(row.principal.minor)
-            .bind(i.rate_bp)
-            .bind(crate::db::iso(i.from))
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            items.push(NewItem {
+                claim_id,
+                kind: "interest",
+                description: format!(
+                    "Verzugszinsen {},{:02} % p. a. vom {} bis {}",
+                    i.rate_bp / 100,
+                    i.rate_bp % 100,
+                    day(i.from),
+                    day(i.to)
+                ),
+                legal_basis: Some("§§ 286, 288 BGB"),
+                item_date: crate::db::iso(i.to),
+                amount_minor: i.amount.minor,
+                interest_base_minor: Some(row.principal.minor),
+                interest_rate_bp: Some(i.rate_bp),
+                period_start: Some(crate::db::iso(i.from)),
+                period_end: Some(crate::db::iso(i.to)),
+                now,
+            });
         }
     }
     if let Some(c) = &row.costs {
         if waive_costs {
             waived.insert("costs_minor".into(), c.amount.minor.into());
         } else {
-            sqlx::query(
-                "INSERT INTO claim_items (claim_id, kind, description, item_date, amount_minor, currency, created_at, updated_at)
-                 VALUES ($1, 'cost', $2, $3, $4, 'EUR', $5, $5)",
-            )
-            .bind(claim_id)
-            .bind(&c.description)
-            .bind(crate::db::iso(row.due_date))
-            .bind(c.amount.minor)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            items.push(NewItem {
+                claim_id,
+                kind: "cost",
+                description: c.description.clone(),
+                legal_basis: None,
+                item_date: crate::db::iso(row.due_date),
+                amount_minor: c.amount.minor,
+                interest_base_minor: None,
+                interest_rate_bp: None,
+                period_start: None,
+                period_end: None,
+                now,
+            });
         }
     }
     if !waived.is_empty() {

@@ -799,6 +799,7 @@ async fn store_one(
         &mut known,
     )
     .await?;
+    known.write_items(&mut tx).await?;
     if let StoredClaim::Created { claim_id, .. } = &stored {
         sqlx::query(
             "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)

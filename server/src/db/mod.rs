@@ -87,6 +87,11 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 /// with more rows are split.
 pub(crate) const MAX_BINDS: usize = 30_000;
 
+/// Rows per statement at most: SQLite took twice the processor time for a hand-over's claim items
+/// written 500 rows per statement than for the same items one statement each; a hundred rows per
+/// statement is where the bank statement import gained most.
+const ROWS_AT_ONCE: usize = 100;
+
 /// A query on the `Any` driver with its bound values.
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -103,7 +108,7 @@ pub(crate) async fn insert_rows<T>(
     bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
 ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut out = Vec::new();
-    for chunk in rows.chunks((MAX_BINDS / cols.max(1)).max(1)) {
+    for chunk in rows.chunks((MAX_BINDS / cols.max(1)).clamp(1, ROWS_AT_ONCE)) {
         let values = (0..chunk.len())
             .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
             .collect::<Vec<_>>()
