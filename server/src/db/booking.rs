@@ -9,9 +9,9 @@
 //! statement cost a dozen statements instead of a thousand, each of which is a round trip to
 //! PostgreSQL.
 
+use super::dialogue::{insert_events, NewEvent};
 use super::iso;
-use super::outbox::{enqueue_emails, NewEmail};
-use super::plans::queue;
+use super::plans::queue_all;
 use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
 use super::{insert_rows, placeholders, MAX_BINDS};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
@@ -438,35 +438,27 @@ impl Bookings {
             },
         )
         .await?;
-        insert_rows(
-            tx,
-            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)",
-            7,
-            "",
-            &self.events,
-            |q, e| {
-                q.bind(e.case_id)
-                    .bind(e.at)
-                    .bind("system")
-                    .bind(e.kind)
-                    .bind(e.detail.as_str())
-                    .bind(e.at)
-                    .bind(e.at)
-            },
-        )
-        .await?;
+        let events: Vec<NewEvent> = self
+            .events
+            .iter()
+            .map(|e| NewEvent {
+                case_id: e.case_id,
+                at: e.at,
+                actor: "system",
+                kind: e.kind,
+                detail: &e.detail,
+            })
+            .collect();
+        insert_events(tx, &events).await?;
         for (case_id, next, now) in &self.closed {
             close(tx, *case_id, next, *now).await?;
         }
-        let mut plain = Vec::with_capacity(self.emails.len());
-        for (case_id, e, now) in &self.emails {
-            if e.link_token_hash.is_some() {
-                queue(tx, *case_id, e, *now).await?;
-            } else {
-                plain.push(NewEmail::to_debtor(e, *case_id, *now));
-            }
-        }
-        enqueue_emails(tx, &plain).await?;
+        let emails: Vec<(i64, &QueuedEmail, i64)> = self
+            .emails
+            .iter()
+            .map(|(case_id, e, now)| (*case_id, e, *now))
+            .collect();
+        queue_all(tx, &emails).await?;
         insert_deliveries(tx, &self.deliveries).await
     }
 }

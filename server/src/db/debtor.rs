@@ -34,18 +34,32 @@ pub(crate) async fn insert_audit(
     tx: &mut Transaction<'_, Any>,
     a: &AuditEntry,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, case_id, action, detail, request_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $1)",
+    insert_audits(tx, &[a]).await
+}
+
+/// Writes audit entries as part of `tx`, a hundred per statement.
+pub(crate) async fn insert_audits(
+    tx: &mut Transaction<'_, Any>,
+    entries: &[&AuditEntry],
+) -> Result<(), sqlx::Error> {
+    super::insert_rows(
+        tx,
+        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, case_id, action, detail, request_id, created_at, updated_at)",
+        9,
+        "",
+        entries,
+        |q, a| {
+            q.bind(a.at_ms)
+                .bind(a.actor_kind)
+                .bind(a.actor_id.as_deref())
+                .bind(a.case_id)
+                .bind(a.action)
+                .bind(a.detail.as_str())
+                .bind(a.request_id.as_deref())
+                .bind(a.at_ms)
+                .bind(a.at_ms)
+        },
     )
-    .bind(a.at_ms)
-    .bind(a.actor_kind)
-    .bind(a.actor_id.as_deref())
-    .bind(a.case_id)
-    .bind(a.action)
-    .bind(&a.detail)
-    .bind(a.request_id.as_deref())
-    .execute(&mut **tx)
     .await
     .map(|_| ())
 }

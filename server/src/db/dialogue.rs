@@ -112,6 +112,38 @@ pub(super) async fn add_work(
     .map(|_| ())
 }
 
+/// The columns of a timeline event.
+const INSERT_EVENT: &str =
+    "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)";
+
+/// A timeline event to write.
+pub(super) struct NewEvent<'a> {
+    pub case_id: i64,
+    pub at: i64,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub detail: &'a str,
+}
+
+/// Writes `events` as part of `tx`, a hundred per statement. No webhook is queued: the caller
+/// queues those of events a creditor may hear of (as `insert_event` does).
+pub(super) async fn insert_events(
+    tx: &mut Transaction<'_, Any>,
+    events: &[NewEvent<'_>],
+) -> Result<(), sqlx::Error> {
+    super::insert_rows(tx, INSERT_EVENT, 7, "", events, |q, e| {
+        q.bind(e.case_id)
+            .bind(e.at)
+            .bind(e.actor)
+            .bind(e.kind)
+            .bind(e.detail)
+            .bind(e.at)
+            .bind(e.at)
+    })
+    .await
+    .map(|_| ())
+}
+
 pub(super) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     case_id: i64,
@@ -120,29 +152,22 @@ pub(super) async fn insert_event(
     kind: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    macro_rules! insert {
-        () => {
-            "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $2, $2)"
-        };
-    }
     if app::domain::webhook::event_type(kind).is_none() {
-        sqlx::query(insert!())
-            .bind(case_id)
-            .bind(at)
-            .bind(actor)
-            .bind(kind)
-            .bind(detail)
-            .execute(&mut **tx)
-            .await?;
-        return Ok(());
+        let event = NewEvent {
+            case_id,
+            at,
+            actor,
+            kind,
+            detail,
+        };
+        return insert_events(tx, &[event]).await;
     }
     // An event a creditor's system may hear of: the insert also says whether the creditor has a
     // webhook address (most have none; asking on its own would cost a round trip per event).
-    let listening: i64 = sqlx::query_scalar(concat!(
-        insert!(),
-        " RETURNING (SELECT COUNT(*) FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
-                     WHERE c.id = $1 AND cr.webhook_url IS NOT NULL)"
+    let listening: i64 = sqlx::query_scalar(&format!(
+        "{INSERT_EVENT} VALUES ($1, $2, $3, $4, $5, $2, $2)
+         RETURNING (SELECT COUNT(*) FROM cases c JOIN creditors cr ON cr.id = c.creditor_id
+                    WHERE c.id = $1 AND cr.webhook_url IS NOT NULL)"
     ))
     .bind(case_id)
     .bind(at)

@@ -1,22 +1,27 @@
 //! The dunning engine's storage: the facts of each case whose clock may run, and each step taken
 //! once, with all its effects, in one transaction.
 
+use super::debtor::insert_audits;
 use super::debtor::{currency as currency_of, date};
-use super::dialogue::{add_work, apply_effects};
-use super::iso;
+use super::dialogue::{add_work, apply_effects, insert_events, NewEvent};
 use super::outbox::{enqueue_email, NewEmail};
-use super::plans::{decode, queue};
-use super::{json_rows, json_spelling, store_err, Db, ReadConn};
+use super::plans::{decode, queue, queue_all};
+use super::{insert_rows, iso, placeholders, ROWS_AT_ONCE};
+use super::{json_rows, json_spelling, store_err, AnyQuery, Db, ReadConn};
 use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
+use app::domain::webhook::event_type;
 use app::domain::{Language, Money};
 use app::server::ports::{
-    DunningCase, DunningStep, DunningStore, EndedHold, RunningPlan, StoreError, StoreResult, Stored,
+    AuditEntry, DunningCase, DunningStep, DunningStore, EndedHold, QueuedEmail, RunningPlan,
+    StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The day of an instant (UTC).
 fn day_of(ms: i64) -> StoreResult<NaiveDate> {
@@ -350,10 +355,7 @@ impl DunningStore for Db {
     async fn record_steps(&self, steps: Vec<DunningStep>) -> StoreResult<Vec<Stored>> {
         let together = async {
             let mut tx = self.begin_write().await?;
-            let mut out = Vec::with_capacity(steps.len());
-            for step in &steps {
-                out.push(record_in(&mut tx, step).await?);
-            }
+            let out = record_all(&mut tx, &steps).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(out)
         };
@@ -373,6 +375,151 @@ impl DunningStore for Db {
     }
 }
 
+/// The columns of a step's row; [`bind_step`] binds its values.
+const INSERT_STEP: &str = "INSERT INTO dunning_steps (case_id, step_key, kind, channel, due_on, done_at, letter_subject, letter_body, created_at, updated_at)";
+
+/// The step's row is new unless the case took the step before.
+const STEP_IS_NEW: &str = "ON CONFLICT (case_id, step_key) DO NOTHING RETURNING case_id, id";
+
+fn bind_step<'q>(q: AnyQuery<'q>, step: &'q DunningStep) -> AnyQuery<'q> {
+    let now = step.effects.audit.at_ms;
+    q.bind(step.case_id)
+        .bind(step.step_key.as_str())
+        .bind(step.kind)
+        .bind(step.channel)
+        .bind(iso(step.due_on))
+        .bind(now)
+        .bind(step.letter.as_ref().map(|l| l.0.as_str()))
+        .bind(step.letter.as_ref().map(|l| l.1.as_str()))
+        .bind(now)
+        .bind(now)
+}
+
+/// The (case, id) pairs of step rows written now.
+fn new_rows(rows: Vec<sqlx::any::AnyRow>) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Whether `step` is written with others like it by [`record_all`]: its effects are its row, the
+/// state check, the timeline event, the audit entry and the debtor's email, and nothing else —
+/// every reminder and final notice of a mass run. Holds, plans, work items, creditors' emails
+/// and events that creditors' webhooks report go one step at a time.
+fn plain(step: &DunningStep) -> bool {
+    step.effects.hold.is_none()
+        && step.plan_state.is_none()
+        && step.work.is_none()
+        && step.creditor_email.is_none()
+        && step.effects.audit.actor_kind != "debtor"
+        && event_type(step.effects.event_kind).is_none()
+}
+
+/// Stores `steps` inside `tx`, each with the outcome [`record_in`] would give it. The plain steps
+/// (see [`plain`]) of cases with one step in the batch are written together, a hundred rows per
+/// statement and table — a page of reminders costs a dozen statements instead of a thousand —
+/// the others one by one with `record_in`. The steps of one case stay in order: each expects the
+/// state the one before leaves.
+async fn record_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    steps: &[DunningStep],
+) -> Result<Vec<Stored>, sqlx::Error> {
+    let mut per_case: HashMap<i64, usize> = HashMap::new();
+    for s in steps {
+        *per_case.entry(s.case_id).or_default() += 1;
+    }
+    let mut out = vec![Stored::Duplicate; steps.len()];
+    let mut batch = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        if per_case[&s.case_id] == 1 && plain(s) {
+            batch.push((i, s));
+        } else {
+            out[i] = record_in(tx, s).await?;
+        }
+    }
+    let rows: Vec<&DunningStep> = batch.iter().map(|(_, s)| *s).collect();
+    let ids = new_rows(
+        insert_rows(tx, INSERT_STEP, 10, STEP_IS_NEW, &rows, |q, s| {
+            bind_step(q, s)
+        })
+        .await?,
+    )?;
+    // The state check of every new step, one statement for each (expected, new state, time).
+    let mut checks: BTreeMap<(&str, &str, i64), Vec<i64>> = BTreeMap::new();
+    for s in rows.iter().filter(|s| ids.contains_key(&s.case_id)) {
+        let e = &s.effects;
+        checks
+            .entry((e.expected_state.code(), e.new_state.code(), e.audit.at_ms))
+            .or_default()
+            .push(s.case_id);
+    }
+    let mut moved: HashSet<i64> = HashSet::new();
+    for ((expected, new, at), cases) in &checks {
+        for chunk in cases.chunks(ROWS_AT_ONCE) {
+            let sql = format!(
+                "UPDATE cases SET state = $1, updated_at = $2 WHERE state = $3 AND id IN ({}) RETURNING id",
+                placeholders(4, chunk.len())
+            );
+            let mut q = sqlx::query_scalar(&sql)
+                .bind(*new)
+                .bind(*at)
+                .bind(*expected);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            let done: Vec<i64> = q.fetch_all(&mut **tx).await?;
+            moved.extend(done);
+        }
+    }
+    // A case whose state changed meanwhile keeps nothing of its step.
+    let stale: Vec<i64> = ids
+        .iter()
+        .filter(|(case, _)| !moved.contains(case))
+        .map(|(_, id)| *id)
+        .collect();
+    for chunk in stale.chunks(ROWS_AT_ONCE) {
+        let sql = format!(
+            "DELETE FROM dunning_steps WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let mut taken = Vec::with_capacity(moved.len());
+    for (i, s) in batch {
+        out[i] = match ids.get(&s.case_id) {
+            None => Stored::Duplicate,
+            Some(_) if !moved.contains(&s.case_id) => Stored::StateChanged,
+            Some(id) => {
+                taken.push(s);
+                Stored::New(*id)
+            }
+        };
+    }
+    let events: Vec<NewEvent> = taken
+        .iter()
+        .map(|s| NewEvent {
+            case_id: s.case_id,
+            at: s.effects.audit.at_ms,
+            actor: s.effects.audit.actor_kind,
+            kind: s.effects.event_kind,
+            detail: &s.effects.event_detail,
+        })
+        .collect();
+    insert_events(tx, &events).await?;
+    let audits: Vec<&AuditEntry> = taken.iter().map(|s| &s.effects.audit).collect();
+    insert_audits(tx, &audits).await?;
+    let emails: Vec<(i64, &QueuedEmail, i64)> = taken
+        .iter()
+        .filter_map(|s| Some((s.case_id, s.email.as_ref()?, s.effects.audit.at_ms)))
+        .collect();
+    queue_all(tx, &emails).await?;
+    Ok(out)
+}
+
 /// Stores one step with all its effects inside `tx`. A step taken before is a `Duplicate` and a
 /// case whose state changed meanwhile is `StateChanged`; neither leaves anything written.
 async fn record_in(
@@ -380,22 +527,11 @@ async fn record_in(
     step: &DunningStep,
 ) -> Result<Stored, sqlx::Error> {
     let now = step.effects.audit.at_ms;
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO dunning_steps (case_id, step_key, kind, channel, due_on, done_at, letter_subject, letter_body, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $6)
-         ON CONFLICT (case_id, step_key) DO NOTHING RETURNING id",
-    )
-    .bind(step.case_id)
-    .bind(&step.step_key)
-    .bind(step.kind)
-    .bind(step.channel)
-    .bind(iso(step.due_on))
-    .bind(now)
-    .bind(step.letter.as_ref().map(|l| l.0.as_str()))
-    .bind(step.letter.as_ref().map(|l| l.1.as_str()))
-    .fetch_optional(&mut **tx)
+    let rows = insert_rows(tx, INSERT_STEP, 10, STEP_IS_NEW, &[step], |q, s| {
+        bind_step(q, s)
+    })
     .await?;
-    let Some(id) = id else {
+    let Some(&id) = new_rows(rows)?.get(&step.case_id) else {
         return Ok(Stored::Duplicate);
     };
     // The state check comes first in `apply_effects`: when it fails, nothing but the step's own

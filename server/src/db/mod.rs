@@ -90,7 +90,7 @@ pub(crate) const MAX_BINDS: usize = 30_000;
 /// Rows per statement at most: SQLite took twice the processor time for a hand-over's claim items
 /// written 500 rows per statement than for the same items one statement each; a hundred rows per
 /// statement is where the bank statement import gained most.
-const ROWS_AT_ONCE: usize = 100;
+pub(crate) const ROWS_AT_ONCE: usize = 100;
 
 /// A query on the `Any` driver with its bound values.
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;

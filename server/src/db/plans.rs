@@ -2,7 +2,7 @@
 //! to counter-offers together with their effects and confirmation email.
 
 use super::dialogue::apply_effects;
-use super::outbox::{enqueue_email, NewEmail};
+use super::outbox::{enqueue_emails, NewEmail};
 use super::{store_err, Db};
 use app::domain::plan::{Instalment, PlanReason, PlanRequest, PolicyBand};
 use app::domain::{Currency, Language, Money};
@@ -58,22 +58,43 @@ pub(super) async fn queue(
     e: &QueuedEmail,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    if let Some(hash) = &e.link_token_hash {
-        // Links sent by email carry no typed access code: '-' matches no Argon2 hash.
-        sqlx::query(
-            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at, created_at, updated_at)
-             VALUES ($1, $2, '-', 'postcode', $3, $4, $3, $3)",
-        )
-        .bind(case_id)
-        .bind(hash)
-        .bind(now)
-        .bind(now + EMAIL_LINK_VALIDITY_MS)
-        .execute(&mut **tx)
-        .await?;
-    }
-    enqueue_email(tx, &NewEmail::to_debtor(e, case_id, now))
-        .await
-        .map(|_| ())
+    queue_all(tx, &[(case_id, e, now)]).await
+}
+
+/// Queues emails (each with its case and time) and stores the fresh links they carry, in the
+/// caller's transaction, a hundred rows per statement.
+pub(super) async fn queue_all(
+    tx: &mut Transaction<'_, Any>,
+    emails: &[(i64, &QueuedEmail, i64)],
+) -> Result<(), sqlx::Error> {
+    let links: Vec<(i64, &str, i64)> = emails
+        .iter()
+        .filter_map(|(case_id, e, now)| Some((*case_id, e.link_token_hash.as_deref()?, *now)))
+        .collect();
+    // Links sent by email carry no typed access code: '-' matches no Argon2 hash.
+    super::insert_rows(
+        tx,
+        "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at, created_at, updated_at)",
+        8,
+        "",
+        &links,
+        |q, (case_id, hash, now)| {
+            q.bind(*case_id)
+                .bind(*hash)
+                .bind("-")
+                .bind("postcode")
+                .bind(*now)
+                .bind(*now + EMAIL_LINK_VALIDITY_MS)
+                .bind(*now)
+                .bind(*now)
+        },
+    )
+    .await?;
+    let outgoing: Vec<NewEmail> = emails
+        .iter()
+        .map(|(case_id, e, now)| NewEmail::to_debtor(e, *case_id, *now))
+        .collect();
+    enqueue_emails(tx, &outgoing).await
 }
 
 /// A plan row (id, state, proposed_by, request, schedule, cost, reasons) as the pages show it.
