@@ -5,7 +5,7 @@
 //! generated from this code and served at `/api/v1/openapi.json`.
 
 use crate::db::Db;
-use crate::intake::{store_claim, Known, References, StoredClaim};
+use crate::intake::{Known, References, StoredClaim};
 use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS};
 use app::domain::{Currency, Money};
 use app::server::ports::{Clock, DebtorStore};
@@ -785,21 +785,10 @@ async fn store_one(
     let mut tx = state.db.begin_write().await?;
     let mut references = References::next_free(&mut tx, now).await?;
     let class_id = classes.get(&row.treatment_class).copied();
-    let mut known = Known::default();
-    known
-        .look_up(&mut tx, creditor_id, std::slice::from_ref(row))
-        .await?;
-    let stored = store_claim(
-        &mut tx,
-        creditor_id,
-        class_id,
-        row,
-        now,
-        &mut references,
-        &mut known,
-    )
-    .await?;
-    known.write_items(&mut tx).await?;
+    let mut known = Known::new(creditor_id, now);
+    known.look_up(&mut tx, std::slice::from_ref(row)).await?;
+    let stored = known.store(class_id, row, &mut references)?;
+    known.write(&mut tx).await?;
     if let StoredClaim::Created { claim_id, .. } = &stored {
         sqlx::query(
             "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)

@@ -182,7 +182,7 @@ impl Bookings {
             }
         }
         let mut reserved =
-            reserve_payment_ids(tx, if cases.is_empty() { 0 } else { payments }).await?;
+            super::reserve_ids(tx, "payments", if cases.is_empty() { 0 } else { payments }).await?;
         // Used from the end: the lowest first.
         reserved.sort_unstable_by(|a, b| b.cmp(a));
         Ok(Bookings {
@@ -491,32 +491,6 @@ async fn close(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// `n` ids for new payments. PostgreSQL takes them from the table's sequence; SQLite numbers a row
-/// one past the largest id (the table has no `AUTOINCREMENT`), and the caller's write transaction
-/// is the only writer.
-async fn reserve_payment_ids(
-    tx: &mut Transaction<'_, Any>,
-    n: usize,
-) -> Result<Vec<i64>, sqlx::Error> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let n = i64::try_from(n).map_err(bad)?;
-    if tx.backend_name() == "PostgreSQL" {
-        sqlx::query_scalar(
-            "SELECT nextval(pg_get_serial_sequence('payments', 'id')) FROM generate_series(1, $1)",
-        )
-        .bind(n)
-        .fetch_all(&mut **tx)
-        .await
-    } else {
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM payments")
-            .fetch_one(&mut **tx)
-            .await?;
-        Ok((last + 1..=last + n).collect())
-    }
 }
 
 /// Reads the cases `ids` into `cases`: each with its debtor, creditor, balance, items and the

@@ -117,7 +117,7 @@ const INSERT_EVENT: &str =
     "INSERT INTO case_events (case_id, occurred_at, actor_kind, kind, detail, created_at, updated_at)";
 
 /// A timeline event to write.
-pub(super) struct NewEvent<'a> {
+pub(crate) struct NewEvent<'a> {
     pub case_id: i64,
     pub at: i64,
     pub actor: &'a str,
@@ -127,7 +127,7 @@ pub(super) struct NewEvent<'a> {
 
 /// Writes `events` as part of `tx`, a hundred per statement. No webhook is queued: the caller
 /// queues those of events a creditor may hear of (as `insert_event` does).
-pub(super) async fn insert_events(
+pub(crate) async fn insert_events(
     tx: &mut Transaction<'_, Any>,
     events: &[NewEvent<'_>],
 ) -> Result<(), sqlx::Error> {

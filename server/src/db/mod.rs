@@ -21,7 +21,7 @@ mod read;
 pub mod remittances;
 mod retention;
 mod sessions;
-pub(crate) use dialogue::is_unique_violation;
+pub(crate) use dialogue::{insert_events, is_unique_violation, NewEvent};
 mod staff;
 pub mod webhooks;
 
@@ -81,6 +81,42 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Tables whose new rows may be given reserved ids ([`reserve_ids`]).
+const RESERVABLE: [&str; 4] = ["payments", "debtors", "cases", "claims"];
+
+/// `n` ids for new rows of `table`, for a batch that decides its rows in memory before it
+/// writes them. PostgreSQL takes them from the table's sequence; SQLite numbers a row one past
+/// the largest id (these tables have no `AUTOINCREMENT`), and the caller's write transaction is
+/// the only writer until it commits — nothing else may insert into `table` in it meanwhile.
+pub(crate) async fn reserve_ids(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if !RESERVABLE.contains(&table) {
+        return Err(sqlx::Error::Protocol(format!(
+            "no ids are reserved for {table}"
+        )));
+    }
+    let n = i64::try_from(n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query_scalar(&format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+        ))
+        .bind(n)
+        .fetch_all(&mut **tx)
+        .await
+    } else {
+        let last: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok((last + 1..=last + n).collect())
+    }
 }
 
 /// Values bound in one statement at most: SQLite allows 32,766 (PostgreSQL 65,535); statements

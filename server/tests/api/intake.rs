@@ -422,6 +422,55 @@ async fn interest_and_costs_are_charged_unless_the_customer_group_waives_them(ap
         !app::domain::work::shown_to_debtor("charges_waived"),
         "the debtor never saw those charges"
     );
+
+    // A later hand-over: Bea's new claim joins her running key-account case, whose class waives
+    // the charges whatever class the row names; Ada's case was paid meanwhile, so her new claim
+    // opens a new case in the row's class, charged.
+    sqlx::query(
+        "UPDATE cases SET state = 'paid' WHERE debtor_id = (SELECT id FROM debtors WHERE creditor_id = $1 AND customer_number = 'K-1')",
+    )
+    .bind(id)
+    .execute(app.db.pool())
+    .await
+    .expect("paid");
+    let later = format!(
+        "{header}\n\
+         Z-3;K-2;Bea;Weg 2;10115;Berlin;Gas;2026-01-31;2026-02-28;100,00;standard;2,50;9,12;2026-03-01;2026-05-31;5,00;Mahngebühren\n\
+         Z-4;K-1;Ada;Weg 1;10115;Berlin;Gas;2026-01-31;2026-02-28;100,00;standard;2,50;9,12;2026-03-01;2026-05-31;5,00;Mahngebühren\n"
+    );
+    let later = import_claims(&app.db, id, later.as_bytes(), false, now, |_| {})
+        .await
+        .expect("read");
+    assert_eq!(
+        (later.imported, later.new_debtors, later.new_cases),
+        (2, 0, 1),
+        "{}",
+        later.render()
+    );
+    assert_eq!(owed("K-2").await, 20_000, "still the principal only");
+    assert_eq!(owed("K-1").await, 2 * 10_750, "charged on the new case");
+    let cases_of = |customer: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(DISTINCT cl.case_id) FROM claims cl JOIN cases c ON c.id = cl.case_id
+             JOIN debtors d ON d.id = c.debtor_id WHERE d.creditor_id = $1 AND d.customer_number = $2",
+        )
+        .bind(id)
+        .bind(customer)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("cases")
+    };
+    assert_eq!((cases_of("K-1").await, cases_of("K-2").await), (2, 1));
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM case_events e JOIN claims cl ON cl.case_id = e.case_id
+             WHERE cl.external_id = 'Z-3' AND e.kind = 'charges_waived' AND e.detail LIKE '%Z-3%'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("recorded"),
+        1
+    );
 }
 on_both_backends!(
     intake_waivers,
