@@ -51,6 +51,12 @@ pub enum BankError {
     Io(#[from] std::io::Error),
 }
 
+/// Where the payment booked for part `part` of the bank entry `key` came from (kept with the
+/// payment; the same part is never booked twice).
+fn payment_source(key: &str, part: i64) -> String {
+    format!("bank:{key}:{part}")
+}
+
 /// One part of an entry to reconcile (a whole entry, or one payment of a batch).
 struct Part {
     key: String,
@@ -507,7 +513,7 @@ async fn reconcile_together(
         let (state, note, booked) = match (part.state, &matched) {
             ("review", _) => ("review", part.note, None),
             (_, Some(m)) if !closed(&m.state) => {
-                let source = format!("bank:{}:{}", part.key, part.part);
+                let source = payment_source(&part.key, part.part);
                 let payment = NewPayment {
                     case_id: m.case_id,
                     amount: Money::new(part.amount, Currency::EUR),
@@ -826,7 +832,7 @@ async fn book_part(
         case_id,
         Money::new(amount, Currency::EUR),
         value_date,
-        &format!("bank:{key}:{part}"),
+        &payment_source(key, part),
         now_ms,
         base_url,
     )
