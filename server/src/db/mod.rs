@@ -133,8 +133,9 @@ pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 
 /// Inserts `rows` with `insert` (`INSERT INTO t (c1, …, cN)`, `cols` = N), many rows per statement,
 /// `bind` binding each row's N values in order; `tail` follows the values (`ON CONFLICT …`,
-/// `RETURNING …`). Returns what the statements return. Every row is a round trip less than an
-/// insert per row, which is what a batch of bookings costs on PostgreSQL over the network.
+/// `RETURNING …`) and binds nothing. Returns what the statements return. Every row is a round
+/// trip less than an insert per row, which is what a batch of bookings costs on PostgreSQL over
+/// the network.
 pub(crate) async fn insert_rows<T>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     insert: &str,
@@ -144,9 +145,18 @@ pub(crate) async fn insert_rows<T>(
     bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
 ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut out = Vec::new();
+    // SQLite reads `$N` as a named parameter, and sqlx looks up the name of each one it binds
+    // in a list SQLite walks from the start: binding a hundred rows of thirteen values took
+    // 850,000 steps, a quarter of the dunning run's processor time (measured with `perf`).
+    // Anonymous `?` have no name to look up; they are bound in the order they appear.
+    let sqlite = tx.backend_name() == "SQLite";
+    let anonymous = format!("({})", vec!["?"; cols].join(", "));
     for chunk in rows.chunks((MAX_BINDS / cols.max(1)).clamp(1, ROWS_AT_ONCE)) {
         let values = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
+            .map(|r| match sqlite {
+                true => anonymous.clone(),
+                false => format!("({})", placeholders(r * cols + 1, cols)),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("{insert} VALUES {values} {tail}");
