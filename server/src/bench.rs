@@ -142,11 +142,27 @@ pub async fn seed(
     Ok(Seeded { creditors, cases })
 }
 
+const RAW_INSERT: &str =
+    "INSERT INTO bench_raw_inserts (id, reference, amount_minor, note, created_at)";
+
+/// A row of the raw insert rate: id (also its amount and time) and reference.
+fn bind_raw<'q>(
+    q: crate::db::AnyQuery<'q>,
+    (i, reference): &'q (i64, String),
+) -> crate::db::AnyQuery<'q> {
+    q.bind(*i)
+        .bind(reference.as_str())
+        .bind(1_000 + *i)
+        .bind("Rohe Einfügung zum Vergleich")
+        .bind(*i)
+}
+
 /// The database's raw insert rate, the yardstick of the batch benchmarks: `rows` narrow rows
-/// (a reference, an amount, a text, a time) into a scratch table, one statement per row, in
-/// transactions of 1,000 — the shape in which the imports and the dunning run write. Returns
+/// (a reference, an amount, a text, a time) into a scratch table in transactions of 1,000, one
+/// statement per row — or, `together`, as many rows per statement as the batch work writes
+/// (`db::insert_rows`): the ceiling of what batch work that writes that way can reach. Returns
 /// rows per second; the table is dropped again.
-pub async fn raw_insert_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
+pub async fn raw_insert_rate(db: &Db, rows: usize, together: bool) -> anyhow::Result<f64> {
     sqlx::query("DROP TABLE IF EXISTS bench_raw_inserts")
         .execute(db.pool())
         .await?;
@@ -160,22 +176,20 @@ pub async fn raw_insert_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
     let started = std::time::Instant::now();
     let mut done = 0;
     while done < rows {
-        let batch = (rows - done).min(1_000);
+        let batch: Vec<(i64, String)> = (done..(done + 1_000).min(rows))
+            .map(|i| (i as i64, format!("BENCH-{i:08}")))
+            .collect();
         let mut tx = db.begin_write().await?;
-        for i in done..done + batch {
-            sqlx::query(
-                "INSERT INTO bench_raw_inserts (id, reference, amount_minor, note, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(i as i64)
-            .bind(format!("BENCH-{i:08}"))
-            .bind(1_000 + i as i64)
-            .bind("Rohe Einfügung zum Vergleich")
-            .bind(i as i64)
-            .execute(&mut *tx)
-            .await?;
+        if together {
+            crate::db::insert_rows(&mut tx, RAW_INSERT, 5, "", &batch, bind_raw).await?;
+        } else {
+            let sql = format!("{RAW_INSERT} VALUES ($1, $2, $3, $4, $5)");
+            for row in &batch {
+                bind_raw(sqlx::query(&sql), row).execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
-        done += batch;
+        done += batch.len();
     }
     let rate = rows as f64 / started.elapsed().as_secs_f64();
     sqlx::query("DROP TABLE bench_raw_inserts")

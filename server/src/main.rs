@@ -178,6 +178,9 @@ enum Command {
     BenchRaw {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
+        /// Many rows per statement, as the batch work writes, instead of one.
+        #[arg(long)]
+        together: bool,
     },
     /// Print how many rows all tables hold (the batch benchmarks count what each step wrote; on
     /// PostgreSQL it refreshes the planner statistics first).
@@ -658,9 +661,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 seeded.cases, seeded.creditors
             );
         }
-        Command::BenchRaw { rows } => {
+        Command::BenchRaw { rows, together } => {
             let db = open(&config).await?;
-            let rate = server::bench::raw_insert_rate(&db, rows).await;
+            let rate = server::bench::raw_insert_rate(&db, rows, together).await;
             db.close().await;
             println!("{:.0}", rate?);
         }
