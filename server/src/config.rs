@@ -138,6 +138,10 @@ pub struct Config {
     /// Whether `serve` takes due dunning steps in the background (`RAPPORT_DUNNING=off` stops it,
     /// e.g. when `server run-due` runs from cron, or for tests that run the engine themselves).
     pub dunning: bool,
+    /// Whether `serve` runs its once-a-minute jobs at all — digests, consent defaults, remittance
+    /// reports and (with `dunning`) the dunning run (`RAPPORT_SCHEDULER=off` stops them, for tests
+    /// that run each job themselves with their own clock).
+    pub scheduler: bool,
     /// Requests to `/api/v1` per creditor and minute (`RAPPORT_API_REQUESTS_PER_MINUTE`).
     pub api_requests_per_minute: u32,
     /// Whether staff and creditor users must set up two-step sign-in (`RAPPORT_TWO_STEP`:
@@ -253,6 +257,7 @@ impl Config {
             }
         };
         let dunning = switch("RAPPORT_DUNNING")?;
+        let scheduler = switch("RAPPORT_SCHEDULER")?;
         let quiet_hours = match get("RAPPORT_QUIET_HOURS").as_deref().map(str::trim) {
             None | Some("") => app::server::outbox::QuietHours::default(),
             Some("off") => app::server::outbox::QuietHours {
@@ -361,6 +366,7 @@ impl Config {
             quiet_hours,
             webhook_relay,
             dunning,
+            scheduler,
             api_requests_per_minute,
             require_two_step,
             secret_key,

@@ -53,6 +53,7 @@ pub struct Application {
     quiet_hours: app::server::outbox::QuietHours,
     webhook_relay: bool,
     dunning: bool,
+    scheduler: bool,
     base_url: String,
 }
 
@@ -90,6 +91,7 @@ impl Application {
             quiet_hours: config.quiet_hours,
             webhook_relay: config.webhook_relay,
             dunning: config.dunning,
+            scheduler: config.scheduler,
             base_url: config.base_url.to_string(),
         })
     }
@@ -119,12 +121,14 @@ impl Application {
                 "SMTP_URL is not set: emails are kept in the outbox and sent once it is configured"
             ),
         }
-        tokio::spawn(scheduler_loop(
-            self.db.clone(),
-            self.clock.clone(),
-            self.base_url.clone(),
-            self.dunning,
-        ));
+        if self.scheduler {
+            tokio::spawn(scheduler_loop(
+                self.db.clone(),
+                self.clock.clone(),
+                self.base_url.clone(),
+                self.dunning,
+            ));
+        }
         match self.db.fail_interrupted_imports(self.clock.now_ms()).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(

@@ -116,6 +116,10 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         ("RAPPORT_WEBHOOK_RELAY", "off".to_string()),
         // Dunning tests run the engine themselves, with the test clock.
         ("RAPPORT_DUNNING", "off".to_string()),
+        // So do the tests of digests, consent defaults and remittance reports: the background
+        // jobs would run them at the test clock's start, the real time — a Monday morning's
+        // weekly digest landed in the outbox of tests that count its emails.
+        ("RAPPORT_SCHEDULER", "off".to_string()),
         // Small enough for the rate-limit test to reach without loading the machine.
         ("RAPPORT_API_REQUESTS_PER_MINUTE", "60".to_string()),
         (
