@@ -453,7 +453,8 @@ async fn record_all(
             .or_default()
             .push(s.case_id);
     }
-    let mut moved: HashSet<i64> = HashSet::new();
+    // The cases still in the state their step expected (and now in its new state).
+    let mut passed: HashSet<i64> = HashSet::new();
     for ((expected, new, at), cases) in &checks {
         for chunk in cases.chunks(ROWS_AT_ONCE) {
             let sql = format!(
@@ -468,13 +469,13 @@ async fn record_all(
                 q = q.bind(*id);
             }
             let done: Vec<i64> = q.fetch_all(&mut **tx).await?;
-            moved.extend(done);
+            passed.extend(done);
         }
     }
     // A case whose state changed meanwhile keeps nothing of its step.
     let stale: Vec<i64> = ids
         .iter()
-        .filter(|(case, _)| !moved.contains(case))
+        .filter(|(case, _)| !passed.contains(case))
         .map(|(_, id)| *id)
         .collect();
     for chunk in stale.chunks(ROWS_AT_ONCE) {
@@ -488,11 +489,11 @@ async fn record_all(
         }
         q.execute(&mut **tx).await?;
     }
-    let mut taken = Vec::with_capacity(moved.len());
+    let mut taken = Vec::with_capacity(passed.len());
     for (i, s) in batch {
         out[i] = match ids.get(&s.case_id) {
             None => Stored::Duplicate,
-            Some(_) if !moved.contains(&s.case_id) => Stored::StateChanged,
+            Some(_) if !passed.contains(&s.case_id) => Stored::StateChanged,
             Some(id) => {
                 taken.push(s);
                 Stored::New(*id)
