@@ -234,6 +234,10 @@ pub enum AppError {
     /// The browser could not reach the server.
     #[error("{}", self.message(Language::En))]
     Unreachable,
+    /// Too much sign-in work is queued already; try again in a few seconds (503 with
+    /// `Retry-After`).
+    #[error("{}", self.message(Language::En))]
+    Busy,
 }
 
 impl AppError {
@@ -254,6 +258,7 @@ impl AppError {
             AppError::TooManyRequests { minutes } => (t.err_too_many_requests)(*minutes),
             AppError::Internal => t.err_internal.to_string(),
             AppError::Unreachable => t.err_unreachable.to_string(),
+            AppError::Busy => t.err_busy.to_string(),
             AppError::SetupRequired => crate::i18n::security_tr(lang)
                 .err_setup_required
                 .to_string(),
@@ -300,6 +305,7 @@ mod tests {
             AppError::Internal,
             AppError::Unreachable,
             AppError::SetupRequired,
+            AppError::Busy,
         ];
         for lang in Language::ALL {
             let mut seen = std::collections::HashSet::new();

@@ -111,7 +111,8 @@ async fn checked_hash(email: &str, password: &str) -> anyhow::Result<String> {
 /// (`credentials::argon2_work`).
 pub(crate) async fn argon2_hash(secret: String) -> anyhow::Result<String> {
     app::server::credentials::argon2_work(move || hash_access_code(&secret))
-        .await?
+        .await
+        .map_err(|e| anyhow::anyhow!("Argon2 work not done: {e:?}"))?
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 

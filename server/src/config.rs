@@ -144,6 +144,10 @@ pub struct Config {
     pub scheduler: bool,
     /// Requests to `/api/v1` per creditor and minute (`RAPPORT_API_REQUESTS_PER_MINUTE`).
     pub api_requests_per_minute: u32,
+    /// The reverse proxies whose forwarding header names the client (`RAPPORT_TRUSTED_PROXIES`,
+    /// a list of addresses and networks; `RAPPORT_FORWARDED_HEADER`: `x-forwarded-for`, the
+    /// default, or `forwarded`). Empty: the TCP peer is the client.
+    pub trusted_proxies: crate::client::TrustedProxies,
     /// Whether staff and creditor users must set up two-step sign-in (`RAPPORT_TWO_STEP`:
     /// `required`, or `optional`; by default required whenever the portal is served over HTTPS).
     pub require_two_step: bool,
@@ -226,6 +230,27 @@ impl Config {
                 )
             })?,
         };
+        let header = match get("RAPPORT_FORWARDED_HEADER")
+            .as_deref()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("") | Some("x-forwarded-for") => {
+                crate::client::ForwardedHeader::XForwardedFor
+            }
+            Some("forwarded") => crate::client::ForwardedHeader::Forwarded,
+            Some(raw) => {
+                return Err(err(
+                    "RAPPORT_FORWARDED_HEADER",
+                    format!("'{raw}' is not 'x-forwarded-for' or 'forwarded'"),
+                ))
+            }
+        };
+        let trusted_proxies = crate::client::TrustedProxies::parse(
+            get("RAPPORT_TRUSTED_PROXIES").as_deref().unwrap_or(""),
+            header,
+        )
+        .map_err(|e| err("RAPPORT_TRUSTED_PROXIES", e))?;
         let switch = |name: &'static str| match get(name).as_deref().map(str::trim) {
             None | Some("") | Some("on") => Ok(true),
             Some("off") => Ok(false),
@@ -368,6 +393,7 @@ impl Config {
             dunning,
             scheduler,
             api_requests_per_minute,
+            trusted_proxies,
             require_two_step,
             secret_key,
             clamd,

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod bench;
 pub mod camt;
 pub mod clamd;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -27,8 +27,9 @@ mod activities;
 pub struct RestState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-    /// Requests per creditor ([`app::server::limits::api_requests`]).
-    pub limiter: Arc<app::server::limits::ClientLimiter>,
+    /// Requests per creditor ([`app::server::limits::api_requests`]), counted in the database so
+    /// that the limit holds across instances.
+    pub limit: app::server::limits::Limit,
 }
 
 /// The routes, to be nested under `/api/v1` (unknown paths there answer in problem+json).
@@ -172,8 +173,11 @@ async fn creditor(state: &RestState, headers: &HeaderMap) -> Result<i64, Respons
     let now = state.clock.now_ms();
     if let Some(creditor_id) = found {
         let key = creditor_id.to_string();
-        if !state.limiter.allows(&key, now) {
-            let seconds = state.limiter.seconds_left(&key, now);
+        let counted = app::server::limits::reserve(&state.db, state.limit, &key, now)
+            .await
+            .map_err(|_| internal("the API limit could not be counted"))?;
+        if !counted.allowed() {
+            let seconds = counted.seconds_left();
             let mut response = problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -185,7 +189,6 @@ async fn creditor(state: &RestState, headers: &HeaderMap) -> Result<i64, Respons
             }
             return Err(response);
         }
-        state.limiter.count(&key, now);
     }
     found.ok_or_else(|| {
         let detail = if authorization.is_none() {

@@ -5,7 +5,6 @@ use crate::config::Config;
 use crate::db::{Db, SqlSessionStore};
 use crate::mail::SmtpMailer;
 use crate::telemetry::loggable_path;
-use app::domain::access::LockoutPolicy;
 use app::server::outbox::{relay_once, RelayPolicy};
 use app::server::ports::Clock;
 use app::server::{AppState, Settings};
@@ -181,6 +180,13 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning
         if let Err(e) = app::server::consent::apply_defaults(&db, clock.now_ms()).await {
             tracing::warn!(error = %e, "the consent defaults could not be applied; retrying");
         }
+        // Attempt windows older than a day have ended: no limit's window is that long.
+        if app::server::limits::Attempts::forget_before(&db, clock.now_ms() - 24 * 3_600_000)
+            .await
+            .is_err()
+        {
+            tracing::warn!("old attempt counters could not be removed; retrying");
+        }
         // The reports of the month before, once per creditor (a report that exists is kept).
         if let Some(today) = chrono::DateTime::from_timestamp_millis(clock.now_ms()) {
             let period = app::domain::remittance::Period::before(today.date_naive());
@@ -280,6 +286,9 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }
 
+/// Seconds a client is asked to wait when the sign-in work queue is full.
+pub const BUSY_RETRY_AFTER: &str = "5";
+
 /// The HTTP status for an error a server function returned.
 pub fn status_for(error: &app::AppError) -> StatusCode {
     use app::AppError::*;
@@ -291,6 +300,7 @@ pub fn status_for(error: &app::AppError) -> StatusCode {
         Conflict => StatusCode::CONFLICT,
         RateLimited { .. } | TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Internal | Unreachable => StatusCode::INTERNAL_SERVER_ERROR,
+        Busy => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -309,6 +319,11 @@ async fn server_fn_status(response: axum::response::Response) -> axum::response:
         .unwrap_or_default();
     if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
         parts.status = status_for(&error);
+        if error == app::AppError::Busy {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
+        }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
 }
@@ -719,9 +734,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         creditors: Arc::new(db.clone()),
         bank: Arc::new(db.clone()),
         dunning: Arc::new(db.clone()),
-        login_limiter: Arc::new(app::server::limits::failed_logins()),
-        check_limiter: Arc::new(app::server::limits::reference_checks()),
-        verify_limiter: Arc::new(app::server::limits::failed_verifications()),
+        attempts: Arc::new(db.clone()),
         provider: config.stripe.as_ref().map(|s| {
             Arc::new(crate::payments::stripe::Stripe::new(
                 &s.api_base,
@@ -735,7 +748,6 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         clock: clock.clone(),
         settings: Arc::new(Settings {
             base_url: config.base_url.to_string(),
-            lockout: LockoutPolicy::default(),
             debtor_session_absolute_ms: DEBTOR_ABSOLUTE_MS,
             secure_cookies: secure,
             agency: config.agency.clone(),
@@ -905,15 +917,14 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
     let rest = crate::rest::routes(crate::rest::RestState {
         db: db.clone(),
         clock: rest_clock,
-        limiter: Arc::new(app::server::limits::api_requests(
-            config.api_requests_per_minute,
-        )),
+        limit: app::server::limits::api_requests(config.api_requests_per_minute),
     })
     .layer(SetResponseHeaderLayer::if_not_present(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     ));
     let request_id = HeaderName::from_static("x-request-id");
+    let proxies = Arc::new(config.trusted_proxies.clone());
     Router::new()
         .route("/healthz", get(move || healthz(db.clone())))
         // The stack's ceiling for the benchmarks: the same server, middleware and headers, no
@@ -935,7 +946,18 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         .merge(pages)
         .layer(
             ServiceBuilder::new()
+                // The request id is ours: one a client sends is dropped, so that nobody can make
+                // their audit entries carry another request's id.
+                .layer(axum::middleware::map_request(
+                    |mut request: Request<Body>| async move {
+                        request.headers_mut().remove("x-request-id");
+                        request
+                    },
+                ))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(axum::middleware::from_fn(move |request, next| {
+                    crate::client::identify(proxies.clone(), request, next)
+                }))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request<Body>| {

@@ -390,12 +390,19 @@ pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceC
     // Every lookup counts, found or not: the limit is what keeps the references from being walked.
     let client = super::support::client_address().await;
     let now = state.clock.now_ms();
-    if !state.check_limiter.allows(&client, now) {
+    let check = crate::server::limits::reserve(
+        state.attempts.as_ref(),
+        crate::server::limits::REFERENCE_CHECKS,
+        &client,
+        now,
+    )
+    .await
+    .map_err(crate::server::internal)?;
+    if !check.allowed() {
         return Err(AppError::TooManyRequests {
-            minutes: state.check_limiter.minutes_left(&client, now),
+            minutes: check.minutes_left(),
         });
     }
-    state.check_limiter.count(&client, now);
     let creditor = dialogue::creditor_for_reference(&state, &reference).await?;
     let a = &state.settings.agency;
     Ok(crate::dto::ReferenceCheck {

@@ -40,13 +40,19 @@ pub(crate) mod support {
         hex::encode(key)
     }
 
-    /// The client's address (of the TCP connection; a proxy in front must be trusted to be the
-    /// only client), for limits per client.
+    /// The client's key for limits per client: its address as the server found it (behind
+    /// trusted proxies the forwarded one, IPv6 by /64 network; see the server's `client` module).
     pub async fn client_address() -> String {
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into())
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::server::limits::ClientKey>()
+                    .map(|k| k.0.clone())
+            })
+            .unwrap_or_else(|| {
+                tracing::error!("no client key in the request: the client layer is missing");
+                "unknown".into()
+            })
     }
 
     /// The `x-request-id` of the current request, for the audit log.

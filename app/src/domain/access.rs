@@ -1,10 +1,8 @@
-//! How a debtor proves they hold the letter: case references, access codes, the second factor
-//! (postcode) and the lockout after repeated failures.
+//! How a debtor proves they hold the letter: case references, access codes and the second factor
+//! (postcode). The limits on attempts are in `server::limits`.
 //!
-//! Secrets are generated and hashed on the server; this module only normalises what people type
-//! and decides lockouts, so the same rules hold wherever they are applied.
-
-use serde::{Deserialize, Serialize};
+//! Secrets are generated and hashed on the server; this module only normalises what people type,
+//! so that the same rules hold wherever they are applied.
 
 /// Crockford's Base32 alphabet: no I, L, O or U, so codes survive being read aloud and retyped.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -73,80 +71,6 @@ pub fn normalize_reference(input: &str) -> String {
         .collect()
 }
 
-/// When repeated failed verifications lock a case, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockoutPolicy {
-    /// Failures within `window_ms` that lock the case.
-    pub max_failures: u32,
-    /// Failures older than this no longer count.
-    pub window_ms: i64,
-    /// How long a lock lasts.
-    pub lock_ms: i64,
-}
-
-impl Default for LockoutPolicy {
-    /// Five failures within 15 minutes lock the case for 15 minutes.
-    fn default() -> Self {
-        LockoutPolicy {
-            max_failures: 5,
-            window_ms: 15 * 60_000,
-            lock_ms: 15 * 60_000,
-        }
-    }
-}
-
-impl LockoutPolicy {
-    /// Whole minutes (rounded up) until a lock ends, or `None` if the case is not locked at `now_ms`.
-    pub fn minutes_left(locked_until_ms: Option<i64>, now_ms: i64) -> Option<u32> {
-        let until = locked_until_ms?;
-        (until > now_ms).then(|| {
-            let ms = until - now_ms;
-            u32::try_from((ms + 59_999) / 60_000).unwrap_or(u32::MAX)
-        })
-    }
-}
-
-/// The failure counter of one case, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct FailureState {
-    /// Failures counted in the current window.
-    pub failures: u32,
-    /// When the last counted failure happened.
-    pub last_failed_at_ms: Option<i64>,
-    /// When the current lock ends, if the case is locked.
-    pub locked_until_ms: Option<i64>,
-}
-
-impl LockoutPolicy {
-    /// The state after one more failed attempt at `now_ms`. A failure more than `window_ms` after
-    /// the previous one starts counting afresh; reaching `max_failures` locks the case for
-    /// `lock_ms` and resets the count. (The SQL adapter applies the same rule in one atomic
-    /// `UPDATE`, so that concurrent attempts cannot slip past the limit.)
-    pub fn after_failure(&self, state: FailureState, now_ms: i64) -> FailureState {
-        let recent = state
-            .last_failed_at_ms
-            .is_some_and(|t| t > now_ms - self.window_ms);
-        let failures = if recent {
-            state.failures.saturating_add(1)
-        } else {
-            1
-        };
-        if failures >= self.max_failures {
-            FailureState {
-                failures: 0,
-                last_failed_at_ms: None,
-                locked_until_ms: Some(now_ms + self.lock_ms),
-            }
-        } else {
-            FailureState {
-                failures,
-                last_failed_at_ms: Some(now_ms),
-                locked_until_ms: state.locked_until_ms,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,38 +117,5 @@ mod tests {
             normalize_reference(" akte-2026-000123 "),
             "AKTE-2026-000123"
         );
-    }
-
-    #[test]
-    fn lock_minutes_round_up_and_end_exactly_at_the_deadline() {
-        assert_eq!(LockoutPolicy::minutes_left(None, 0), None);
-        assert_eq!(LockoutPolicy::minutes_left(Some(1_000), 1_000), None);
-        assert_eq!(LockoutPolicy::minutes_left(Some(1_001), 1_000), Some(1));
-        assert_eq!(LockoutPolicy::minutes_left(Some(15 * 60_000), 0), Some(15));
-        assert_eq!(
-            LockoutPolicy::minutes_left(Some(15 * 60_000 + 1), 0),
-            Some(16)
-        );
-    }
-
-    #[test]
-    fn the_fifth_failure_within_the_window_locks_and_old_failures_expire() {
-        let policy = LockoutPolicy::default();
-        let mut state = FailureState::default();
-        for i in 0..4 {
-            state = policy.after_failure(state, i * 1_000);
-            assert_eq!(state.locked_until_ms, None);
-        }
-        assert_eq!(state.failures, 4);
-        let locked = policy.after_failure(state, 5_000);
-        assert_eq!(locked.locked_until_ms, Some(5_000 + 15 * 60_000));
-        assert_eq!(locked.failures, 0);
-
-        let stale = policy.after_failure(state, 3_000 + 15 * 60_000 + 1);
-        assert_eq!(
-            stale.failures, 1,
-            "a failure after the window starts a new count"
-        );
-        assert_eq!(stale.locked_until_ms, None);
     }
 }

@@ -218,6 +218,7 @@ pub struct Texts {
     pub err_too_many_requests: fn(u32) -> String,
     pub err_internal: &'static str,
     pub err_unreachable: &'static str,
+    pub err_busy: &'static str,
     pub fairness_heading: &'static str,
     pub fairness_intro: &'static str,
     pub fairness_score: fn(u8) -> &'static str,
@@ -720,6 +721,8 @@ static DE: Texts = Texts {
     err_internal: "Bei uns ist ein Fehler aufgetreten. Ihre Angaben sind nicht verloren – bitte \
                    versuchen Sie es in einigen Minuten erneut.",
     err_unreachable: "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Internetverbindung.",
+    err_busy: "Gerade melden sich sehr viele Menschen an. Bitte versuchen Sie es in einigen \
+               Sekunden erneut; Ihre Angaben sind nicht verloren.",
     fairness_heading: "Wie fair wurden Sie behandelt?",
     fairness_intro: "Ihr Fall ist abgeschlossen. Eine freiwillige Frage: Ihre Antwort hilft, den Umgang mit Kundinnen und Kunden zu verbessern. Der Gläubiger sieht nur zusammengefasste Ergebnisse.",
     fairness_score: |n| match n {
@@ -998,6 +1001,8 @@ static EN: Texts = Texts {
         "Something went wrong on our side. Nothing you entered is lost – please try again \
                    in a few minutes.",
     err_unreachable: "The server cannot be reached. Please check your internet connection.",
+    err_busy: "Very many people are signing in right now. Please try again in a few seconds; \
+               nothing you entered is lost.",
     fairness_heading: "How fairly were you treated?",
     fairness_intro: "Your case is closed. One optional question: your answer helps improve how customers are treated. The creditor sees only combined results.",
     fairness_score: |n| match n {

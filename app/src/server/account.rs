@@ -10,10 +10,10 @@ use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{hash_token, verify_access_code};
 use crate::server::ports::{Realm, StaffLogin};
 use crate::server::staff::{
-    check_password, hash, live_session, realm_audit, session_err, Setup, StaffSession,
-    MAX_PASSWORD, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS, STAFF_LOCKOUT,
+    account_subject, check_password, hash, live_session, realm_audit, session_err, Setup,
+    StaffSession, MAX_PASSWORD, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS,
 };
-use crate::server::{internal, sealing, totp, AppState};
+use crate::server::{internal, limits, sealing, totp, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -168,8 +168,20 @@ pub async fn sign_in_code(
         session.flush().await.map_err(session_err)?;
         return Err(AppError::Unauthenticated);
     };
-    let allowed = state.login_limiter.allows(client, now);
-    let unlocked = account.locked_until_ms.is_none_or(|until| until <= now);
+    let attempts = state.attempts.as_ref();
+    // Reserved before the code is checked: parallel codes get no more tries than the limits allow.
+    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now)
+        .await
+        .map_err(internal)?;
+    let account_try = limits::reserve(
+        attempts,
+        limits::SIGN_IN_ACCOUNT,
+        &account_subject(realm, account.id),
+        now,
+    )
+    .await
+    .map_err(internal)?;
+    let (allowed, unlocked) = (client_try.allowed(), account_try.allowed());
     let step = totp_key(state, realm, &account)
         .filter(|_| allowed && unlocked)
         .and_then(|secret| totp::matching_step(&secret, code, now, account.totp_last_step));
@@ -182,9 +194,10 @@ pub async fn sign_in_code(
         None => false,
     };
     if accepted {
+        client_try.give_back(attempts).await.map_err(internal)?;
+        account_try.clear(attempts).await.map_err(internal)?;
         return finish_sign_in(state, session, realm, &account, request_id).await;
     }
-    state.login_limiter.count(client, now);
     let outcome = match (allowed, unlocked) {
         (false, _) => "client_limited",
         (_, false) => "locked",
@@ -198,15 +211,7 @@ pub async fn sign_in_code(
         serde_json::json!({ "outcome": outcome }).to_string(),
         request_id,
     );
-    if outcome == "wrong_code" {
-        state
-            .staff
-            .record_login_failure(realm, account.id, STAFF_LOCKOUT, entry)
-            .await
-            .map_err(internal)?;
-    } else {
-        state.debtors.append_audit(entry).await.map_err(internal)?;
-    }
+    state.debtors.append_audit(entry).await.map_err(internal)?;
     Err(code_failed())
 }
 
@@ -344,12 +349,32 @@ pub async fn change_password(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let (s, account) = own_account(state, session, realm).await?;
-    let stored = account.password_hash.clone();
+    // A wrong current password counts against the account's sign-in limit: a session left open
+    // must not become a way to guess the password at Argon2's speed.
+    let attempts = state.attempts.as_ref();
+    let account_try = limits::reserve(
+        attempts,
+        limits::SIGN_IN_ACCOUNT,
+        &account_subject(realm, account.id),
+        state.clock.now_ms(),
+    )
+    .await
+    .map_err(internal)?;
+    let stored = account_try
+        .allowed()
+        .then(|| account.password_hash.clone());
     let current = current.chars().take(MAX_PASSWORD).collect::<String>();
-    let matches =
-        crate::server::credentials::argon2_work(move || verify_access_code(&current, &stored))
-            .await
-            .map_err(|_| AppError::Internal)?;
+    let matches = crate::server::credentials::argon2_work(move || match stored {
+        Some(stored) => verify_access_code(&current, &stored),
+        None => {
+            crate::server::credentials::dummy_verify(&current);
+            false
+        }
+    })
+    .await?;
+    if matches {
+        account_try.clear(attempts).await.map_err(internal)?;
+    }
     let mut errors = FormErrors::default();
     if !matches {
         errors = errors.field("current_password", Problem::WrongPassword);

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use tokio::sync::Semaphore;
 
@@ -20,24 +21,97 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// How many Argon2 computations may run at once: one per processor core.
-static ARGON2_SLOTS: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+/// How many Argon2 computations may wait for a slot at most. Each takes some 50 ms of a core, so
+/// 64 waiting are well under two seconds of work on two cores; past that a request is refused at
+/// once (503 with `Retry-After`) instead of queueing minutes of work and memory behind a burst.
+pub const ARGON2_MAX_WAITING: usize = 64;
+
+/// The server's Argon2 queue: one slot per processor core.
+static ARGON2: LazyLock<Argon2Queue> = LazyLock::new(|| {
+    Argon2Queue::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ARGON2_MAX_WAITING,
+    )
+});
+
+/// Why Argon2 work was not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkError {
+    /// Too much work is waiting already: try again in a moment.
+    Busy,
+    /// The computation panicked (logged where it happened).
+    Failed,
+}
+
+impl From<WorkError> for crate::error::AppError {
+    fn from(e: WorkError) -> Self {
+        match e {
+            WorkError::Busy => crate::error::AppError::Busy,
+            WorkError::Failed => crate::error::AppError::Internal,
+        }
+    }
+}
+
+/// Slots for computations that run at once, and a bounded number that wait for one.
+struct Argon2Queue {
+    slots: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// Counts a computation as waiting until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Argon2Queue {
+    fn new(slots: usize, max_waiting: usize) -> Argon2Queue {
+        Argon2Queue {
+            slots: Semaphore::new(slots),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, WorkError> {
+        let max = self.max_waiting;
+        self.waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map_err(|_| WorkError::Busy)?;
+        let waiting = Waiting(&self.waiting);
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _slot = self.slots.acquire().await.ok();
+        drop(waiting);
+        tokio::task::spawn_blocking(work).await.map_err(|e| {
+            tracing::error!(error = %e, "Argon2 work panicked");
+            WorkError::Failed
+        })
+    }
+}
 
 /// Runs Argon2 work (`hash_access_code`, `verify_access_code`, `dummy_verify`) on a blocking
-/// thread, at most one per core at a time; the rest wait their turn.
+/// thread, at most one per core at a time; the rest wait their turn, at most
+/// [`ARGON2_MAX_WAITING`] of them — past that the work is refused with [`WorkError::Busy`].
 ///
 /// Each computation takes 19 MiB and, by design, tens of milliseconds of a core. A mass mailing
 /// sends thousands of debtors to the portal, some of whom type a reference and access code:
 /// unbounded, a burst would run as many at once as there are blocking threads, each slower than
 /// alone and all their memory at once, where a queue finishes the same work as soon and keeps
-/// the server's memory to a few of them.
+/// the server's memory to a few of them. A queue without an end would let a flood of sign-ins
+/// line up minutes of work ahead of everyone else's.
 pub async fn argon2_work<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, tokio::task::JoinError> {
-    // The semaphore is never closed, so acquiring cannot fail.
-    let _slot = ARGON2_SLOTS.acquire().await.ok();
-    tokio::task::spawn_blocking(work).await
+) -> Result<T, WorkError> {
+    ARGON2.run(work).await
 }
 
 /// A new link token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
@@ -97,7 +171,6 @@ pub fn demo_secrets(seed: &str) -> (String, String) {
 mod tests {
     use super::*;
     use crate::domain::access::normalize_access_code;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -124,6 +197,49 @@ mod tests {
             (1..=cores).contains(&most),
             "{most} ran at once on {cores} cores"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn argon2_work_past_the_queue_is_refused_at_once_and_the_queue_drains() {
+        let queue = Arc::new(Argon2Queue::new(1, 3));
+        let (release, held) = tokio::sync::watch::channel(false);
+        let holder = {
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                queue
+                    .run(move || {
+                        let mut held = held;
+                        tokio::runtime::Handle::current()
+                            .block_on(async { held.wait_for(|r| *r).await.map(|_| ()).ok() })
+                    })
+                    .await
+            })
+        };
+        while queue.slots.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let waiters: Vec<_> = (0..3)
+            .map(|n| {
+                let queue = queue.clone();
+                tokio::spawn(async move { queue.run(move || n).await })
+            })
+            .collect();
+        while queue.waiting.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            queue.run(|| 99).await,
+            Err(WorkError::Busy),
+            "a fourth waiting computation is refused"
+        );
+        release.send(true).expect("the holder listens");
+        holder.await.expect("task").expect("work");
+        let mut done = Vec::new();
+        for w in waiters {
+            done.push(w.await.expect("task").expect("work"));
+        }
+        assert_eq!(done, vec![0, 1, 2], "the waiting ones ran once a slot was free");
+        assert_eq!(queue.run(|| 7).await, Ok(7), "and the queue takes work again");
     }
 
     #[test]

@@ -1,16 +1,15 @@
 //! Debtor verification: link token or reference + access code, then the postcode as second factor,
-//! with a per-case lockout and an audit entry for every attempt.
+//! with limits on attempts (per client, per client at a case, per case for the second factor) and
+//! an audit entry for every attempt.
 //!
 //! Every way of failing (unknown token, unknown reference, wrong code, wrong postcode) gives the
 //! same answer and costs the same Argon2 work, so nobody can learn which part was wrong.
 
-use crate::domain::access::{
-    normalize_access_code, normalize_postcode, normalize_reference, LockoutPolicy,
-};
+use crate::domain::access::{normalize_access_code, normalize_postcode, normalize_reference};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{dummy_verify, hash_token, verify_access_code};
 use crate::server::ports::{AuditEntry, CaseAccess, StoreError};
-use crate::server::AppState;
+use crate::server::{limits, AppState};
 
 const MAX_POSTCODE: u32 = 16;
 const MAX_REFERENCE: u32 = 40;
@@ -113,11 +112,20 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Checks the typed code against every valid hash of the case (or a dummy when there is no case),
-/// on a blocking thread because Argon2 is deliberately slow.
+/// Checks the typed code against every valid hash of the case (or a dummy when there is no case,
+/// or the case has no access code, only email links), on a blocking thread because Argon2 is
+/// deliberately slow: every way of failing costs the same work.
 async fn code_matches(code: String, access: Option<&CaseAccess>) -> Result<bool, AppError> {
-    let hashes = access.map(|a| a.code_hashes.clone()).unwrap_or_default();
-    crate::server::credentials::argon2_work(move || {
+    let hashes: Vec<String> = access
+        .map(|a| {
+            a.code_hashes
+                .iter()
+                .filter(|h| h.starts_with("$argon2"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(crate::server::credentials::argon2_work(move || {
         if hashes.is_empty() {
             dummy_verify(&code);
             return false;
@@ -127,31 +135,35 @@ async fn code_matches(code: String, access: Option<&CaseAccess>) -> Result<bool,
             .iter()
             .fold(false, |found, hash| verify_access_code(&code, hash) | found)
     })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "access code check panicked");
-        AppError::Internal
-    })
+    .await?)
+}
+
+/// The answer to every failure that must not tell which part was wrong.
+fn not_verified(attempt: &Attempt) -> AppError {
+    let mut errors = FormErrors::default().form(Problem::NotVerified);
+    if let Credentials::Reference { reference, .. } = &attempt.credentials {
+        errors = errors.keep("reference", reference.trim());
+    }
+    AppError::Validation(errors)
 }
 
 /// Verifies an attempt. On success returns the case id the session may see.
+///
+/// Every counter is reserved before the secret it guards is checked (see [`limits`]), so that
+/// parallel attempts get no more tries than the limits allow:
+/// - the client's failures over all cases ([`limits::VERIFY_CLIENT`]): past it the client waits,
+///   which says nothing about any case;
+/// - on the typed way in, the client's tries at this case ([`limits::VERIFY_REFERENCE`]): a
+///   stranger who knows a printed reference locks out only themselves. A throttled client gets
+///   the same answer, status and Argon2 work as for an unknown reference, unless the code was
+///   right — then it learns that it must wait, which tells it nothing it did not know;
+/// - wrong postcodes after a right first factor ([`limits::SECOND_FACTOR`], per case): only
+///   someone holding the personal link or the letter's code can reach this counter.
 #[tracing::instrument(skip_all, fields(method = attempt.credentials.method()))]
 pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError> {
     let store = &state.debtors;
-    let policy = state.settings.lockout;
+    let attempts = state.attempts.as_ref();
     let now = state.clock.now_ms();
-
-    // One client trying many cases: each case locks after a few failures, so the client's own
-    // failures are limited as well (in memory per process; the per-case lock is in the database).
-    if !state.verify_limiter.allows(&attempt.client, now) {
-        store
-            .append_audit(audit(&attempt, now, None, "client_limited"))
-            .await
-            .map_err(internal)?;
-        return Err(AppError::TooManyRequests {
-            minutes: state.verify_limiter.minutes_left(&attempt.client, now),
-        });
-    }
 
     let (postcode, typed) = match check_input(&attempt) {
         Ok(ok) => ok,
@@ -163,6 +175,19 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
             return Err(AppError::Validation(errors));
         }
     };
+
+    let client = limits::reserve(attempts, limits::VERIFY_CLIENT, &attempt.client, now)
+        .await
+        .map_err(internal)?;
+    if !client.allowed() {
+        store
+            .append_audit(audit(&attempt, now, None, "client_limited"))
+            .await
+            .map_err(internal)?;
+        return Err(AppError::TooManyRequests {
+            minutes: client.minutes_left(),
+        });
+    }
 
     let access = match &attempt.credentials {
         Credentials::Link { token } if token.len() <= MAX_TOKEN => store
@@ -178,68 +203,99 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
                 .map_err(internal)?
         }
     };
+    let case_id = access.as_ref().map(|a| a.case_id);
 
-    if let Some(a) = &access {
-        if let Some(minutes) = LockoutPolicy::minutes_left(a.locked_until_ms, now) {
-            store
-                .append_audit(audit(&attempt, now, Some(a.case_id), "locked"))
-                .await
-                .map_err(internal)?;
-            return Err(AppError::RateLimited { minutes });
-        }
-    }
-
-    let first_factor = match (&attempt.credentials, typed) {
-        (Credentials::Link { .. }, _) => access.is_some(),
+    // The first factor: the link's token (found or not), or the access code, whose Argon2 work is
+    // done whatever the counters say.
+    let (first_factor, per_client) = match (&attempt.credentials, typed) {
+        (Credentials::Link { .. }, _) => (access.is_some(), None),
         (Credentials::Reference { .. }, Some((_, code))) => {
-            code_matches(code, access.as_ref()).await?
+            let ticket = match case_id {
+                Some(id) => Some(
+                    limits::reserve(
+                        attempts,
+                        limits::VERIFY_REFERENCE,
+                        &format!("{id}/{}", attempt.client),
+                        now,
+                    )
+                    .await
+                    .map_err(internal)?,
+                ),
+                None => None,
+            };
+            (code_matches(code, access.as_ref()).await?, ticket)
         }
-        (Credentials::Reference { .. }, None) => false,
+        (Credentials::Reference { .. }, None) => (false, None),
     };
-    let second_factor = access
-        .as_ref()
-        .is_some_and(|a| constant_time_eq(&a.postcode, &postcode));
-
-    match access {
-        Some(a) if first_factor && second_factor => {
-            store
-                .record_successful_verification(
-                    a.case_id,
-                    audit(&attempt, now, Some(a.case_id), "verified"),
-                )
-                .await
-                .map_err(internal)?;
-            Ok(a.case_id)
-        }
-        other => {
-            state.verify_limiter.count(&attempt.client, now);
-            let case_id = other.map(|a| a.case_id);
-            let locked_until = store
-                .record_failed_verification(
-                    case_id,
-                    policy,
-                    audit(&attempt, now, case_id, "failed"),
-                )
-                .await
-                .map_err(internal)?;
-            match LockoutPolicy::minutes_left(locked_until, now) {
-                Some(minutes) => Err(AppError::RateLimited { minutes }),
-                None => {
-                    let mut errors = FormErrors::default().form(Problem::NotVerified);
-                    if let Credentials::Reference { reference, .. } = &attempt.credentials {
-                        errors = errors.keep("reference", reference.trim());
-                    }
-                    Err(AppError::Validation(errors))
-                }
+    if let Some(ticket) = per_client.as_ref().filter(|t| !t.allowed()) {
+        store
+            .append_audit(audit(&attempt, now, case_id, "locked"))
+            .await
+            .map_err(internal)?;
+        return Err(if first_factor {
+            AppError::RateLimited {
+                minutes: ticket.minutes_left(),
             }
-        }
+        } else {
+            not_verified(&attempt)
+        });
     }
+
+    let (Some(a), true) = (access, first_factor) else {
+        store
+            .append_audit(audit(&attempt, now, case_id, "failed"))
+            .await
+            .map_err(internal)?;
+        return Err(not_verified(&attempt));
+    };
+
+    // The second factor, with its counter reserved first.
+    let second = limits::reserve(
+        attempts,
+        limits::SECOND_FACTOR,
+        &a.case_id.to_string(),
+        now,
+    )
+    .await
+    .map_err(internal)?;
+    if !second.allowed() {
+        store
+            .append_audit(audit(&attempt, now, Some(a.case_id), "locked"))
+            .await
+            .map_err(internal)?;
+        return Err(AppError::RateLimited {
+            minutes: second.minutes_left(),
+        });
+    }
+    if constant_time_eq(&a.postcode, &postcode) {
+        store
+            .append_audit(audit(&attempt, now, Some(a.case_id), "verified"))
+            .await
+            .map_err(internal)?;
+        // A success lifts the case's counters and gives the client's try back.
+        second.clear(attempts).await.map_err(internal)?;
+        if let Some(t) = &per_client {
+            t.clear(attempts).await.map_err(internal)?;
+        }
+        client.give_back(attempts).await.map_err(internal)?;
+        return Ok(a.case_id);
+    }
+    store
+        .append_audit(audit(&attempt, now, Some(a.case_id), "failed"))
+        .await
+        .map_err(internal)?;
+    Err(if second.last() {
+        AppError::RateLimited {
+            minutes: second.minutes_left(),
+        }
+    } else {
+        not_verified(&attempt)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::access::FailureState;
     use crate::dto::CaseView;
     use crate::server::credentials::hash_access_code;
     use crate::server::ports::{Clock, DebtorStore, StoreResult};
@@ -260,22 +316,12 @@ mod tests {
     struct FakeCase {
         access: CaseAccess,
         token_hash: String,
-        failures: FailureState,
     }
 
     #[derive(Default)]
     struct FakeStore {
         cases: Mutex<HashMap<i64, FakeCase>>,
         audit: Mutex<Vec<AuditEntry>>,
-    }
-
-    impl FakeStore {
-        fn access(&self, case: &FakeCase) -> CaseAccess {
-            CaseAccess {
-                locked_until_ms: case.failures.locked_until_ms,
-                ..case.access.clone()
-            }
-        }
     }
 
     #[async_trait]
@@ -289,7 +335,7 @@ mod tests {
             Ok(cases
                 .values()
                 .find(|c| c.token_hash == token_hash)
-                .map(|c| self.access(c)))
+                .map(|c| c.access.clone()))
         }
         async fn access_by_reference(
             &self,
@@ -300,37 +346,7 @@ mod tests {
             Ok(cases
                 .values()
                 .find(|c| c.access.reference == reference)
-                .map(|c| self.access(c)))
-        }
-        async fn record_failed_verification(
-            &self,
-            case_id: Option<i64>,
-            policy: LockoutPolicy,
-            audit: AuditEntry,
-        ) -> StoreResult<Option<i64>> {
-            let now = audit.at_ms;
-            self.audit.lock().expect("lock").push(audit);
-            let mut cases = self.cases.lock().expect("lock");
-            let Some(case) = case_id.and_then(|id| cases.get_mut(&id)) else {
-                return Ok(None);
-            };
-            let before = case.failures.locked_until_ms;
-            case.failures = policy.after_failure(case.failures, now);
-            Ok(case
-                .failures
-                .locked_until_ms
-                .filter(|_| case.failures.locked_until_ms != before))
-        }
-        async fn record_successful_verification(
-            &self,
-            case_id: i64,
-            audit: AuditEntry,
-        ) -> StoreResult<()> {
-            self.audit.lock().expect("lock").push(audit);
-            if let Some(c) = self.cases.lock().expect("lock").get_mut(&case_id) {
-                c.failures = FailureState::default();
-            }
-            Ok(())
+                .map(|c| c.access.clone()))
         }
         async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
             self.audit.lock().expect("lock").push(audit);
@@ -517,15 +533,6 @@ mod tests {
             _: crate::server::ports::Realm,
             _: &str,
         ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
-            unreachable!("debtor verification is not a staff login")
-        }
-        async fn record_login_failure(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: LockoutPolicy,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
             unreachable!("debtor verification is not a staff login")
         }
         async fn record_login_success(
@@ -989,11 +996,9 @@ mod tests {
                     case_id: 1,
                     reference: "AKTE-2026-000001".into(),
                     postcode: "10115".into(),
-                    locked_until_ms: None,
                     code_hashes: vec![hash_access_code(CODE).expect("hash")],
                 },
                 token_hash: hash_token(TOKEN),
-                failures: FailureState::default(),
             },
         );
         let clock = Arc::new(FakeClock(AtomicI64::new(1_000_000)));
@@ -1007,15 +1012,12 @@ mod tests {
             creditors: Arc::new(NoDialogue),
             bank: Arc::new(NoDialogue),
             dunning: Arc::new(NoDialogue),
-            login_limiter: Arc::new(crate::server::limits::failed_logins()),
-            check_limiter: Arc::new(crate::server::limits::reference_checks()),
-            verify_limiter: Arc::new(crate::server::limits::failed_verifications()),
+            attempts: Arc::new(crate::server::limits::MemoryAttempts::default()),
             provider: None,
             scanner: None,
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 base_url: "http://localhost".into(),
-                lockout: LockoutPolicy::default(),
                 debtor_session_absolute_ms: 2 * 3_600_000,
                 secure_cookies: false,
                 agency: Default::default(),
@@ -1230,5 +1232,83 @@ mod tests {
                 Err(not_verified())
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_stranger_who_knows_the_reference_locks_out_only_themselves() {
+        let (state, store, _) = setup();
+        let mut stranger = typed("AKTE-2026-000001", "ABCD-EFGH-JKMP", "00000");
+        stranger.client = "198.51.100.66".into();
+        for _ in 0..8 {
+            assert_eq!(
+                verify(&state, stranger.clone()).await,
+                Err(AppError::Validation(
+                    FormErrors::default()
+                        .form(Problem::NotVerified)
+                        .keep("reference", "AKTE-2026-000001")
+                )),
+                "throttled or not, a wrong code gets the answer of an unknown reference"
+            );
+        }
+        assert!(
+            store
+                .audit
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|a| a.detail.contains("locked")),
+            "the stranger was throttled"
+        );
+        assert_eq!(
+            verify(&state, link(TOKEN, "10115")).await,
+            Ok(1),
+            "the debtor's link still opens the case"
+        );
+        assert_eq!(
+            verify(&state, typed("AKTE-2026-000001", CODE, "10115")).await,
+            Ok(1),
+            "and so does the debtor's own typed code from their own address"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_throttled_client_that_knows_the_code_learns_it_must_wait() {
+        let (state, _, _) = setup();
+        for _ in 0..5 {
+            let _ = verify(&state, typed("AKTE-2026-000001", "ABCD-EFGH-JKMP", "10115")).await;
+        }
+        assert_eq!(
+            verify(&state, typed("AKTE-2026-000001", CODE, "10115")).await,
+            Err(AppError::RateLimited { minutes: 15 })
+        );
+    }
+
+    #[tokio::test]
+    async fn parallel_wrong_postcodes_on_one_link_get_no_more_tries_than_the_limit() {
+        let (state, store, _) = setup();
+        let tries: Vec<_> = (0..60)
+            .map(|i| {
+                let state = state.clone();
+                let mut attempt = link(TOKEN, &format!("{:05}", 20_000 + i));
+                attempt.client = format!("192.0.2.{i}");
+                tokio::spawn(async move { verify(&state, attempt).await })
+            })
+            .collect();
+        for t in tries {
+            let _ = t.await.expect("task");
+        }
+        let compared = store
+            .audit
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|a| a.detail.contains(r#""outcome":"failed""#))
+            .count();
+        assert_eq!(compared, 5, "five postcodes compared, the rest refused");
+        assert_eq!(
+            verify(&state, link(TOKEN, "10115")).await,
+            Err(AppError::RateLimited { minutes: 15 }),
+            "the right postcode is refused too until the window ends"
+        );
     }
 }

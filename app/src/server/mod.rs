@@ -32,7 +32,6 @@ pub mod staff;
 pub mod totp;
 pub mod webhooks;
 
-use crate::domain::access::LockoutPolicy;
 use ports::{
     BankStore, Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, DunningStore,
     PaymentProvider, PaymentStore, PlanStore, StaffStore,
@@ -44,8 +43,6 @@ use std::sync::Arc;
 pub struct Settings {
     /// Public base URL of the portal, used in links (never taken from the `Host` header).
     pub base_url: String,
-    /// When repeated verification failures lock a case.
-    pub lockout: LockoutPolicy,
     /// How long a verified debtor session lasts at most, however active, in milliseconds.
     pub debtor_session_absolute_ms: i64,
     /// Whether cookies carry `Secure` (everywhere but plain-HTTP local development).
@@ -90,12 +87,8 @@ pub struct AppState {
     pub creditors: Arc<dyn CreditorStore>,
     pub bank: Arc<dyn BankStore>,
     pub dunning: Arc<dyn DunningStore>,
-    /// Failed staff logins per client address.
-    pub login_limiter: Arc<limits::ClientLimiter>,
-    /// Public reference checks per client address.
-    pub check_limiter: Arc<limits::ClientLimiter>,
-    /// Failed debtor verifications per client address (the per-case lock is in the database).
-    pub verify_limiter: Arc<limits::ClientLimiter>,
+    /// The counters of every limit on attempts (shared by every instance: in the database).
+    pub attempts: Arc<dyn limits::Attempts>,
     /// The virus scanner for uploaded documents; `None` when none is configured.
     pub scanner: Option<Arc<dyn ports::VirusScanner>>,
     /// The online payment provider; `None` when none is configured (then it is not offered).

@@ -1,7 +1,6 @@
 //! Ports: what the use-cases need from the outside world, as traits. The `server` crate implements
 //! them with sqlx; tests implement them in memory.
 
-use crate::domain::access::LockoutPolicy;
 use crate::domain::case_state::{CaseState, HoldReason};
 use crate::domain::interest::{BaseRate, StatutoryParameters};
 use crate::domain::reason::NonPaymentReason;
@@ -31,7 +30,6 @@ pub struct CaseAccess {
     pub reference: String,
     /// The expected second factor (the postcode of the debtor's address), normalised.
     pub postcode: String,
-    pub locked_until_ms: Option<i64>,
     /// Argon2id hashes of the access codes currently valid for the case (one per letter sent).
     pub code_hashes: Vec<String>,
 }
@@ -67,22 +65,6 @@ pub trait DebtorStore: Send + Sync {
         reference: &str,
         now_ms: i64,
     ) -> StoreResult<Option<CaseAccess>>;
-
-    /// Counts a failed verification against `case_id` (if a case was identified) and writes the
-    /// audit entry, in one transaction. Returns the end of the lock if this failure locked the case.
-    async fn record_failed_verification(
-        &self,
-        case_id: Option<i64>,
-        policy: LockoutPolicy,
-        audit: AuditEntry,
-    ) -> StoreResult<Option<i64>>;
-
-    /// Clears the failure count of `case_id` and writes the audit entry, in one transaction.
-    async fn record_successful_verification(
-        &self,
-        case_id: i64,
-        audit: AuditEntry,
-    ) -> StoreResult<()>;
 
     /// Appends an audit entry on its own.
     async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()>;
@@ -513,7 +495,6 @@ pub struct StaffLogin {
     pub tenant_id: i64,
     pub email: String,
     pub password_hash: String,
-    pub locked_until_ms: Option<i64>,
     pub active: bool,
     /// The TOTP key (Base32), when two-step sign-in is set up.
     pub totp_secret: Option<String>,
@@ -632,14 +613,6 @@ pub type Template = crate::dto::TemplateView;
 pub trait StaffStore: Send + Sync {
     /// The account of `realm` with this (lower-cased) email, if any.
     async fn login_by_email(&self, realm: Realm, email: &str) -> StoreResult<Option<StaffLogin>>;
-    /// Counts a failed login; the `max_failures`-th in a row locks the account for `lock_ms`.
-    async fn record_login_failure(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        policy: LockoutPolicy,
-        audit: AuditEntry,
-    ) -> StoreResult<()>;
     async fn record_login_success(
         &self,
         realm: Realm,

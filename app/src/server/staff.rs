@@ -2,14 +2,13 @@
 //! lockout per account and a limit per client address), sessions that expire when idle and
 //! after a working day, password changes, and accounts created by supervisors.
 
-use crate::domain::access::LockoutPolicy;
 use crate::domain::work::Role;
 use crate::dto::StaffMember;
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::account::{finish_sign_in, pending_key, PendingSignIn};
 use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_code};
 use crate::server::ports::{AuditEntry, NewStaff, Realm};
-use crate::server::{internal, AppState};
+use crate::server::{internal, limits, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -21,13 +20,6 @@ pub const STAFF_ABSOLUTE_MS: i64 = 12 * 3_600_000;
 pub const MIN_PASSWORD: usize = 12;
 /// … and at most this long (Argon2 input stays bounded).
 pub const MAX_PASSWORD: usize = 128;
-/// Five failed logins in a row lock the account for 15 minutes.
-pub const STAFF_LOCKOUT: LockoutPolicy = LockoutPolicy {
-    max_failures: 5,
-    window_ms: 15 * 60_000,
-    lock_ms: 15 * 60_000,
-};
-
 /// A signed-in staff member or creditor user, as stored in the session (under the realm's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffSession {
@@ -148,15 +140,34 @@ pub async fn login(
         return Err(AppError::Validation(errors));
     }
     let now = state.clock.now_ms();
+    let attempts = state.attempts.as_ref();
+    // Both counters are reserved before the password is checked, so that a burst of parallel
+    // tries gets no more of them than the limits allow; a success gives its tries back.
+    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now)
+        .await
+        .map_err(internal)?;
     let account = state
         .staff
         .login_by_email(realm, &email)
         .await
         .map_err(internal)?;
-    let allowed = state.login_limiter.allows(client, now);
+    let account_try = match account.as_ref().filter(|_| client_try.allowed()) {
+        Some(a) => Some(
+            limits::reserve(
+                attempts,
+                limits::SIGN_IN_ACCOUNT,
+                &account_subject(realm, a.id),
+                now,
+            )
+            .await
+            .map_err(internal)?,
+        ),
+        None => None,
+    };
+    let unlocked = account_try.as_ref().is_some_and(limits::Ticket::allowed);
     let usable = account
         .as_ref()
-        .filter(|a| allowed && a.active && a.locked_until_ms.is_none_or(|until| until <= now));
+        .filter(|a| client_try.allowed() && unlocked && a.active);
     let hash = usable.map(|a| a.password_hash.clone());
     let password = password.chars().take(MAX_PASSWORD).collect::<String>();
     let ok = crate::server::credentials::argon2_work(move || match hash {
@@ -166,36 +177,39 @@ pub async fn login(
             false
         }
     })
-    .await
-    .map_err(|_| AppError::Internal)?;
-    match (usable, ok) {
-        (Some(a), true) if a.totp_secret.is_some() => {
-            // Half signed in: the session learns only which account waits for its code.
-            session.cycle_id().await.map_err(session_err)?;
-            session
-                .insert(
-                    pending_key(realm),
-                    PendingSignIn {
-                        account_id: a.id,
-                        tenant_id: a.tenant_id,
-                        at_ms: now,
-                    },
-                )
-                .await
-                .map_err(session_err)?;
-            Ok(SignIn::CodeNeeded)
-        }
-        (Some(a), true) => {
-            finish_sign_in(state, session, realm, a, request_id).await?;
-            Ok(SignIn::Done)
+    .await?;
+    match (usable, ok, &account_try) {
+        (Some(a), true, Some(account_try)) => {
+            client_try.give_back(attempts).await.map_err(internal)?;
+            if a.totp_secret.is_some() {
+                // The code still has to come: its failures count against the same account limit.
+                account_try.give_back(attempts).await.map_err(internal)?;
+                // Half signed in: the session learns only which account waits for its code.
+                session.cycle_id().await.map_err(session_err)?;
+                session
+                    .insert(
+                        pending_key(realm),
+                        PendingSignIn {
+                            account_id: a.id,
+                            tenant_id: a.tenant_id,
+                            at_ms: now,
+                        },
+                    )
+                    .await
+                    .map_err(session_err)?;
+                Ok(SignIn::CodeNeeded)
+            } else {
+                account_try.clear(attempts).await.map_err(internal)?;
+                finish_sign_in(state, session, realm, a, request_id).await?;
+                Ok(SignIn::Done)
+            }
         }
         _ => {
-            state.login_limiter.count(client, now);
-            let outcome = match (&account, allowed) {
-                (_, false) => "client_limited",
-                (None, _) => "unknown_account",
-                (Some(a), _) if !a.active => "inactive",
-                (Some(a), _) if a.locked_until_ms.is_some_and(|u| u > now) => "locked",
+            let outcome = match &account {
+                _ if !client_try.allowed() => "client_limited",
+                None => "unknown_account",
+                Some(a) if !a.active => "inactive",
+                Some(_) if !unlocked => "locked",
                 _ => "wrong_password",
             };
             let action = match realm {
@@ -210,17 +224,15 @@ pub async fn login(
                 format!(r#"{{"outcome":"{outcome}"}}"#),
                 request_id,
             );
-            match &account {
-                Some(a) if outcome == "wrong_password" => state
-                    .staff
-                    .record_login_failure(realm, a.id, STAFF_LOCKOUT, audit)
-                    .await
-                    .map_err(internal)?,
-                _ => state.debtors.append_audit(audit).await.map_err(internal)?,
-            }
+            state.debtors.append_audit(audit).await.map_err(internal)?;
             Err(login_failed(&email))
         }
     }
+}
+
+/// The subject of an account's sign-in counter.
+pub fn account_subject(realm: Realm, account_id: i64) -> String {
+    format!("{}:{account_id}", realm.name())
 }
 
 /// The signed-in staff member, if the session is neither idle too long nor too old and the
@@ -377,8 +389,7 @@ pub(crate) fn check_new_account(
 
 pub(crate) async fn hash(password: String) -> Result<String, AppError> {
     crate::server::credentials::argon2_work(move || hash_access_code(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
+        .await?
         .map_err(|_| AppError::Internal)
 }
 

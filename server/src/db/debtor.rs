@@ -1,10 +1,10 @@
-//! The debtor side of storage: access checks, lockout counters, audit entries and the case view.
+//! The debtor side of storage: access checks, audit entries and the case view.
 
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
 use super::{json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
-use app::domain::access::{normalize_postcode, LockoutPolicy};
+use app::domain::access::normalize_postcode;
 use app::domain::claim::{breakdown, ItemKind};
 use app::domain::{Currency, Money};
 use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
@@ -64,15 +64,14 @@ pub(crate) async fn insert_audits(
     .map(|_| ())
 }
 
-type AccessRow = (i64, String, String, Option<i64>);
+type AccessRow = (i64, String, String);
 
 fn access(row: AccessRow, code_hashes: Vec<String>) -> CaseAccess {
-    let (case_id, reference, postcode, locked_until_ms) = row;
+    let (case_id, reference, postcode) = row;
     CaseAccess {
         case_id,
         reference,
         postcode: normalize_postcode(&postcode),
-        locked_until_ms,
         code_hashes,
     }
 }
@@ -85,7 +84,7 @@ impl DebtorStore for Db {
         now_ms: i64,
     ) -> StoreResult<Option<CaseAccess>> {
         let row: Option<AccessRow> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.postcode, c.locked_until
+            "SELECT c.id, c.reference, d.postcode
              FROM access_credentials a
              JOIN cases c ON c.id = a.case_id
              JOIN debtors d ON d.id = c.debtor_id
@@ -105,7 +104,7 @@ impl DebtorStore for Db {
         now_ms: i64,
     ) -> StoreResult<Option<CaseAccess>> {
         let row: Option<AccessRow> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.postcode, c.locked_until
+            "SELECT c.id, c.reference, d.postcode
              FROM cases c JOIN debtors d ON d.id = c.debtor_id
              WHERE c.reference = $1",
         )
@@ -124,75 +123,6 @@ impl DebtorStore for Db {
         .await
         .map_err(store_err("access codes of a case"))?;
         Ok(Some(access(row, hashes)))
-    }
-
-    async fn record_failed_verification(
-        &self,
-        case_id: Option<i64>,
-        policy: LockoutPolicy,
-        audit: AuditEntry,
-    ) -> StoreResult<Option<i64>> {
-        let err = store_err("record failed verification");
-        let now = audit.at_ms;
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        // The audit row is written first: it makes the transaction a writer from its first
-        // statement, so SQLite never has to upgrade a read lock (which could fail under load).
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        let mut locked_until = None;
-        if let Some(case_id) = case_id {
-            // One atomic statement applies LockoutPolicy::after_failure's counting rule, so that
-            // concurrent attempts cannot both read the same count and slip past the limit.
-            let failures: i64 = sqlx::query_scalar(
-                "UPDATE cases SET
-                    verification_failures = CASE WHEN last_failed_at > $2 THEN verification_failures + 1 ELSE 1 END,
-                    last_failed_at = $3,
-                    updated_at = $3
-                 WHERE id = $1
-                 RETURNING verification_failures",
-            )
-            .bind(case_id)
-            .bind(now - policy.window_ms)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(&err)?;
-            if failures >= i64::from(policy.max_failures) {
-                let until = now + policy.lock_ms;
-                sqlx::query(
-                    "UPDATE cases SET verification_failures = 0, last_failed_at = NULL, locked_until = $2, updated_at = $3
-                     WHERE id = $1",
-                )
-                .bind(case_id)
-                .bind(until)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(&err)?;
-                locked_until = Some(until);
-            }
-        }
-        tx.commit().await.map_err(&err)?;
-        Ok(locked_until)
-    }
-
-    async fn record_successful_verification(
-        &self,
-        case_id: i64,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let err = store_err("record successful verification");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        sqlx::query(
-            "UPDATE cases SET verification_failures = 0, last_failed_at = NULL, locked_until = NULL, updated_at = $2
-             WHERE id = $1",
-        )
-        .bind(case_id)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        tx.commit().await.map_err(&err)
     }
 
     async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {

@@ -5,6 +5,7 @@
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
 pub mod activities;
+mod attempts;
 pub mod bank;
 mod booking;
 mod contact;

@@ -8,7 +8,6 @@ use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned}
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
 use super::{store_err, Db};
-use app::domain::access::LockoutPolicy;
 use app::domain::case_state::CaseState;
 use app::domain::plan::Instalment;
 use app::domain::{Currency, Language, Money};
@@ -63,14 +62,13 @@ pub(crate) fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
     }
 }
 
-const LOGIN_COLUMNS: &str = "id, email, password_hash, locked_until, active, totp_secret, \
+const LOGIN_COLUMNS: &str = "id, email, password_hash, active, totp_secret, \
                              totp_last_step, must_change_password, sessions_valid_after";
 
 type LoginRow = (
     i64,
     String,
     String,
-    Option<i64>,
     i64,
     Option<String>,
     Option<i64>,
@@ -84,7 +82,6 @@ fn login(row: LoginRow) -> StaffLogin {
         id,
         email,
         password_hash,
-        locked_until,
         active,
         totp_secret,
         totp_last_step,
@@ -97,7 +94,6 @@ fn login(row: LoginRow) -> StaffLogin {
         tenant_id: tenant,
         email,
         password_hash,
-        locked_until_ms: locked_until,
         active: active != 0,
         totp_secret,
         totp_last_step,
@@ -420,39 +416,6 @@ impl StaffStore for Db {
             .map(|_| ())
     }
 
-    async fn record_login_failure(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        policy: LockoutPolicy,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let err = store_err("record failed login");
-        let (table, _) = accounts_table(realm);
-        let now = audit.at_ms;
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        // One statement each, so that concurrent failures cannot slip past the limit.
-        sqlx::query(&format!(
-            "UPDATE {table} SET failed_logins = failed_logins + 1, updated_at = $2 WHERE id = $1"
-        ))
-        .bind(account_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        sqlx::query(&format!(
-            "UPDATE {table} SET failed_logins = 0, locked_until = $3 WHERE id = $1 AND failed_logins >= $2"
-        ))
-        .bind(account_id)
-        .bind(i64::from(policy.max_failures))
-        .bind(now + policy.lock_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
-    }
-
     async fn record_login_success(
         &self,
         realm: Realm,
@@ -542,6 +505,13 @@ impl StaffStore for Db {
         }
         sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
             .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        // A reset lifts the account's lock, too.
+        sqlx::query("DELETE FROM attempt_windows WHERE scope = $1 AND subject = $2")
+            .bind(app::server::limits::SIGN_IN_ACCOUNT.scope)
+            .bind(app::server::staff::account_subject(realm, account_id))
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
