@@ -108,9 +108,9 @@ async fn checked_hash(email: &str, password: &str) -> anyhow::Result<String> {
 }
 
 /// The Argon2id hash of a password or access code, computed in turn with other Argon2 work
-/// (`credentials::argon2_work`).
+/// (`credentials::argon2_batch_work`).
 pub(crate) async fn argon2_hash(secret: String) -> anyhow::Result<String> {
-    app::server::credentials::argon2_work(move || hash_access_code(&secret))
+    app::server::credentials::argon2_batch_work(move || hash_access_code(&secret))
         .await
         .map_err(|e| anyhow::anyhow!("Argon2 work not done: {e:?}"))?
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -91,10 +91,7 @@ pub fn client_key(ip: IpAddr) -> String {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            format!(
-                "{}/64",
-                Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0)
-            )
+            format!("{}/64", Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
         }
     }
 }

@@ -320,9 +320,10 @@ async fn server_fn_status(response: axum::response::Response) -> axum::response:
     if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
         parts.status = status_for(&error);
         if error == app::AppError::Busy {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER));
+            parts.headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(BUSY_RETRY_AFTER),
+            );
         }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
@@ -1004,4 +1005,25 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 ))
                 .layer(axum::middleware::from_fn(same_origin_only)),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_sign_in_queue_is_answered_503_with_retry_after() {
+        let body = serde_json::to_vec(&app::AppError::Busy).expect("serialises");
+        let response = axum::response::Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .header("serverfnerror", "1")
+            .body(Body::from(body))
+            .expect("response");
+        let answered = server_fn_status(response).await;
+        assert_eq!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            answered.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static(BUSY_RETRY_AFTER))
+        );
+    }
 }

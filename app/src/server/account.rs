@@ -360,9 +360,7 @@ pub async fn change_password(
     )
     .await
     .map_err(internal)?;
-    let stored = account_try
-        .allowed()
-        .then(|| account.password_hash.clone());
+    let stored = account_try.allowed().then(|| account.password_hash.clone());
     let current = current.chars().take(MAX_PASSWORD).collect::<String>();
     let matches = crate::server::credentials::argon2_work(move || match stored {
         Some(stored) => verify_access_code(&current, &stored),

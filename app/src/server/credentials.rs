@@ -81,7 +81,14 @@ impl Argon2Queue {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, WorkError> {
-        let max = self.max_waiting;
+        self.run_within(self.max_waiting, work).await
+    }
+
+    async fn run_within<T: Send + 'static>(
+        &self,
+        max: usize,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, WorkError> {
         self.waiting
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                 (n < max).then_some(n + 1)
@@ -112,6 +119,14 @@ pub async fn argon2_work<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, WorkError> {
     ARGON2.run(work).await
+}
+
+/// Argon2 work of a command (account set-up, the demo seed, letters' access codes): in turn with
+/// the requests' work, but never refused — a batch has nobody to ask to come back later.
+pub async fn argon2_batch_work<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, WorkError> {
+    ARGON2.run_within(usize::MAX, work).await
 }
 
 /// A new link token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
@@ -238,8 +253,16 @@ mod tests {
         for w in waiters {
             done.push(w.await.expect("task").expect("work"));
         }
-        assert_eq!(done, vec![0, 1, 2], "the waiting ones ran once a slot was free");
-        assert_eq!(queue.run(|| 7).await, Ok(7), "and the queue takes work again");
+        assert_eq!(
+            done,
+            vec![0, 1, 2],
+            "the waiting ones ran once a slot was free"
+        );
+        assert_eq!(
+            queue.run(|| 7).await,
+            Ok(7),
+            "and the queue takes work again"
+        );
     }
 
     #[test]

@@ -250,14 +250,9 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     };
 
     // The second factor, with its counter reserved first.
-    let second = limits::reserve(
-        attempts,
-        limits::SECOND_FACTOR,
-        &a.case_id.to_string(),
-        now,
-    )
-    .await
-    .map_err(internal)?;
+    let second = limits::reserve(attempts, limits::SECOND_FACTOR, &a.case_id.to_string(), now)
+        .await
+        .map_err(internal)?;
     if !second.allowed() {
         store
             .append_audit(audit(&attempt, now, Some(a.case_id), "locked"))

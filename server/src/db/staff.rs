@@ -78,17 +78,8 @@ type LoginRow = (
 );
 
 fn login(row: LoginRow) -> StaffLogin {
-    let (
-        id,
-        email,
-        password_hash,
-        active,
-        totp_secret,
-        totp_last_step,
-        must,
-        valid_after,
-        tenant,
-    ) = row;
+    let (id, email, password_hash, active, totp_secret, totp_last_step, must, valid_after, tenant) =
+        row;
     StaffLogin {
         id,
         tenant_id: tenant,

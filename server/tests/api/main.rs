@@ -14,6 +14,7 @@ mod consent;
 mod crash;
 mod creditor_team;
 mod debtor_access;
+mod deployment;
 mod dialogue;
 mod dunning;
 mod health;
