@@ -135,6 +135,10 @@ pub struct Config {
     /// Whether `serve` delivers webhooks in the background (`RAPPORT_WEBHOOK_RELAY=off` stops it,
     /// e.g. for tests that drive the relay themselves).
     pub webhook_relay: bool,
+    /// Whether webhooks may go to this machine over plain HTTP (`RAPPORT_WEBHOOK_ALLOW_LOOPBACK`:
+    /// `on` for development and tests; off unless set). Never in production: a creditor could
+    /// otherwise make Rapport post to services that listen only on the server itself.
+    pub webhook_loopback: bool,
     /// Whether `serve` takes due dunning steps in the background (`RAPPORT_DUNNING=off` stops it,
     /// e.g. when `server run-due` runs from cron, or for tests that run the engine themselves).
     pub dunning: bool,
@@ -257,6 +261,19 @@ impl Config {
             Some(raw) => Err(err(name, format!("'{raw}' is not 'on' or 'off'"))),
         };
         let webhook_relay = switch("RAPPORT_WEBHOOK_RELAY")?;
+        let webhook_loopback = match get("RAPPORT_WEBHOOK_ALLOW_LOOPBACK")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") | Some("off") => false,
+            Some("on") => true,
+            Some(raw) => {
+                return Err(err(
+                    "RAPPORT_WEBHOOK_ALLOW_LOOPBACK",
+                    format!("'{raw}' is not 'on' or 'off'"),
+                ))
+            }
+        };
         let secret_key = match get("RAPPORT_SECRET_KEY").as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(
@@ -390,6 +407,7 @@ impl Config {
             agency,
             quiet_hours,
             webhook_relay,
+            webhook_loopback,
             dunning,
             scheduler,
             api_requests_per_minute,

@@ -51,6 +51,7 @@ pub struct Application {
     mailer: Option<SmtpMailer>,
     quiet_hours: app::server::outbox::QuietHours,
     webhook_relay: bool,
+    webhook_loopback: bool,
     dunning: bool,
     scheduler: bool,
     base_url: String,
@@ -89,6 +90,7 @@ impl Application {
             mailer,
             quiet_hours: config.quiet_hours,
             webhook_relay: config.webhook_relay,
+            webhook_loopback: config.webhook_loopback,
             dunning: config.dunning,
             scheduler: config.scheduler,
             base_url: config.base_url.to_string(),
@@ -137,7 +139,11 @@ impl Application {
             Err(e) => tracing::error!(error = %e, "interrupted imports could not be marked"),
         }
         if self.webhook_relay {
-            tokio::spawn(webhook_loop(self.db.clone(), self.clock.clone()));
+            tokio::spawn(webhook_loop(
+                self.db.clone(),
+                self.clock.clone(),
+                self.webhook_loopback,
+            ));
         }
         let sessions = SqlSessionStore::new(self.db.clone());
         // Expired sessions are removed in the background so the table does not grow forever.
@@ -228,8 +234,8 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning
 }
 
 /// Delivers the creditors' webhooks every few seconds (leases keep several instances apart).
-async fn webhook_loop(db: Db, clock: Arc<dyn Clock>) {
-    let client = crate::webhooks::client();
+async fn webhook_loop(db: Db, clock: Arc<dyn Clock>, allow_loopback: bool) {
+    let client = crate::webhooks::client(allow_loopback);
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         tick.tick().await;
@@ -755,6 +761,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             content_security_policy: content_security_policy(config),
             stylesheet: assets.stylesheet.clone(),
             require_two_step: config.require_two_step,
+            webhook_loopback: config.webhook_loopback,
             sealing_key: config.secret_key.clone().or_else(|| {
                 if config.require_two_step {
                     tracing::warn!(

@@ -37,9 +37,11 @@ pub fn retry_delay_ms(attempts: i64) -> i64 {
     (minutes * 60_000).min(6 * 3_600_000)
 }
 
-/// Whether webhooks may go to `url`: HTTPS, or plain HTTP to this machine only (development and
-/// tests); nothing else, so that payloads with personal data never travel unencrypted.
-pub fn allowed_url(url: &str) -> bool {
+/// Whether webhooks may go to `url`: HTTPS to a host that is not written as a non-public address;
+/// with `allow_loopback` (an explicit switch for development and tests, never on in production)
+/// also plain HTTP to this machine. Nothing else, so that payloads with personal data never
+/// travel unencrypted and a creditor cannot aim Rapport at the agency's own services.
+pub fn allowed_url(url: &str, allow_loopback: bool) -> bool {
     let url = url.trim();
     if url.len() > 500 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
@@ -49,7 +51,7 @@ pub fn allowed_url(url: &str) -> bool {
         (None, Some(rest)) => (rest, false),
         _ => return false,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
     if authority.is_empty() || authority.contains('@') {
         return false;
     }
@@ -60,23 +62,33 @@ pub fn allowed_url(url: &str) -> bool {
     if host.is_empty() {
         return false;
     }
-    let loopback = matches!(host, "127.0.0.1" | "localhost" | "::1");
-    // An address written as a number must be public, but for this machine in development.
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1");
+    if loopback {
+        return allow_loopback;
+    }
+    if host.ends_with(".localhost") {
+        return false;
+    }
+    // An address written as a number must be public.
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-        if !loopback && !is_public(ip) {
+        if !is_public(ip) {
             return false;
         }
     }
-    https || loopback
+    https
 }
 
-/// Whether `ip` is an address on the public internet: not private, loopback, link-local (cloud
-/// metadata services live there), shared, documentation, multicast or unspecified.
+/// Whether `ip` is an address on the public internet. Refused: private, loopback, link-local
+/// (cloud metadata services live there), shared address space (CGNAT), IETF protocol
+/// assignments, documentation, benchmarking, reserved, multicast, broadcast and unspecified
+/// addresses, and IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4) unless
+/// that IPv4 address is public itself.
 pub fn is_public(ip: std::net::IpAddr) -> bool {
-    use std::net::IpAddr;
+    use std::net::{IpAddr, Ipv4Addr};
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
@@ -85,19 +97,45 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
                 || v4.is_documentation()
                 || v4.is_multicast()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                is_public(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            // IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::/96, 64:ff9b:1::/48).
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return embedded(s[6], s[7]);
+            }
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return embedded(s[6], s[7]);
+            }
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+                return false;
+            }
+            // 6to4 (2002::/16) carries the IPv4 address in its second and third groups.
+            if s[0] == 0x2002 {
+                return embedded(s[1], s[2]);
+            }
+            let first = s[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first & 0xffc0) == 0xfec0
+                || (first == 0x2001 && s[1] < 0x0200)
+                || (first == 0x2001 && s[1] == 0x0db8)
+                || first == 0x0100)
         }
     }
 }
@@ -127,15 +165,23 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_go_over_https_or_stay_on_this_machine() {
+    fn webhooks_go_over_https_and_to_this_machine_only_behind_the_switch() {
         for ok in [
             "https://erp.example.com/hooks/rapport",
             "https://erp.example.com:8443/h?x=1",
+            "https://93.184.216.34/hook",
+        ] {
+            assert!(allowed_url(ok, false), "{ok}");
+        }
+        for local in [
             "http://127.0.0.1:9000/hook",
             "http://localhost/hook",
             "http://[::1]:8080/",
+            "https://127.0.0.1:2019/stop",
+            "https://LOCALHOST./x",
         ] {
-            assert!(allowed_url(ok), "{ok}");
+            assert!(!allowed_url(local, false), "{local} without the switch");
+            assert!(allowed_url(local, true), "{local} with the switch");
         }
         for bad in [
             "http://erp.example.com/hook",
@@ -148,8 +194,11 @@ mod tests {
             "https://10.0.0.5/hook",
             "https://169.254.169.254/latest/meta-data",
             "https://[fd00::1]/hook",
+            "https://[64:ff9b::a9fe:a9fe]/",
+            "https://admin.localhost/",
+            "https://198.18.0.1/",
         ] {
-            assert!(!allowed_url(bad), "{bad}");
+            assert!(!allowed_url(bad, true), "{bad}");
         }
     }
 
@@ -163,11 +212,26 @@ mod tests {
             "169.254.169.254",
             "100.64.0.1",
             "0.0.0.0",
+            "192.0.0.8",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
             "::1",
+            "::",
             "fc00::1",
             "fe80::1",
+            "fec0::1",
             "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:0a00:0001::1",
+            "2001::1",
             "2001:db8::1",
+            "100::1",
+            "ff02::1",
         ] {
             assert!(!is_public(private.parse().expect("ip")), "{private}");
         }
@@ -175,6 +239,8 @@ mod tests {
             "93.184.216.34",
             "2606:2800:220:1:248:1893:25c8:1946",
             "100.128.0.1",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
         ] {
             assert!(is_public(public.parse().expect("ip")), "{public}");
         }

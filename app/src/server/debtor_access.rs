@@ -1019,6 +1019,7 @@ mod tests {
                 content_security_policy: String::new(),
                 stylesheet: "/pkg/rapport.css".into(),
                 require_two_step: false,
+                webhook_loopback: false,
                 sealing_key: None,
             }),
         };

@@ -56,6 +56,9 @@ pub struct Settings {
     pub stylesheet: String,
     /// Whether staff and creditor users must set up two-step sign-in before they work.
     pub require_two_step: bool,
+    /// Whether webhooks may go to this machine over plain HTTP (`RAPPORT_WEBHOOK_ALLOW_LOOPBACK`,
+    /// for development and tests only).
+    pub webhook_loopback: bool,
     /// The key that seals stored secrets the server reads back (two-step sign-in keys).
     pub sealing_key: Option<sealing::SealingKey>,
 }

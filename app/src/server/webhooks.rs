@@ -69,7 +69,7 @@ pub async fn set_url(
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let url = url.trim();
-    if !url.is_empty() && !allowed_url(url) {
+    if !url.is_empty() && !allowed_url(url, state.settings.webhook_loopback) {
         return Err(AppError::Validation(
             FormErrors::default()
                 .field("url", Problem::NotHttps)

@@ -160,7 +160,7 @@ pub(super) async fn insert_deliveries(
 pub type Leased = (i64, String, String, String, String, i64);
 
 /// How long a lease keeps other relays off a delivery.
-const LEASE_MS: i64 = 60_000;
+pub const LEASE_MS: i64 = 60_000;
 
 impl Db {
     /// Leases up to `limit` due deliveries (pending, due, not leased by another relay).

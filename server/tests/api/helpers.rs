@@ -114,6 +114,8 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&'static str, &str)]) ->
         ("RAPPORT_LOG", "error".to_string()),
         // Webhook tests drive the relay themselves, with the test clock.
         ("RAPPORT_WEBHOOK_RELAY", "off".to_string()),
+        // The tests' receivers listen on this machine.
+        ("RAPPORT_WEBHOOK_ALLOW_LOOPBACK", "on".to_string()),
         // Dunning tests run the engine themselves, with the test clock.
         ("RAPPORT_DUNNING", "off".to_string()),
         // So do the tests of digests, consent defaults and remittance reports: the background

@@ -96,7 +96,7 @@ async fn case_events_reach_the_creditor_signed_retried_and_logged(app: &TestApp)
     );
 
     // Without an address nothing is queued.
-    let client = server::webhooks::client();
+    let client = server::webhooks::client(true);
     let saved = owner
         .post("/api/set_webhook_url", &[("url", address.as_str())])
         .await;
@@ -196,7 +196,7 @@ async fn a_receiver_that_keeps_failing_is_given_up_and_can_be_retried(app: &Test
         .post("/api/set_webhook_url", &[("url", address.as_str())])
         .await;
     open_dispute(app).await;
-    let client = server::webhooks::client();
+    let client = server::webhooks::client(true);
     let mut now = app.clock_now();
     for _ in 0..8 {
         assert_eq!(
@@ -253,6 +253,8 @@ async fn webhooks_never_go_into_the_agencys_own_network(app: &TestApp) {
     for private in [
         "https://10.1.2.3/hook",
         "https://169.254.169.254/latest/meta-data",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://198.18.0.10/hook",
     ] {
         let refused = owner
             .post("/api/set_webhook_url", &[("url", private)])
@@ -271,7 +273,7 @@ async fn webhooks_never_go_into_the_agencys_own_network(app: &TestApp) {
     .await
     .expect("address");
     open_dispute(app).await;
-    let client = server::webhooks::client();
+    let client = server::webhooks::client(true);
     assert_eq!(
         server::webhooks::deliver_due(&app.db, &client, app.clock_now())
             .await
@@ -284,11 +286,67 @@ async fn webhooks_never_go_into_the_agencys_own_network(app: &TestApp) {
     )
     .await;
     assert_eq!(
-        outcome,
-        "pending: the address is not allowed (HTTPS to a public address, or HTTP to this machine)"
+        outcome, "pending: not delivered",
+        "the creditor learns that it failed, not what the agency's network looks like"
     );
 }
 on_both_backends!(
     webhook_private_network,
     webhooks_never_go_into_the_agencys_own_network
+);
+
+async fn without_the_test_switch_webhooks_never_reach_this_machine(app: &TestApp) {
+    creditor_accounts(app).await;
+    let owner = Desk::creditor(app, OWNER).await;
+    let (url, received) = receiver(vec![200]).await;
+    for local in [
+        url.as_str(),
+        "http://localhost:2019/stop",
+        "https://127.0.0.1:2375/x",
+    ] {
+        let refused = owner.post("/api/set_webhook_url", &[("url", local)]).await;
+        assert!(
+            location(refused.headers()).contains("__err="),
+            "{local} refused when saved"
+        );
+    }
+    // Written directly, as if it had been saved before: refused again at delivery.
+    sqlx::query("UPDATE creditors SET webhook_url = $1, webhook_secret = 'rws_test'")
+        .bind(&url)
+        .execute(app.db.pool())
+        .await
+        .expect("address");
+    open_dispute(app).await;
+    server::webhooks::deliver_due(&app.db, &server::webhooks::client(false), app.clock_now())
+        .await
+        .expect("relay");
+    assert_eq!(
+        received.lock().expect("lock").len(),
+        0,
+        "nothing reached the listener"
+    );
+    let refused_port = "http://127.0.0.1:1/closed";
+    sqlx::query("UPDATE creditors SET webhook_url = $1")
+        .bind(refused_port)
+        .execute(app.db.pool())
+        .await
+        .expect("address");
+    app.advance(3_600_000);
+    server::webhooks::deliver_due(&app.db, &server::webhooks::client(true), app.clock_now())
+        .await
+        .expect("relay");
+    let errors = text(
+        app,
+        "SELECT COALESCE(MAX(last_error), '') FROM webhook_deliveries",
+    )
+    .await;
+    assert_eq!(
+        errors, "not delivered",
+        "a closed port and a refused address read the same: no port scanning through the log"
+    );
+}
+on_both_backends!(
+    webhook_loopback,
+    without_the_test_switch_webhooks_never_reach_this_machine,
+    [("RAPPORT_WEBHOOK_ALLOW_LOOPBACK", "off")]
 );
