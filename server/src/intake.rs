@@ -963,32 +963,29 @@ pub async fn issue_access(
     Ok(letters.len())
 }
 
-/// The letters as a mail-merge CSV (UTF-8, `;` between columns).
+/// The letters as a mail-merge CSV ([`crate::exports::mail_merge_csv`]: UTF-8 with a byte order
+/// mark, `;` between columns, no cell a spreadsheet would run).
 pub fn letters_csv(letters: &[LetterAccess]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record([
-        "reference",
-        "name",
-        "street",
-        "postcode",
-        "city",
-        "access_code",
-        "link",
-    ])?;
-    for l in letters {
-        writer.write_record([
-            &l.reference,
-            &l.name,
-            &l.street,
-            &l.postcode,
-            &l.city,
-            &l.access_code,
-            &l.link,
-        ])?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    crate::exports::mail_merge_csv(
+        &[
+            "reference",
+            "name",
+            "street",
+            "postcode",
+            "city",
+            "access_code",
+            "link",
+        ],
+        letters.iter().map(|l| {
+            vec![
+                l.reference.as_str(),
+                &l.name,
+                &l.street,
+                &l.postcode,
+                &l.city,
+                &l.access_code,
+                &l.link,
+            ]
+        }),
+    )
 }

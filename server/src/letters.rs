@@ -80,38 +80,35 @@ pub async fn export_letters(
     Ok(letters.len())
 }
 
-/// The letters as a `;`-separated UTF-8 file, one row per letter.
+/// The letters as a `;`-separated UTF-8 file, one row per letter ([`crate::exports::mail_merge_csv`]:
+/// a byte order mark, and no cell a spreadsheet would run).
 pub fn letters_csv(letters: &[Letter]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record([
-        "reference",
-        "name",
-        "street",
-        "postcode",
-        "city",
-        "country",
-        "language",
-        "date",
-        "subject",
-        "text",
-    ])?;
-    for l in letters {
-        writer.write_record([
-            &l.reference,
-            &l.name,
-            &l.street,
-            &l.postcode,
-            &l.city,
-            &l.country,
-            &l.language,
-            &l.due_on,
-            &l.subject,
-            &l.body,
-        ])?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    crate::exports::mail_merge_csv(
+        &[
+            "reference",
+            "name",
+            "street",
+            "postcode",
+            "city",
+            "country",
+            "language",
+            "date",
+            "subject",
+            "text",
+        ],
+        letters.iter().map(|l| {
+            vec![
+                l.reference.as_str(),
+                &l.name,
+                &l.street,
+                &l.postcode,
+                &l.city,
+                &l.country,
+                &l.language,
+                &l.due_on,
+                &l.subject,
+                &l.body,
+            ]
+        }),
+    )
 }

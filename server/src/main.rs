@@ -591,10 +591,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::IssueAccess { creditor, out } => {
             use std::io::Write;
             // Created before any code is issued, so a bad path costs nothing.
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&out)
+            // Readable by its owner only: the file holds names and addresses (and access codes).
+            let mut file = server::exports::private_file(&out)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
             let db = open(&config).await?;
             let issued = server::intake::issue_access(
@@ -729,10 +727,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::ExportLetters { creditor, out } => {
             use std::io::Write;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&out)
+            // Readable by its owner only: the file holds names and addresses (and access codes).
+            let mut file = server::exports::private_file(&out)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
             let db = open(&config).await?;
             let exported = server::letters::export_letters(

@@ -318,6 +318,10 @@ pub async fn backup_sqlite(db: &Db, out: &std::path::Path) -> anyhow::Result<()>
     let path = out
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the path {} is not UTF-8", out.display()))?;
+    // The copy holds everything: created empty, for its owner only, before SQLite fills it
+    // (VACUUM INTO writes into an empty file and keeps its permissions).
+    crate::exports::private_file(out)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
     sqlx::query("VACUUM INTO $1")
         .bind(path)
         .execute(db.pool())

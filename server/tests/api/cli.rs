@@ -238,7 +238,21 @@ fn create_creditor_and_import_claims_from_the_command_line() {
         String::from_utf8_lossy(&issued.stderr)
     );
     let csv = std::fs::read_to_string(&letters).expect("letters");
-    let lines: Vec<&str> = csv.lines().collect();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&letters)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "access codes are for the operator's eyes only"
+        );
+    }
+    assert!(csv.starts_with('\u{feff}'), "a byte order mark for Excel");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
         "reference;name;street;postcode;city;access_code;link"
@@ -339,9 +353,9 @@ fn run_due_takes_the_steps_once_and_export_letters_writes_the_letters_once() {
     assert!(ok, "{err}");
     assert!(err.contains("letters are in"), "{err}");
     let csv = std::fs::read_to_string(&out).expect("the file");
-    assert!(
-        csv.starts_with("reference;name;street;postcode;city;country;language;date;subject;text")
-    );
+    assert!(csv
+        .trim_start_matches('\u{feff}')
+        .starts_with("reference;name;street;postcode;city;country;language;date;subject;text"));
     assert!(
         csv.contains("Zahlungserinnerung") && csv.contains("Ihr Aktenzeichen: AKTE-"),
         "{csv}"

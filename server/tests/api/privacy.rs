@@ -278,6 +278,12 @@ async fn a_sqlite_backup_is_a_complete_database_and_never_overwrites() {
         "{}",
         String::from_utf8_lossy(&backup.stderr)
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the copy is for its owner only");
+    }
     // Restoring is using the copy: the portal starts on it with every case.
     let restored = format!("sqlite://{}", copy.display());
     let migrated = server()
