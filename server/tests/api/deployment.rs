@@ -441,3 +441,43 @@ async fn two_server_processes_on_one_postgresql_give_no_more_tries_than_one() {
         "the second instance counts the first one's failures"
     );
 }
+
+async fn a_request_id_sent_by_the_client_never_reaches_the_audit_log(app: &TestApp) {
+    let response = reqwest::Client::new()
+        .post(app.url("/api/verify_link"))
+        .header(ACCEPT, "application/json")
+        .header("x-request-id", "forged-request-id")
+        .form(&[("token", "unknown-token"), ("postcode", "10115")])
+        .send()
+        .await
+        .expect("sent");
+    assert_ne!(
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("forged-request-id"),
+        "the answer carries the server's own id"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE request_id = 'forged-request-id'"
+        )
+        .await,
+        0
+    );
+    assert!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'debtor.verify' AND request_id IS NOT NULL"
+        )
+        .await
+            >= 1,
+        "the attempt is audited with the server's id"
+    );
+}
+on_both_backends!(
+    request_id,
+    a_request_id_sent_by_the_client_never_reaches_the_audit_log
+);
