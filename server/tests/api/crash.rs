@@ -157,36 +157,7 @@ impl Target {
 
     /// Starts `serve` on a free port and waits until it answers; the process and its address.
     async fn serve(&self) -> (std::process::Child, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let address = format!("http://127.0.0.1:{port}");
-        let mut child = self
-            .command(&Step::Webhooks, true)
-            .env("RAPPORT_ADDR", format!("127.0.0.1:{port}"))
-            .env("RAPPORT_BASE_URL", &address)
-            .spawn()
-            .expect("serve starts");
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = client.get(format!("{address}/healthz")).send().await {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            assert!(
-                child.try_wait().expect("wait").is_none(),
-                "serve exited during start-up"
-            );
-            assert!(
-                Instant::now() < deadline,
-                "serve did not answer within 60 s"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        (child, address)
+        crate::helpers::serve_on_free_port(self.command(&Step::Webhooks, true)).await
     }
 
     /// Delivers the provider's events to a `serve` that is killed after `after`; what is left

@@ -6,7 +6,6 @@ use crate::on_both_backends;
 use reqwest::header::{ACCEPT, RETRY_AFTER};
 use reqwest::StatusCode;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const HANDLER: (&str, &str) = ("handler@demo.example", "demo-handler-2026");
 
@@ -367,30 +366,9 @@ fn server(url: &str, dir: &std::path::Path) -> Command {
 
 /// `server serve` on a free port; the process and its address once it answers.
 async fn serve(url: &str, dir: &std::path::Path) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let address = format!("http://127.0.0.1:{port}");
-    let mut child = server(url, dir)
-        .arg("serve")
-        .env("RAPPORT_ADDR", format!("127.0.0.1:{port}"))
-        .env("RAPPORT_BASE_URL", &address)
-        .spawn()
-        .expect("serve starts");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("{address}/healthz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(child.try_wait().expect("wait").is_none(), "serve exited");
-        assert!(Instant::now() < deadline, "serve did not answer in 60 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    (child, address)
+    let mut command = server(url, dir);
+    command.arg("serve");
+    crate::helpers::serve_on_free_port(command).await
 }
 
 async fn status_of(address: &str, (email, password): (&str, &str)) -> StatusCode {

@@ -580,3 +580,39 @@ pub async fn creditor_accounts(app: &TestApp) -> Creditors {
     }
     Creditors { nordlicht, other }
 }
+
+/// Starts `command` (a `server serve`) on a free port and waits until it answers `/healthz`; the
+/// process and its address.
+pub async fn serve_on_free_port(
+    mut command: std::process::Command,
+) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut child = command
+        .env("RAPPORT_ADDR", format!("127.0.0.1:{port}"))
+        .env("RAPPORT_BASE_URL", &address)
+        .spawn()
+        .expect("serve starts");
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.get(format!("{address}/healthz")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "serve exited during start-up"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not answer within 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (child, address)
+}
