@@ -16,7 +16,7 @@ test("a creditor's owner is told when a webhook address is not HTTPS", async ({ 
   // journeys run without webhooks.
   await page.getByLabel("Adresse Ihres Systems").fill("http://erp.example.com/rapport");
   await page.getByRole("button", { name: "Speichern" }).click();
-  await expect(page.locator("#url-error")).toHaveText("Bitte eine vollständige Adresse mit https:// angeben (http:// nur für 127.0.0.1 oder localhost).");
+  await expect(page.locator("#url-error")).toHaveText("Bitte eine vollständige Adresse mit https:// angeben, die ins öffentliche Internet führt.");
   await expect(page.getByLabel("Adresse Ihres Systems")).toHaveValue("http://erp.example.com/rapport");
   await expect(page.locator("#webhook-secret")).toHaveCount(0);
   await expectAccessible(page, info);

@@ -364,7 +364,7 @@ static DE: CreditorTexts = CreditorTexts {
     class_saved: "Gespeichert. Die Regeln gelten ab dem nächsten Vorschlag.",
     err_range: |min, max| format!("Bitte eine ganze Zahl von {min} bis {max} eingeben."),
     err_band_order: "Die Grenze muss über der vorigen und unter der nächsten Stufe liegen.",
-    err_not_https: "Bitte eine vollständige Adresse mit https:// angeben (http:// nur für 127.0.0.1 oder localhost).",
+    err_not_https: "Bitte eine vollständige Adresse mit https:// angeben, die ins öffentliche Internet führt.",
 
     nav_overview: "Übersicht",
     overview_title: "Übersicht",
@@ -686,7 +686,7 @@ static EN: CreditorTexts = CreditorTexts {
     class_saved: "Saved. The rules apply from the next proposal on.",
     err_range: |min, max| format!("Please enter a whole number from {min} to {max}."),
     err_band_order: "The limit must lie above the previous band's and below the next one's.",
-    err_not_https: "Please enter a complete address starting with https:// (http:// only for 127.0.0.1 or localhost).",
+    err_not_https: "Please enter a complete address starting with https:// that leads to the public internet.",
 
     nav_overview: "Overview",
     overview_title: "Overview",
