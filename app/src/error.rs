@@ -107,6 +107,10 @@ pub enum StatementProblem {
     NoFile,
     /// The file is larger than the upload allows.
     TooLarge { max_mb: u32 },
+    /// The statement is of another account than the agency's (`iban`, empty when it names none).
+    ForeignAccount { iban: String },
+    /// The agency has no account configured, so no statement can be checked against it.
+    NoAccount,
 }
 
 impl Problem {

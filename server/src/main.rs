@@ -494,7 +494,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let path = file.clone();
             let report = server::db::bank::import_statement(
                 &db,
-                agency,
+                &app::server::ports::StatementAccount {
+                    agency_id: agency,
+                    iban: config
+                        .agency
+                        .payee_iban
+                        .as_ref()
+                        .map(|i| i.as_str().to_string()),
+                },
                 &name,
                 move || std::fs::File::open(&path).map(std::io::BufReader::new),
                 "command line",

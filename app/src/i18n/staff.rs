@@ -864,6 +864,12 @@ pub fn statement_problem(lang: Language, p: &crate::error::StatementProblem) -> 
         (P::NoFile, false) => "Please choose a file.".into(),
         (P::TooLarge { max_mb }, true) => format!("Die Datei ist größer als {max_mb} MB. Größere Kontoauszüge importieren Sie mit „server import-statement“."),
         (P::TooLarge { max_mb }, false) => format!("The file is larger than {max_mb} MB. Import larger statements with \"server import-statement\"."),
+        (P::ForeignAccount { iban }, true) if iban.is_empty() => "Der Kontoauszug nennt kein Konto (IBAN) und wurde abgelehnt. Es wurde nichts gebucht.".into(),
+        (P::ForeignAccount { iban }, false) if iban.is_empty() => "The statement names no account (IBAN) and was refused. Nothing was booked.".into(),
+        (P::ForeignAccount { iban }, true) => format!("Der Kontoauszug gehört zum Konto {iban}, nicht zum Konto der Agentur. Es wurde nichts gebucht."),
+        (P::ForeignAccount { iban }, false) => format!("The statement is of the account {iban}, not the agency's account. Nothing was booked."),
+        (P::NoAccount, true) => "Für die Agentur ist kein Konto eingetragen (RAPPORT_PAYEE_IBAN), daher kann kein Kontoauszug geprüft werden. Es wurde nichts gebucht.".into(),
+        (P::NoAccount, false) => "The agency has no account configured (RAPPORT_PAYEE_IBAN), so no statement can be checked against it. Nothing was booked.".into(),
     }
 }
 

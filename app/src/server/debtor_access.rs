@@ -732,7 +732,7 @@ mod tests {
     impl crate::server::ports::BankStore for NoDialogue {
         async fn import_statement(
             &self,
-            _: i64,
+            _: &crate::server::ports::StatementAccount,
             _: &str,
             _: Arc<[u8]>,
             _: &str,

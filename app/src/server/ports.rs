@@ -608,6 +608,14 @@ pub struct HandlerCase {
 /// A reply template as stored (the same shape pages show).
 pub type Template = crate::dto::TemplateView;
 
+/// Whose statement an import may be: the agency, and its account (electronic IBAN) every
+/// statement must be of; `None` when none is configured, which refuses every statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementAccount {
+    pub agency_id: i64,
+    pub iban: Option<String>,
+}
+
 /// Storage for the staff side: accounts, the queue, handler actions, templates.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
@@ -1229,7 +1237,7 @@ pub trait BankStore: Send + Sync {
     /// entry is reconciled once.
     async fn import_statement(
         &self,
-        agency_id: i64,
+        to: &StatementAccount,
         file_name: &str,
         content: std::sync::Arc<[u8]>,
         imported_by: &str,

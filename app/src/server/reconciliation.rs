@@ -62,7 +62,15 @@ pub async fn upload(
     let result = state
         .bank
         .import_statement(
-            staff.agency_id,
+            &crate::server::ports::StatementAccount {
+                agency_id: staff.agency_id,
+                iban: state
+                    .settings
+                    .agency
+                    .payee_iban
+                    .as_ref()
+                    .map(|i| i.as_str().to_string()),
+            },
             &name,
             content.into(),
             &format!("staff:{}", staff.id),

@@ -20,7 +20,9 @@ use app::domain::work::WorkKind;
 use app::domain::{Currency, Money};
 use app::dto::{BankEntryView, StatementImportView};
 use app::error::StatementProblem;
-use app::server::ports::{Assigned, AuditEntry, BankStore, StatementFailure, StoreResult};
+use app::server::ports::{
+    Assigned, AuditEntry, BankStore, StatementAccount, StatementFailure, StoreResult,
+};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -49,6 +51,10 @@ pub enum BankError {
     Database(#[from] sqlx::Error),
     #[error("cannot read the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the statement is of the account {}, not the agency's account", found.as_deref().unwrap_or("(none named)"))]
+    ForeignAccount { found: Option<String> },
+    #[error("the agency has no account configured (RAPPORT_PAYEE_IBAN): statements cannot be checked against it")]
+    NoAccount,
 }
 
 /// Where the payment booked for part `part` of the bank entry `key` came from (kept with the
@@ -209,31 +215,38 @@ impl From<&CamtError> for StatementProblem {
     }
 }
 
-/// Reads the file once without storing anything: its format, or why it cannot be imported.
-async fn check_file<R, F>(open: F) -> Result<camt::Format, BankError>
+/// Reads the file once without storing anything: its format, or why it cannot be imported. Every
+/// entry must be of the agency's account `iban`: a statement of another account (made up, or of
+/// another customer of the bank) would book money the agency never received.
+async fn check_file<R, F>(open: F, iban: String) -> Result<camt::Format, BankError>
 where
     R: BufRead + Send + 'static,
     F: Fn() -> std::io::Result<R> + Send + 'static,
 {
     let checked = tokio::task::spawn_blocking(move || {
         let input = open()?;
-        Ok::<_, std::io::Error>(camt::read(input, |_| Ok::<(), ()>(())))
+        Ok::<_, std::io::Error>(camt::read(input, |entry| {
+            match entry.account_iban.map(|a| a.to_ascii_uppercase()) {
+                Some(a) if a == iban => Ok(()),
+                found => Err(found),
+            }
+        }))
     })
     .await
     .map_err(|e| BankError::Io(std::io::Error::other(e.to_string())))??;
     match checked {
         Ok((format, _)) => Ok(format),
         Err(ReadError::Camt(e)) => Err(BankError::File(e)),
-        Err(ReadError::Stopped(())) => Err(BankError::Io(std::io::Error::other("stopped"))),
+        Err(ReadError::Stopped(found)) => Err(BankError::ForeignAccount { found }),
     }
 }
 
 /// Imports the statement that `open` reads (called twice: a check of the whole file, then the
-/// reconciliation) for `agency_id`. Entries reach the database one by one through a small channel,
-/// so memory stays flat for any file size.
+/// reconciliation) for the agency of `to`, whose account every entry must be of. Entries reach
+/// the database one by one through a small channel, so memory stays flat for any file size.
 pub async fn import_statement<R, F>(
     db: &Db,
-    agency_id: i64,
+    to: &StatementAccount,
     file_name: &str,
     open: F,
     imported_by: &str,
@@ -244,6 +257,7 @@ where
     R: BufRead + Send + 'static,
     F: Fn() -> std::io::Result<R> + Send + Clone + 'static,
 {
+    let agency_id = to.agency_id;
     let import_id: i64 = sqlx::query_scalar(
         "INSERT INTO bank_imports (agency_id, file_name, format, imported_by, created_at, updated_at)
          VALUES ($1, $2, '', $3, $4, $4) RETURNING id",
@@ -258,7 +272,11 @@ where
         import_id,
         ..ImportReport::default()
     };
-    let result = match check_file(open.clone()).await {
+    let checked = match &to.iban {
+        Some(iban) => check_file(open.clone(), iban.to_ascii_uppercase()).await,
+        None => Err(BankError::NoAccount),
+    };
+    let result = match checked {
         Err(e) => Err(e),
         Ok(format) => {
             report.format = format!("{}.{}", format.message, format.version);
@@ -955,7 +973,7 @@ fn import_view(
 impl BankStore for Db {
     async fn import_statement(
         &self,
-        agency_id: i64,
+        to: &StatementAccount,
         file_name: &str,
         content: Arc<[u8]>,
         imported_by: &str,
@@ -963,17 +981,7 @@ impl BankStore for Db {
         base_url: &str,
     ) -> Result<StatementImportView, StatementFailure> {
         let open = move || Ok(std::io::Cursor::new(content.clone()));
-        match import_statement(
-            self,
-            agency_id,
-            file_name,
-            open,
-            imported_by,
-            now_ms,
-            base_url,
-        )
-        .await
-        {
+        match import_statement(self, to, file_name, open, imported_by, now_ms, base_url).await {
             Ok(r) => Ok(StatementImportView {
                 id: r.import_id,
                 file_name: file_name.to_string(),
@@ -988,6 +996,12 @@ impl BankStore for Db {
                 at_ms: now_ms,
             }),
             Err(BankError::File(e)) => Err(StatementFailure::File((&e).into())),
+            Err(BankError::ForeignAccount { found }) => {
+                Err(StatementFailure::File(StatementProblem::ForeignAccount {
+                    iban: found.unwrap_or_default(),
+                }))
+            }
+            Err(BankError::NoAccount) => Err(StatementFailure::File(StatementProblem::NoAccount)),
             Err(e) => {
                 tracing::error!(error = %e, "statement import failed");
                 Err(StatementFailure::Store)

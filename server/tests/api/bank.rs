@@ -17,7 +17,10 @@ async fn import(app: &TestApp, name: &str, xml: String) -> Result<ImportReport, 
     let bytes = xml.into_bytes();
     import_statement(
         &app.db,
-        1,
+        &app::server::ports::StatementAccount {
+            agency_id: 1,
+            iban: Some("DE89370400440532013000".into()),
+        },
         name,
         move || Ok(std::io::Cursor::new(bytes.clone())),
         "test",
@@ -611,6 +614,38 @@ async fn handlers_book_or_close_what_could_not_be_matched(app: &TestApp) {
     let page = desk.page(back.trim_start_matches(&app.address)).await;
     assert!(page.contains("DOCTYPE-Angabe"), "{page}");
 
+    // A statement of another account is refused whole: a handler cannot book money from a file
+    // made up or taken from another customer of the bank.
+    let foreign = file(
+        CAMT054_V08,
+        "X-1",
+        "DE02120300000000202051",
+        &[Entry::credit(
+            5_000,
+            "2027-01-04",
+            "X-1",
+            tx_rf(None, &anna),
+        )],
+    );
+    let before = paid(app, &anna).await;
+    let refused = desk
+        .client
+        .post(app.url("/api/upload_statement"))
+        .header(ACCEPT, BROWSER_ACCEPT)
+        .header(REFERER, app.url("/staff/payments"))
+        .multipart(upload(foreign, "fremd.xml"))
+        .send()
+        .await
+        .expect("sent");
+    let back = location(refused.headers());
+    assert!(back.contains("__err"), "{back}");
+    let page = desk.page(back.trim_start_matches(&app.address)).await;
+    assert!(
+        page.contains("gehört zum Konto DE02120300000000202051, nicht zum Konto der Agentur"),
+        "{page}"
+    );
+    assert_eq!(paid(app, &anna).await, before, "nothing was booked");
+
     let entry = |note: &str| {
         let note = note.to_string();
         async move {
@@ -976,4 +1011,65 @@ on_both_backends!(
 on_both_backends!(
     large_statement_statistics,
     a_large_statement_refreshes_the_planner_statistics_as_it_grows
+);
+
+async fn a_statement_of_another_account_or_without_one_configured_books_nothing(app: &TestApp) {
+    let anna = app.debtor(0).reference.clone();
+    let before = paid(app, &anna).await;
+    let statement = |account: &str| {
+        file(
+            CAMT053_V02,
+            "A-1",
+            account,
+            &[Entry::credit(
+                2_500,
+                "2027-01-04",
+                "A-1",
+                tx_rf(None, &anna),
+            )],
+        )
+        .into_bytes()
+    };
+    let run = |iban: Option<&str>, bytes: Vec<u8>| {
+        let to = app::server::ports::StatementAccount {
+            agency_id: 1,
+            iban: iban.map(str::to_string),
+        };
+        async move {
+            import_statement(
+                &app.db,
+                &to,
+                "a.xml",
+                move || Ok(std::io::Cursor::new(bytes.clone())),
+                "test",
+                app.clock_now(),
+                &app.address,
+            )
+            .await
+        }
+    };
+    let foreign = run(Some(ACCOUNT), statement("DE02120300000000202051")).await;
+    assert!(
+        matches!(&foreign, Err(BankError::ForeignAccount { found: Some(f) }) if f == "DE02120300000000202051"),
+        "{foreign:?}"
+    );
+    let unconfigured = run(None, statement(ACCOUNT)).await;
+    assert!(
+        matches!(unconfigured, Err(BankError::NoAccount)),
+        "{unconfigured:?}"
+    );
+    assert_eq!(paid(app, &anna).await, before, "nothing was booked");
+    assert_eq!(
+        scalar(app, "SELECT COUNT(*) FROM bank_entries").await,
+        0,
+        "nothing of either file was stored"
+    );
+    let ours = run(Some(ACCOUNT), statement(ACCOUNT))
+        .await
+        .expect("imported");
+    assert_eq!(ours.booked, 1, "the agency's own statement books");
+}
+on_both_backends!(
+    statement_account,
+    a_statement_of_another_account_or_without_one_configured_books_nothing
 );

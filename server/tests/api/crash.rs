@@ -102,6 +102,7 @@ impl Target {
             .env("RAPPORT_QUIET_HOURS", "off")
             .env("RAPPORT_LOG", "error")
             .env("RAPPORT_BASE_URL", "http://127.0.0.1:9")
+            .env("RAPPORT_PAYEE_IBAN", "DE89370400440532013000")
             .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null());

@@ -242,7 +242,10 @@ async fn a_dunning_life_cycle_over_months_takes_every_step_once_on_its_day(app: 
             let bytes = statement.into_bytes();
             let report = server::db::bank::import_statement(
                 &app.db,
-                1,
+                &app::server::ports::StatementAccount {
+                    agency_id: 1,
+                    iban: Some("DE89370400440532013000".into()),
+                },
                 "life.xml",
                 move || Ok(std::io::Cursor::new(bytes.clone())),
                 "test",

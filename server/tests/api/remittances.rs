@@ -36,7 +36,10 @@ async fn pay(app: &TestApp, id: &str, reference: &str, amount: i64, booked_on: &
     let bytes = xml.into_bytes();
     let report = server::db::bank::import_statement(
         &app.db,
-        1,
+        &app::server::ports::StatementAccount {
+            agency_id: 1,
+            iban: Some("DE89370400440532013000".into()),
+        },
         "s.xml",
         move || Ok(std::io::Cursor::new(bytes.clone())),
         "test",
