@@ -689,13 +689,27 @@ fn report(base_url: &str, created: bool) -> DemoReport {
 
 /// Seeds the demo data unless it is already there, then describes how to use it.
 pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result<DemoReport> {
-    let first = debtors().first().map(|d| d.reference).unwrap_or_default();
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
-        .bind(first)
+    let marked: Option<i64> = sqlx::query_scalar("SELECT id FROM demo_mark")
         .fetch_optional(db.pool())
         .await?;
-    if exists.is_some() {
+    if marked.is_some() {
         return Ok(report(base_url, false));
+    }
+    // The demo's accounts and secrets are public: a database holding anything of a real agency is
+    // never seeded, so that the demo administrator can never exist beside real cases.
+    let held: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM cases) + (SELECT COUNT(*) FROM creditors)
+              + (SELECT COUNT(*) FROM staff_users) + (SELECT COUNT(*) FROM creditor_users)",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    if held > 0 {
+        anyhow::bail!(
+            "this database already holds data and was not created as a demo ({held} cases, \
+             creditors and accounts): the demo, whose logins are public, is loaded only into an \
+             empty database. Use a new one for the demo (for example DATABASE_URL=sqlite://data/demo.db, \
+             or delete the demo's old data/rapport.db)"
+        );
     }
     // Hash outside the transaction: Argon2 is slow and the write lock should be short.
     let mut code_hashes = Vec::new();
@@ -708,6 +722,11 @@ pub async fn ensure_demo(db: &Db, base_url: &str, now_ms: i64) -> anyhow::Result
         staff_hashes.push(argon2_hash(password.to_string()).await?);
     }
     let mut tx = db.begin_write().await?;
+    // The mark first: two seeds racing on one empty database cannot both seed (primary key).
+    sqlx::query("INSERT INTO demo_mark (id, created_at) VALUES (1, $1)")
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
     seed(&mut tx, now_ms, &code_hashes, &staff_hashes).await?;
     tx.commit().await?;
     Ok(report(base_url, true))

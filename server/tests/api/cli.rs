@@ -6,7 +6,9 @@ fn server() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RAPPORT_LOG", "error");
+        .env("RAPPORT_LOG", "error")
+        // The agency's account, which imported statements must be of (as `./dev` sets it).
+        .env("RAPPORT_PAYEE_IBAN", "DE89370400440532013000");
     cmd
 }
 
@@ -69,6 +71,48 @@ fn demo_json_prints_links_access_data_and_staff_logins() {
         second.stdout, out.stdout,
         "a second run prints the same data and seeds nothing new"
     );
+}
+
+#[test]
+fn the_demo_is_never_loaded_into_a_database_that_holds_real_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("real.db").display());
+    let run = |args: &[&str]| {
+        server()
+            .env("DATABASE_URL", &url)
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let made = run(&[
+        "create-creditor",
+        "--name",
+        "Echte Kunde GmbH",
+        "--street",
+        "Weg 1",
+        "--postcode",
+        "50667",
+        "--city",
+        "Köln",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let demo = run(&["demo"]);
+    assert!(!demo.status.success(), "refused");
+    let stderr = String::from_utf8_lossy(&demo.stderr);
+    assert!(
+        stderr.contains("already holds data and was not created as a demo"),
+        "{stderr}"
+    );
+    let db = rusqlite::Connection::open(dir.path().join("real.db")).expect("opens");
+    let accounts: i64 = db
+        .query_row("SELECT COUNT(*) FROM staff_users", [], |r| r.get(0))
+        .expect("counted");
+    assert_eq!(accounts, 0, "no demo account was created");
 }
 
 #[test]
