@@ -15,6 +15,7 @@ pub mod exports;
 pub mod intake;
 pub mod legal;
 pub mod letters;
+pub mod limits;
 pub mod mail;
 pub mod payments;
 pub mod pdf;

@@ -344,7 +344,8 @@ pub async fn upload_activities(data: MultipartData) -> Result<(), AppError> {
     let state = state()?;
     let session = session().await?;
     let member = consent::current_creditor(&state, &session, CreditorRole::Owner).await?;
-    let (_, files) = super::debtor::read_form_limited(data, retention::MAX_BYTES).await?;
+    let (_, files) =
+        super::debtor::read_form_limited(data, retention::MAX_BYTES, &["form_key", "file"]).await?;
     let file = files
         .into_iter()
         .find(|f| !f.filename.is_empty())
@@ -445,7 +446,12 @@ pub async fn get_import(job_id: i64) -> Result<ImportJobView, AppError> {
 pub async fn upload_claims(data: MultipartData) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
-    let (fields, files) = super::debtor::read_form_limited(data, imports::MAX_BYTES).await?;
+    let (fields, files) = super::debtor::read_form_limited(
+        data,
+        imports::MAX_BYTES,
+        &["form_key", "file", "partial"],
+    )
+    .await?;
     let file = files
         .into_iter()
         .find(|f| !f.filename.is_empty())

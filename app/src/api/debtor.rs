@@ -143,22 +143,38 @@ async fn verified_case() -> Result<(crate::server::AppState, i64), AppError> {
 #[cfg(feature = "ssr")]
 async fn read_form(
     data: MultipartData,
+    known: &[&str],
 ) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
-    read_form_limited(data, dialogue::MAX_FILE_BYTES).await
+    read_form_limited(data, dialogue::MAX_FILE_BYTES, known).await
 }
+
+/// Text fields one multipart form may hold at most (each of its known names once, and room for a
+/// browser that sends a field twice).
+#[cfg(feature = "ssr")]
+const MAX_TEXT_FIELDS: usize = 12;
 
 /// [`read_form`] with a size limit per file of the caller's choice.
 #[cfg(feature = "ssr")]
+///
+/// Only the fields named in `known` are accepted, and at most [`MAX_TEXT_FIELDS`] text fields: a
+/// request with other parts is refused at the first of them, before it is read further, so that
+/// nobody can fill the server's memory with parts no form has.
 pub(crate) async fn read_form_limited(
     data: MultipartData,
     max_file_bytes: usize,
+    known: &[&str],
 ) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), AppError> {
     use crate::error::{FormErrors, Problem};
     let malformed = |_| AppError::Validation(FormErrors::default().form(Problem::Malformed));
+    let refused = || AppError::Validation(FormErrors::default().form(Problem::Malformed));
     let mut form = data.into_inner().ok_or(AppError::Internal)?;
     let (mut fields, mut files) = (std::collections::HashMap::new(), Vec::new());
+    let mut text_fields = 0;
     while let Some(mut field) = form.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_string();
+        if !known.contains(&name.as_str()) {
+            return Err(refused());
+        }
         if let Some(filename) = field.file_name().map(str::to_string) {
             let (mut content, mut too_large) = (Vec::new(), false);
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
@@ -183,6 +199,10 @@ pub(crate) async fn read_form_limited(
                 too_large,
             });
         } else {
+            text_fields += 1;
+            if text_fields > MAX_TEXT_FIELDS {
+                return Err(refused());
+            }
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                 if text.len() + chunk.len() > 64 * 1024 {
@@ -274,7 +294,7 @@ pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
 #[server(endpoint = "send_message", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn send_message(data: MultipartData) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
-    let (fields, files) = read_form(data).await?;
+    let (fields, files) = read_form(data, &["form_key", "body", "documents"]).await?;
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     dialogue::send_message(
         &state,
@@ -293,7 +313,7 @@ pub async fn send_message(data: MultipartData) -> Result<(), AppError> {
 #[server(endpoint = "open_dispute", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn open_dispute(data: MultipartData) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
-    let (fields, files) = read_form(data).await?;
+    let (fields, files) = read_form(data, &["form_key", "kind", "body", "documents"]).await?;
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     dialogue::open_dispute(
         &state,
@@ -313,7 +333,11 @@ pub async fn open_dispute(data: MultipartData) -> Result<(), AppError> {
 #[server(endpoint = "claim_payment", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn claim_payment(data: MultipartData) -> Result<(), AppError> {
     let (state, case_id) = verified_case().await?;
-    let (fields, files) = read_form(data).await?;
+    let (fields, files) = read_form(
+        data,
+        &["form_key", "paid_on", "amount", "note", "documents"],
+    )
+    .await?;
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     let lang = crate::i18n::request_language();
     dialogue::claim_payment(

@@ -620,8 +620,12 @@ pub async fn upload_statement(
 ) -> Result<(), AppError> {
     use crate::server::reconciliation;
     let (state, staff) = signed_in(Role::Handler).await?;
-    let (_, files) =
-        super::debtor::read_form_limited(data, reconciliation::MAX_UPLOAD_BYTES).await?;
+    let (_, files) = super::debtor::read_form_limited(
+        data,
+        reconciliation::MAX_UPLOAD_BYTES,
+        &["form_key", "statement"],
+    )
+    .await?;
     let file = files
         .into_iter()
         .find(|f| !f.filename.is_empty())
