@@ -129,6 +129,16 @@ pub async fn argon2_batch_work<T: Send + 'static>(
     ARGON2.run_within(usize::MAX, work).await
 }
 
+/// What stands in a queued email where its personal link's token will be: the relay mints the
+/// token when it sends the email (`outbox::relay_once`), so no working link ever rests in the
+/// outbox. Letters, hyphens only: HTML escaping leaves it as it is.
+pub const LINK_PLACEHOLDER: &str = "rapport-personal-link-minted-when-sent";
+
+/// The personal link of an email to be queued: its token is minted when the email is sent.
+pub fn link_to_mint(base_url: &str) -> String {
+    format!("{}/c/{LINK_PLACEHOLDER}", base_url.trim_end_matches('/'))
+}
+
 /// A new link token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
 pub fn new_link_token() -> String {
     let mut bytes = [0u8; 32];

@@ -9,7 +9,7 @@ use crate::domain::case_state::HoldReason;
 use crate::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use crate::domain::dunning::{next_step, plan_actions, Channel, NextStep, PlanAction, StepKind};
 use crate::domain::work::WorkKind;
-use crate::server::credentials::{hash_token, new_link_token};
+use crate::server::credentials::link_to_mint;
 use crate::server::emails::{self, Notice};
 use crate::server::host_of;
 use crate::server::ports::{
@@ -414,8 +414,7 @@ fn build(
         .filter(|_| channel == Some(Channel::Email))
         .and_then(|n| {
             let to = case.debtor_email.clone()?;
-            let token = new_link_token();
-            let link = format!("{}/c/{token}", base_url.trim_end_matches('/'));
+            let link = link_to_mint(base_url);
             let (subject, text, html) = emails::notice(case, n, &link);
             Some(QueuedEmail {
                 dedupe_key: format!("case:{}:dunning:{step_key}", case.case_id),
@@ -425,7 +424,6 @@ fn build(
                 subject,
                 text,
                 html,
-                link_token_hash: Some(hash_token(&token)),
                 host: host_of(base_url),
             })
         });

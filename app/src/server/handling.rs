@@ -12,7 +12,7 @@ use crate::domain::{Language, Money};
 use crate::dto::{HandlerCaseView, QueuePage, RenderedTemplate};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::forms::PlanInput;
-use crate::server::credentials::{hash_token, new_link_token};
+use crate::server::credentials::link_to_mint;
 use crate::server::ports::{
     AuditEntry, CaseChange, Effects, HandlerAction, HandlerCase, NewPlan, QueueFilter, QueuedEmail,
     Template,
@@ -307,11 +307,7 @@ fn news_email(
     words: Option<&str>,
 ) -> Option<QueuedEmail> {
     let to = c.debtor_email.clone()?;
-    let token = new_link_token();
-    let link = format!(
-        "{}/c/{token}",
-        state.settings.base_url.trim_end_matches('/')
-    );
+    let link = link_to_mint(&state.settings.base_url);
     let (subject, text, html) = emails::case_news(
         c.debtor_language,
         &c.debtor_name,
@@ -328,7 +324,6 @@ fn news_email(
         subject,
         text,
         html,
-        link_token_hash: Some(hash_token(&token)),
         host: host_of(&state.settings.base_url),
     })
 }

@@ -7,6 +7,7 @@
 //! A message whose lease expires (the relay crashed mid-send) is claimed again and resent with the
 //! same Message-ID, so the receiving side can recognise the duplicate.
 
+use crate::server::credentials::{hash_token, new_link_token, LINK_PLACEHOLDER};
 use crate::server::ports::{Clock, Mailer, OutboxItem, OutboxStore, SendError, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -161,7 +162,34 @@ async fn handle(
             )
             .await;
     }
-    match mailer.send(&item.email).await {
+    // A personal link is minted now, as the email leaves: the stored email holds only the
+    // placeholder, so no working credential rests in the outbox or its backups.
+    let mut email = item.email;
+    if email.text.contains(LINK_PLACEHOLDER) || email.html.contains(LINK_PLACEHOLDER) {
+        let Some(case_id) = item.case_id else {
+            tracing::error!(
+                outbox_id = item.id,
+                "an email with a personal link names no case"
+            );
+            report.dead += 1;
+            return store
+                .mark_final(
+                    item.id,
+                    owner,
+                    "dead",
+                    Some("no case for the personal link"),
+                    now_ms,
+                )
+                .await;
+        };
+        let token = new_link_token();
+        store
+            .issue_email_link(case_id, &hash_token(&token), now_ms)
+            .await?;
+        email.text = email.text.replace(LINK_PLACEHOLDER, &token);
+        email.html = email.html.replace(LINK_PLACEHOLDER, &token);
+    }
+    match mailer.send(&email).await {
         Ok(()) => {
             report.sent += 1;
             store
@@ -271,8 +299,9 @@ mod tests {
         error: Option<String>,
     }
 
+    /// The rows, and the links minted for cases (case, token hash).
     #[derive(Default)]
-    struct Store(Mutex<Vec<Row>>);
+    struct Store(Mutex<Vec<Row>>, Mutex<Vec<(i64, String)>>);
 
     #[async_trait]
     impl OutboxStore for Store {
@@ -331,11 +360,19 @@ mod tests {
             r.error = error.map(str::to_string);
             Ok(())
         }
+        async fn issue_email_link(&self, case_id: i64, hash: &str, _now: i64) -> StoreResult<()> {
+            self.1
+                .lock()
+                .expect("lock")
+                .push((case_id, hash.to_string()));
+            Ok(())
+        }
     }
 
     struct FakeMailer {
         answers: Mutex<Vec<Result<(), SendError>>>,
         sent: Mutex<Vec<String>>,
+        texts: Mutex<Vec<String>>,
     }
 
     #[async_trait]
@@ -347,6 +384,10 @@ mod tests {
                     .lock()
                     .expect("lock")
                     .push(email.message_id.clone());
+                self.texts
+                    .lock()
+                    .expect("lock")
+                    .push(format!("{}\n{}", email.text, email.html));
             }
             answer
         }
@@ -356,6 +397,7 @@ mod tests {
         Row {
             item: OutboxItem {
                 id,
+                case_id: Some(7),
                 attempts: 0,
                 time_zone: "Europe/Berlin".into(),
                 opted_out,
@@ -379,10 +421,11 @@ mod tests {
 
     fn setup(rows: Vec<Row>, answers: Vec<Result<(), SendError>>) -> (Store, FakeMailer, Clk) {
         (
-            Store(Mutex::new(rows)),
+            Store(Mutex::new(rows), Mutex::default()),
             FakeMailer {
                 answers: Mutex::new(answers),
                 sent: Mutex::default(),
+                texts: Mutex::default(),
             },
             Clk(AtomicI64::new(NOON_BERLIN)),
         )
@@ -419,6 +462,53 @@ mod tests {
             row.next_at,
             NOON_BERLIN + 20 * 3_600_000,
             "08:00 the next morning"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_personal_link_is_minted_when_the_email_leaves_and_each_attempt_gets_its_own() {
+        let mut row = item(1, false);
+        let link = crate::server::credentials::link_to_mint("https://portal.example/");
+        row.item.email.text = format!("Ihr Fall: {link}");
+        row.item.email.html = format!("<a href=\"{link}\">Fall</a>");
+        let failure = vec![Err(SendError::Transient("421 busy".into()))];
+        let (store, mailer, clock) = setup(vec![row], failure);
+        let p = RelayPolicy::default();
+        relay_once(&store, &mailer, &clock, &p, "a")
+            .await
+            .expect("ok");
+        clock.0.fetch_add(3_600_000, Ordering::SeqCst);
+        relay_once(&store, &mailer, &clock, &p, "a")
+            .await
+            .expect("ok");
+        let minted = store.1.lock().expect("lock").clone();
+        assert_eq!(minted.len(), 2, "a link per attempt: {minted:?}");
+        assert!(minted.iter().all(|(case, _)| *case == 7));
+        let sent = mailer.texts.lock().expect("lock").clone();
+        assert_eq!(sent.len(), 1);
+        assert!(!sent[0].contains(LINK_PLACEHOLDER), "{}", sent[0]);
+        let token = sent[0]
+            .split("https://portal.example/c/")
+            .nth(1)
+            .and_then(|rest| rest.split(['\n', '"']).next())
+            .expect("a link in the text");
+        assert_eq!(token.len(), 43);
+        assert_eq!(
+            hash_token(token),
+            minted[1].1,
+            "the link sent is the one stored"
+        );
+        assert!(
+            sent[0].contains(&format!("href=\"https://portal.example/c/{token}\"")),
+            "the same link in the HTML part"
+        );
+        assert!(
+            store.0.lock().expect("lock")[0]
+                .item
+                .email
+                .text
+                .contains(LINK_PLACEHOLDER),
+            "the stored email keeps only the placeholder"
         );
     }
 

@@ -155,7 +155,6 @@ async fn receipt(
         subject,
         text,
         html,
-        link_token_hash: None,
         host: host_of(base),
     }))
 }

@@ -12,7 +12,7 @@ use crate::domain::Language;
 use crate::dto::PlanPageData;
 use crate::error::{AppError, FormErrors, Problem};
 pub use crate::forms::{parse, PlanInput};
-use crate::server::credentials::{hash_token, new_link_token};
+use crate::server::credentials::link_to_mint;
 use crate::server::emails;
 use crate::server::ports::{AuditEntry, Effects, NewPlan, PlanContextData, QueuedEmail};
 use crate::server::{host_of, internal, today, AppState};
@@ -197,11 +197,7 @@ fn confirmation(
     case_id: i64,
 ) -> Option<QueuedEmail> {
     let to = c.debtor_email.clone()?;
-    let token = new_link_token();
-    let link = format!(
-        "{}/c/{token}",
-        state.settings.base_url.trim_end_matches('/')
-    );
+    let link = link_to_mint(&state.settings.base_url);
     let (subject, text, html) = emails::plan_agreed(
         c.debtor_language,
         &c.debtor_name,
@@ -217,7 +213,6 @@ fn confirmation(
         subject,
         text,
         html,
-        link_token_hash: Some(hash_token(&token)),
         host: host_of(&state.settings.base_url),
     })
 }

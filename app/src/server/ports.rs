@@ -115,6 +115,8 @@ pub struct OutgoingEmail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub id: i64,
+    /// The case the email is about, whose personal link it may carry.
+    pub case_id: Option<i64>,
     pub email: OutgoingEmail,
     /// Failed attempts so far.
     pub attempts: u32,
@@ -152,6 +154,14 @@ pub trait OutboxStore: Send + Sync {
         at_ms: i64,
         attempts: u32,
         error: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// Stores a personal link of `case_id` (the SHA-256 of its token) minted for an email now
+    /// being sent; it is valid for 90 days, or until the case ends.
+    async fn issue_email_link(
+        &self,
+        case_id: i64,
+        token_hash: &str,
         now_ms: i64,
     ) -> StoreResult<()>;
 }
@@ -314,9 +324,9 @@ pub struct QueuedEmail {
     pub time_zone: String,
     pub subject: String,
     pub text: String,
+    /// Texts with a personal link carry [`crate::server::credentials::LINK_PLACEHOLDER`] in
+    /// place of its token: the relay mints the token when it sends.
     pub html: String,
-    /// SHA-256 of a fresh link token included in the email, stored as a new credential.
-    pub link_token_hash: Option<String>,
     /// The portal's host name, for the Message-ID.
     pub host: String,
 }

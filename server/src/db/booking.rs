@@ -328,7 +328,6 @@ impl Bookings {
                     subject,
                     text,
                     html,
-                    link_token_hash: None,
                     host: host_of(base),
                 })
             };

@@ -126,8 +126,33 @@ pub(crate) async fn enqueue_emails(
     Ok(())
 }
 
+/// How long a personal link sent by email opens its case (unless the case ends first).
+const EMAIL_LINK_VALIDITY_MS: i64 = 90 * 24 * 3_600_000;
+
 #[async_trait]
 impl OutboxStore for Db {
+    async fn issue_email_link(
+        &self,
+        case_id: i64,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        // Links sent by email carry no typed access code: '-' matches no Argon2 hash.
+        sqlx::query(
+            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at,
+                                             expires_at, created_at, updated_at)
+             VALUES ($1, $2, '-', 'postcode', $3, $4, $3, $3)",
+        )
+        .bind(case_id)
+        .bind(token_hash)
+        .bind(now_ms)
+        .bind(now_ms + EMAIL_LINK_VALIDITY_MS)
+        .execute(self.pool())
+        .await
+        .map_err(store_err("store an email's personal link"))?;
+        Ok(())
+    }
+
     async fn claim_due(
         &self,
         now_ms: i64,
@@ -158,8 +183,8 @@ impl OutboxStore for Db {
             .execute(self.pool())
             .await
             .map_err(&err)?;
-        let rows: Vec<(i64, String, i64, String, Option<i64>)> = sqlx::query_as(
-            "SELECT o.id, o.payload, o.attempts, o.time_zone, d.email_opt_out
+        let rows: Vec<(i64, Option<i64>, String, i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT o.id, o.case_id, o.payload, o.attempts, o.time_zone, d.email_opt_out
              FROM outbox o LEFT JOIN debtors d ON d.id = o.debtor_id
              WHERE o.state = 'sending' AND o.lease_owner = $1 AND o.lease_until = $2
              ORDER BY o.next_attempt_at, o.id",
@@ -170,13 +195,14 @@ impl OutboxStore for Db {
         .await
         .map_err(&err)?;
         rows.into_iter()
-            .map(|(id, payload, attempts, time_zone, opt_out)| {
+            .map(|(id, case_id, payload, attempts, time_zone, opt_out)| {
                 let email: OutgoingEmail = serde_json::from_str(&payload).map_err(|e| {
                     tracing::error!(outbox_id = id, error = %e, "unreadable outbox payload");
                     StoreError
                 })?;
                 Ok(OutboxItem {
                     id,
+                    case_id,
                     email,
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                     time_zone,

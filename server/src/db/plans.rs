@@ -13,9 +13,6 @@ use app::server::ports::{
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
-/// How long a link sent by email opens the case.
-const EMAIL_LINK_VALIDITY_MS: i64 = 90 * 24 * 3_600_000;
-
 pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
@@ -61,35 +58,12 @@ pub(super) async fn queue(
     queue_all(tx, &[(case_id, e, now)]).await
 }
 
-/// Queues emails (each with its case and time) and stores the fresh links they carry, in the
-/// caller's transaction, a hundred rows per statement.
+/// Queues emails (each with its case and time) in the caller's transaction, a hundred rows per
+/// statement. Their personal links are minted when they are sent (`outbox::relay_once`).
 pub(super) async fn queue_all(
     tx: &mut Transaction<'_, Any>,
     emails: &[(i64, &QueuedEmail, i64)],
 ) -> Result<(), sqlx::Error> {
-    let links: Vec<(i64, &str, i64)> = emails
-        .iter()
-        .filter_map(|(case_id, e, now)| Some((*case_id, e.link_token_hash.as_deref()?, *now)))
-        .collect();
-    // Links sent by email carry no typed access code: '-' matches no Argon2 hash.
-    super::insert_rows(
-        tx,
-        "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at, created_at, updated_at)",
-        8,
-        "",
-        &links,
-        |q, (case_id, hash, now)| {
-            q.bind(*case_id)
-                .bind(*hash)
-                .bind("-")
-                .bind("postcode")
-                .bind(*now)
-                .bind(*now + EMAIL_LINK_VALIDITY_MS)
-                .bind(*now)
-                .bind(*now)
-        },
-    )
-    .await?;
     let outgoing: Vec<NewEmail> = emails
         .iter()
         .map(|(case_id, e, now)| NewEmail::to_debtor(e, *case_id, *now))

@@ -598,9 +598,11 @@ async fn a_batch_over_many_cases_gives_each_step_the_outcome_it_has_alone(app: &
         to: "batch@example.org".into(),
         time_zone: "Europe/Berlin".into(),
         subject: "Zahlungserinnerung".into(),
-        text: "Text".into(),
+        text: format!(
+            "Text {}",
+            app::server::credentials::link_to_mint("http://localhost")
+        ),
         html: "<p>Text</p>".into(),
-        link_token_hash: Some("batch-token-hash".into()),
         host: "localhost".into(),
     });
     let stored = app
@@ -662,11 +664,20 @@ async fn a_batch_over_many_cases_gives_each_step_the_outcome_it_has_alone(app: &
     );
     assert_eq!(
         count(format!(
-            "SELECT COUNT(*) FROM access_credentials WHERE case_id = {fresh} AND token_hash = 'batch-token-hash' AND issued_at = {now}"
+            "SELECT COUNT(*) FROM access_credentials WHERE case_id = {fresh} AND code_hash = '-'"
+        ))
+        .await,
+        0,
+        "the email's link is minted when it is sent, not stored with the step"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM outbox WHERE case_id = {fresh} AND payload LIKE '%{}%'",
+            app::server::credentials::LINK_PLACEHOLDER
         ))
         .await,
         1,
-        "the email's link opens the case"
+        "the queued email holds the placeholder"
     );
     assert_eq!(
         count(format!(
@@ -746,7 +757,8 @@ async fn a_run_over_more_cases_than_one_statement_takes_sends_each_reminder_once
         ("case_events", "kind = 'reminder_sent'", 150),
         ("audit_log", "action = 'reminder_sent'", 150),
         ("outbox", "dedupe_key LIKE '%:dunning:step:0'", 135),
-        ("access_credentials", "issued_at > 0", 135),
+        // Minted when each email leaves, not with the step.
+        ("access_credentials", "code_hash = '-'", 0),
     ] {
         assert_eq!(
             count(format!(

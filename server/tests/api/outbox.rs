@@ -233,3 +233,124 @@ async fn two_relays_never_claim_the_same_message(app: &TestApp) {
     assert_eq!(claimed, 40, "together they claimed everything due");
 }
 on_both_backends!(outbox_leases, two_relays_never_claim_the_same_message);
+
+async fn no_working_link_rests_in_the_outbox_and_a_link_ends_with_its_case(app: &TestApp) {
+    let Some(smtp) = SmtpServer::start(Mode::Accept) else {
+        return;
+    };
+    at_noon(app);
+    let d = app.debtor(2).clone();
+    let case_id: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+        .bind(&d.reference)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("case");
+    let link = app::server::credentials::link_to_mint(&app.address);
+    let mut tx = app.db.pool().begin().await.expect("tx");
+    enqueue_email(
+        &mut tx,
+        &NewEmail {
+            dedupe_key: "test:news",
+            case_id: Some(case_id),
+            debtor_id: None,
+            to: "debtor@demo.example",
+            time_zone: "Europe/Berlin",
+            subject: "Neuigkeiten zu Ihrem Fall",
+            text: &format!("Zu Ihrem Fall: {link}"),
+            html: &format!("<p><a href=\"{link}\">Zu Ihrem Fall</a></p>"),
+            host: "portal.example",
+            now_ms: NOON_BERLIN,
+        },
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let mailer =
+        SmtpMailer::from_url(&smtp.url(), "Rapport <noreply@portal.example>").expect("mailer");
+    let sent = relay_once(
+        &app.db,
+        &mailer,
+        app.clock.as_ref(),
+        &RelayPolicy::default(),
+        "r",
+    )
+    .await
+    .expect("relay");
+    assert_eq!(sent.sent, 1);
+    // Quoted-printable: soft line breaks joined again.
+    let message = smtp
+        .messages()
+        .pop()
+        .expect("delivered")
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    let prefix = format!("{}/c/", app.address);
+    let token: String = message
+        .split(&prefix)
+        .nth(1)
+        .expect("a personal link in the email")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 43, "{message}");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%' || $1 || '%'")
+            .bind(&token)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(stored, 0, "the sent token is nowhere in the outbox");
+
+    let postcode = d.postcode.clone();
+    let open = |token: String| {
+        let postcode = postcode.clone();
+        async move {
+            let response = app
+                .post_form(
+                    "/api/verify_link",
+                    &[("token", &token), ("postcode", &postcode)],
+                    &format!("/c/{token}"),
+                )
+                .await;
+            crate::helpers::location(response.headers())
+        }
+    };
+    assert_eq!(
+        open(token.clone()).await,
+        "/case",
+        "the emailed link opens the case"
+    );
+
+    // The case ends (by any path: the trigger is on the state): the emailed link ends with it.
+    sqlx::query("UPDATE cases SET state = 'closed', updated_at = $2 WHERE id = $1")
+        .bind(case_id)
+        .bind(app.clock.now_ms())
+        .execute(app.db.pool())
+        .await
+        .expect("closed");
+    assert_ne!(
+        open(token).await,
+        "/case",
+        "an ended case's emailed link no longer opens it"
+    );
+    let code_still_works = app
+        .post_form(
+            "/api/verify_reference",
+            &[
+                ("reference", &d.reference),
+                ("access_code", &d.access_code),
+                ("postcode", &d.postcode),
+            ],
+            "/",
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::location(code_still_works.headers()),
+        "/case",
+        "the letter's access code still shows the finished case"
+    );
+}
+on_both_backends!(
+    outbox_links,
+    no_working_link_rests_in_the_outbox_and_a_link_ends_with_its_case
+);
