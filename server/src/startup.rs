@@ -762,6 +762,10 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
             stylesheet: assets.stylesheet.clone(),
             require_two_step: config.require_two_step,
             webhook_loopback: config.webhook_loopback,
+            session_key: config
+                .secret_key
+                .clone()
+                .unwrap_or_else(app::server::sealing::SealingKey::random),
             sealing_key: config.secret_key.clone().or_else(|| {
                 if config.require_two_step {
                     tracing::warn!(

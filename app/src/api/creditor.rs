@@ -136,6 +136,8 @@ pub async fn get_api_keys() -> Result<ApiKeysPage, AppError> {
         tracing::error!(error = %e, "session store");
         AppError::Internal
     })?;
+    // Sealed in the session row, so that the table never holds a working key.
+    let new_key = new_key.and_then(|k| state.settings.session_key.open_own(NEW_KEY, &k));
     api_keys::page(&state, member, new_key).await
 }
 
@@ -146,7 +148,15 @@ pub async fn create_api_key(name: String) -> Result<(), AppError> {
     let session = session().await?;
     let member = consent::current_creditor(&state, &session, CreditorRole::Owner).await?;
     let key = api_keys::create(&state, &member, &name, request_id()).await?;
-    session.insert(NEW_KEY, key).await.map_err(|e| {
+    let sealed = state
+        .settings
+        .session_key
+        .seal(NEW_KEY, &key)
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot seal a new API key");
+            AppError::Internal
+        })?;
+    session.insert(NEW_KEY, sealed).await.map_err(|e| {
         tracing::error!(error = %e, "session store");
         AppError::Internal
     })?;

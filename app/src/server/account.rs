@@ -31,11 +31,21 @@ pub(crate) struct PendingSignIn {
     pub at_ms: i64,
 }
 
-/// A key shown for setting up two-step sign-in, waiting for its first code.
+/// A key shown for setting up two-step sign-in, waiting for its first code; sealed with the
+/// session key, so that the session row never holds it in clear.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Enrolment {
-    secret: String,
+    sealed_secret: String,
     at_ms: i64,
+}
+
+impl Enrolment {
+    fn secret(&self, state: &AppState, realm: Realm) -> Option<String> {
+        state
+            .settings
+            .session_key
+            .open_own(enrol_key(realm), &self.sealed_secret)
+    }
 }
 
 pub(crate) fn pending_key(realm: Realm) -> &'static str {
@@ -263,11 +273,12 @@ pub(crate) async fn describe(
     let enrolment: Option<Enrolment> = session.get(enrol_key(realm)).await.map_err(session_err)?;
     let enrolment = enrolment
         .filter(|e| now - e.at_ms <= ENROL_WAIT_MS)
-        .map(|e| {
-            let uri = totp::otpauth_uri(&state.settings.agency.name, &account.email, &e.secret);
+        .and_then(|e| e.secret(state, realm))
+        .map(|secret| {
+            let uri = totp::otpauth_uri(&state.settings.agency.name, &account.email, &secret);
             TwoStepEnrolment {
                 qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
-                secret: e.secret,
+                secret,
             }
         });
     let current = current_handle(session);
@@ -475,7 +486,14 @@ pub async fn start_two_step(
         .insert(
             enrol_key(realm),
             Enrolment {
-                secret: totp::new_secret(),
+                sealed_secret: state
+                    .settings
+                    .session_key
+                    .seal(enrol_key(realm), &totp::new_secret())
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "cannot seal a two-step key being set up");
+                        AppError::Internal
+                    })?,
                 at_ms: state.clock.now_ms(),
             },
         )
@@ -494,16 +512,19 @@ pub async fn confirm_two_step(
     let (s, account) = own_account(state, session, realm).await?;
     let now = state.clock.now_ms();
     let enrolment: Option<Enrolment> = session.get(enrol_key(realm)).await.map_err(session_err)?;
-    let Some(enrolment) = enrolment.filter(|e| now - e.at_ms <= ENROL_WAIT_MS) else {
+    let Some(secret) = enrolment
+        .filter(|e| now - e.at_ms <= ENROL_WAIT_MS)
+        .and_then(|e| e.secret(state, realm))
+    else {
         return Err(AppError::Conflict);
     };
-    let Some(step) = totp::matching_step(&enrolment.secret, code, now, None) else {
+    let Some(step) = totp::matching_step(&secret, code, now, None) else {
         return Err(code_failed());
     };
     let sealed = sealing::seal(
         state.settings.sealing_key.as_ref(),
         &sealing_context(realm, account.id),
-        &enrolment.secret,
+        &secret,
     )
     .map_err(|e| {
         tracing::error!(error = %e, "cannot seal a two-step sign-in key");
@@ -527,7 +548,7 @@ pub async fn confirm_two_step(
         .await
         .map_err(session_err)?;
     let enrolled = StaffLogin {
-        totp_secret: Some(enrolment.secret),
+        totp_secret: Some(secret),
         ..account
     };
     session

@@ -1020,6 +1020,7 @@ mod tests {
                 stylesheet: "/pkg/rapport.css".into(),
                 require_two_step: false,
                 webhook_loopback: false,
+                session_key: crate::server::sealing::SealingKey::random(),
                 sealing_key: None,
             }),
         };

@@ -59,6 +59,9 @@ pub struct Settings {
     /// Whether webhooks may go to this machine over plain HTTP (`RAPPORT_WEBHOOK_ALLOW_LOOPBACK`,
     /// for development and tests only).
     pub webhook_loopback: bool,
+    /// Seals secrets kept briefly in session rows (a new API key, a two-step key being set up):
+    /// `RAPPORT_SECRET_KEY` when configured (every instance opens them), else a key of this process.
+    pub session_key: sealing::SealingKey,
     /// The key that seals stored secrets the server reads back (two-step sign-in keys).
     pub sealing_key: Option<sealing::SealingKey>,
 }

@@ -54,6 +54,24 @@ impl SealingKey {
         SealingKey::from_bytes(&bytes)
     }
 
+    /// A random key that lives as long as the process: for secrets kept a few minutes in a session
+    /// row (a new API key until its page shows it, a two-step key until it is confirmed) when no
+    /// `RAPPORT_SECRET_KEY` is configured. A restart loses what it sealed, which costs a person one
+    /// more click, never a credential at rest.
+    pub fn random() -> SealingKey {
+        let mut bytes = [0u8; 32];
+        // The same generator as the link tokens' (it stops the process rather than give weak
+        // bytes).
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        SealingKey::from_bytes(&bytes).expect("32 bytes are an AES-256 key")
+    }
+
+    /// Opens a value this key sealed for `context`; an unsealed, tampered or foreign value is
+    /// `None` (for values that are always sealed, unlike the TOTP keys stored before a key was set).
+    pub fn open_own(&self, context: &str, stored: &str) -> Option<String> {
+        self.open_sealed(context, stored.strip_prefix(PREFIX)?)
+    }
+
     /// Seals `secret` for the account named by `context` (e.g. `staff:7`).
     pub fn seal(&self, context: &str, secret: &str) -> Result<String, String> {
         let mut nonce = [0u8; NONCE_LEN];

@@ -74,6 +74,15 @@ async fn keys_are_made_shown_once_and_revoked_in_the_portal(app: &TestApp) {
     );
     let made = owner.post("/api/create_api_key", &[("name", "ERP")]).await;
     assert_eq!(location(made.headers()), "/creditor/api-keys?done=created");
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM sessions WHERE data LIKE '%rpk_%'"
+        )
+        .await,
+        0,
+        "until its page shows it, the new key waits sealed in the session row"
+    );
     let page = owner.page("/creditor/api-keys?done=created").await;
     let key = shown_key(&page).expect("the new key is shown");
     assert!(key.starts_with("rpk_"));

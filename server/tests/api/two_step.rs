@@ -104,6 +104,15 @@ async fn a_code_from_the_app_is_asked_after_the_password_and_works_once(app: &Te
     assert_eq!(location(start.headers()), "/staff/account#two-step");
     let secret = shown_secret(&handler, "/staff/account").await;
     assert_eq!(secret.len(), 32, "160 bits in Base32");
+    assert_eq!(
+        scalar(
+            app,
+            &format!("SELECT COUNT(*) FROM sessions WHERE data LIKE '%{secret}%'")
+        )
+        .await,
+        0,
+        "the key being set up waits sealed in the session row"
+    );
     assert!(
         handler.page("/staff/account").await.contains("<svg"),
         "and as a QR code"
