@@ -149,7 +149,7 @@ async fn send(sender: &Sender, lease: &Leased, sent_at_ms: i64) -> (Option<u16>,
 /// side, a receiver's own deliveries one after the other. No delivery starts later than
 /// [`crate::db::webhooks::LEASE_MS`] minus the longest a delivery can take after the lease was
 /// taken, so none is still under way when its lease runs out and another instance leases it again;
-/// what did not start waits for the next batch.
+/// what did not start is released for the next batch.
 pub async fn deliver_due(db: &Db, sender: &Sender, now_ms: i64) -> anyhow::Result<usize> {
     use futures_util::StreamExt;
     let leased = db.lease_webhooks(now_ms, 50).await?;
@@ -178,7 +178,9 @@ pub async fn deliver_due(db: &Db, sender: &Sender, now_ms: i64) -> anyhow::Resul
             let mut attempted = 0;
             for lease in list {
                 if started.elapsed() > latest_start {
-                    break;
+                    // Too late to start within the lease: handed back for the next batch.
+                    db.release_webhook(lease.0, now_ms).await?;
+                    continue;
                 }
                 let at = now_ms + i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
                 let (status, error) = send(sender, &lease, at).await;

@@ -202,6 +202,18 @@ impl Db {
         Ok(leased)
     }
 
+    /// Gives up the lease this relay took at `leased_at` on a delivery it did not start.
+    pub async fn release_webhook(&self, id: i64, leased_at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1 AND lease_until = $2",
+        )
+        .bind(id)
+        .bind(leased_at + LEASE_MS)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Records an attempt: delivered, or failed (retried later, or given up after the last).
     pub async fn record_webhook_attempt(
         &self,

@@ -350,3 +350,93 @@ on_both_backends!(
     without_the_test_switch_webhooks_never_reach_this_machine,
     [("RAPPORT_WEBHOOK_ALLOW_LOOPBACK", "off")]
 );
+
+/// A receiver that accepts connections and never answers.
+async fn tarpit() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    address
+}
+
+async fn a_slow_receiver_delays_only_its_own_deliveries(app: &TestApp) {
+    let (fast, received) = receiver(vec![]).await;
+    let slow = tarpit().await;
+    let now = app.clock_now();
+    let demo: i64 = sqlx::query_scalar("SELECT MIN(id) FROM creditors")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("the demo's creditor");
+    let other: i64 = sqlx::query_scalar(
+        "INSERT INTO creditors (name, street, postcode, city, country, email, website, created_at, updated_at)
+         VALUES ('Zweiter Gläubiger AG', 'Weg 2', '50667', 'Köln', 'Deutschland', 'a@b.example', '', $1, $1)
+         RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(app.db.pool())
+    .await
+    .expect("another creditor");
+    let creditors = [demo, other];
+    for (creditor, url) in [(creditors[0], &slow), (creditors[1], &fast)] {
+        sqlx::query(
+            "UPDATE creditors SET webhook_url = $1, webhook_secret = 'rws_test' WHERE id = $2",
+        )
+        .bind(url)
+        .bind(creditor)
+        .execute(app.db.pool())
+        .await
+        .expect("address");
+    }
+    // The slow creditor's event is first in line.
+    for (creditor, event) in [(creditors[0], "evt_slow"), (creditors[1], "evt_fast")] {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (creditor_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at)
+             VALUES ($1, $2, 'case.closed', '{}', $3, $3, $3)",
+        )
+        .bind(creditor)
+        .bind(event)
+        .bind(now)
+        .execute(app.db.pool())
+        .await
+        .expect("delivery");
+    }
+    let started = std::time::Instant::now();
+    let relay = tokio::spawn({
+        let db = app.db.clone();
+        async move { server::webhooks::deliver_due(&db, &server::webhooks::client(true), now).await }
+    });
+    let deadline = started + std::time::Duration::from_secs(8);
+    while received.lock().expect("lock").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other creditor's event waited for the slow receiver"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(relay.await.expect("task").expect("relay"), 2);
+    let states: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_id, state FROM webhook_deliveries WHERE event_id LIKE 'evt_%' ORDER BY event_id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("states");
+    assert_eq!(
+        states,
+        vec![
+            ("evt_fast".to_string(), "delivered".to_string()),
+            ("evt_slow".to_string(), "pending".to_string())
+        ],
+        "the slow one is retried later"
+    );
+}
+on_both_backends!(
+    webhook_slow_receiver,
+    a_slow_receiver_delays_only_its_own_deliveries
+);
