@@ -770,8 +770,11 @@ pub struct CustomerPage {
     /// `better`, `worse` or `same`: the last case paid in full against the one before; `None`
     /// with fewer than two.
     pub trend: Option<String>,
-    /// Case reference, author, text, time; oldest first.
+    /// Case reference, author, text, time; oldest first. The texts are empty unless
+    /// `message_texts`.
     pub messages: Vec<(String, String, String, i64)>,
+    /// Whether the reader may read the messages' texts (owners only).
+    pub message_texts: bool,
     /// Every reported activity: kind, day, amount; oldest first.
     pub activities: Vec<(String, NaiveDate, Option<Money>)>,
 }

@@ -280,7 +280,11 @@ async fn anonymise(db: &Db, debtor_id: i64, now_ms: i64) -> Result<(), sqlx::Err
         format!("UPDATE item_corrections SET reason = '{ERASED}', updated_at = $2 WHERE case_id IN {cases}"),
         format!(
             "UPDATE bank_entries SET payer_name = NULL, payer_iban = NULL, remittance = '{ERASED}', note = '{ERASED}',
-                    updated_at = $2 WHERE case_id IN {cases} OR suggested_case_id IN {cases}"
+                    dismissal_note = NULL, updated_at = $2 WHERE case_id IN {cases} OR suggested_case_id IN {cases}"
+        ),
+        format!("UPDATE consent_decisions SET comment = '{ERASED}', updated_at = $2 WHERE case_id IN {cases}"),
+        format!(
+            "UPDATE plan_approvals SET note = '{ERASED}', comment = '{ERASED}', updated_at = $2 WHERE case_id IN {cases}"
         ),
     ];
     for sql in &statements {
@@ -293,6 +297,8 @@ async fn anonymise(db: &Db, debtor_id: i64, now_ms: i64) -> Result<(), sqlx::Err
     for sql in [
         format!("DELETE FROM attachments WHERE case_id IN {cases}"),
         format!("DELETE FROM access_credentials WHERE case_id IN {cases}"),
+        // What the customer bought is about the person, not the case: it goes with them.
+        "DELETE FROM customer_activities WHERE debtor_id = $1".to_string(),
     ] {
         sqlx::query(&sql).bind(debtor_id).execute(&mut *tx).await?;
     }

@@ -451,7 +451,44 @@ async fn download_staff_document(
     let Ok(staff) = app::server::staff::current_staff(&state, &session, Role::Handler).await else {
         return not_found();
     };
-    attachment_response(state.staff.staff_attachment(staff.agency_id, id).await)
+    let found = state.staff.staff_attachment(staff.agency_id, id).await;
+    if matches!(found, Ok(Some(_)))
+        && !audited(
+            &state,
+            "staff",
+            staff.id,
+            "document.downloaded",
+            serde_json::json!({ "attachment_id": id }),
+        )
+        .await
+    {
+        return internal_error();
+    }
+    attachment_response(found)
+}
+
+/// Writes the audit entry of a download before the download is served; false when it could not
+/// be written (and then nothing is served).
+async fn audited(
+    state: &AppState,
+    actor_kind: &'static str,
+    actor_id: i64,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> bool {
+    state
+        .debtors
+        .append_audit(app::server::ports::AuditEntry {
+            at_ms: state.clock.now_ms(),
+            actor_kind,
+            actor_id: Some(actor_id.to_string()),
+            case_id: None,
+            action,
+            detail: detail.to_string(),
+            request_id: None,
+        })
+        .await
+        .is_ok()
 }
 
 /// Everything held about the debtor of a case as JSON (Art. 15 GDPR), for supervisors and admins
@@ -555,6 +592,10 @@ async fn download_overview(
         Ok((rows, _)) => rows,
         Err(_) => return internal_error(),
     };
+    let detail = serde_json::json!({ "creditor_id": member.creditor_id, "rows": rows.len() });
+    if !audited(&state, "creditor", member.id, "overview.exported", detail).await {
+        return internal_error();
+    }
     match crate::exports::overview_csv(&rows) {
         Ok(csv) => generated_download("text/csv; charset=utf-8", "rapport-cases.csv".into(), csv),
         Err(_) => internal_error(),
@@ -575,6 +616,10 @@ async fn download_retention(
     let Ok(report) = app::server::retention::report(&state, &member, &filter).await else {
         return internal_error();
     };
+    let detail = serde_json::json!({ "creditor_id": member.creditor_id });
+    if !audited(&state, "creditor", member.id, "retention.exported", detail).await {
+        return internal_error();
+    }
     match crate::exports::retention_csv(&report) {
         Ok(csv) => generated_download(
             "text/csv; charset=utf-8",
@@ -596,6 +641,18 @@ async fn download_remittance(
         return not_found();
     };
     match state.creditors.remittance(member.creditor_id, id).await {
+        Ok(Some(_))
+            if !audited(
+                &state,
+                "creditor",
+                member.id,
+                "remittance.exported",
+                serde_json::json!({ "creditor_id": member.creditor_id, "remittance_id": id }),
+            )
+            .await =>
+        {
+            internal_error()
+        }
         Ok(Some((report, lines))) => match crate::exports::remittance_csv(&report, &lines) {
             Ok(csv) => generated_download(
                 "text/csv; charset=utf-8",

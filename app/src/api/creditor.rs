@@ -345,7 +345,7 @@ pub async fn get_retention(
 pub async fn get_customer(debtor_id: i64) -> Result<crate::dto::CustomerPage, AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Viewer).await?;
-    retention::customer(&state, member, debtor_id).await
+    retention::customer(&state, member, debtor_id, request_id()).await
 }
 
 /// Uploads a CSV file of customer activity (owners): all rows are stored, or none.

@@ -1531,11 +1531,13 @@ fn customer_view(lang: Language, page: crate::dto::CustomerPage) -> impl IntoVie
         <section class="card" aria-labelledby="customer-conversation-heading">
             <h2 id="customer-conversation-heading">{ct.conversation_heading}</h2>
             {page.messages.is_empty().then(|| view! { <p class="empty">{ct.no_messages}</p> })}
+            {(!page.message_texts && !page.messages.is_empty())
+                .then(|| view! { <p class="hint">{ct.messages_owners_only}</p> })}
             <ol class="timeline">
                 {page.messages.iter().map(|(reference, author, body, at)| view! {
                     <li>
                         <span class="meta">{when(lang, *at)}" · "{reference.clone()}" · "{(ct.author_label)(author)}</span>
-                        <p class="body">{body.clone()}</p>
+                        {(!body.is_empty()).then(|| view! { <p class="body">{body.clone()}</p> })}
                     </li>
                 }).collect_view()}
             </ol>

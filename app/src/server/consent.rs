@@ -151,7 +151,9 @@ fn effects(
             actor_id,
             case_id: Some(case_id),
             action: kind,
-            detail,
+            detail: serde_json::from_str(&detail)
+                .map(|d| crate::server::audit_detail(&d))
+                .unwrap_or_default(),
             request_id,
         },
     })

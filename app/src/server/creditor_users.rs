@@ -4,27 +4,11 @@
 
 use crate::dto::{CreditorMember, CreditorTeamPage};
 use crate::error::{AppError, Problem};
-use crate::server::ports::{AuditEntry, NewCreditorUser};
+use crate::server::ports::NewCreditorUser;
 use crate::server::staff::{check_new_account, hash};
 use crate::server::{internal, AppState};
 
-fn audit(
-    state: &AppState,
-    by: &CreditorMember,
-    action: &'static str,
-    detail: serde_json::Value,
-    request_id: Option<String>,
-) -> AuditEntry {
-    AuditEntry {
-        at_ms: state.clock.now_ms(),
-        actor_kind: "creditor",
-        actor_id: Some(by.id.to_string()),
-        case_id: None,
-        action,
-        detail: detail.to_string(),
-        request_id,
-    }
-}
+use crate::server::creditor_audit as audit;
 
 /// The creditor's users.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<CreditorTeamPage, AppError> {

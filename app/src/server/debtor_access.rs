@@ -774,7 +774,13 @@ mod tests {
         ) -> StoreResult<crate::server::ports::Assigned> {
             unreachable!("verification books nothing")
         }
-        async fn dismiss_entry(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<Option<bool>> {
+        async fn dismiss_entry(
+            &self,
+            _: i64,
+            _: i64,
+            _: &str,
+            _: AuditEntry,
+        ) -> StoreResult<Option<bool>> {
             unreachable!("verification books nothing")
         }
     }

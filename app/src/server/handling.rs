@@ -369,7 +369,7 @@ async fn perform(
                 actor_id: Some(staff.id.to_string()),
                 case_id: Some(c.case_id),
                 action: act.kind,
-                detail,
+                detail: crate::server::audit_detail(&act.detail),
                 request_id,
             },
         },

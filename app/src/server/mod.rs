@@ -103,6 +103,49 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
+/// Keys of free text a person typed (a handler's note, a creditor's comment, a correction's reason).
+const FREE_TEXT_KEYS: [&str; 4] = ["note", "comment", "reason", "body"];
+
+/// An event's detail as the append-only audit log keeps it: free text replaced by whether there was
+/// any. The text itself stays with the case's own records (its timeline, the staff action, the
+/// decision), which erasure after the retention period blanks; the audit log, which nothing may
+/// change, never holds what a person wrote about a debtor.
+pub(crate) fn audit_detail(detail: &serde_json::Value) -> String {
+    match detail {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(text) if FREE_TEXT_KEYS.contains(&k.as_str()) => {
+                        (k.clone(), serde_json::Value::Bool(!text.trim().is_empty()))
+                    }
+                    other => (k.clone(), other.clone()),
+                })
+                .collect(),
+        )
+        .to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An audit entry of something a creditor's user did.
+pub(crate) fn creditor_audit(
+    state: &AppState,
+    by: &crate::dto::CreditorMember,
+    action: &'static str,
+    detail: serde_json::Value,
+    request_id: Option<String>,
+) -> ports::AuditEntry {
+    ports::AuditEntry {
+        at_ms: state.clock.now_ms(),
+        actor_kind: "creditor",
+        actor_id: Some(by.id.to_string()),
+        case_id: None,
+        action,
+        detail: detail.to_string(),
+        request_id,
+    }
+}
+
 /// Maps a storage failure (already logged by the adapter) to the opaque internal error.
 pub(crate) fn internal<E>(_: E) -> crate::error::AppError {
     crate::error::AppError::Internal

@@ -1283,12 +1283,13 @@ pub trait BankStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<Assigned>;
     /// Closes an open entry without booking (not ours, returned, handled outside Rapport), with
-    /// the reason in the audit entry: `Some(true)`; `Some(false)` when it was decided before;
-    /// `None` when the agency has no such entry.
+    /// the handler's `note` kept with the entry: `Some(true)`; `Some(false)` when it was decided
+    /// before; `None` when the agency has no such entry.
     async fn dismiss_entry(
         &self,
         agency_id: i64,
         entry_id: i64,
+        note: &str,
         audit: AuditEntry,
     ) -> StoreResult<Option<bool>>;
 }

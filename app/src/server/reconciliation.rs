@@ -186,12 +186,13 @@ pub async fn dismiss(
         state,
         staff,
         "bank_entry.dismissed",
-        serde_json::json!({ "entry": entry_id, "note": note }),
+        // The note stays with the entry (erasable); the audit log learns that there was one.
+        serde_json::json!({ "entry": entry_id, "note": !note.trim().is_empty() }),
         request_id,
     );
     match state
         .bank
-        .dismiss_entry(staff.agency_id, entry_id, entry)
+        .dismiss_entry(staff.agency_id, entry_id, &note, entry)
         .await
         .map_err(internal)?
     {

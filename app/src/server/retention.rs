@@ -251,10 +251,15 @@ pub async fn report(
 }
 
 /// A customer's relationship page; 404 for a debtor of another creditor.
+///
+/// Who at the creditor reads what a debtor wrote to the agency: owners only (they decide on the
+/// customer and need the reasons); viewers see when messages were written, not their texts. Every
+/// view of the page is audited, and debtors are told on the page where they write.
 pub async fn customer(
     state: &AppState,
     member: CreditorMember,
     debtor_id: i64,
+    request_id: Option<String>,
 ) -> Result<crate::dto::CustomerPage, AppError> {
     use crate::domain::{Currency, Money};
     let record = state
@@ -263,6 +268,18 @@ pub async fn customer(
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+    let texts = member.role == "owner";
+    state
+        .debtors
+        .append_audit(crate::server::creditor_audit(
+            state,
+            &member,
+            "customer.viewed",
+            serde_json::json!({ "debtor_id": debtor_id, "message_texts": texts }),
+            request_id,
+        ))
+        .await
+        .map_err(internal)?;
     let eur = |minor| Money::new(minor, Currency::EUR);
     let cases: Vec<crate::dto::CustomerCase> = record
         .cases
@@ -345,7 +362,19 @@ pub async fn customer(
             .is_some_and(|c| c.class_key.as_deref() == Some("key_account")),
         cases,
         trend,
-        messages: record.messages,
+        messages: record
+            .messages
+            .into_iter()
+            .map(|(reference, author, body, at)| {
+                (
+                    reference,
+                    author,
+                    if texts { body } else { String::new() },
+                    at,
+                )
+            })
+            .collect(),
+        message_texts: texts,
         activities: record
             .activities
             .iter()

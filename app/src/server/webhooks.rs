@@ -5,7 +5,6 @@
 use crate::domain::webhook::allowed_url;
 use crate::dto::{CreditorMember, WebhooksPage};
 use crate::error::{AppError, FormErrors, Problem};
-use crate::server::ports::AuditEntry;
 use crate::server::{internal, AppState};
 
 /// Deliveries the log shows.
@@ -23,23 +22,7 @@ pub fn new_secret() -> String {
     )
 }
 
-fn audit(
-    state: &AppState,
-    member: &CreditorMember,
-    action: &'static str,
-    detail: serde_json::Value,
-    request_id: Option<String>,
-) -> AuditEntry {
-    AuditEntry {
-        at_ms: state.clock.now_ms(),
-        actor_kind: "creditor",
-        actor_id: Some(member.id.to_string()),
-        case_id: None,
-        action,
-        detail: detail.to_string(),
-        request_id,
-    }
-}
+use crate::server::creditor_audit as audit;
 
 /// The settings and the newest deliveries; the secret only for owners.
 pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPage, AppError> {

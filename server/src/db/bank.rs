@@ -1154,19 +1154,21 @@ impl BankStore for Db {
         &self,
         agency_id: i64,
         entry_id: i64,
+        note: &str,
         audit: AuditEntry,
     ) -> StoreResult<Option<bool>> {
         let err = store_err("dismiss a bank entry");
         let now = audit.at_ms;
         let mut t = self.begin_write().await.map_err(&err)?;
         let suggested: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE bank_entries SET state = 'dismissed', decided_by = $3, updated_at = $4
+            "UPDATE bank_entries SET state = 'dismissed', decided_by = $3, updated_at = $4, dismissal_note = $5
              WHERE id = $1 AND agency_id = $2 AND state IN ('unmatched', 'review') RETURNING suggested_case_id",
         )
         .bind(entry_id)
         .bind(agency_id)
         .bind(audit.actor_id.as_deref().and_then(|a| a.parse::<i64>().ok()))
         .bind(now)
+        .bind(note)
         .fetch_optional(&mut *t)
         .await
         .map_err(&err)?;

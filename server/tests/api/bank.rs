@@ -741,6 +741,24 @@ async fn handlers_book_or_close_what_could_not_be_matched(app: &TestApp) {
         scalar(app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('bank_entry.assigned', 'bank_entry.dismissed')").await,
         2
     );
+    assert_eq!(
+        text(
+            app,
+            &format!("SELECT dismissal_note FROM bank_entries WHERE id = {rent}")
+        )
+        .await,
+        "Nicht unser Konto, zurücküberwiesen",
+        "the reason stays with the entry"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%zurücküberwiesen%'"
+        )
+        .await,
+        0,
+        "the append-only audit log holds no free text, which erasure could not reach"
+    );
     let page = desk.page("/staff/payments").await;
     assert!(page.contains("Alle Zahlungseingänge sind zugeordnet."));
 

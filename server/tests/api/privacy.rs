@@ -147,6 +147,21 @@ async fn anonymisation_removes_the_person_keeps_the_books_and_a_dry_run_changes_
         .await
         .expect("event");
     }
+    // A creditor's comment on the case and what the customer bought later: about the person.
+    sqlx::query(
+        "INSERT INTO consent_decisions (case_id, approved, comment, submission_key, created_at, updated_at)
+         SELECT id, 0, 'Kunde ist schwer krank', 'privacy-consent', 1, 1 FROM cases WHERE reference = 'AKTE-2026-000101'",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("a decision");
+    sqlx::query(
+        "INSERT INTO customer_activities (creditor_id, debtor_id, event_id, kind, occurred_on, created_at, updated_at)
+         SELECT creditor_id, debtor_id, 'privacy-order', 'order', '2019-01-01', 1, 1 FROM cases WHERE reference = 'AKTE-2026-000101'",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("an activity");
     let name = app.debtor(0).name.clone();
     let paid_before = scalar(
         app,
@@ -191,6 +206,20 @@ async fn anonymisation_removes_the_person_keeps_the_books_and_a_dry_run_changes_
     assert_eq!(
         text(app, "SELECT e.detail FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.reference = 'AKTE-2026-000101' AND e.kind = 'written_off'").await,
         "{}"
+    );
+    assert_eq!(
+        text(app, "SELECT d.comment FROM consent_decisions d JOIN cases c ON c.id = d.case_id WHERE c.reference = 'AKTE-2026-000101'").await,
+        "[gelöscht]",
+        "the creditor's comment goes too"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM customer_activities WHERE event_id = 'privacy-order'"
+        )
+        .await,
+        0,
+        "and what the customer bought"
     );
     assert_eq!(
         scalar(
@@ -371,4 +400,52 @@ async fn the_audit_trail_cannot_be_changed_or_removed(app: &TestApp) {
 on_both_backends!(
     audit_append_only,
     the_audit_trail_cannot_be_changed_or_removed
+);
+
+async fn every_document_download_and_creditor_export_is_audited(app: &TestApp) {
+    crate::helpers::creditor_accounts(app).await;
+    let now = app.clock_now();
+    let attachment: i64 = sqlx::query_scalar(
+        "INSERT INTO attachments (case_id, owner_kind, owner_id, filename, content_type, size_bytes, sha256, content, created_at, updated_at)
+         SELECT id, 'message', 0, 'beleg.pdf', 'application/pdf', 4, 'x', $1, $2, $2 FROM cases
+         WHERE reference = 'AKTE-2026-000101' RETURNING id",
+    )
+    .bind(b"%PDF".to_vec())
+    .bind(now)
+    .fetch_one(app.db.pool())
+    .await
+    .expect("a document");
+    let handler =
+        crate::helpers::Desk::signed_in(app, ("handler@demo.example", "demo-handler-2026")).await;
+    let got = handler
+        .client
+        .get(app.url(&format!("/staff/documents/{attachment}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(got.status(), reqwest::StatusCode::OK);
+    let owner = crate::helpers::Desk::creditor(app, crate::helpers::OWNER).await;
+    for path in ["/creditor/overview.csv", "/creditor/retention.csv"] {
+        let got = owner.client.get(app.url(path)).send().await.expect("sent");
+        assert_eq!(got.status(), reqwest::StatusCode::OK, "{path}");
+    }
+    for (action, n) in [
+        ("document.downloaded", 1),
+        ("overview.exported", 1),
+        ("retention.exported", 1),
+    ] {
+        assert_eq!(
+            crate::helpers::scalar(
+                app,
+                &format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")
+            )
+            .await,
+            n,
+            "{action}"
+        );
+    }
+}
+crate::on_both_backends!(
+    downloads_audited,
+    every_document_download_and_creditor_export_is_audited
 );

@@ -418,6 +418,42 @@ async fn a_customers_page_shows_their_cases_payments_and_what_followed(app: &Tes
     assert!(page.contains("Bestellung"));
     assert!(page.contains("(+30)"), "the order 30 days after the case");
     assert!(page.contains("49,90"));
+
+    // What the debtor wrote to the agency: the owner reads it, a viewer only sees that it was
+    // written, and every look is audited.
+    sqlx::query(
+        "INSERT INTO messages (case_id, author_kind, body, submission_key, created_at, updated_at)
+         SELECT id, 'debtor', 'Ich bin seit März krankgeschrieben.', 'privacy-test', $1, $1
+         FROM cases WHERE reference = 'AKTE-2026-000101'",
+    )
+    .bind(app.clock_now())
+    .execute(app.db.pool())
+    .await
+    .expect("a message");
+    let page = owner.page(&format!("/creditor/customers/{debtor}")).await;
+    assert!(page.contains("krankgeschrieben"), "an owner reads it");
+    let viewer = Desk::creditor(app, VIEWER).await;
+    let seen = viewer.page(&format!("/creditor/customers/{debtor}")).await;
+    assert!(seen.contains("Kundenbeziehung"), "{seen}");
+    assert!(
+        !seen.contains("krankgeschrieben"),
+        "a viewer does not read it"
+    );
+    assert!(
+        seen.contains("lesen nur die Inhaberinnen und Inhaber"),
+        "and is told why"
+    );
+    assert_eq!(
+        scalar(
+            app,
+            &format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.viewed' AND detail LIKE '%\"debtor_id\":{debtor}%'"
+            )
+        )
+        .await,
+        3,
+        "every view of the customer page is audited"
+    );
     let other = Desk::creditor(app, OTHER).await;
     assert_eq!(
         other

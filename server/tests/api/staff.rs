@@ -770,6 +770,15 @@ async fn holds_payments_escalations_and_write_offs_follow_the_state_machine(app:
         news.contains("angehalten") && !news.contains("Krankenhaus"),
         "the debtor learns of the pause, not the internal note: {news}"
     );
+    assert_eq!(
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%Krankenhaus%'"
+        )
+        .await,
+        0,
+        "the note stays with the case's records, which erasure reaches; the audit log notes that there was one"
+    );
     let escalate = desk
         .post(
             "/api/staff_escalate",

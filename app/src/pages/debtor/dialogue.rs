@@ -92,6 +92,7 @@ pub fn MessagePage() -> impl IntoView {
                 <input type="hidden" name="form_key" value=d.form_key/>
                 <TextArea name="body" label=t.message_label value=kept(error, "body") error required=true/>
                 <FileField name="documents" label=t.documents_label hint=t.documents_hint error/>
+                <p class="hint">{t.who_reads}</p>
                 <button type="submit" class="primary">{t.send_button}</button>
             </form>
         }
@@ -119,6 +120,7 @@ pub fn DisputePage() -> impl IntoView {
                 <input type="hidden" name="kind" value=kind/>
                 <TextArea name="body" label=t.dispute_label value=kept(error, "body") error required=true/>
                 <FileField name="documents" label=t.documents_label hint=t.documents_hint error/>
+                <p class="hint">{t.who_reads}</p>
                 <button type="submit" class="primary">{t.dispute_button}</button>
             </form>
         }
@@ -142,6 +144,7 @@ pub fn PaidPage() -> impl IntoView {
                 <TextField name="amount" label=t.amount_label value=kept(error, "amount") error inputmode="decimal"/>
                 <TextArea name="note" label=t.note_label value=kept(error, "note") error/>
                 <FileField name="documents" label=t.documents_label hint=t.documents_hint error/>
+                <p class="hint">{t.who_reads}</p>
                 <button type="submit" class="primary">{t.paid_button}</button>
             </form>
         }
