@@ -6,10 +6,13 @@ use leptos::prelude::*;
 /// Only same-site paths are allowed as redirect targets (no `//host` or `https://…`), so the
 /// language switch cannot be turned into an open redirect.
 pub fn safe_return_path(path: &str) -> &str {
+    // Browsers drop tabs and line breaks from a Location, so `/\t/evil.example` would become
+    // `//evil.example`: no control character passes.
     let ok = path.starts_with('/')
         && !path.starts_with("//")
         && !path.contains('\\')
-        && !path.contains("://");
+        && !path.contains("://")
+        && !path.chars().any(char::is_control);
     if ok {
         path
     } else {
@@ -51,5 +54,7 @@ mod tests {
         assert_eq!(safe_return_path("https://evil.example/"), "/");
         assert_eq!(safe_return_path("/\\evil.example"), "/");
         assert_eq!(safe_return_path("case"), "/");
+        assert_eq!(safe_return_path("/\t/evil.example"), "/", "a tab browsers drop");
+        assert_eq!(safe_return_path("/\n/evil.example"), "/");
     }
 }
