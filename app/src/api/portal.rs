@@ -54,7 +54,11 @@ mod tests {
         assert_eq!(safe_return_path("https://evil.example/"), "/");
         assert_eq!(safe_return_path("/\\evil.example"), "/");
         assert_eq!(safe_return_path("case"), "/");
-        assert_eq!(safe_return_path("/\t/evil.example"), "/", "a tab browsers drop");
+        assert_eq!(
+            safe_return_path("/\t/evil.example"),
+            "/",
+            "a tab browsers drop"
+        );
         assert_eq!(safe_return_path("/\n/evil.example"), "/");
     }
 }

@@ -209,21 +209,18 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     // done whatever the counters say.
     let (first_factor, per_client) = match (&attempt.credentials, typed) {
         (Credentials::Link { .. }, _) => (access.is_some(), None),
-        (Credentials::Reference { .. }, Some((_, code))) => {
-            let ticket = match case_id {
-                Some(id) => Some(
-                    limits::reserve(
-                        attempts,
-                        limits::VERIFY_REFERENCE,
-                        &format!("{id}/{}", attempt.client),
-                        now,
-                    )
-                    .await
-                    .map_err(internal)?,
-                ),
-                None => None,
-            };
-            (code_matches(code, access.as_ref()).await?, ticket)
+        (Credentials::Reference { .. }, Some((reference, code))) => {
+            // Keyed by the reference as typed (normalised), known or not, so that an unknown
+            // reference costs the same work as a known one.
+            let ticket = limits::reserve(
+                attempts,
+                limits::VERIFY_REFERENCE,
+                &format!("{reference}/{}", attempt.client),
+                now,
+            )
+            .await
+            .map_err(internal)?;
+            (code_matches(code, access.as_ref()).await?, Some(ticket))
         }
         (Credentials::Reference { .. }, None) => (false, None),
     };

@@ -32,16 +32,16 @@ async fn sign_in(
         .status()
 }
 
-async fn behind_a_trusted_proxy_one_clients_failures_do_not_stop_another(app: &TestApp) {
-    for i in 0..60 {
-        let status = sign_in(
-            app,
-            "198.51.100.7",
-            (&format!("nobody{i}@demo.example"), "wrong-password-1"),
-        )
-        .await;
+/// `n` failed sign-ins to an account that does not exist, the `i`-th forwarded for `from(i)`.
+async fn fail_sign_ins(app: &TestApp, n: usize, from: impl Fn(usize) -> String) {
+    for i in 0..n {
+        let status = sign_in(app, &from(i), ("nobody@demo.example", "wrong-password-1")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
+}
+
+async fn behind_a_trusted_proxy_one_clients_failures_do_not_stop_another(app: &TestApp) {
+    fail_sign_ins(app, 60, |_| "198.51.100.7".into()).await;
     assert_eq!(
         sign_in(app, "198.51.100.7", HANDLER).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -69,14 +69,7 @@ on_both_backends!(
 );
 
 async fn a_client_rotating_the_left_most_forwarded_address_is_still_one_client(app: &TestApp) {
-    for i in 0..20 {
-        sign_in(
-            app,
-            &format!("10.{i}.0.1, 198.51.100.8"),
-            ("nobody@demo.example", "wrong-password-1"),
-        )
-        .await;
-    }
+    fail_sign_ins(app, 20, |i| format!("10.{i}.0.1, 198.51.100.8")).await;
     assert_eq!(
         sign_in(app, "1.1.1.1, 198.51.100.8", HANDLER).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -99,14 +92,7 @@ on_both_backends!(
 );
 
 async fn without_trusted_proxies_a_forwarded_header_changes_nothing(app: &TestApp) {
-    for i in 0..20 {
-        sign_in(
-            app,
-            &format!("198.51.100.{i}"),
-            ("nobody@demo.example", "wrong-password-1"),
-        )
-        .await;
-    }
+    fail_sign_ins(app, 20, |i| format!("198.51.100.{i}")).await;
     assert_eq!(
         sign_in(app, "203.0.113.200", HANDLER).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -119,14 +105,7 @@ on_both_backends!(
 );
 
 async fn ipv6_clients_of_one_64_network_are_one_client(app: &TestApp) {
-    for i in 0..20 {
-        sign_in(
-            app,
-            &format!("2001:db8:1:2:{i:x}::1"),
-            ("nobody@demo.example", "wrong-password-1"),
-        )
-        .await;
-    }
+    fail_sign_ins(app, 20, |i| format!("2001:db8:1:2:{i:x}::1")).await;
     assert_eq!(
         sign_in(app, "2001:db8:1:2:ffff::9", HANDLER).await,
         StatusCode::UNPROCESSABLE_ENTITY
