@@ -16,6 +16,10 @@ function totp(secret: string, atMs: number): string {
 }
 
 test("a creditor's owner gives a colleague access, who chooses a password and sets up two-step sign-in", async ({ browser }, info) => {
+  // The longest journey: two people, five sign-ins and password changes (each an Argon2
+  // computation on the server) and four accessibility scans; on two busy cores it came within a
+  // few seconds of the default 30 s and once past it, so it gets three times as long.
+  test.slow();
   const email = `kollegin-${jsEnabled(info) ? "js" : "nojs"}@nordlicht.demo.example`;
   const newPage = async () =>
     (await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: jsEnabled(info), locale: "de-DE" })).newPage();
