@@ -1027,7 +1027,7 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
                 .layer(axum::middleware::from_fn(move |request, next| {
                     crate::client::identify(proxies.clone(), request, next)
                 }))
-                .layer(axum::middleware::from_fn(crate::limits::bounded))
+                .layer(axum::middleware::from_fn(crate::body_limits::bounded))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request<Body>| {

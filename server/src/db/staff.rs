@@ -414,9 +414,7 @@ impl StaffStore for Db {
         audit: AuditEntry,
     ) -> StoreResult<()> {
         let (table, _) = accounts_table(realm);
-        let sql = format!(
-            "UPDATE {table} SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1"
-        );
+        let sql = format!("UPDATE {table} SET updated_at = $2 WHERE id = $1");
         let query = sqlx::query(&sql).bind(account_id).bind(audit.at_ms);
         self.execute_audited("record login", query, &audit)
             .await
@@ -480,8 +478,7 @@ impl StaffStore for Db {
         let mut tx = self.begin_write().await.map_err(&err)?;
         let changed = sqlx::query(&format!(
             "UPDATE {table} SET password_hash = $3, must_change_password = 1, totp_secret = NULL,
-                                totp_last_step = NULL, failed_logins = 0, locked_until = NULL,
-                                sessions_valid_after = $4, updated_at = $4
+                                totp_last_step = NULL, sessions_valid_after = $4, updated_at = $4
              WHERE id = $1 AND {tenant} = $2"
         ))
         .bind(account_id)
