@@ -146,7 +146,7 @@ pub async fn reset_sign_in(
     };
     let detail = serde_json::json!({ "account": id, "realm": realm.name() });
     let audit = cli_audit(now_ms, "account.sign_in_reset", detail);
-    use app::server::ports::StaffStore;
+    use app::server::ports::Team;
     if !db.reset_sign_in(realm, tenant_id, id, &hash, audit).await? {
         anyhow::bail!("the account of {email} changed meanwhile; nothing was reset");
     }
@@ -162,7 +162,7 @@ pub async fn create_api_key(
     now_ms: i64,
 ) -> anyhow::Result<String> {
     use app::server::api_keys::{new_api_key, shown_prefix};
-    use app::server::ports::{AuditEntry, CreditorStore, NewApiKey};
+    use app::server::ports::{ApiKeys, AuditEntry, Creditors, NewApiKey};
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         anyhow::bail!("--name must have 1 to 80 characters");

@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::intake::{Known, References, StoredClaim};
 use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS};
 use app::domain::{Currency, Money};
-use app::server::ports::{Clock, DebtorStore};
+use app::server::ports::{CasePages, Clock};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -179,7 +179,7 @@ async fn scheduler_loop(db: Db, clock: Arc<dyn Clock>, base_url: String, dunning
             tracing::warn!(error = %e, "the staff digests could not be queued; retrying");
         }
         if let Err(e) =
-            app::server::retention::queue_weekly_digests(&db, &db, clock.now_ms(), &base_url).await
+            app::server::retention::queue_weekly_digests(&db, clock.now_ms(), &base_url).await
         {
             tracing::warn!(error = %e, "the creditors' weekly digests could not be queued; retrying");
         }
@@ -404,7 +404,7 @@ async fn download_statement(
     let Some(today) = chrono::DateTime::from_timestamp_millis(now).map(|t| t.date_naive()) else {
         return internal_error();
     };
-    match state.debtors.case_view(debtor.case_id, today).await {
+    match state.store.case_view(debtor.case_id, today).await {
         Ok(Some(mut case)) => {
             case.supervisory_authority = state.settings.agency.supervisory_authority.clone();
             let pdf = crate::statement::pdf(&case, &state.settings.agency, lang);
@@ -437,7 +437,7 @@ async fn download_document(
     else {
         return not_found();
     };
-    attachment_response(state.dialogue.attachment(debtor.case_id, id).await)
+    attachment_response(state.store.attachment(debtor.case_id, id).await)
 }
 
 /// Sends a document of a case of the staff member's agency, as a download. Without a staff
@@ -451,7 +451,7 @@ async fn download_staff_document(
     let Ok(staff) = app::server::staff::current_staff(&state, &session, Role::Handler).await else {
         return not_found();
     };
-    let found = state.staff.staff_attachment(staff.agency_id, id).await;
+    let found = state.store.staff_attachment(staff.agency_id, id).await;
     if matches!(found, Ok(Some(_)))
         && !audited(
             &state,
@@ -477,7 +477,7 @@ async fn audited(
     detail: serde_json::Value,
 ) -> bool {
     state
-        .debtors
+        .store
         .append_audit(app::server::ports::AuditEntry {
             at_ms: state.clock.now_ms(),
             actor_kind,
@@ -513,7 +513,7 @@ async fn download_personal_data(
         }
     };
     let audited = state
-        .debtors
+        .store
         .append_audit(app::server::ports::AuditEntry {
             at_ms: state.clock.now_ms(),
             actor_kind: "staff",
@@ -585,7 +585,7 @@ async fn download_overview(
     let get = |k: &str| query.get(k).cloned();
     let filter = app::server::overview::filter(get("state"), get("class"), get("q"), None);
     let rows = match state
-        .creditors
+        .store
         .overview_rows(member.creditor_id, &filter, None)
         .await
     {
@@ -640,7 +640,7 @@ async fn download_remittance(
     let Some(member) = creditor_member(&state, &session).await else {
         return not_found();
     };
-    match state.creditors.remittance(member.creditor_id, id).await {
+    match state.store.remittance(member.creditor_id, id).await {
         Ok(Some(_))
             if !audited(
                 &state,
@@ -788,16 +788,8 @@ pub fn router(config: &Config, db: Db, clock: Arc<dyn Clock>) -> Router {
         }),
     );
     let secure = config.secure_cookies();
-    let state = AppState {
-        debtors: Arc::new(db.clone()),
-        dialogue: Arc::new(db.clone()),
-        plans: Arc::new(db.clone()),
-        contacts: Arc::new(db.clone()),
-        payments: Arc::new(db.clone()),
-        staff: Arc::new(db.clone()),
-        creditors: Arc::new(db.clone()),
-        bank: Arc::new(db.clone()),
-        dunning: Arc::new(db.clone()),
+    let state: AppState = AppState {
+        store: Arc::new(db.clone()),
         attempts: Arc::new(db.clone()),
         provider: config.stripe.as_ref().map(|s| {
             Arc::new(crate::payments::stripe::Stripe::new(

@@ -19,8 +19,9 @@ use {
     crate::domain::work::CreditorRole,
     crate::server::classes::{BandForm, ClassChange},
     crate::server::ports::Realm,
+    crate::server::team::Manager,
     crate::server::{
-        api_keys, classes, consent, creditor_users, imports, overview, retention, webhooks,
+        api_keys, classes, consent, creditor_users, imports, overview, retention, team, webhooks,
     },
 };
 
@@ -490,9 +491,9 @@ pub async fn create_creditor_user(
 ) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
-    creditor_users::create(
+    team::create(
         &state,
-        &member,
+        &Manager::creditor(&member),
         &email,
         &display_name,
         &role,
@@ -510,7 +511,14 @@ pub async fn create_creditor_user(
 pub async fn reset_creditor_user_sign_in(user_id: i64, password: String) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
-    creditor_users::reset_sign_in(&state, &member, user_id, &password, request_id()).await?;
+    team::reset_sign_in(
+        &state,
+        &Manager::creditor(&member),
+        user_id,
+        &password,
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/creditor/team?done=reset");
     Ok(())
 }
@@ -520,7 +528,14 @@ pub async fn reset_creditor_user_sign_in(user_id: i64, password: String) -> Resu
 pub async fn set_creditor_user_active(user_id: i64, active: String) -> Result<(), AppError> {
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
-    creditor_users::set_active(&state, &member, user_id, active == "1", request_id()).await?;
+    team::set_active(
+        &state,
+        &Manager::creditor(&member),
+        user_id,
+        active == "1",
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/creditor/team?done=active");
     Ok(())
 }

@@ -57,7 +57,7 @@ pub async fn verify_reference(
 pub async fn get_case() -> Result<CaseView, AppError> {
     let (state, case_id) = verified_case().await?;
     let case = state
-        .debtors
+        .store
         .case_view(case_id, today(&state)?)
         .await
         .map_err(|_| AppError::Internal)?
@@ -72,7 +72,7 @@ pub async fn get_case_page() -> Result<(CaseView, crate::dto::DialogueView), App
     let (state, case_id) = verified_case().await?;
     let today = today(&state)?;
     let page = state
-        .debtors
+        .store
         .case_page(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?
@@ -278,12 +278,12 @@ pub async fn get_dialogue() -> Result<crate::dto::DialogueView, AppError> {
     let (state, case_id) = verified_case().await?;
     let today = today(&state)?;
     let view = state
-        .dialogue
+        .store
         .dialogue(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?;
     let dunning = state
-        .dunning
+        .store
         .dunning_case_by_id(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?;
@@ -370,7 +370,7 @@ pub async fn get_payment_details() -> Result<Option<crate::dto::PaymentDetails>,
         .map(|t| t.date_naive())
         .ok_or(AppError::Internal)?;
     let case = state
-        .debtors
+        .store
         .case_view(case_id, today)
         .await
         .map_err(|_| AppError::Internal)?
@@ -420,8 +420,7 @@ pub async fn check_reference(reference: String) -> Result<crate::dto::ReferenceC
         &client,
         now,
     )
-    .await
-    .map_err(crate::server::internal)?;
+    .await?;
     if !check.allowed() {
         return Err(AppError::TooManyRequests {
             minutes: check.minutes_left(),
@@ -493,7 +492,7 @@ pub async fn answer_counter_offer(plan_id: i64, accept: String) -> Result<(), Ap
 pub async fn get_contact() -> Result<crate::dto::ContactView, AppError> {
     let (state, case_id) = verified_case().await?;
     state
-        .contacts
+        .store
         .contact(case_id)
         .await
         .map_err(|_| AppError::Internal)?

@@ -15,6 +15,7 @@ use {
     super::support::{client_address, fresh_form_key, request_id, session, state},
     crate::domain::work::Role,
     crate::server::staff::{current_staff, Staff},
+    crate::server::team::{self, Manager},
     crate::server::{handling, staff as accounts, AppState},
 };
 
@@ -429,10 +430,9 @@ pub async fn get_account() -> Result<AccountPage, AppError> {
     // Reachable while the account still owes set-up: this is where it is done.
     let (s, login) = account::own_account(&state, &session, Realm::Staff).await?;
     let member = state
-        .staff
+        .store
         .staff_member(s.account_id)
-        .await
-        .map_err(crate::server::internal)?
+        .await?
         .ok_or(AppError::Unauthenticated)?;
     let security = account::describe(&state, &session, Realm::Staff, s, login).await?;
     Ok(AccountPage { member, security })
@@ -452,11 +452,7 @@ pub async fn set_digest(on: String) -> Result<(), AppError> {
         detail: format!(r#"{{"on":{on}}}"#),
         request_id: request_id(),
     };
-    state
-        .staff
-        .set_digest(staff.id, on, audit)
-        .await
-        .map_err(crate::server::internal)?;
+    state.store.set_digest(staff.id, on, audit).await?;
     leptos_axum::redirect("/staff/account?done=digest");
     Ok(())
 }
@@ -477,9 +473,9 @@ pub async fn create_staff_account(
     password: String,
 ) -> Result<(), AppError> {
     let (state, staff) = signed_in(Role::Supervisor).await?;
-    accounts::create_staff(
+    team::create(
         &state,
-        &staff,
+        &Manager::staff(&staff),
         &email,
         &display_name,
         &role,
@@ -495,7 +491,14 @@ pub async fn create_staff_account(
 #[server(endpoint = "set_staff_active")]
 pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppError> {
     let (state, staff) = signed_in(Role::Supervisor).await?;
-    accounts::set_active(&state, &staff, staff_id, active == "1", request_id()).await?;
+    team::set_active(
+        &state,
+        &Manager::staff(&staff),
+        staff_id,
+        active == "1",
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/staff/team?done=active");
     Ok(())
 }
@@ -504,7 +507,14 @@ pub async fn set_staff_active(staff_id: i64, active: String) -> Result<(), AppEr
 #[server(endpoint = "reset_staff_sign_in")]
 pub async fn reset_staff_sign_in(staff_id: i64, password: String) -> Result<(), AppError> {
     let (state, staff) = signed_in(Role::Supervisor).await?;
-    accounts::reset_sign_in(&state, &staff, staff_id, &password, request_id()).await?;
+    team::reset_sign_in(
+        &state,
+        &Manager::staff(&staff),
+        staff_id,
+        &password,
+        request_id(),
+    )
+    .await?;
     leptos_axum::redirect("/staff/team?done=reset");
     Ok(())
 }
@@ -516,11 +526,7 @@ pub async fn get_templates(
     preview_body: Option<String>,
 ) -> Result<TemplatesPage, AppError> {
     let (state, staff) = signed_in(Role::Supervisor).await?;
-    let templates = state
-        .staff
-        .templates(staff.agency_id)
-        .await
-        .map_err(crate::server::internal)?;
+    let templates = state.store.templates(staff.agency_id).await?;
     let lang = crate::i18n::request_language();
     let preview = match (preview_reference, preview_body) {
         (Some(r), Some(b)) if !r.trim().is_empty() => Some(
@@ -560,10 +566,9 @@ pub async fn save_template(
 pub async fn get_settings() -> Result<SettingsPage, AppError> {
     let (state, staff) = signed_in(Role::Admin).await?;
     let (name, reply_days) = state
-        .staff
+        .store
         .agency(staff.agency_id)
-        .await
-        .map_err(crate::server::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(SettingsPage { name, reply_days })
 }
@@ -595,10 +600,9 @@ pub async fn set_reply_days(reply_days: String) -> Result<(), AppError> {
         request_id: request_id(),
     };
     state
-        .staff
+        .store
         .set_reply_days(staff.agency_id, days, audit)
-        .await
-        .map_err(crate::server::internal)?;
+        .await?;
     leptos_axum::redirect("/staff/settings?done=saved");
     Ok(())
 }

@@ -8,12 +8,13 @@
 use crate::dto::{AccountSecurity, OwnSession, TwoStepEnrolment};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{hash_token, verify_access_code};
+use crate::server::ports::{AccountSessions, AuditLog, Logins};
 use crate::server::ports::{Realm, StaffLogin};
 use crate::server::staff::{
     account_subject, check_password, hash, live_session, realm_audit, session_err, Setup,
     StaffSession, MAX_PASSWORD, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS,
 };
-use crate::server::{internal, limits, sealing, totp, AppState};
+use crate::server::{limits, sealing, totp, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -40,7 +41,7 @@ struct Enrolment {
 }
 
 impl Enrolment {
-    fn secret(&self, state: &AppState, realm: Realm) -> Option<String> {
+    fn secret<S: ?Sized>(&self, state: &AppState<S>, realm: Realm) -> Option<String> {
         state
             .settings
             .session_key
@@ -69,7 +70,7 @@ fn sealing_context(realm: Realm, account_id: i64) -> String {
 
 /// The account's TOTP key, opened (`None` when none is set up, or when it cannot be opened —
 /// then the server's key is missing or wrong, which is logged).
-fn totp_key(state: &AppState, realm: Realm, account: &StaffLogin) -> Option<String> {
+fn totp_key<S: ?Sized>(state: &AppState<S>, realm: Realm, account: &StaffLogin) -> Option<String> {
     let stored = account.totp_secret.as_deref()?;
     let key = state.settings.sealing_key.as_ref();
     let opened = sealing::open(key, &sealing_context(realm, account.id), stored);
@@ -92,7 +93,7 @@ fn action(realm: Realm, staff: &'static str, creditor: &'static str) -> &'static
 }
 
 /// What the account must do before anything else, judged at sign-in and after each step.
-pub(crate) fn setup_of(state: &AppState, account: &StaffLogin) -> Option<Setup> {
+pub(crate) fn setup_of<S: ?Sized>(state: &AppState<S>, account: &StaffLogin) -> Option<Setup> {
     if account.must_change_password {
         Some(Setup::ChangePassword)
     } else if state.settings.require_two_step && account.totp_secret.is_none() {
@@ -104,8 +105,8 @@ pub(crate) fn setup_of(state: &AppState, account: &StaffLogin) -> Option<Setup> 
 
 /// Completes a sign-in: counts it, gives the browser a new session id and binds the session to
 /// the account (with the set-up it still owes).
-pub(crate) async fn finish_sign_in(
-    state: &AppState,
+pub(crate) async fn finish_sign_in<S: Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     account: &StaffLogin,
@@ -121,10 +122,9 @@ pub(crate) async fn finish_sign_in(
         request_id,
     );
     state
-        .staff
+        .store
         .record_login_success(realm, account.id, entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     session.cycle_id().await.map_err(session_err)?;
     let _: Option<PendingSignIn> = session
         .remove(pending_key(realm))
@@ -154,8 +154,8 @@ fn code_failed() -> AppError {
 
 /// The second step of a sign-in: the code of the account's authenticator app. Wrong codes count
 /// towards the account's lockout like wrong passwords; a code is accepted only once.
-pub async fn sign_in_code(
-    state: &AppState,
+pub async fn sign_in_code<S: AuditLog + Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     code: &str,
@@ -169,10 +169,9 @@ pub async fn sign_in_code(
         return Err(AppError::Unauthenticated);
     };
     let account = state
-        .staff
+        .store
         .login_by_id(realm, pending.account_id)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|a| a.active && a.tenant_id == pending.tenant_id);
     let Some(account) = account else {
         session.flush().await.map_err(session_err)?;
@@ -180,32 +179,25 @@ pub async fn sign_in_code(
     };
     let attempts = state.attempts.as_ref();
     // Reserved before the code is checked: parallel codes get no more tries than the limits allow.
-    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now)
-        .await
-        .map_err(internal)?;
+    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now).await?;
     let account_try = limits::reserve(
         attempts,
         limits::SIGN_IN_ACCOUNT,
         &account_subject(realm, account.id),
         now,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let (allowed, unlocked) = (client_try.allowed(), account_try.allowed());
     let step = totp_key(state, realm, &account)
         .filter(|_| allowed && unlocked)
         .and_then(|secret| totp::matching_step(&secret, code, now, account.totp_last_step));
     let accepted = match step {
-        Some(step) => state
-            .staff
-            .use_totp_step(realm, account.id, step)
-            .await
-            .map_err(internal)?,
+        Some(step) => state.store.use_totp_step(realm, account.id, step).await?,
         None => false,
     };
     if accepted {
-        client_try.give_back(attempts).await.map_err(internal)?;
-        account_try.clear(attempts).await.map_err(internal)?;
+        client_try.give_back(attempts).await?;
+        account_try.clear(attempts).await?;
         return finish_sign_in(state, session, realm, &account, request_id).await;
     }
     let outcome = match (allowed, unlocked) {
@@ -221,24 +213,23 @@ pub async fn sign_in_code(
         serde_json::json!({ "outcome": outcome }).to_string(),
         request_id,
     );
-    state.debtors.append_audit(entry).await.map_err(internal)?;
+    state.store.append_audit(entry).await?;
     Err(code_failed())
 }
 
 /// The signed-in account of `realm`, even while it still owes set-up (only the account's own page
 /// calls this; everything else goes through `current_staff` / `current_creditor`).
-pub(crate) async fn own_account(
-    state: &AppState,
+pub(crate) async fn own_account<S: Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
 ) -> Result<(StaffSession, StaffLogin), AppError> {
     let now = state.clock.now_ms();
     let s = live_session(session, realm, now).await?;
     let account = state
-        .staff
+        .store
         .login_by_id(realm, s.account_id)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|a| {
             a.active && a.tenant_id == s.tenant_id && s.auth_ms >= a.sessions_valid_after_ms
         });
@@ -252,8 +243,8 @@ pub(crate) async fn own_account(
 }
 
 /// What the account page shows about signing in.
-pub async fn security(
-    state: &AppState,
+pub async fn security<S: AccountSessions + Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
 ) -> Result<AccountSecurity, AppError> {
@@ -262,8 +253,8 @@ pub async fn security(
 }
 
 /// What the account page shows about signing in, for an account `own_account` returned.
-pub(crate) async fn describe(
-    state: &AppState,
+pub(crate) async fn describe<S: AccountSessions + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     s: StaffSession,
@@ -283,15 +274,14 @@ pub(crate) async fn describe(
         });
     let current = current_handle(session);
     let sessions = state
-        .staff
+        .store
         .account_sessions(
             realm,
             account.id,
             now - STAFF_IDLE_MS,
             now - STAFF_ABSOLUTE_MS,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|(handle, started_ms, last_active_ms)| OwnSession {
             current: current.as_deref() == Some(handle.as_str()),
@@ -317,8 +307,8 @@ fn current_handle(session: &Session) -> Option<String> {
 
 /// Ends another session of one's own account (a browser left signed in elsewhere). The session of
 /// this request is ended by signing out instead.
-pub async fn end_session(
-    state: &AppState,
+pub async fn end_session<S: AccountSessions + Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     handle: &str,
@@ -337,10 +327,9 @@ pub async fn end_session(
         request_id,
     );
     let ended = state
-        .staff
+        .store
         .end_account_session(realm, account.id, handle, entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     if ended {
         Ok(())
     } else {
@@ -350,8 +339,8 @@ pub async fn end_session(
 
 /// Replaces the password after checking the current one. Every other session of the account ends;
 /// this one stays and goes on to the next set-up step, if any.
-pub async fn change_password(
-    state: &AppState,
+pub async fn change_password<S: Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     current: &str,
@@ -369,8 +358,7 @@ pub async fn change_password(
         &account_subject(realm, account.id),
         state.clock.now_ms(),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let stored = account_try.allowed().then(|| account.password_hash.clone());
     let current = current.chars().take(MAX_PASSWORD).collect::<String>();
     let matches = crate::server::credentials::argon2_work(move || match stored {
@@ -382,7 +370,7 @@ pub async fn change_password(
     })
     .await?;
     if matches {
-        account_try.clear(attempts).await.map_err(internal)?;
+        account_try.clear(attempts).await?;
     }
     let mut errors = FormErrors::default();
     if !matches {
@@ -406,10 +394,9 @@ pub async fn change_password(
     );
     let at = entry.at_ms;
     state
-        .staff
+        .store
         .set_password(realm, account.id, &hashed, entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     let changed = StaffLogin {
         must_change_password: false,
         ..account
@@ -427,57 +414,10 @@ pub async fn change_password(
         .map_err(session_err)
 }
 
-/// A supervisor (or a creditor's owner) gives a colleague of the same tenant a new first password
-/// after a lost phone or a forgotten password: two-step sign-in goes, a lock lifts, every session
-/// of the colleague ends, and the first sign-in asks for an own password. `email` is the
-/// colleague's, for the password check; `account_id` must be of `tenant_id` (else `NotFound`).
-#[allow(clippy::too_many_arguments)]
-pub async fn reset_colleague(
-    state: &AppState,
-    realm: Realm,
-    tenant_id: i64,
-    by_id: i64,
-    account_id: i64,
-    email: &str,
-    password: &str,
-    request_id: Option<String>,
-) -> Result<(), AppError> {
-    if account_id == by_id {
-        // One's own password is changed on the account page, with the current one.
-        return Err(AppError::Conflict);
-    }
-    let checked = check_password(FormErrors::default(), "password", password, email);
-    if let Some(problem) = checked.fields.get("password").and_then(|p| p.first()) {
-        // The reset form sits in a table row: its problem is shown above the table.
-        return Err(AppError::Validation(
-            FormErrors::default().form(problem.clone()),
-        ));
-    }
-    let hashed = hash(password.to_string()).await?;
-    let entry = realm_audit(
-        state,
-        realm,
-        Some(by_id),
-        action(realm, "staff.sign_in_reset", "creditor.sign_in_reset"),
-        serde_json::json!({ "account": account_id }).to_string(),
-        request_id,
-    );
-    let reset = state
-        .staff
-        .reset_sign_in(realm, tenant_id, account_id, &hashed, entry)
-        .await
-        .map_err(internal)?;
-    if reset {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// Draws a new key for two-step sign-in and keeps it in the session until a code confirms it (the
 /// account keeps its current key, if any, until then).
-pub async fn start_two_step(
-    state: &AppState,
+pub async fn start_two_step<S: Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
 ) -> Result<(), AppError> {
@@ -502,8 +442,8 @@ pub async fn start_two_step(
 }
 
 /// Confirms the key shown with a code from the app; from now on every sign-in asks for a code.
-pub async fn confirm_two_step(
-    state: &AppState,
+pub async fn confirm_two_step<S: Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     code: &str,
@@ -539,10 +479,9 @@ pub async fn confirm_two_step(
         request_id,
     );
     state
-        .staff
+        .store
         .set_totp(realm, account.id, &sealed, step, entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     let _: Option<Enrolment> = session
         .remove(enrol_key(realm))
         .await

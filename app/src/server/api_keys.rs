@@ -5,8 +5,8 @@
 use crate::dto::{ApiKeysPage, CreditorMember};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::hash_token;
-use crate::server::ports::{AuditEntry, CreditorStore, NewApiKey};
-use crate::server::{internal, AppState};
+use crate::server::ports::{ApiKeys, AuditEntry, NewApiKey};
+use crate::server::AppState;
 
 /// Every key starts with this, so that secret scanners and people recognise it.
 pub const KEY_PREFIX: &str = "rpk_";
@@ -32,13 +32,13 @@ pub fn shown_prefix(key: &str) -> String {
 }
 
 /// The creditor's keys, and the key created a moment ago if there is one.
-pub async fn page(
-    state: &AppState,
+pub async fn page<S: ApiKeys + ?Sized>(
+    state: &AppState<S>,
     member: CreditorMember,
     new_key: Option<String>,
 ) -> Result<ApiKeysPage, AppError> {
-    let store = &state.creditors;
-    let keys = store.api_keys(member.creditor_id).await.map_err(internal)?;
+    let store = &state.store;
+    let keys = store.api_keys(member.creditor_id).await?;
     Ok(ApiKeysPage {
         member,
         keys,
@@ -48,8 +48,8 @@ pub async fn page(
 
 /// Creates a key named `name` for the owner's creditor; returns the key in clear, the only time
 /// it exists outside the caller's hands.
-pub async fn create(
-    state: &AppState,
+pub async fn create<S: ApiKeys + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     name: &str,
     request_id: Option<String>,
@@ -78,7 +78,7 @@ pub async fn create(
         request_id,
     };
     state
-        .creditors
+        .store
         .create_api_key(
             NewApiKey {
                 creditor_id: member.creditor_id,
@@ -90,14 +90,13 @@ pub async fn create(
             },
             audit,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(key)
 }
 
 /// Revokes a key of the owner's creditor; another creditor's key is "not found".
-pub async fn revoke(
-    state: &AppState,
+pub async fn revoke<S: ApiKeys + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     key_id: i64,
     request_id: Option<String>,
@@ -112,10 +111,9 @@ pub async fn revoke(
         request_id,
     };
     let revoked = state
-        .creditors
+        .store
         .revoke_api_key(member.creditor_id, key_id, member.id, audit)
-        .await
-        .map_err(internal)?;
+        .await?;
     if revoked {
         Ok(())
     } else {
@@ -124,8 +122,8 @@ pub async fn revoke(
 }
 
 /// The creditor a request's `Authorization: Bearer …` value belongs to, if it names a live key.
-pub async fn authenticate(
-    store: &dyn CreditorStore,
+pub async fn authenticate<S: ApiKeys + ?Sized>(
+    store: &S,
     authorization: Option<&str>,
     now_ms: i64,
 ) -> Result<Option<i64>, AppError> {
@@ -139,7 +137,7 @@ pub async fn authenticate(
     store
         .creditor_for_api_key(&hash_token(key), now_ms)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 #[cfg(test)]

@@ -10,12 +10,16 @@ use crate::domain::work::PlanConsentDefault;
 use crate::dto::{ClassSettings, ClassesPage, CreditorMember};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::AuditEntry;
-use crate::server::{internal, AppState};
+use crate::server::ports::Classes;
+use crate::server::AppState;
 
 /// The creditor's classes.
-pub async fn page(state: &AppState, member: CreditorMember) -> Result<ClassesPage, AppError> {
-    let store = &state.creditors;
-    let classes = store.classes(member.creditor_id).await.map_err(internal)?;
+pub async fn page<S: Classes + ?Sized>(
+    state: &AppState<S>,
+    member: CreditorMember,
+) -> Result<ClassesPage, AppError> {
+    let store = &state.store;
+    let classes = store.classes(member.creditor_id).await?;
     Ok(ClassesPage { member, classes })
 }
 
@@ -254,18 +258,14 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
 
 /// An owner changes one of the creditor's classes. Another creditor's class is "not found"; a
 /// class changed by someone else since the page was loaded is a conflict (reload and repeat).
-pub async fn change(
-    state: &AppState,
+pub async fn change<S: Classes + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     class_id: i64,
     change: &ClassChange,
     request_id: Option<String>,
 ) -> Result<(), AppError> {
-    let classes = state
-        .creditors
-        .classes(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let classes = state.store.classes(member.creditor_id).await?;
     let class = classes
         .iter()
         .find(|c| c.id == class_id)
@@ -293,10 +293,9 @@ pub async fn change(
         request_id,
     };
     let stored = state
-        .creditors
+        .store
         .update_class(member.creditor_id, &next, class, audit)
-        .await
-        .map_err(internal)?;
+        .await?;
     if stored {
         Ok(())
     } else {

@@ -12,25 +12,26 @@ use crate::domain::work::{consent_deadline, CreditorRole};
 use crate::dto::{ConsentInbox, ConsentItem, CreditorMember, PlanApprovalItem};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::{
-    AuditEntry, ConsentDecision, CreditorStore, Effects, PlanApprovalDecision, Realm, Stored,
+    AuditEntry, ConsentDecision, Consents, Effects, PlanApprovalDecision, PlanApprovals, Realm,
+    Stored,
 };
+use crate::server::ports::{CasePages, Team};
 use crate::server::staff::{end, live_session, touch};
-use crate::server::{internal, today, AppState};
+use crate::server::{today, AppState};
 use tower_sessions::Session;
 
 /// The signed-in creditor user with at least `required`.
-pub async fn current_creditor(
-    state: &AppState,
+pub async fn current_creditor<S: Team + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     required: CreditorRole,
 ) -> Result<CreditorMember, AppError> {
     let now = state.clock.now_ms();
     let s = live_session(session, Realm::Creditor, now).await?;
     let member = state
-        .creditors
+        .store
         .creditor_member(s.account_id)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|m| {
             m.active && m.creditor_id == s.tenant_id && s.auth_ms >= m.sessions_valid_after_ms
         });
@@ -50,20 +51,14 @@ pub async fn current_creditor(
 }
 
 /// The requests waiting for this creditor, with balances and deadlines.
-pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentInbox, AppError> {
+pub async fn inbox<S: CasePages + Consents + PlanApprovals + ?Sized>(
+    state: &AppState<S>,
+    member: CreditorMember,
+) -> Result<ConsentInbox, AppError> {
     let today = today(state)?;
     let mut requests = Vec::new();
-    for r in state
-        .creditors
-        .consent_requests(member.creditor_id)
-        .await
-        .map_err(internal)?
-    {
-        let view = state
-            .debtors
-            .case_view(r.case_id, today)
-            .await
-            .map_err(internal)?;
+    for r in state.store.consent_requests(member.creditor_id).await? {
+        let view = state.store.case_view(r.case_id, today).await?;
         requests.push(ConsentItem {
             case_id: r.case_id,
             reference: r.reference,
@@ -79,16 +74,14 @@ pub async fn inbox(state: &AppState, member: CreditorMember) -> Result<ConsentIn
     }
     let mut plans = Vec::new();
     for r in state
-        .creditors
+        .store
         .plan_approval_requests(member.creditor_id)
-        .await
-        .map_err(internal)?
+        .await?
     {
         let balance = state
-            .debtors
+            .store
             .case_view(r.case_id, today)
-            .await
-            .map_err(internal)?
+            .await?
             .map(|v| v.summary.balance);
         plans.push(PlanApprovalItem {
             id: r.id,
@@ -221,8 +214,8 @@ fn plan_effects(
 /// An owner approves or declines a plan proposal the handlers asked about. Only an open request
 /// of the user's own creditor can be decided; anything else is "not found".
 #[allow(clippy::too_many_arguments)]
-pub async fn decide_plan(
-    state: &AppState,
+pub async fn decide_plan<S: PlanApprovals + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     approval_id: i64,
     form_key: &str,
@@ -232,10 +225,9 @@ pub async fn decide_plan(
 ) -> Result<(), AppError> {
     let comment = checked_comment(form_key, approved, comment)?;
     let waiting = state
-        .creditors
+        .store
         .plan_approval_requests(member.creditor_id)
-        .await
-        .map_err(internal)?;
+        .await?;
     let Some(request) = waiting.iter().find(|r| r.id == approval_id) else {
         return Err(AppError::NotFound);
     };
@@ -256,16 +248,15 @@ pub async fn decide_plan(
         comment,
     };
     state
-        .creditors
+        .store
         .decide_plan_approval(member.creditor_id, decision, effects)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()
 }
 
 /// An owner approves or declines the escalation of one of the creditor's cases.
-pub async fn decide(
-    state: &AppState,
+pub async fn decide<S: Consents + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     case_id: i64,
     form_key: &str,
@@ -277,11 +268,7 @@ pub async fn decide(
     let key = form_key.trim();
     // Only a waiting request of the user's own creditor can be decided; anything else is "not
     // found", whoever it belongs to.
-    let waiting = state
-        .creditors
-        .consent_requests(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let waiting = state.store.consent_requests(member.creditor_id).await?;
     if !waiting.iter().any(|r| r.case_id == case_id) {
         return Err(AppError::NotFound);
     }
@@ -303,20 +290,20 @@ pub async fn decide(
         submission_key: format!("creditor:{}:{key}", member.id),
     };
     state
-        .creditors
+        .store
         .decide_consent(member.creditor_id, decision, effects, None)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()
 }
 
 /// Decides, by the class's default and recorded as such, every request (escalations and plan
 /// approvals) whose deadline has passed. Runs in the scheduler; returns how many were decided.
-pub async fn apply_defaults(store: &dyn CreditorStore, now: i64) -> Result<usize, AppError> {
+pub async fn apply_defaults<S: Consents + PlanApprovals + ?Sized>(
+    store: &S,
+    now: i64,
+) -> Result<usize, AppError> {
     let mut decided = 0;
-    for (creditor_id, approval_id, case_id, approve) in
-        store.overdue_plan_approvals(now).await.map_err(internal)?
-    {
+    for (creditor_id, approval_id, case_id, approve) in store.overdue_plan_approvals(now).await? {
         let effects = plan_effects(now, approval_id, approve, case_id, None, "", None);
         let decision = PlanApprovalDecision {
             approval_id,
@@ -327,13 +314,12 @@ pub async fn apply_defaults(store: &dyn CreditorStore, now: i64) -> Result<usize
         };
         if let Stored::New(_) = store
             .decide_plan_approval(creditor_id, decision, effects)
-            .await
-            .map_err(internal)?
+            .await?
         {
             decided += 1;
         }
     }
-    let overdue = store.overdue_consents(now).await.map_err(internal)?;
+    let overdue = store.overdue_consents(now).await?;
     for (creditor_id, case_id, approve) in overdue {
         let detail = serde_json::json!({ "comment": "", "by_default": true }).to_string();
         let effects = effects(now, approve, Actor::System, case_id, None, detail, None)?;
@@ -346,8 +332,7 @@ pub async fn apply_defaults(store: &dyn CreditorStore, now: i64) -> Result<usize
         };
         if let Stored::New(_) = store
             .decide_consent(creditor_id, decision, effects, None)
-            .await
-            .map_err(internal)?
+            .await?
         {
             decided += 1;
         }

@@ -6,6 +6,7 @@ use crate::domain::access::normalize_postcode;
 use crate::dto::ContactView;
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::AuditEntry;
+use crate::server::ports::Contacts;
 use crate::server::AppState;
 
 const MAX: usize = 200;
@@ -83,15 +84,15 @@ pub fn check(input: &ContactView) -> Result<ContactView, FormErrors> {
 }
 
 /// Saves the contact data of the case's debtor.
-pub async fn save(
-    state: &AppState,
+pub async fn save<S: Contacts + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     input: ContactView,
     request_id: Option<String>,
 ) -> Result<(), AppError> {
     let new = check(&input).map_err(AppError::Validation)?;
     let old = state
-        .contacts
+        .store
         .contact(case_id)
         .await
         .map_err(|_| AppError::Internal)?
@@ -121,7 +122,7 @@ pub async fn save(
         request_id,
     };
     state
-        .contacts
+        .store
         .save_contact(case_id, new, audit)
         .await
         .map_err(|_| AppError::Internal)

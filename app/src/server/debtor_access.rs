@@ -8,7 +8,8 @@
 use crate::domain::access::{normalize_access_code, normalize_postcode, normalize_reference};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::credentials::{dummy_verify, hash_token, verify_access_code};
-use crate::server::ports::{AuditEntry, CaseAccess, StoreError};
+use crate::server::ports::{AuditEntry, CaseAccess};
+use crate::server::ports::{AuditLog, DebtorAccess};
 use crate::server::{limits, AppState};
 
 const MAX_POSTCODE: u32 = 16;
@@ -44,10 +45,6 @@ impl Credentials {
             Credentials::Reference { .. } => "reference",
         }
     }
-}
-
-fn internal(_: StoreError) -> AppError {
-    AppError::Internal
 }
 
 fn audit(attempt: &Attempt, at_ms: i64, case_id: Option<i64>, outcome: &str) -> AuditEntry {
@@ -160,8 +157,11 @@ fn not_verified(attempt: &Attempt) -> AppError {
 /// - wrong postcodes after a right first factor ([`limits::SECOND_FACTOR`], per case): only
 ///   someone holding the personal link or the letter's code can reach this counter.
 #[tracing::instrument(skip_all, fields(method = attempt.credentials.method()))]
-pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError> {
-    let store = &state.debtors;
+pub async fn verify<S: AuditLog + DebtorAccess + ?Sized>(
+    state: &AppState<S>,
+    attempt: Attempt,
+) -> Result<i64, AppError> {
+    let store = &state.store;
     let attempts = state.attempts.as_ref();
     let now = state.clock.now_ms();
 
@@ -170,37 +170,29 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
         Err(errors) => {
             store
                 .append_audit(audit(&attempt, now, None, "invalid_input"))
-                .await
-                .map_err(internal)?;
+                .await?;
             return Err(AppError::Validation(errors));
         }
     };
 
-    let client = limits::reserve(attempts, limits::VERIFY_CLIENT, &attempt.client, now)
-        .await
-        .map_err(internal)?;
+    let client = limits::reserve(attempts, limits::VERIFY_CLIENT, &attempt.client, now).await?;
     if !client.allowed() {
         store
             .append_audit(audit(&attempt, now, None, "client_limited"))
-            .await
-            .map_err(internal)?;
+            .await?;
         return Err(AppError::TooManyRequests {
             minutes: client.minutes_left(),
         });
     }
 
     let access = match &attempt.credentials {
-        Credentials::Link { token } if token.len() <= MAX_TOKEN => store
-            .access_by_token_hash(&hash_token(token), now)
-            .await
-            .map_err(internal)?,
+        Credentials::Link { token } if token.len() <= MAX_TOKEN => {
+            store.access_by_token_hash(&hash_token(token), now).await?
+        }
         Credentials::Link { .. } => None,
         Credentials::Reference { .. } => {
             let reference = typed.as_ref().map(|(r, _)| r.as_str()).unwrap_or_default();
-            store
-                .access_by_reference(reference, now)
-                .await
-                .map_err(internal)?
+            store.access_by_reference(reference, now).await?
         }
     };
     let case_id = access.as_ref().map(|a| a.case_id);
@@ -218,8 +210,7 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
                 &format!("{reference}/{}", attempt.client),
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             (code_matches(code, access.as_ref()).await?, Some(ticket))
         }
         (Credentials::Reference { .. }, None) => (false, None),
@@ -227,8 +218,7 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     if let Some(ticket) = per_client.as_ref().filter(|t| !t.allowed()) {
         store
             .append_audit(audit(&attempt, now, case_id, "locked"))
-            .await
-            .map_err(internal)?;
+            .await?;
         return Err(if first_factor {
             AppError::RateLimited {
                 minutes: ticket.minutes_left(),
@@ -241,20 +231,17 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     let (Some(a), true) = (access, first_factor) else {
         store
             .append_audit(audit(&attempt, now, case_id, "failed"))
-            .await
-            .map_err(internal)?;
+            .await?;
         return Err(not_verified(&attempt));
     };
 
     // The second factor, with its counter reserved first.
-    let second = limits::reserve(attempts, limits::SECOND_FACTOR, &a.case_id.to_string(), now)
-        .await
-        .map_err(internal)?;
+    let second =
+        limits::reserve(attempts, limits::SECOND_FACTOR, &a.case_id.to_string(), now).await?;
     if !second.allowed() {
         store
             .append_audit(audit(&attempt, now, Some(a.case_id), "locked"))
-            .await
-            .map_err(internal)?;
+            .await?;
         return Err(AppError::RateLimited {
             minutes: second.minutes_left(),
         });
@@ -262,20 +249,18 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
     if constant_time_eq(&a.postcode, &postcode) {
         store
             .append_audit(audit(&attempt, now, Some(a.case_id), "verified"))
-            .await
-            .map_err(internal)?;
+            .await?;
         // A success lifts the case's counters and gives the client's try back.
-        second.clear(attempts).await.map_err(internal)?;
+        second.clear(attempts).await?;
         if let Some(t) = &per_client {
-            t.clear(attempts).await.map_err(internal)?;
+            t.clear(attempts).await?;
         }
-        client.give_back(attempts).await.map_err(internal)?;
+        client.give_back(attempts).await?;
         return Ok(a.case_id);
     }
     store
         .append_audit(audit(&attempt, now, Some(a.case_id), "failed"))
-        .await
-        .map_err(internal)?;
+        .await?;
     Err(if second.last() {
         AppError::RateLimited {
             minutes: second.minutes_left(),
@@ -288,22 +273,12 @@ pub async fn verify(state: &AppState, attempt: Attempt) -> Result<i64, AppError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::CaseView;
     use crate::server::credentials::hash_access_code;
-    use crate::server::ports::{Clock, DebtorStore, StoreResult};
-    use crate::server::Settings;
+    use crate::server::ports::StoreResult;
+    use crate::server::testing::FakeClock;
     use async_trait::async_trait;
-    use chrono::NaiveDate;
     use std::collections::HashMap;
-    use std::sync::atomic::{AtomicI64, Ordering};
     use std::sync::{Arc, Mutex};
-
-    struct FakeClock(AtomicI64);
-    impl Clock for FakeClock {
-        fn now_ms(&self) -> i64 {
-            self.0.load(Ordering::SeqCst)
-        }
-    }
 
     struct FakeCase {
         access: CaseAccess,
@@ -317,7 +292,7 @@ mod tests {
     }
 
     #[async_trait]
-    impl DebtorStore for FakeStore {
+    impl DebtorAccess for FakeStore {
         async fn access_by_token_hash(
             &self,
             token_hash: &str,
@@ -340,652 +315,20 @@ mod tests {
                 .find(|c| c.access.reference == reference)
                 .map(|c| c.access.clone()))
         }
+    }
+
+    #[async_trait]
+    impl AuditLog for FakeStore {
         async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
             self.audit.lock().expect("lock").push(audit);
             Ok(())
-        }
-        async fn case_view(
-            &self,
-            _case_id: i64,
-            _today: NaiveDate,
-        ) -> StoreResult<Option<CaseView>> {
-            Ok(None)
-        }
-        async fn case_page(
-            &self,
-            _case_id: i64,
-            _today: NaiveDate,
-        ) -> StoreResult<Option<crate::server::ports::CasePage>> {
-            Ok(None)
-        }
-    }
-
-    /// Verification must not touch the dialogue; any call fails the test.
-    struct NoDialogue;
-
-    #[async_trait]
-    impl crate::server::ports::DialogueStore for NoDialogue {
-        async fn answer_fairness(
-            &self,
-            _: i64,
-            _: u8,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification asks nothing")
-        }
-        async fn case_status(
-            &self,
-            _: i64,
-        ) -> StoreResult<Option<crate::server::ports::CaseStatus>> {
-            unreachable!("verification reads no case status")
-        }
-        async fn record_reason(
-            &self,
-            _: i64,
-            _: crate::domain::reason::NonPaymentReason,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("verification records no reason")
-        }
-        async fn add_message(
-            &self,
-            _: i64,
-            _: &str,
-            _: &str,
-            _: Vec<crate::server::ports::NewAttachment>,
-            _: crate::server::ports::Effects,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification sends no message")
-        }
-        async fn open_dispute(
-            &self,
-            _: i64,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: NaiveDate,
-            _: Vec<crate::server::ports::NewAttachment>,
-            _: crate::server::ports::Effects,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification opens no dispute")
-        }
-        async fn claim_payment(
-            &self,
-            _: i64,
-            _: &str,
-            _: NaiveDate,
-            _: crate::domain::Money,
-            _: &str,
-            _: Vec<crate::server::ports::NewAttachment>,
-            _: crate::server::ports::Effects,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification reports no payment")
-        }
-        async fn dialogue(&self, _: i64, _: NaiveDate) -> StoreResult<crate::dto::DialogueView> {
-            unreachable!("verification shows no dialogue")
-        }
-        async fn attachment(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
-            unreachable!("verification serves no documents")
-        }
-        async fn creditor_for_reference(&self, _: &str) -> StoreResult<Option<String>> {
-            unreachable!("verification checks no references")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::PlanStore for NoDialogue {
-        async fn plan_context(
-            &self,
-            _: i64,
-            _: NaiveDate,
-        ) -> StoreResult<Option<crate::server::ports::PlanContextData>> {
-            unreachable!("verification reads no plans")
-        }
-        async fn store_plan(
-            &self,
-            _: i64,
-            _: &str,
-            _: crate::server::ports::NewPlan,
-            _: crate::server::ports::Effects,
-            _: Option<crate::server::ports::QueuedEmail>,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification stores no plans")
-        }
-        async fn answer_counter(
-            &self,
-            _: i64,
-            _: i64,
-            _: bool,
-            _: crate::server::ports::Effects,
-            _: Option<crate::server::ports::QueuedEmail>,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification answers no counter-offers")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::ContactStore for NoDialogue {
-        async fn contact(&self, _: i64) -> StoreResult<Option<crate::dto::ContactView>> {
-            unreachable!("verification reads no contact data")
-        }
-        async fn save_contact(
-            &self,
-            _: i64,
-            _: crate::dto::ContactView,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("verification changes no contact data")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::PaymentStore for NoDialogue {
-        async fn create_online_payment(
-            &self,
-            _: i64,
-            _: &str,
-            _: crate::domain::Money,
-            _: i64,
-        ) -> StoreResult<i64> {
-            unreachable!("verification starts no payment")
-        }
-        async fn attach_session(&self, _: i64, _: &str, _: i64) -> StoreResult<()> {
-            unreachable!("verification starts no payment")
-        }
-        async fn online_payment_by_session(
-            &self,
-            _: &str,
-        ) -> StoreResult<Option<crate::server::ports::OnlinePayment>> {
-            unreachable!("verification books no payment")
-        }
-        async fn book_provider_payment(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: &crate::server::ports::OnlinePayment,
-            _: NaiveDate,
-            _: AuditEntry,
-            _: Option<crate::server::ports::QueuedEmail>,
-            _: &str,
-        ) -> StoreResult<crate::server::ports::Booking> {
-            unreachable!("verification books no payment")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::StaffStore for NoDialogue {
-        async fn login_by_email(
-            &self,
-            _: crate::server::ports::Realm,
-            _: &str,
-        ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
-            unreachable!("debtor verification is not a staff login")
-        }
-        async fn record_login_success(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("debtor verification is not a staff login")
-        }
-        async fn staff_member(&self, _: i64) -> StoreResult<Option<crate::dto::StaffMember>> {
-            unreachable!("no staff here")
-        }
-        async fn login_by_id(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-        ) -> StoreResult<Option<crate::server::ports::StaffLogin>> {
-            unreachable!("no staff here")
-        }
-        async fn use_totp_step(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<bool> {
-            unreachable!("no staff here")
-        }
-        async fn set_totp(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: &str,
-            _: i64,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("no staff here")
-        }
-        async fn reset_sign_in(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: i64,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<bool> {
-            unreachable!("no staff here")
-        }
-        async fn account_sessions(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Vec<(String, i64, i64)>> {
-            unreachable!("no staff here")
-        }
-        async fn end_account_session(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<bool> {
-            unreachable!("no staff here")
-        }
-        async fn set_password(
-            &self,
-            _: crate::server::ports::Realm,
-            _: i64,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("no staff here")
-        }
-        async fn create_staff(
-            &self,
-            _: crate::server::ports::NewStaff,
-            _: AuditEntry,
-        ) -> StoreResult<Option<i64>> {
-            unreachable!("no staff here")
-        }
-        async fn list_staff(&self, _: i64) -> StoreResult<Vec<crate::dto::StaffMember>> {
-            unreachable!("no staff here")
-        }
-        async fn set_staff_active(
-            &self,
-            _: i64,
-            _: i64,
-            _: bool,
-            _: AuditEntry,
-        ) -> StoreResult<bool> {
-            unreachable!("no staff here")
-        }
-        async fn set_digest(&self, _: i64, _: bool, _: AuditEntry) -> StoreResult<()> {
-            unreachable!("no staff here")
-        }
-        async fn queue(
-            &self,
-            _: i64,
-            _: &crate::server::ports::QueueFilter,
-        ) -> StoreResult<(Vec<crate::dto::QueueItem>, u64)> {
-            unreachable!("no queue here")
-        }
-        async fn creditors(&self, _: i64) -> StoreResult<Vec<(i64, String)>> {
-            unreachable!("no queue here")
-        }
-        async fn assign(&self, _: i64, _: i64, _: Option<i64>, _: AuditEntry) -> StoreResult<bool> {
-            unreachable!("no queue here")
-        }
-        async fn case_by_reference(&self, _: i64, _: &str) -> StoreResult<Option<i64>> {
-            unreachable!("no handler cases here")
-        }
-        async fn handler_case(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<crate::server::ports::HandlerCase>> {
-            unreachable!("no handler cases here")
-        }
-        async fn case_work(&self, _: i64) -> StoreResult<crate::dto::CaseWork> {
-            unreachable!("no handler cases here")
-        }
-        async fn apply_action(
-            &self,
-            _: crate::server::ports::HandlerAction,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("no handler actions here")
-        }
-        async fn staff_attachment(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<(String, String, Vec<u8>)>> {
-            unreachable!("no handler cases here")
-        }
-        async fn templates(&self, _: i64) -> StoreResult<Vec<crate::server::ports::Template>> {
-            unreachable!("no templates here")
-        }
-        async fn save_template(
-            &self,
-            _: i64,
-            _: crate::server::ports::Template,
-            _: i64,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("no templates here")
-        }
-        async fn email_queued(&self, _: &str) -> StoreResult<bool> {
-            unreachable!("no digests here")
-        }
-        async fn digest_subscribers(&self) -> StoreResult<Vec<crate::dto::StaffMember>> {
-            unreachable!("no digests here")
-        }
-        async fn queue_staff_email(
-            &self,
-            _: crate::server::ports::StaffEmail,
-            _: i64,
-        ) -> StoreResult<bool> {
-            unreachable!("no digests here")
-        }
-        async fn agency(&self, _: i64) -> StoreResult<Option<(String, u32)>> {
-            unreachable!("no agency settings here")
-        }
-        async fn set_reply_days(&self, _: i64, _: u32, _: AuditEntry) -> StoreResult<()> {
-            unreachable!("no agency settings here")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::DunningStore for NoDialogue {
-        async fn dunning_cases(
-            &self,
-            _: i64,
-            _: u32,
-            _: NaiveDate,
-        ) -> StoreResult<Vec<crate::server::ports::DunningCase>> {
-            unreachable!("verification runs no dunning")
-        }
-        async fn dunning_case_by_id(
-            &self,
-            _: i64,
-            _: NaiveDate,
-        ) -> StoreResult<Option<crate::server::ports::DunningCase>> {
-            unreachable!("verification runs no dunning")
-        }
-        async fn record_step(
-            &self,
-            _: crate::server::ports::DunningStep,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("verification runs no dunning")
-        }
-        async fn record_steps(
-            &self,
-            _: Vec<crate::server::ports::DunningStep>,
-        ) -> StoreResult<Vec<crate::server::ports::Stored>> {
-            unreachable!("verification runs no dunning")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::BankStore for NoDialogue {
-        async fn import_statement(
-            &self,
-            _: &crate::server::ports::StatementAccount,
-            _: &str,
-            _: Arc<[u8]>,
-            _: &str,
-            _: i64,
-            _: &str,
-        ) -> Result<crate::dto::StatementImportView, crate::server::ports::StatementFailure>
-        {
-            unreachable!("verification imports no statement")
-        }
-        async fn open_entries(
-            &self,
-            _: i64,
-            _: u32,
-            _: u32,
-        ) -> StoreResult<(Vec<crate::dto::BankEntryView>, u64)> {
-            unreachable!("verification lists no bank entries")
-        }
-        async fn entries_for_case(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Vec<crate::dto::BankEntryView>> {
-            unreachable!("verification lists no bank entries")
-        }
-        async fn recent_imports(
-            &self,
-            _: i64,
-            _: u32,
-        ) -> StoreResult<Vec<crate::dto::StatementImportView>> {
-            unreachable!("verification lists no imports")
-        }
-        async fn assign_entry(
-            &self,
-            _: i64,
-            _: i64,
-            _: &str,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<crate::server::ports::Assigned> {
-            unreachable!("verification books nothing")
-        }
-        async fn dismiss_entry(
-            &self,
-            _: i64,
-            _: i64,
-            _: &str,
-            _: AuditEntry,
-        ) -> StoreResult<Option<bool>> {
-            unreachable!("verification books nothing")
-        }
-    }
-
-    #[async_trait]
-    impl crate::server::ports::CreditorStore for NoDialogue {
-        async fn creditor_member(&self, _: i64) -> StoreResult<Option<crate::dto::CreditorMember>> {
-            unreachable!("no creditors here")
-        }
-        async fn consent_requests(
-            &self,
-            _: i64,
-        ) -> StoreResult<Vec<crate::server::ports::ConsentRequest>> {
-            unreachable!("no creditors here")
-        }
-        async fn overdue_consents(&self, _: i64) -> StoreResult<Vec<(i64, i64, bool)>> {
-            unreachable!("no creditors here")
-        }
-        async fn plan_approval_requests(
-            &self,
-            _: i64,
-        ) -> StoreResult<Vec<crate::server::ports::PlanApprovalRequest>> {
-            unreachable!("no creditors here")
-        }
-        async fn overdue_plan_approvals(&self, _: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>> {
-            unreachable!("no creditors here")
-        }
-        async fn decide_plan_approval(
-            &self,
-            _: i64,
-            _: crate::server::ports::PlanApprovalDecision,
-            _: crate::server::ports::Effects,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("no creditors here")
-        }
-        async fn customer_record(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<crate::server::ports::CustomerRecord>> {
-            unreachable!("no creditors here")
-        }
-        async fn creditor_owners(&self) -> StoreResult<Vec<crate::server::ports::CreditorOwner>> {
-            unreachable!("no creditors here")
-        }
-        async fn retention_data(
-            &self,
-            _: i64,
-        ) -> StoreResult<crate::server::ports::RetentionSource> {
-            unreachable!("no creditors here")
-        }
-        async fn import_activities(
-            &self,
-            _: i64,
-            _: Vec<u8>,
-            _: chrono::NaiveDate,
-            _: i64,
-        ) -> StoreResult<crate::dto::ActivityImportView> {
-            unreachable!("no creditors here")
-        }
-        async fn decide_consent(
-            &self,
-            _: i64,
-            _: crate::server::ports::ConsentDecision,
-            _: crate::server::ports::Effects,
-            _: Option<crate::server::ports::QueuedEmail>,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("no creditors here")
-        }
-        async fn creditor_name(&self, _: i64) -> StoreResult<Option<String>> {
-            unreachable!("no creditors here")
-        }
-        async fn api_keys(&self, _: i64) -> StoreResult<Vec<crate::dto::ApiKeyView>> {
-            unreachable!("no creditors here")
-        }
-        async fn create_api_key(
-            &self,
-            _: crate::server::ports::NewApiKey,
-            _: AuditEntry,
-        ) -> StoreResult<i64> {
-            unreachable!("no creditors here")
-        }
-        async fn revoke_api_key(&self, _: i64, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
-            unreachable!("no creditors here")
-        }
-        async fn creditor_for_api_key(&self, _: &str, _: i64) -> StoreResult<Option<i64>> {
-            unreachable!("no creditors here")
-        }
-        async fn classes(&self, _: i64) -> StoreResult<Vec<crate::dto::ClassSettings>> {
-            unreachable!("no creditors here")
-        }
-        async fn update_class(
-            &self,
-            _: i64,
-            _: &crate::dto::ClassSettings,
-            _: &crate::dto::ClassSettings,
-            _: AuditEntry,
-        ) -> StoreResult<bool> {
-            unreachable!("no creditors here")
-        }
-        async fn overview_figures(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<crate::server::ports::Figures> {
-            unreachable!("no creditors here")
-        }
-        async fn overview_rows(
-            &self,
-            _: i64,
-            _: &crate::dto::OverviewFilter,
-            _: Option<(u32, u32)>,
-        ) -> StoreResult<(Vec<crate::dto::OverviewRow>, i64)> {
-            unreachable!("no creditors here")
-        }
-        async fn move_case(&self, _: i64, _: i64, _: &str, _: AuditEntry) -> StoreResult<bool> {
-            unreachable!("no creditors here")
-        }
-        async fn case_state(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<crate::domain::case_state::CaseState>> {
-            unreachable!("no creditors here")
-        }
-        async fn pause_case(
-            &self,
-            _: i64,
-            _: i64,
-            _: crate::server::ports::Effects,
-        ) -> StoreResult<crate::server::ports::Stored> {
-            unreachable!("no creditors here")
-        }
-        async fn webhook_settings(&self, _: i64) -> StoreResult<(Option<String>, Option<String>)> {
-            unreachable!("no creditors here")
-        }
-        async fn remittances(&self, _: i64) -> StoreResult<(Vec<crate::dto::RemittanceView>, i64)> {
-            unreachable!("no creditors here")
-        }
-        async fn remittance(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<(crate::dto::RemittanceView, Vec<crate::dto::RemittanceLine>)>>
-        {
-            unreachable!("no creditors here")
-        }
-        async fn set_webhook(
-            &self,
-            _: i64,
-            _: Option<String>,
-            _: Option<String>,
-            _: AuditEntry,
-        ) -> StoreResult<()> {
-            unreachable!("no creditors here")
-        }
-        async fn webhook_deliveries(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Vec<crate::dto::WebhookDeliveryView>> {
-            unreachable!("no creditors here")
-        }
-        async fn retry_webhook(&self, _: i64, _: i64, _: AuditEntry) -> StoreResult<bool> {
-            unreachable!("no creditors here")
-        }
-        async fn start_import(
-            &self,
-            _: crate::server::ports::ImportUpload,
-            _: AuditEntry,
-        ) -> StoreResult<i64> {
-            unreachable!("no creditors here")
-        }
-        async fn import_job(
-            &self,
-            _: i64,
-            _: i64,
-        ) -> StoreResult<Option<crate::dto::ImportJobView>> {
-            unreachable!("no creditors here")
-        }
-        async fn import_jobs(&self, _: i64, _: i64) -> StoreResult<Vec<crate::dto::ImportJobView>> {
-            unreachable!("no creditors here")
-        }
-        async fn creditor_users(&self, _: i64) -> StoreResult<Vec<crate::dto::CreditorMember>> {
-            unreachable!("no creditors here")
-        }
-        async fn create_creditor_user(
-            &self,
-            _: crate::server::ports::NewCreditorUser,
-            _: AuditEntry,
-        ) -> StoreResult<Option<i64>> {
-            unreachable!("no creditors here")
-        }
-        async fn set_creditor_user_active(
-            &self,
-            _: i64,
-            _: i64,
-            _: bool,
-            _: AuditEntry,
-        ) -> StoreResult<bool> {
-            unreachable!("no creditors here")
         }
     }
 
     const TOKEN: &str = "the-link-token-of-case-one-0123456789abcdefg";
     const CODE: &str = "ABCDEFGHJKMN";
 
-    fn setup() -> (AppState, Arc<FakeStore>, Arc<FakeClock>) {
+    fn setup() -> (AppState<FakeStore>, Arc<FakeStore>, Arc<FakeClock>) {
         let store = Arc::new(FakeStore::default());
         store.cases.lock().expect("lock").insert(
             1,
@@ -999,34 +342,8 @@ mod tests {
                 token_hash: hash_token(TOKEN),
             },
         );
-        let clock = Arc::new(FakeClock(AtomicI64::new(1_000_000)));
-        let state = AppState {
-            debtors: store.clone(),
-            dialogue: Arc::new(NoDialogue),
-            plans: Arc::new(NoDialogue),
-            contacts: Arc::new(NoDialogue),
-            payments: Arc::new(NoDialogue),
-            staff: Arc::new(NoDialogue),
-            creditors: Arc::new(NoDialogue),
-            bank: Arc::new(NoDialogue),
-            dunning: Arc::new(NoDialogue),
-            attempts: Arc::new(crate::server::limits::MemoryAttempts::default()),
-            provider: None,
-            scanner: None,
-            clock: clock.clone(),
-            settings: Arc::new(Settings {
-                base_url: "http://localhost".into(),
-                debtor_session_absolute_ms: 2 * 3_600_000,
-                secure_cookies: false,
-                agency: Default::default(),
-                content_security_policy: String::new(),
-                stylesheet: "/pkg/rapport.css".into(),
-                require_two_step: false,
-                webhook_loopback: false,
-                session_key: crate::server::sealing::SealingKey::random(),
-                sealing_key: None,
-            }),
-        };
+        let clock = FakeClock::at(1_000_000);
+        let state = crate::server::testing::state(store.clone(), clock.clone());
         (state, store, clock)
     }
 
@@ -1162,12 +479,12 @@ mod tests {
             Err(AppError::RateLimited { minutes: 15 }),
             "the lock holds for every way in"
         );
-        clock.0.fetch_add(14 * 60_000, Ordering::SeqCst);
+        clock.advance(14 * 60_000);
         assert_eq!(
             verify(&state, link(TOKEN, "10115")).await,
             Err(AppError::RateLimited { minutes: 1 })
         );
-        clock.0.fetch_add(60_000, Ordering::SeqCst);
+        clock.advance(60_000);
         assert_eq!(verify(&state, link(TOKEN, "10115")).await, Ok(1));
         let audit = store.audit.lock().expect("lock");
         assert_eq!(
@@ -1207,7 +524,7 @@ mod tests {
             Ok(1),
             "another client is not affected"
         );
-        clock.0.fetch_add(15 * 60_000 + 1_000, Ordering::SeqCst);
+        clock.advance(15 * 60_000 + 1_000);
         assert_eq!(verify(&state, link(TOKEN, "10115")).await, Ok(1));
         let audit = store.audit.lock().expect("lock");
         assert_eq!(

@@ -12,7 +12,8 @@ use crate::domain::text::{redact_card_numbers, safe_file_name, DocumentType};
 use crate::domain::{Currency, Language, Money};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::{AuditEntry, CaseStatus, Effects, NewAttachment};
-use crate::server::{internal, today, AppState};
+use crate::server::ports::{AuditLog, Dialogue};
+use crate::server::{today, AppState};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
@@ -32,17 +33,19 @@ pub struct Upload {
     pub too_large: bool,
 }
 
-async fn status(state: &AppState, case_id: i64) -> Result<CaseStatus, AppError> {
+async fn status<S: Dialogue + ?Sized>(
+    state: &AppState<S>,
+    case_id: i64,
+) -> Result<CaseStatus, AppError> {
     state
-        .dialogue
+        .store
         .case_status(case_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
-fn audit(
-    state: &AppState,
+fn audit<S: ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     action: &'static str,
     detail: String,
@@ -131,8 +134,8 @@ fn required_text(errors: FormErrors, field: &str, value: &str) -> (FormErrors, S
 /// Scans the checked documents with the configured virus scanner, if any. A finding refuses the
 /// whole submission and names the file (and lands in the case's audit log); a scanner without a
 /// verdict refuses it too — nothing unscanned is stored once scanning is configured.
-async fn scan_documents(
-    state: &AppState,
+async fn scan_documents<S: AuditLog + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     files: &[NewAttachment],
     kept: FormErrors,
@@ -172,7 +175,7 @@ async fn scan_documents(
         serde_json::json!({ "malware": found }).to_string(),
         request_id.clone(),
     );
-    state.debtors.append_audit(entry).await.map_err(internal)?;
+    state.store.append_audit(entry).await?;
     Err(AppError::Validation(errors))
 }
 
@@ -206,8 +209,8 @@ fn submission_key(key: &str) -> Result<&str, AppError> {
 }
 
 /// Stores the debtor's answer to "why has this not been paid?" and returns the path it opens.
-pub async fn choose_reason(
-    state: &AppState,
+pub async fn choose_reason<S: Dialogue + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     reason: &str,
     request_id: Option<String>,
@@ -226,18 +229,14 @@ pub async fn choose_reason(
         format!(r#"{{"reason":"{}"}}"#, reason.code()),
         request_id,
     );
-    state
-        .dialogue
-        .record_reason(case_id, reason, entry)
-        .await
-        .map_err(internal)?;
+    state.store.record_reason(case_id, reason, entry).await?;
     Ok(reason.path())
 }
 
 /// The debtor's answer to "How fairly were you treated?" once the case has ended: a score from
 /// 1 to 5 and an optional comment. Asked once; a second answer changes nothing.
-pub async fn answer_fairness(
-    state: &AppState,
+pub async fn answer_fairness<S: Dialogue + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     score: &str,
     comment: &str,
@@ -272,16 +271,15 @@ pub async fn answer_fairness(
         request_id,
     );
     state
-        .dialogue
+        .store
         .answer_fairness(case_id, score, &comment, entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
 /// A message to the case handler, with documents.
-pub async fn send_message(
-    state: &AppState,
+pub async fn send_message<S: AuditLog + Dialogue + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     key: &str,
     body: &str,
@@ -310,16 +308,15 @@ pub async fn send_message(
         ),
     };
     state
-        .dialogue
+        .store
         .add_message(case_id, key, &body, files, effects)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()
 }
 
 /// Disputes the claim. Reminders stop at once; returns the date by which an answer is promised.
-pub async fn open_dispute(
-    state: &AppState,
+pub async fn open_dispute<S: AuditLog + Dialogue + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     key: &str,
     kind: &str,
@@ -354,10 +351,9 @@ pub async fn open_dispute(
         audit: audit(state, case_id, "debtor.dispute", detail, request_id),
     };
     state
-        .dialogue
+        .store
         .open_dispute(case_id, key, kind, &body, answer_due, files, effects)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()?;
     Ok(answer_due)
 }
@@ -367,8 +363,8 @@ pub const PAYMENT_CHECK_DAYS: u64 = 14;
 
 /// "I have already paid": date, amount, a note and proof. Reminders pause while it is checked.
 #[allow(clippy::too_many_arguments)]
-pub async fn claim_payment(
-    state: &AppState,
+pub async fn claim_payment<S: AuditLog + Dialogue + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     key: &str,
     paid_on: &str,
@@ -450,16 +446,15 @@ pub async fn claim_payment(
         audit: audit(state, case_id, "debtor.payment_claim", detail, request_id),
     };
     state
-        .dialogue
+        .store
         .claim_payment(case_id, key, paid_on, money, &note, files, effects)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()
 }
 
 /// The public check: which creditor a reference belongs to, and nothing else.
-pub async fn creditor_for_reference(
-    state: &AppState,
+pub async fn creditor_for_reference<S: Dialogue + ?Sized>(
+    state: &AppState<S>,
     reference: &str,
 ) -> Result<Option<String>, AppError> {
     let reference = normalize_reference(reference);
@@ -469,10 +464,10 @@ pub async fn creditor_for_reference(
         ));
     }
     state
-        .dialogue
+        .store
         .creditor_for_reference(&reference)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::server::credentials::link_to_mint;
 use crate::server::emails::{self, Notice};
 use crate::server::host_of;
 use crate::server::ports::{
-    AuditEntry, CreditorEmail, DunningCase, DunningStep, DunningStore, Effects, EndedHold,
-    QueuedEmail, StoreError, Stored,
+    AuditEntry, CreditorEmail, Dunning, DunningCase, DunningStep, Effects, EndedHold, QueuedEmail,
+    StoreError, Stored,
 };
 use chrono::NaiveDate;
 
@@ -51,8 +51,8 @@ impl DunningReport {
 const PAGE: u32 = 200;
 
 /// Takes every step that is due at `now_ms`.
-pub async fn run_due(
-    store: &dyn DunningStore,
+pub async fn run_due<S: Dunning + ?Sized>(
+    store: &S,
     now_ms: i64,
     base_url: &str,
 ) -> Result<DunningReport, StoreError> {

@@ -17,8 +17,12 @@ use crate::server::ports::{
     AuditEntry, CaseChange, Effects, HandlerAction, HandlerCase, NewPlan, QueueFilter, QueuedEmail,
     Template,
 };
+use crate::server::ports::{
+    AuditLog, Bank, CasePages, Contacts, Dialogue, HandlerCases, Plans, StaffDigest, Team,
+    Templates, WorkQueue,
+};
 use crate::server::staff::Staff;
-use crate::server::{emails, host_of, internal, today, AppState};
+use crate::server::{emails, host_of, today, AppState};
 use std::collections::BTreeMap;
 
 /// Items per queue page.
@@ -27,27 +31,18 @@ pub const PER_PAGE: u32 = 25;
 pub const MAX_TEXT: usize = 5_000;
 
 /// The queue as filtered, one page, with the balance of each case today.
-pub async fn queue(
-    state: &AppState,
+pub async fn queue<S: Team + WorkQueue + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     mut filter: QueueFilter,
 ) -> Result<QueuePage, AppError> {
     filter.per_page = PER_PAGE;
-    let (items, total) = state
-        .staff
-        .queue(staff.agency_id, &filter)
-        .await
-        .map_err(internal)?;
-    let creditors = state
-        .staff
-        .creditors(staff.agency_id)
-        .await
-        .map_err(internal)?;
+    let (items, total) = state.store.queue(staff.agency_id, &filter).await?;
+    let creditors = state.store.creditors(staff.agency_id).await?;
     let staff_list = state
-        .staff
+        .store
         .list_staff(staff.agency_id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter(|m| m.active)
         .map(|m| (m.id, m.display_name))
@@ -66,8 +61,8 @@ pub async fn queue(
 }
 
 /// Assigns a queue item to a colleague of the same agency, or to nobody.
-pub async fn assign(
-    state: &AppState,
+pub async fn assign<S: WorkQueue + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     item_id: i64,
     assignee: Option<i64>,
@@ -83,10 +78,9 @@ pub async fn assign(
         request_id,
     };
     if state
-        .staff
+        .store
         .assign(staff.agency_id, item_id, assignee, audit)
-        .await
-        .map_err(internal)?
+        .await?
     {
         Ok(())
     } else {
@@ -94,24 +88,23 @@ pub async fn assign(
     }
 }
 
-async fn handler_case(
-    state: &AppState,
+async fn handler_case<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
 ) -> Result<HandlerCase, AppError> {
     state
-        .staff
+        .store
         .handler_case(staff.agency_id, case_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
 /// The placeholder values of a case. `{link}` is the portal's address, never a personal link:
 /// a message is stored, and a stored personal link would be a credential lying around; the
 /// email that announces the reply carries the personal link.
-fn placeholders(
-    state: &AppState,
+fn placeholders<S: ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     c: &HandlerCase,
     balance: Money,
@@ -132,15 +125,17 @@ fn placeholders(
 
 /// Everything the handler's case page shows, with the templates for the debtor's language and
 /// class rendered for this case.
-pub async fn case_page(
-    state: &AppState,
+pub async fn case_page<
+    S: AuditLog + Bank + CasePages + Contacts + Dialogue + HandlerCases + Templates + ?Sized,
+>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
 ) -> Result<HandlerCaseView, AppError> {
     let c = handler_case(state, staff, case_id).await?;
     // Every look at a debtor's data by staff is recorded (who, when, which case).
     state
-        .debtors
+        .store
         .append_audit(AuditEntry {
             at_ms: state.clock.now_ms(),
             actor_kind: "staff",
@@ -150,35 +145,20 @@ pub async fn case_page(
             detail: "{}".into(),
             request_id: None,
         })
-        .await
-        .map_err(internal)?;
+        .await?;
     let today = today(state)?;
     let mut case = state
-        .debtors
+        .store
         .case_view(case_id, today)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     case.supervisory_authority = state.settings.agency.supervisory_authority.clone();
-    let dialogue = state
-        .dialogue
-        .dialogue(case_id, today)
-        .await
-        .map_err(internal)?;
-    let contact = state
-        .contacts
-        .contact(case_id)
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
-    let work = state.staff.case_work(case_id).await.map_err(internal)?;
+    let dialogue = state.store.dialogue(case_id, today).await?;
+    let contact = state.store.contact(case_id).await?.unwrap_or_default();
+    let work = state.store.case_work(case_id).await?;
     let values = placeholders(state, staff, &c, case.summary.balance);
     let templates = pick_templates(
-        state
-            .staff
-            .templates(staff.agency_id)
-            .await
-            .map_err(internal)?,
+        state.store.templates(staff.agency_id).await?,
         c.debtor_language,
         c.class_key.as_deref(),
     )
@@ -192,10 +172,9 @@ pub async fn case_page(
     })
     .collect();
     let bank_entries = state
-        .bank
+        .store
         .entries_for_case(staff.agency_id, case_id)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(HandlerCaseView {
         case_id,
         state: c.state.code().to_string(),
@@ -299,8 +278,8 @@ impl Act {
 }
 
 /// The email telling the debtor what happened, with a fresh personal link.
-fn news_email(
-    state: &AppState,
+fn news_email<S: ?Sized>(
+    state: &AppState<S>,
     c: &HandlerCase,
     key: &str,
     headline: &str,
@@ -329,8 +308,8 @@ fn news_email(
 }
 
 /// Checks the events against the state machine, then stores the action with its effects.
-async fn perform(
-    state: &AppState,
+async fn perform<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     c: &HandlerCase,
     key: &str,
@@ -378,12 +357,7 @@ async fn perform(
         email,
         base_url: state.settings.base_url.clone(),
     };
-    state
-        .staff
-        .apply_action(action)
-        .await
-        .map_err(internal)?
-        .into_result()
+    state.store.apply_action(action).await?.into_result()
 }
 
 /// Headlines of the emails, in the debtor's language.
@@ -393,8 +367,8 @@ fn headline(lang: Language, what: &str) -> String {
 }
 
 /// Replies in the case conversation.
-pub async fn reply(
-    state: &AppState,
+pub async fn reply<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -419,8 +393,8 @@ pub async fn reply(
 
 /// Accepts or rejects the debtor's plan proposal; a rejection carries a reason the debtor reads.
 #[allow(clippy::too_many_arguments)]
-pub async fn decide_plan(
-    state: &AppState,
+pub async fn decide_plan<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -462,8 +436,8 @@ pub async fn decide_plan(
 /// consent inbox; the proposal stays open and the debtor is not told (nothing is decided yet).
 /// The creditor's answer — or the class's default after its days — comes back as a work item.
 #[allow(clippy::too_many_arguments)]
-pub async fn ask_plan_approval(
-    state: &AppState,
+pub async fn ask_plan_approval<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -511,8 +485,8 @@ pub async fn ask_plan_approval(
 /// creditor's policy (agreed at once or within the range a person may agree), or the handler
 /// records the creditor's approval.
 #[allow(clippy::too_many_arguments)]
-pub async fn counter_plan(
-    state: &AppState,
+pub async fn counter_plan<S: HandlerCases + Plans + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     plan_id: i64,
@@ -525,10 +499,9 @@ pub async fn counter_plan(
     let c = handler_case(state, staff, case_id).await?;
     let today = today(state)?;
     let ctx = state
-        .plans
+        .store
         .plan_context(case_id, today)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let lang = crate::i18n::request_language();
     let request = crate::forms::parse(&input, ctx.balance, lang).map_err(AppError::Validation)?;
@@ -615,8 +588,8 @@ pub async fn counter_plan(
 
 /// Corrects one claim item in the debtor's favour (lower, or zero to cancel it), with a reason.
 #[allow(clippy::too_many_arguments)]
-pub async fn correct_item(
-    state: &AppState,
+pub async fn correct_item<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -670,8 +643,8 @@ pub async fn correct_item(
 /// resumes on what is left), `cancelled` (the whole claim is cancelled; the case closes) or
 /// `rejected` (explained; dunning resumes).
 #[allow(clippy::too_many_arguments)]
-pub async fn resolve_dispute(
-    state: &AppState,
+pub async fn resolve_dispute<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -727,8 +700,8 @@ pub async fn resolve_dispute(
 
 /// Decides a payment the debtor reported: confirmed (booked as a payment) or not found.
 #[allow(clippy::too_many_arguments)]
-pub async fn decide_payment_claim(
-    state: &AppState,
+pub async fn decide_payment_claim<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -779,8 +752,8 @@ pub async fn decide_payment_claim(
 }
 
 /// Puts the case on hold until a date (exclusive), with a note.
-pub async fn hold(
-    state: &AppState,
+pub async fn hold<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -832,8 +805,8 @@ pub async fn hold(
 }
 
 /// Ends every hold of the case; dunning resumes.
-pub async fn resume(
-    state: &AppState,
+pub async fn resume<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -856,8 +829,8 @@ pub async fn resume(
 
 /// Asks the creditor to consent to court dunning. Classes that do not require consent are
 /// escalated at once (the creditor's standing consent applies).
-pub async fn request_escalation(
-    state: &AppState,
+pub async fn request_escalation<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -894,8 +867,8 @@ pub async fn request_escalation(
 }
 
 /// Records a phone call or a letter received, with what was said.
-pub async fn record_contact(
-    state: &AppState,
+pub async fn record_contact<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -925,8 +898,8 @@ pub async fn record_contact(
 }
 
 /// Writes the claim off (nothing more is collected) or closes a paid case.
-pub async fn finish(
-    state: &AppState,
+pub async fn finish<S: HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     case_id: i64,
     key: &str,
@@ -962,8 +935,8 @@ pub async fn finish(
 }
 
 /// Saves a template after checking its placeholders (supervisors).
-pub async fn save_template(
-    state: &AppState,
+pub async fn save_template<S: Templates + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     t: Template,
     request_id: Option<String>,
@@ -1017,27 +990,26 @@ pub async fn save_template(
         request_id,
     };
     state
-        .staff
+        .store
         .save_template(staff.agency_id, t, staff.id, audit)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// Renders a template body for a real case of the agency (the supervisor's preview).
-pub async fn preview_template(
-    state: &AppState,
+pub async fn preview_template<S: CasePages + HandlerCases + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     body: &str,
     reference: &str,
 ) -> Result<String, AppError> {
     let case_id = state
-        .staff
+        .store
         .case_by_reference(
             staff.agency_id,
             &crate::domain::access::normalize_reference(reference),
         )
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| {
             AppError::Validation(
                 FormErrors::default().field("reference", Problem::UnknownReference),
@@ -1045,10 +1017,9 @@ pub async fn preview_template(
         })?;
     let c = handler_case(state, staff, case_id).await?;
     let balance = state
-        .debtors
+        .store
         .case_view(case_id, today(state)?)
-        .await
-        .map_err(internal)?
+        .await?
         .map(|v| v.summary.balance)
         .ok_or(AppError::NotFound)?;
     template::render(body, &placeholders(state, staff, &c, balance)).map_err(|e| {
@@ -1062,8 +1033,8 @@ pub const DIGEST_HOUR: u32 = 7;
 /// Queues the daily digest for every staff member who asked for it: their own and nobody's open
 /// items, earliest deadline first. Runs every few seconds with the outbox relay; the dedupe key
 /// (member and day) makes it one email per day, and nobody gets an empty digest.
-pub async fn queue_digests(
-    store: &dyn crate::server::ports::StaffStore,
+pub async fn queue_digests<S: StaffDigest + WorkQueue + ?Sized>(
+    store: &S,
     now_ms: i64,
     base_url: &str,
 ) -> Result<u32, AppError> {
@@ -1078,9 +1049,9 @@ pub async fn queue_digests(
         return Ok(0);
     }
     let mut queued = 0;
-    for member in store.digest_subscribers().await.map_err(internal)? {
+    for member in store.digest_subscribers().await? {
         let dedupe_key = format!("digest:{}:{}", member.id, local.date_naive());
-        if store.email_queued(&dedupe_key).await.map_err(internal)? {
+        if store.email_queued(&dedupe_key).await? {
             continue;
         }
         let mut lines = Vec::new();
@@ -1090,10 +1061,7 @@ pub async fn queue_digests(
                 per_page: 50,
                 ..QueueFilter::default()
             };
-            let (items, _) = store
-                .queue(member.agency_id, &filter)
-                .await
-                .map_err(internal)?;
+            let (items, _) = store.queue(member.agency_id, &filter).await?;
             lines.extend(items);
         }
         if lines.is_empty() {
@@ -1122,11 +1090,7 @@ pub async fn queue_digests(
             html,
             host: host_of(base_url),
         };
-        if store
-            .queue_staff_email(email, now_ms)
-            .await
-            .map_err(internal)?
-        {
+        if store.queue_staff_email(email, now_ms).await? {
             queued += 1;
         }
     }

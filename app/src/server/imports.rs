@@ -4,33 +4,33 @@
 
 use crate::dto::{CreditorMember, ImportJobView, ImportsPage};
 use crate::error::{AppError, FormErrors, Problem};
+use crate::server::ports::Imports;
 use crate::server::ports::{AuditEntry, ImportUpload};
-use crate::server::{internal, AppState};
+use crate::server::AppState;
 
 /// The largest file accepted (about 60,000 rows).
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
 /// The creditor's recent imports.
-pub async fn page(state: &AppState, member: CreditorMember) -> Result<ImportsPage, AppError> {
-    let store = &state.creditors;
-    let jobs = store
-        .import_jobs(member.creditor_id, 20)
-        .await
-        .map_err(internal)?;
+pub async fn page<S: Imports + ?Sized>(
+    state: &AppState<S>,
+    member: CreditorMember,
+) -> Result<ImportsPage, AppError> {
+    let store = &state.store;
+    let jobs = store.import_jobs(member.creditor_id, 20).await?;
     Ok(ImportsPage { member, jobs })
 }
 
 /// One import of the creditor, with its report; another creditor's is "not found".
-pub async fn job(
-    state: &AppState,
+pub async fn job<S: Imports + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     job_id: i64,
 ) -> Result<ImportJobView, AppError> {
     state
-        .creditors
+        .store
         .import_job(member.creditor_id, job_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -58,8 +58,8 @@ pub fn uploaded(
 }
 
 /// Starts the import of an uploaded file; returns the job to follow.
-pub async fn upload(
-    state: &AppState,
+pub async fn upload<S: Imports + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     file: Option<(String, Vec<u8>, bool)>,
     partial: bool,
@@ -83,7 +83,7 @@ pub async fn upload(
         request_id,
     };
     state
-        .creditors
+        .store
         .start_import(
             ImportUpload {
                 creditor_id: member.creditor_id,
@@ -96,5 +96,5 @@ pub async fn upload(
             audit,
         )
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }

@@ -29,13 +29,13 @@ pub mod retention;
 pub mod sealing;
 pub mod session;
 pub mod staff;
+pub mod team;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod totp;
 pub mod webhooks;
 
-use ports::{
-    BankStore, Clock, ContactStore, CreditorStore, DebtorStore, DialogueStore, DunningStore,
-    PaymentProvider, PaymentStore, PlanStore, StaffStore,
-};
+use ports::{Clock, PaymentProvider, Store};
 use std::sync::Arc;
 
 /// Settings the use-cases need, fixed at start-up.
@@ -82,17 +82,11 @@ pub struct Agency {
 }
 
 /// Everything a server function needs, provided to Leptos as context on every request.
-#[derive(Clone)]
-pub struct AppState {
-    pub debtors: Arc<dyn DebtorStore>,
-    pub dialogue: Arc<dyn DialogueStore>,
-    pub plans: Arc<dyn PlanStore>,
-    pub contacts: Arc<dyn ContactStore>,
-    pub payments: Arc<dyn PaymentStore>,
-    pub staff: Arc<dyn StaffStore>,
-    pub creditors: Arc<dyn CreditorStore>,
-    pub bank: Arc<dyn BankStore>,
-    pub dunning: Arc<dyn DunningStore>,
+///
+/// `store` is the database as every port at once ([`Store`]); a use-case is generic over it and
+/// names only the ports it uses (`S: Plans + AuditLog`), so its tests give it a fake of those.
+pub struct AppState<S: ?Sized = dyn Store> {
+    pub store: Arc<S>,
     /// The counters of every limit on attempts (shared by every instance: in the database).
     pub attempts: Arc<dyn limits::Attempts>,
     /// The virus scanner for uploaded documents; `None` when none is configured.
@@ -101,6 +95,19 @@ pub struct AppState {
     pub provider: Option<Arc<dyn PaymentProvider>>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+}
+
+impl<S: ?Sized> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            attempts: self.attempts.clone(),
+            scanner: self.scanner.clone(),
+            provider: self.provider.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+        }
+    }
 }
 
 /// Keys of free text a person typed (a handler's note, a creditor's comment, a correction's reason).
@@ -128,8 +135,8 @@ pub(crate) fn audit_detail(detail: &serde_json::Value) -> String {
 }
 
 /// An audit entry of something a creditor's user did.
-pub(crate) fn creditor_audit(
-    state: &AppState,
+pub(crate) fn creditor_audit<S: ?Sized>(
+    state: &AppState<S>,
     by: &crate::dto::CreditorMember,
     action: &'static str,
     detail: serde_json::Value,
@@ -146,13 +153,10 @@ pub(crate) fn creditor_audit(
     }
 }
 
-/// Maps a storage failure (already logged by the adapter) to the opaque internal error.
-pub(crate) fn internal<E>(_: E) -> crate::error::AppError {
-    crate::error::AppError::Internal
-}
-
 /// Today's date by the application's clock (UTC).
-pub(crate) fn today(state: &AppState) -> Result<chrono::NaiveDate, crate::error::AppError> {
+pub(crate) fn today<S: ?Sized>(
+    state: &AppState<S>,
+) -> Result<chrono::NaiveDate, crate::error::AppError> {
     chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
         .map(|t| t.date_naive())
         .ok_or(crate::error::AppError::Internal)

@@ -10,7 +10,8 @@ use crate::dto::{CreditorMember, CreditorOverview, OverviewFilter};
 use crate::error::AppError;
 use crate::error::{FormErrors, Problem};
 use crate::server::ports::{AuditEntry, Effects, Stored};
-use crate::server::{internal, AppState};
+use crate::server::ports::{CreditorCases, Overview, Remittances};
+use crate::server::AppState;
 
 /// Cases per page.
 pub const PER_PAGE: u32 = 25;
@@ -46,21 +47,19 @@ pub fn filter(
 }
 
 /// The figures and one page of cases.
-pub async fn page(
-    state: &AppState,
+pub async fn page<S: Overview + ?Sized>(
+    state: &AppState<S>,
     member: CreditorMember,
     filter: &OverviewFilter,
 ) -> Result<CreditorOverview, AppError> {
-    let store = &state.creditors;
+    let store = &state.store;
     let now = state.clock.now_ms();
     let figures = store
         .overview_figures(member.creditor_id, now - 30 * 86_400_000)
-        .await
-        .map_err(internal)?;
+        .await?;
     let (rows, matching) = store
         .overview_rows(member.creditor_id, filter, Some((filter.page, PER_PAGE)))
-        .await
-        .map_err(internal)?;
+        .await?;
     let by_state = STATES
         .iter()
         .map(|s| {
@@ -92,8 +91,8 @@ pub async fn page(
 
 /// An owner moves a running case of the creditor to another of the creditor's classes; the next
 /// decision on the case follows the new class's rules.
-pub async fn move_case(
-    state: &AppState,
+pub async fn move_case<S: CreditorCases + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     case_id: i64,
     class_key: &str,
@@ -109,10 +108,9 @@ pub async fn move_case(
         request_id,
     };
     let moved = state
-        .creditors
+        .store
         .move_case(member.creditor_id, case_id, class_key.trim(), audit)
-        .await
-        .map_err(internal)?;
+        .await?;
     if moved {
         Ok(())
     } else {
@@ -144,8 +142,8 @@ pub fn pause_days(raw: &str) -> Result<u64, FormErrors> {
 /// An owner pauses the reminders of a running case for `days` days ("we will call them
 /// ourselves"). A case already on hold keeps its state and gets the longer pause. Returns the
 /// first day reminders may run again.
-pub async fn pause_case(
-    state: &AppState,
+pub async fn pause_case<S: CreditorCases + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     case_id: i64,
     days: &str,
@@ -157,12 +155,7 @@ pub async fn pause_case(
         .map(|t| t.date_naive())
         .ok_or(AppError::Internal)?;
     let until = today + chrono::Days::new(days);
-    let Some(current) = state
-        .creditors
-        .case_state(member.creditor_id, case_id)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(current) = state.store.case_state(member.creditor_id, case_id).await? else {
         return Err(AppError::NotFound);
     };
     let next = if current == CaseState::OnHold {
@@ -189,10 +182,9 @@ pub async fn pause_case(
         },
     };
     match state
-        .creditors
+        .store
         .pause_case(member.creditor_id, case_id, effects)
-        .await
-        .map_err(internal)?
+        .await?
     {
         Stored::New(_) | Stored::Duplicate => Ok(until),
         Stored::StateChanged => Err(AppError::Conflict),
@@ -200,15 +192,11 @@ pub async fn pause_case(
 }
 
 /// The creditor's remittance reports.
-pub async fn remittances(
-    state: &AppState,
+pub async fn remittances<S: Remittances + ?Sized>(
+    state: &AppState<S>,
     member: CreditorMember,
 ) -> Result<crate::dto::RemittancesPage, AppError> {
-    let (remittances, pending) = state
-        .creditors
-        .remittances(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let (remittances, pending) = state.store.remittances(member.creditor_id).await?;
     Ok(crate::dto::RemittancesPage {
         member,
         remittances,

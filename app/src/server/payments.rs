@@ -5,11 +5,12 @@ use crate::domain::{Currency, Language, Money};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::emails;
 use crate::server::ports::{AuditEntry, Booking, CheckoutRequest, OnlinePayment, QueuedEmail};
-use crate::server::{host_of, internal, today, AppState};
+use crate::server::ports::{CasePages, OnlinePayments, Plans};
+use crate::server::{host_of, today, AppState};
 
 /// Opens a checkout for `amount` (empty: the whole balance) and returns the provider's page.
-pub async fn start(
-    state: &AppState,
+pub async fn start<S: CasePages + OnlinePayments + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     amount: &str,
     lang: Language,
@@ -17,10 +18,9 @@ pub async fn start(
     let provider = state.provider.clone().ok_or(AppError::NotFound)?;
     let today = today(state)?;
     let case = state
-        .debtors
+        .store
         .case_view(case_id, today)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let balance = case.summary.balance;
     let amount = if amount.trim().is_empty() {
@@ -43,10 +43,9 @@ pub async fn start(
     }
     let now = state.clock.now_ms();
     let id = state
-        .payments
+        .store
         .create_online_payment(case_id, provider.name(), amount, now)
-        .await
-        .map_err(internal)?;
+        .await?;
     let base = state.settings.base_url.trim_end_matches('/');
     let session = provider
         .create_checkout(&CheckoutRequest {
@@ -61,29 +60,20 @@ pub async fn start(
         })
         .await
         .map_err(|_| AppError::Unreachable)?;
-    state
-        .payments
-        .attach_session(id, &session.id, now)
-        .await
-        .map_err(internal)?;
+    state.store.attach_session(id, &session.id, now).await?;
     Ok(session.url)
 }
 
 /// Books a checkout the provider reports as paid. Unknown sessions are logged and ignored (they
 /// are not ours); a repeated event changes nothing.
-pub async fn book(
-    state: &AppState,
+pub async fn book<S: OnlinePayments + Plans + ?Sized>(
+    state: &AppState<S>,
     provider: &str,
     event_id: &str,
     event_kind: &str,
     session_id: &str,
 ) -> Result<Option<Booking>, AppError> {
-    let Some(payment) = state
-        .payments
-        .online_payment_by_session(session_id)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(payment) = state.store.online_payment_by_session(session_id).await? else {
         tracing::warn!(
             session_id,
             "provider event for an unknown checkout session; ignored"
@@ -105,7 +95,7 @@ pub async fn book(
         request_id: None,
     };
     let booking = state
-        .payments
+        .store
         .book_provider_payment(
             provider,
             event_id,
@@ -116,23 +106,17 @@ pub async fn book(
             email,
             &state.settings.base_url,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(Some(booking))
 }
 
-async fn receipt(
-    state: &AppState,
+async fn receipt<S: Plans + ?Sized>(
+    state: &AppState<S>,
     payment: &OnlinePayment,
     event_id: &str,
 ) -> Result<Option<QueuedEmail>, AppError> {
     let today = today(state)?;
-    let Some(c) = state
-        .plans
-        .plan_context(payment.case_id, today)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(c) = state.store.plan_context(payment.case_id, today).await? else {
         return Ok(None);
     };
     let Some(to) = c.debtor_email.clone() else {

@@ -15,7 +15,8 @@ pub use crate::forms::{parse, PlanInput};
 use crate::server::credentials::link_to_mint;
 use crate::server::emails;
 use crate::server::ports::{AuditEntry, Effects, NewPlan, PlanContextData, QueuedEmail};
-use crate::server::{host_of, internal, today, AppState};
+use crate::server::ports::{AuditLog, Dialogue, Plans};
+use crate::server::{host_of, today, AppState};
 use chrono::NaiveDate;
 
 /// What happened to a proposal.
@@ -27,18 +28,23 @@ pub enum Proposed {
     Pending(NaiveDate),
 }
 
-async fn context(state: &AppState, case_id: i64) -> Result<PlanContextData, AppError> {
+async fn context<S: Plans + ?Sized>(
+    state: &AppState<S>,
+    case_id: i64,
+) -> Result<PlanContextData, AppError> {
     let today = today(state)?;
     state
-        .plans
+        .store
         .plan_context(case_id, today)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
 /// The data of the plan page.
-pub async fn page(state: &AppState, case_id: i64) -> Result<PlanPageData, AppError> {
+pub async fn page<S: Plans + ?Sized>(
+    state: &AppState<S>,
+    case_id: i64,
+) -> Result<PlanPageData, AppError> {
     let c = context(state, case_id).await?;
     Ok(PlanPageData {
         balance: c.balance,
@@ -65,8 +71,8 @@ pub(crate) fn plan_error(e: PlanError, errors: FormErrors) -> FormErrors {
 }
 
 /// Decides and stores a debtor's proposal.
-pub async fn propose(
-    state: &AppState,
+pub async fn propose<S: AuditLog + Dialogue + Plans + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     input: PlanInput,
     lang: Language,
@@ -84,10 +90,9 @@ pub async fn propose(
     let evaluation = evaluate(policy, &request, today, &[])
         .map_err(|e| AppError::Validation(plan_error(e, kept.clone())))?;
     let current = state
-        .dialogue
+        .store
         .case_status(case_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let proposed = transition(current.state, CaseEvent::PlanProposed, Actor::Debtor)
         .map_err(|_| AppError::Conflict)?;
@@ -125,10 +130,9 @@ pub async fn propose(
                 }
             }
             state
-                .debtors
+                .store
                 .append_audit(audit("debtor.plan", "declined_by_policy"))
-                .await
-                .map_err(internal)?;
+                .await?;
             Err(AppError::Validation(errors))
         }
         Decision::Accept => {
@@ -152,10 +156,9 @@ pub async fn propose(
                 audit: audit("debtor.plan", "agreed"),
             };
             state
-                .plans
+                .store
                 .store_plan(case_id, &input.form_key, plan, effects, email)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_result()?;
             Ok(Proposed::Agreed)
         }
@@ -178,10 +181,9 @@ pub async fn propose(
                 audit: audit("debtor.plan", "needs_review"),
             };
             state
-                .plans
+                .store
                 .store_plan(case_id, &input.form_key, plan, effects, None)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_result()?;
             Ok(Proposed::Pending(answer_by))
         }
@@ -189,8 +191,8 @@ pub async fn propose(
 }
 
 /// The confirmation email with a fresh personal link, if the debtor gave an email address.
-fn confirmation(
-    state: &AppState,
+fn confirmation<S: ?Sized>(
+    state: &AppState<S>,
     c: &PlanContextData,
     schedule: &[crate::domain::plan::Instalment],
     key: &str,
@@ -218,8 +220,8 @@ fn confirmation(
 }
 
 /// Accepts or declines a handler's counter-offer, with one action.
-pub async fn answer_counter(
-    state: &AppState,
+pub async fn answer_counter<S: Dialogue + Plans + ?Sized>(
+    state: &AppState<S>,
     case_id: i64,
     plan_id: i64,
     accept: bool,
@@ -232,10 +234,9 @@ pub async fn answer_counter(
         .filter(|p| p.id == plan_id && p.state == "countered")
         .ok_or(AppError::NotFound)?;
     let current = state
-        .dialogue
+        .store
         .case_status(case_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let event = if accept {
         CaseEvent::PlanAgreed
@@ -275,9 +276,8 @@ pub async fn answer_counter(
         },
     };
     state
-        .plans
+        .store
         .answer_counter(case_id, plan_id, accept, effects, email)
-        .await
-        .map_err(internal)?
+        .await?
         .into_result()
 }

@@ -5,9 +5,10 @@
 
 use crate::dto::{PaymentsPage, StatementImportView};
 use crate::error::{AppError, FormErrors, Problem, StatementProblem};
+use crate::server::ports::Bank;
 use crate::server::ports::{Assigned, AuditEntry, StatementFailure};
 use crate::server::staff::Staff;
-use crate::server::{internal, AppState};
+use crate::server::AppState;
 
 /// The largest statement the portal takes (larger ones go through `server import-statement`).
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -26,8 +27,8 @@ fn statement_error(p: StatementProblem) -> AppError {
     )
 }
 
-fn audit(
-    state: &AppState,
+fn audit<S: ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     action: &'static str,
     detail: serde_json::Value,
@@ -45,8 +46,8 @@ fn audit(
 }
 
 /// Imports an uploaded statement: `(file name, content, too large)`.
-pub async fn upload(
-    state: &AppState,
+pub async fn upload<S: Bank + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     file: Option<(String, Vec<u8>, bool)>,
 ) -> Result<StatementImportView, AppError> {
@@ -60,7 +61,7 @@ pub async fn upload(
     }
     let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
     let result = state
-        .bank
+        .store
         .import_statement(
             &crate::server::ports::StatementAccount {
                 agency_id: staff.agency_id,
@@ -86,18 +87,20 @@ pub async fn upload(
 }
 
 /// The page: open entries (oldest first, `page` from 1) and the recent imports.
-pub async fn page(state: &AppState, staff: &Staff, page: u32) -> Result<PaymentsPage, AppError> {
+pub async fn page<S: Bank + ?Sized>(
+    state: &AppState<S>,
+    staff: &Staff,
+    page: u32,
+) -> Result<PaymentsPage, AppError> {
     let page = page.max(1);
     let (entries, total) = state
-        .bank
+        .store
         .open_entries(staff.agency_id, page - 1, PER_PAGE)
-        .await
-        .map_err(internal)?;
+        .await?;
     let imports = state
-        .bank
+        .store
         .recent_imports(staff.agency_id, RECENT_IMPORTS)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(PaymentsPage {
         entries,
         total,
@@ -109,8 +112,8 @@ pub async fn page(state: &AppState, staff: &Staff, page: u32) -> Result<Payments
 }
 
 /// Books an open entry on the agency's running case with `reference`.
-pub async fn assign(
-    state: &AppState,
+pub async fn assign<S: Bank + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     entry_id: i64,
     reference: &str,
@@ -132,7 +135,7 @@ pub async fn assign(
         request_id,
     );
     match state
-        .bank
+        .store
         .assign_entry(
             staff.agency_id,
             entry_id,
@@ -140,8 +143,7 @@ pub async fn assign(
             &state.settings.base_url,
             entry,
         )
-        .await
-        .map_err(internal)?
+        .await?
     {
         Assigned::Booked => Ok(()),
         Assigned::NoSuchCase => Err(AppError::Validation(
@@ -156,8 +158,8 @@ pub async fn assign(
 }
 
 /// Closes an open entry without booking, with the reason (required).
-pub async fn dismiss(
-    state: &AppState,
+pub async fn dismiss<S: Bank + ?Sized>(
+    state: &AppState<S>,
     staff: &Staff,
     entry_id: i64,
     note: &str,
@@ -191,10 +193,9 @@ pub async fn dismiss(
         request_id,
     );
     match state
-        .bank
+        .store
         .dismiss_entry(staff.agency_id, entry_id, &note, entry)
-        .await
-        .map_err(internal)?
+        .await?
     {
         Some(true) => Ok(()),
         Some(false) => Err(AppError::Conflict),

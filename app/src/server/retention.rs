@@ -11,7 +11,10 @@ use crate::dto::{
 use crate::error::AppError;
 use crate::server::charts::{self, Caption, Line};
 use crate::server::ports::RetentionSource;
-use crate::server::{internal, today, AppState};
+use crate::server::ports::{
+    AuditLog, Classes, Consents, Creditors, Overview, PlanApprovals, Retention, StaffDigest,
+};
+use crate::server::{today, AppState};
 use chrono::NaiveDate;
 
 /// The largest activity file taken in the portal.
@@ -186,24 +189,19 @@ fn charts(report: &Report, lang: Language, class_name: impl Fn(&str) -> String) 
 }
 
 /// The dashboard for the filter; `upload` is the result of an upload a moment ago.
-pub async fn page(
-    state: &AppState,
+pub async fn page<S: Classes + Retention + ?Sized>(
+    state: &AppState<S>,
     member: CreditorMember,
     filter: RetentionFilter,
     upload: Option<ActivityImportView>,
 ) -> Result<RetentionPage, AppError> {
     let lang = crate::i18n::request_language();
     let as_of = today(state)?;
-    let source = state
-        .creditors
-        .retention_data(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let source = state.store.retention_data(member.creditor_id).await?;
     let classes: Vec<(String, String)> = state
-        .creditors
+        .store
         .classes(member.creditor_id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|c| {
             let name = if lang == Language::En {
@@ -237,16 +235,12 @@ pub async fn page(
 }
 
 /// The report of the creditor's cases for the filter, as of today (for the CSV download).
-pub async fn report(
-    state: &AppState,
+pub async fn report<S: Retention + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     filter: &RetentionFilter,
 ) -> Result<Report, AppError> {
-    let source = state
-        .creditors
-        .retention_data(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let source = state.store.retention_data(member.creditor_id).await?;
     Ok(report_for(&source, filter, today(state)?))
 }
 
@@ -255,22 +249,21 @@ pub async fn report(
 /// Who at the creditor reads what a debtor wrote to the agency: owners only (they decide on the
 /// customer and need the reasons); viewers see when messages were written, not their texts. Every
 /// view of the page is audited, and debtors are told on the page where they write.
-pub async fn customer(
-    state: &AppState,
+pub async fn customer<S: AuditLog + Retention + ?Sized>(
+    state: &AppState<S>,
     member: CreditorMember,
     debtor_id: i64,
     request_id: Option<String>,
 ) -> Result<crate::dto::CustomerPage, AppError> {
     use crate::domain::{Currency, Money};
     let record = state
-        .creditors
+        .store
         .customer_record(member.creditor_id, debtor_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let texts = member.role == "owner";
     state
-        .debtors
+        .store
         .append_audit(crate::server::creditor_audit(
             state,
             &member,
@@ -278,8 +271,7 @@ pub async fn customer(
             serde_json::json!({ "debtor_id": debtor_id, "message_texts": texts }),
             request_id,
         ))
-        .await
-        .map_err(internal)?;
+        .await?;
     let eur = |minor| Money::new(minor, Currency::EUR);
     let cases: Vec<crate::dto::CustomerCase> = record
         .cases
@@ -384,8 +376,8 @@ pub async fn customer(
 }
 
 /// Stores an uploaded activity file (owners): all rows or none.
-pub async fn upload(
-    state: &AppState,
+pub async fn upload<S: Retention + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     file: Option<(String, Vec<u8>, bool)>,
 ) -> Result<ActivityImportView, AppError> {
@@ -393,22 +385,24 @@ pub async fn upload(
         crate::server::imports::uploaded(file.filter(|(name, _, _)| !name.is_empty()), MAX_BYTES)?;
     let today = today(state)?;
     state
-        .creditors
+        .store
         .import_activities(member.creditor_id, content, today, state.clock.now_ms())
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// The weekly digest: on Mondays from 07:00 Berlin time, one email per active owner of each
 /// creditor with the money received in the last seven days, the decisions waiting (consents and
 /// plan approvals) and the 90-day retention of paid cases now and a week ago. Once per owner and
 /// week (the outbox refuses a second email with the same key).
-pub async fn queue_weekly_digests(
-    creditors: &dyn crate::server::ports::CreditorStore,
-    staff: &dyn crate::server::ports::StaffStore,
+pub async fn queue_weekly_digests<S>(
+    store: &S,
     now_ms: i64,
     base_url: &str,
-) -> Result<u32, AppError> {
+) -> Result<u32, AppError>
+where
+    S: Creditors + Overview + Consents + PlanApprovals + Retention + Classes + StaffDigest + ?Sized,
+{
     use chrono::{Datelike, Timelike};
     let zone = chrono_tz::Europe::Berlin;
     let Some(local) =
@@ -427,37 +421,25 @@ pub async fn queue_weekly_digests(
     let t = crate::i18n::creditor_tr(lang);
     let mut queued = 0;
     let mut done_creditor: Option<(i64, Vec<(String, String)>)> = None;
-    for owner in creditors.creditor_owners().await.map_err(internal)? {
+    for owner in store.creditor_owners().await? {
         let dedupe_key = format!(
             "creditor-digest:{}:{}-W{:02}",
             owner.user_id,
             week.year(),
             week.week()
         );
-        if staff.email_queued(&dedupe_key).await.map_err(internal)? {
+        if store.email_queued(&dedupe_key).await? {
             continue;
         }
         let lines = match &done_creditor {
             Some((id, lines)) if *id == owner.creditor_id => lines.clone(),
             _ => {
-                let figures = creditors
+                let figures = store
                     .overview_figures(owner.creditor_id, now_ms - 7 * 86_400_000)
-                    .await
-                    .map_err(internal)?;
-                let decisions = creditors
-                    .consent_requests(owner.creditor_id)
-                    .await
-                    .map_err(internal)?
-                    .len()
-                    + creditors
-                        .plan_approval_requests(owner.creditor_id)
-                        .await
-                        .map_err(internal)?
-                        .len();
-                let source = creditors
-                    .retention_data(owner.creditor_id)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
+                let decisions = store.consent_requests(owner.creditor_id).await?.len()
+                    + store.plan_approval_requests(owner.creditor_id).await?.len();
+                let source = store.retention_data(owner.creditor_id).await?;
                 let share = |as_of: NaiveDate| {
                     let r = retention::report(&source.cases, &source.activities, as_of);
                     let w = r.paid.windows[0];
@@ -500,11 +482,7 @@ pub async fn queue_weekly_digests(
             html,
             host: crate::server::host_of(base_url),
         };
-        if staff
-            .queue_staff_email(email, now_ms)
-            .await
-            .map_err(internal)?
-        {
+        if store.queue_staff_email(email, now_ms).await? {
             queued += 1;
         }
     }

@@ -7,8 +7,9 @@ use crate::dto::StaffMember;
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::account::{finish_sign_in, pending_key, PendingSignIn};
 use crate::server::credentials::{dummy_verify, hash_access_code, verify_access_code};
-use crate::server::ports::{AuditEntry, NewStaff, Realm};
-use crate::server::{internal, limits, AppState};
+use crate::server::ports::{AuditEntry, Realm};
+use crate::server::ports::{AuditLog, Logins, Team};
+use crate::server::{limits, AppState};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -80,8 +81,8 @@ pub(crate) fn session_err(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-fn staff_audit(
-    state: &AppState,
+fn staff_audit<S: ?Sized>(
+    state: &AppState<S>,
     staff_id: Option<i64>,
     action: &'static str,
     detail: String,
@@ -90,8 +91,8 @@ fn staff_audit(
     realm_audit(state, Realm::Staff, staff_id, action, detail, request_id)
 }
 
-pub(crate) fn realm_audit(
-    state: &AppState,
+pub(crate) fn realm_audit<S: ?Sized>(
+    state: &AppState<S>,
     realm: Realm,
     account_id: Option<i64>,
     action: &'static str,
@@ -118,8 +119,8 @@ fn login_failed(email: &str) -> AppError {
 
 /// Checks email and password. Unknown accounts, wrong passwords, locked and deactivated accounts
 /// and a client over its limit all get the same message after the same Argon2 work.
-pub async fn login(
-    state: &AppState,
+pub async fn login<S: AuditLog + Logins + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     realm: Realm,
     email: &str,
@@ -143,14 +144,8 @@ pub async fn login(
     let attempts = state.attempts.as_ref();
     // Both counters are reserved before the password is checked, so that a burst of parallel
     // tries gets no more of them than the limits allow; a success gives its tries back.
-    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now)
-        .await
-        .map_err(internal)?;
-    let account = state
-        .staff
-        .login_by_email(realm, &email)
-        .await
-        .map_err(internal)?;
+    let client_try = limits::reserve(attempts, limits::SIGN_IN_CLIENT, client, now).await?;
+    let account = state.store.login_by_email(realm, &email).await?;
     let account_try = match account.as_ref().filter(|_| client_try.allowed()) {
         Some(a) => Some(
             limits::reserve(
@@ -159,8 +154,7 @@ pub async fn login(
                 &account_subject(realm, a.id),
                 now,
             )
-            .await
-            .map_err(internal)?,
+            .await?,
         ),
         None => None,
     };
@@ -180,10 +174,10 @@ pub async fn login(
     .await?;
     match (usable, ok, &account_try) {
         (Some(a), true, Some(account_try)) => {
-            client_try.give_back(attempts).await.map_err(internal)?;
+            client_try.give_back(attempts).await?;
             if a.totp_secret.is_some() {
                 // The code still has to come: its failures count against the same account limit.
-                account_try.give_back(attempts).await.map_err(internal)?;
+                account_try.give_back(attempts).await?;
                 // Half signed in: the session learns only which account waits for its code.
                 session.cycle_id().await.map_err(session_err)?;
                 session
@@ -199,7 +193,7 @@ pub async fn login(
                     .map_err(session_err)?;
                 Ok(SignIn::CodeNeeded)
             } else {
-                account_try.clear(attempts).await.map_err(internal)?;
+                account_try.clear(attempts).await?;
                 finish_sign_in(state, session, realm, a, request_id).await?;
                 Ok(SignIn::Done)
             }
@@ -224,7 +218,7 @@ pub async fn login(
                 format!(r#"{{"outcome":"{outcome}"}}"#),
                 request_id,
             );
-            state.debtors.append_audit(audit).await.map_err(internal)?;
+            state.store.append_audit(audit).await?;
             Err(login_failed(&email))
         }
     }
@@ -237,21 +231,16 @@ pub fn account_subject(realm: Realm, account_id: i64) -> String {
 
 /// The signed-in staff member, if the session is neither idle too long nor too old and the
 /// account is still active with at least `required` as its role.
-pub async fn current_staff(
-    state: &AppState,
+pub async fn current_staff<S: Team + ?Sized>(
+    state: &AppState<S>,
     session: &Session,
     required: Role,
 ) -> Result<Staff, AppError> {
     let now = state.clock.now_ms();
     let s = live_session(session, Realm::Staff, now).await?;
-    let member = state
-        .staff
-        .staff_member(s.account_id)
-        .await
-        .map_err(internal)?
-        .filter(|m| {
-            m.active && m.agency_id == s.tenant_id && s.auth_ms >= m.sessions_valid_after_ms
-        });
+    let member = state.store.staff_member(s.account_id).await?.filter(|m| {
+        m.active && m.agency_id == s.tenant_id && s.auth_ms >= m.sessions_valid_after_ms
+    });
     let Some(member) = member else {
         session.flush().await.map_err(session_err)?;
         return Err(AppError::Unauthenticated);
@@ -319,10 +308,13 @@ pub(crate) async fn touch(
 }
 
 /// Ends the staff session.
-pub async fn logout(state: &AppState, session: &Session) -> Result<(), AppError> {
+pub async fn logout<S: AuditLog + ?Sized>(
+    state: &AppState<S>,
+    session: &Session,
+) -> Result<(), AppError> {
     if let Ok(Some(s)) = session.get::<StaffSession>(Realm::Staff.name()).await {
         let audit = staff_audit(state, Some(s.account_id), "staff.logout", "{}".into(), None);
-        state.debtors.append_audit(audit).await.map_err(internal)?;
+        state.store.append_audit(audit).await?;
     }
     session.flush().await.map_err(session_err)
 }
@@ -393,132 +385,16 @@ pub(crate) async fn hash(password: String) -> Result<String, AppError> {
         .map_err(|_| AppError::Internal)
 }
 
-/// A supervisor creates an account in their own agency. Only an admin creates admins.
-pub async fn create_staff(
-    state: &AppState,
-    by: &Staff,
-    email: &str,
-    display_name: &str,
-    role: &str,
-    password: &str,
-    request_id: Option<String>,
-) -> Result<i64, AppError> {
-    let (mut errors, email, display_name) = check_new_account(email, display_name, password);
-    let role = Role::from_code(role);
-    match role {
-        None => errors = errors.field("role", Problem::InvalidFormat),
-        Some(r) if !by.role.includes(r) => errors = errors.field("role", Problem::RoleTooHigh),
-        _ => {}
-    }
-    let Some(role) = role.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
-    let password_hash = hash(password.to_string()).await?;
-    let audit = staff_audit(
-        state,
-        Some(by.id),
-        "staff.account_created",
-        serde_json::json!({ "email": email, "role": role.code() }).to_string(),
-        request_id,
-    );
-    let created = state
-        .staff
-        .create_staff(
-            NewStaff {
-                agency_id: by.agency_id,
-                email,
-                display_name,
-                role,
-                password_hash,
-            },
-            audit,
-        )
-        .await
-        .map_err(internal)?;
-    created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))
-}
-
-/// A member of `by`'s agency whose account `by` may manage: `NotFound` for another agency's,
-/// `Forbidden` for a higher role's (only an admin manages an admin).
-async fn colleague(state: &AppState, by: &Staff, staff_id: i64) -> Result<StaffMember, AppError> {
-    let target = state
-        .staff
-        .staff_member(staff_id)
-        .await
-        .map_err(internal)?
-        .filter(|m| m.agency_id == by.agency_id)
-        .ok_or(AppError::NotFound)?;
-    let role = Role::from_code(&target.role).ok_or(AppError::Internal)?;
-    if by.role.includes(role) {
-        Ok(target)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// A supervisor deactivates (or reactivates) an account of their agency. Nobody deactivates
-/// themselves, and only an admin touches an admin's account. A deactivated member's session ends
-/// at their next request.
-pub async fn set_active(
-    state: &AppState,
-    by: &Staff,
-    staff_id: i64,
-    active: bool,
-    request_id: Option<String>,
-) -> Result<(), AppError> {
-    if staff_id == by.id {
-        return Err(AppError::Conflict);
-    }
-    colleague(state, by, staff_id).await?;
-    let audit = staff_audit(
-        state,
-        Some(by.id),
-        "staff.account_active",
-        serde_json::json!({ "staff_id": staff_id, "active": active }).to_string(),
-        request_id,
-    );
-    if state
-        .staff
-        .set_staff_active(by.agency_id, staff_id, active, audit)
-        .await
-        .map_err(internal)?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-/// A supervisor resets a colleague's sign-in (new first password, two-step sign-in removed).
-/// Only an admin resets an admin's.
-pub async fn reset_sign_in(
-    state: &AppState,
-    by: &Staff,
-    staff_id: i64,
-    password: &str,
-    request_id: Option<String>,
-) -> Result<(), AppError> {
-    let target = colleague(state, by, staff_id).await?;
-    crate::server::account::reset_colleague(
-        state,
-        Realm::Staff,
-        by.agency_id,
-        by.id,
-        staff_id,
-        &target.email,
-        password,
-        request_id,
-    )
-    .await
-}
-
 /// The accounts of the member's agency.
-pub async fn list_staff(state: &AppState, staff: &Staff) -> Result<Vec<StaffMember>, AppError> {
+pub async fn list_staff<S: Team + ?Sized>(
+    state: &AppState<S>,
+    staff: &Staff,
+) -> Result<Vec<StaffMember>, AppError> {
     state
-        .staff
+        .store
         .list_staff(staff.agency_id)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 #[cfg(test)]

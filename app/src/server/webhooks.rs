@@ -5,7 +5,8 @@
 use crate::domain::webhook::allowed_url;
 use crate::dto::{CreditorMember, WebhooksPage};
 use crate::error::{AppError, FormErrors, Problem};
-use crate::server::{internal, AppState};
+use crate::server::ports::Webhooks;
+use crate::server::AppState;
 
 /// Deliveries the log shows.
 const SHOWN: i64 = 50;
@@ -25,16 +26,13 @@ pub fn new_secret() -> String {
 use crate::server::creditor_audit as audit;
 
 /// The settings and the newest deliveries; the secret only for owners.
-pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPage, AppError> {
-    let store = &state.creditors;
-    let (url, secret) = store
-        .webhook_settings(member.creditor_id)
-        .await
-        .map_err(internal)?;
-    let deliveries = store
-        .webhook_deliveries(member.creditor_id, SHOWN)
-        .await
-        .map_err(internal)?;
+pub async fn page<S: Webhooks + ?Sized>(
+    state: &AppState<S>,
+    member: CreditorMember,
+) -> Result<WebhooksPage, AppError> {
+    let store = &state.store;
+    let (url, secret) = store.webhook_settings(member.creditor_id).await?;
+    let deliveries = store.webhook_deliveries(member.creditor_id, SHOWN).await?;
     let owner = member.role == "owner";
     Ok(WebhooksPage {
         member,
@@ -45,8 +43,8 @@ pub async fn page(state: &AppState, member: CreditorMember) -> Result<WebhooksPa
 }
 
 /// Sets the address (an empty one switches webhooks off); the first address gets a secret.
-pub async fn set_url(
-    state: &AppState,
+pub async fn set_url<S: Webhooks + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     url: &str,
     request_id: Option<String>,
@@ -59,11 +57,7 @@ pub async fn set_url(
                 .keep("url", url),
         ));
     }
-    let (_, secret) = state
-        .creditors
-        .webhook_settings(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let (_, secret) = state.store.webhook_settings(member.creditor_id).await?;
     let (url, secret) = if url.is_empty() {
         (None, secret)
     } else {
@@ -80,23 +74,19 @@ pub async fn set_url(
         request_id,
     );
     state
-        .creditors
+        .store
         .set_webhook(member.creditor_id, url, secret, entry)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// Replaces the signing secret; webhooks sent from now on carry the new one.
-pub async fn renew_secret(
-    state: &AppState,
+pub async fn renew_secret<S: Webhooks + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     request_id: Option<String>,
 ) -> Result<(), AppError> {
-    let (url, _) = state
-        .creditors
-        .webhook_settings(member.creditor_id)
-        .await
-        .map_err(internal)?;
+    let (url, _) = state.store.webhook_settings(member.creditor_id).await?;
     if url.is_none() {
         return Err(AppError::Conflict);
     }
@@ -108,15 +98,15 @@ pub async fn renew_secret(
         request_id,
     );
     state
-        .creditors
+        .store
         .set_webhook(member.creditor_id, url, Some(new_secret()), entry)
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
 }
 
 /// Sends a given-up webhook again.
-pub async fn retry(
-    state: &AppState,
+pub async fn retry<S: Webhooks + ?Sized>(
+    state: &AppState<S>,
     member: &CreditorMember,
     delivery_id: i64,
     request_id: Option<String>,
@@ -129,10 +119,9 @@ pub async fn retry(
         request_id,
     );
     if state
-        .creditors
+        .store
         .retry_webhook(member.creditor_id, delivery_id, entry)
-        .await
-        .map_err(internal)?
+        .await?
     {
         Ok(())
     } else {

@@ -21,7 +21,7 @@ use app::domain::{Currency, Money};
 use app::dto::{BankEntryView, StatementImportView};
 use app::error::StatementProblem;
 use app::server::ports::{
-    Assigned, AuditEntry, BankStore, StatementAccount, StatementFailure, StoreResult,
+    Assigned, AuditEntry, Bank, StatementAccount, StatementFailure, StoreResult,
 };
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -970,7 +970,7 @@ fn import_view(
 }
 
 #[async_trait]
-impl BankStore for Db {
+impl Bank for Db {
     async fn import_statement(
         &self,
         to: &StatementAccount,

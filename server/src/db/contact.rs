@@ -3,11 +3,11 @@
 use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::dto::ContactView;
-use app::server::ports::{AuditEntry, ContactStore, StoreResult};
+use app::server::ports::{AuditEntry, Contacts, StoreResult};
 use async_trait::async_trait;
 
 #[async_trait]
-impl ContactStore for Db {
+impl Contacts for Db {
     async fn contact(&self, case_id: i64) -> StoreResult<Option<ContactView>> {
         type Row = (
             Option<String>,

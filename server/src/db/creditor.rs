@@ -12,50 +12,19 @@ use app::domain::work::CONSENT_DAYS;
 use app::domain::work::{PlanConsentDefault, WorkKind};
 use app::domain::{Currency, Money};
 use app::dto::{
-    ActivityImportView, ApiKeyView, ClassSettings, CreditorMember, ImportJobView, OverviewFilter,
-    OverviewRow, WebhookDeliveryView,
+    ActivityImportView, ApiKeyView, ClassSettings, ImportJobView, OverviewFilter, OverviewRow,
+    WebhookDeliveryView,
 };
 use app::server::ports::{
-    AuditEntry, ConsentDecision, ConsentRequest, CreditorOwner, CreditorStore, CustomerRecord,
-    Effects, Figures, ImportUpload, NewApiKey, NewCreditorUser, PlanApprovalDecision,
-    PlanApprovalRequest, QueuedEmail, RetentionSource, StoreError, StoreResult, Stored,
+    ApiKeys, AuditEntry, Classes, ConsentDecision, ConsentRequest, Consents, CreditorCases,
+    CreditorOwner, Creditors, CustomerRecord, Effects, Figures, ImportUpload, Imports, NewApiKey,
+    Overview, PlanApprovalDecision, PlanApprovalRequest, PlanApprovals, QueuedEmail, Remittances,
+    Retention, RetentionSource, StoreError, StoreResult, Stored, Webhooks,
 };
 use async_trait::async_trait;
 
-/// A creditor's user with the creditor's name.
-const MEMBER_COLUMNS: &str =
-    "u.id, u.creditor_id, c.name, u.email, u.display_name, u.role, u.active, u.sessions_valid_after
-     FROM creditor_users u JOIN creditors c ON c.id = u.creditor_id";
-
-type MemberRow = (i64, i64, String, String, String, String, i64, i64);
-
-fn member(
-    (id, creditor_id, creditor_name, email, display_name, role, active, valid_after): MemberRow,
-) -> CreditorMember {
-    CreditorMember {
-        id,
-        creditor_id,
-        creditor_name,
-        email,
-        display_name,
-        role,
-        active: active != 0,
-        sessions_valid_after_ms: valid_after,
-    }
-}
-
 #[async_trait]
-impl CreditorStore for Db {
-    async fn creditor_member(&self, user_id: i64) -> StoreResult<Option<CreditorMember>> {
-        let row: Option<MemberRow> =
-            sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE u.id = $1"))
-                .bind(user_id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(store_err("load creditor user"))?;
-        Ok(row.map(member))
-    }
-
+impl Consents for Db {
     async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>> {
         // The request is the latest 'escalation_requested' action of each waiting case.
         type Row = (
@@ -201,7 +170,10 @@ impl CreditorStore for Db {
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(d.case_id))
     }
+}
 
+#[async_trait]
+impl PlanApprovals for Db {
     async fn plan_approval_requests(
         &self,
         creditor_id: i64,
@@ -348,36 +320,16 @@ impl CreditorStore for Db {
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(d.approval_id))
     }
+}
 
+#[async_trait]
+impl Retention for Db {
     async fn customer_record(
         &self,
         creditor_id: i64,
         debtor_id: i64,
     ) -> StoreResult<Option<CustomerRecord>> {
         super::retention::customer_record(self, creditor_id, debtor_id).await
-    }
-
-    async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>> {
-        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT u.creditor_id, u.id, u.email, u.display_name, c.name
-             FROM creditor_users u JOIN creditors c ON c.id = u.creditor_id
-             WHERE u.role = 'owner' AND u.active = 1 ORDER BY u.creditor_id, u.id",
-        )
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("load creditor owners"))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(creditor_id, user_id, email, display_name, creditor_name)| CreditorOwner {
-                    creditor_id,
-                    user_id,
-                    email,
-                    display_name,
-                    creditor_name,
-                },
-            )
-            .collect())
     }
 
     async fn retention_data(&self, creditor_id: i64) -> StoreResult<RetentionSource> {
@@ -415,6 +367,32 @@ impl CreditorStore for Db {
             }),
         }
     }
+}
+
+#[async_trait]
+impl Creditors for Db {
+    async fn creditor_owners(&self) -> StoreResult<Vec<CreditorOwner>> {
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT u.creditor_id, u.id, u.email, u.display_name, c.name
+             FROM creditor_users u JOIN creditors c ON c.id = u.creditor_id
+             WHERE u.role = 'owner' AND u.active = 1 ORDER BY u.creditor_id, u.id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load creditor owners"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(creditor_id, user_id, email, display_name, creditor_name)| CreditorOwner {
+                    creditor_id,
+                    user_id,
+                    email,
+                    display_name,
+                    creditor_name,
+                },
+            )
+            .collect())
+    }
 
     async fn creditor_name(&self, creditor_id: i64) -> StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT name FROM creditors WHERE id = $1")
@@ -423,7 +401,10 @@ impl CreditorStore for Db {
             .await
             .map_err(store_err("load creditor name"))
     }
+}
 
+#[async_trait]
+impl ApiKeys for Db {
     async fn api_keys(&self, creditor_id: i64) -> StoreResult<Vec<ApiKeyView>> {
         type Row = (
             i64,
@@ -527,7 +508,10 @@ impl CreditorStore for Db {
         }
         Ok(Some(creditor_id))
     }
+}
 
+#[async_trait]
+impl Classes for Db {
     async fn classes(&self, creditor_id: i64) -> StoreResult<Vec<ClassSettings>> {
         let err = store_err("load treatment classes");
         type Row = (
@@ -649,7 +633,10 @@ impl CreditorStore for Db {
             .await?
             > 0)
     }
+}
 
+#[async_trait]
+impl Overview for Db {
     async fn overview_figures(&self, creditor_id: i64, since_ms: i64) -> StoreResult<Figures> {
         let err = store_err("load creditor figures");
         let by_state: Vec<(String, i64)> = sqlx::query_as(
@@ -813,7 +800,10 @@ impl CreditorStore for Db {
             matching,
         ))
     }
+}
 
+#[async_trait]
+impl Remittances for Db {
     async fn remittances(
         &self,
         creditor_id: i64,
@@ -828,7 +818,10 @@ impl CreditorStore for Db {
     ) -> StoreResult<Option<(app::dto::RemittanceView, Vec<app::dto::RemittanceLine>)>> {
         self.remittance_detail(creditor_id, remittance_id).await
     }
+}
 
+#[async_trait]
+impl CreditorCases for Db {
     async fn case_state(&self, creditor_id: i64, case_id: i64) -> StoreResult<Option<CaseState>> {
         let state: Option<String> =
             sqlx::query_scalar("SELECT state FROM cases WHERE id = $1 AND creditor_id = $2")
@@ -916,7 +909,10 @@ impl CreditorStore for Db {
         tx.commit().await.map_err(&err)?;
         Ok(true)
     }
+}
 
+#[async_trait]
+impl Webhooks for Db {
     async fn webhook_settings(
         &self,
         creditor_id: i64,
@@ -1028,7 +1024,10 @@ impl CreditorStore for Db {
         ;
         Ok(self.execute_audited("retry webhook", query, &audit).await? > 0)
     }
+}
 
+#[async_trait]
+impl Imports for Db {
     async fn start_import(&self, upload: ImportUpload, audit: AuditEntry) -> StoreResult<i64> {
         self.start_import_job(upload, audit).await
     }
@@ -1047,67 +1046,5 @@ impl CreditorStore for Db {
 
     async fn import_jobs(&self, creditor_id: i64, limit: i64) -> StoreResult<Vec<ImportJobView>> {
         self.load_import_jobs(creditor_id, None, limit).await
-    }
-
-    async fn creditor_users(&self, creditor_id: i64) -> StoreResult<Vec<CreditorMember>> {
-        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} WHERE u.creditor_id = $1 ORDER BY u.display_name, u.id"
-        ))
-        .bind(creditor_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("load creditor users"))?;
-        Ok(rows.into_iter().map(member).collect())
-    }
-
-    async fn create_creditor_user(
-        &self,
-        user: NewCreditorUser,
-        audit: AuditEntry,
-    ) -> StoreResult<Option<i64>> {
-        let err = store_err("create creditor user");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO creditor_users (creditor_id, email, display_name, password_hash, role,
-                                         must_change_password, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
-        )
-        .bind(user.creditor_id)
-        .bind(&user.email)
-        .bind(&user.display_name)
-        .bind(&user.password_hash)
-        .bind(user.role)
-        .bind(audit.at_ms)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Ok(None),
-            Err(e) => return Err(err(e)),
-        };
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(Some(id))
-    }
-
-    async fn set_creditor_user_active(
-        &self,
-        creditor_id: i64,
-        user_id: i64,
-        active: bool,
-        audit: AuditEntry,
-    ) -> StoreResult<bool> {
-        let query = sqlx::query(
-            "UPDATE creditor_users SET active = $1, updated_at = $2 WHERE id = $3 AND creditor_id = $4",
-        )
-        .bind(i64::from(active))
-        .bind(audit.at_ms)
-        .bind(user_id)
-        .bind(creditor_id)
-        ;
-        Ok(self
-            .execute_audited("set creditor user active", query, &audit)
-            .await?
-            > 0)
     }
 }

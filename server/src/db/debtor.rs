@@ -8,7 +8,9 @@ use app::domain::access::normalize_postcode;
 use app::domain::claim::{breakdown, ItemKind};
 use app::domain::{Currency, Money};
 use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
-use app::server::ports::{AuditEntry, CaseAccess, CasePage, DebtorStore, StoreError, StoreResult};
+use app::server::ports::{
+    AuditEntry, AuditLog, CaseAccess, CasePage, CasePages, DebtorAccess, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
@@ -77,7 +79,7 @@ fn access(row: AccessRow, code_hashes: Vec<String>) -> CaseAccess {
 }
 
 #[async_trait]
-impl DebtorStore for Db {
+impl DebtorAccess for Db {
     async fn access_by_token_hash(
         &self,
         token_hash: &str,
@@ -124,14 +126,20 @@ impl DebtorStore for Db {
         .map_err(store_err("access codes of a case"))?;
         Ok(Some(access(row, hashes)))
     }
+}
 
+#[async_trait]
+impl AuditLog for Db {
     async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
         let err = store_err("append audit entry");
         let mut tx = self.begin_write().await.map_err(&err)?;
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)
     }
+}
 
+#[async_trait]
+impl CasePages for Db {
     async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>> {
         let mut conn = self.read_conn("load case view").await?;
         case_view_on(&mut conn, self.backend(), case_id, today).await

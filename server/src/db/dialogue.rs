@@ -12,7 +12,7 @@ use app::domain::work::{self, WorkKind};
 use app::domain::{Currency, Money};
 use app::dto::{AttachmentView, DialogueView, DisputeView, EventView, MessageView};
 use app::server::ports::{
-    CaseStatus, DialogueStore, Effects, NewAttachment, StoreError, StoreResult, Stored,
+    CaseStatus, Dialogue, Effects, NewAttachment, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -295,7 +295,7 @@ pub(super) fn owned(
 }
 
 #[async_trait]
-impl DialogueStore for Db {
+impl Dialogue for Db {
     async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>> {
         let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT c.state, c.reason, tc.reply_days FROM cases c

@@ -15,8 +15,8 @@ use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, Po
 use app::domain::webhook::event_type;
 use app::domain::{Language, Money};
 use app::server::ports::{
-    AuditEntry, DunningCase, DunningStep, DunningStore, EndedHold, QueuedEmail, RunningPlan,
-    StoreError, StoreResult, Stored,
+    AuditEntry, Dunning, DunningCase, DunningStep, EndedHold, QueuedEmail, RunningPlan, StoreError,
+    StoreResult, Stored,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -307,7 +307,7 @@ async fn dunning_case(
 }
 
 #[async_trait]
-impl DunningStore for Db {
+impl Dunning for Db {
     async fn dunning_cases(
         &self,
         after_id: i64,

@@ -23,7 +23,9 @@ pub mod remittances;
 mod retention;
 mod sessions;
 pub(crate) use dialogue::{insert_events, is_unique_violation, NewEvent};
+mod row;
 mod staff;
+mod team;
 pub mod webhooks;
 
 pub use booking::book_transfer;

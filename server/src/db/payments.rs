@@ -5,13 +5,13 @@ use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::domain::{Currency, Money};
 use app::server::ports::{
-    AuditEntry, Booking, OnlinePayment, PaymentStore, QueuedEmail, StoreError, StoreResult,
+    AuditEntry, Booking, OnlinePayment, OnlinePayments, QueuedEmail, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
 #[async_trait]
-impl PaymentStore for Db {
+impl OnlinePayments for Db {
     async fn create_online_payment(
         &self,
         case_id: i64,

@@ -8,7 +8,7 @@ use app::domain::plan::{Instalment, PlanReason, PlanRequest, PolicyBand};
 use app::domain::{Currency, Language, Money};
 use app::dto::PlanView;
 use app::server::ports::{
-    Effects, NewPlan, PlanContextData, PlanStore, QueuedEmail, StoreError, StoreResult, Stored,
+    Effects, NewPlan, PlanContextData, Plans, QueuedEmail, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
@@ -118,7 +118,7 @@ pub(super) async fn lift_holds(
 }
 
 #[async_trait]
-impl PlanStore for Db {
+impl Plans for Db {
     async fn plan_context(
         &self,
         case_id: i64,
@@ -150,7 +150,7 @@ impl PlanStore for Db {
         else {
             return Ok(None);
         };
-        let balance = app::server::ports::DebtorStore::case_view(self, case_id, today)
+        let balance = app::server::ports::CasePages::case_view(self, case_id, today)
             .await?
             .map(|v| v.summary.balance)
             .unwrap_or(Money::zero(Currency::EUR));

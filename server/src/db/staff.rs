@@ -7,6 +7,7 @@ use super::debtor::{currency, date, insert_audit};
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
+use super::team::{StaffRow, STAFF_COLUMNS};
 use super::{store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::plan::Instalment;
@@ -16,8 +17,9 @@ use app::dto::{
     StaffMember,
 };
 use app::server::ports::{
-    AuditEntry, CaseChange, HandlerAction, HandlerCase, NewStaff, QueueFilter, Realm, StaffEmail,
-    StaffLogin, StaffStore, StoreError, StoreResult, Stored, Template,
+    AccountSessions, AgencySettings, AuditEntry, CaseChange, HandlerAction, HandlerCase,
+    HandlerCases, Logins, QueueFilter, Realm, StaffDigest, StaffEmail, StaffLogin, StoreError,
+    StoreResult, Stored, Template, Templates, WorkQueue,
 };
 use async_trait::async_trait;
 use sqlx::any::AnyArguments;
@@ -27,23 +29,6 @@ fn money(minor: i64, currency: &str) -> StoreResult<Money> {
     Currency::parse(currency)
         .map(|c| Money::new(minor, c))
         .map_err(|_| StoreError)
-}
-
-type MemberRow = (i64, i64, String, String, String, i64, i64, i64);
-
-fn member(
-    (id, agency_id, email, display_name, role, active, digest, valid_after): MemberRow,
-) -> StaffMember {
-    StaffMember {
-        id,
-        agency_id,
-        email,
-        display_name,
-        role,
-        active: active != 0,
-        digest: digest != 0,
-        sessions_valid_after_ms: valid_after,
-    }
 }
 
 /// The accounts table of a realm and its tenant column (fixed names, never input).
@@ -92,9 +77,6 @@ fn login(row: LoginRow) -> StaffLogin {
         sessions_valid_after_ms: valid_after,
     }
 }
-
-const MEMBER_COLUMNS: &str =
-    "id, agency_id, email, display_name, role, active, digest, sessions_valid_after";
 
 /// `CASE kind WHEN … END` in the order of importance the domain defines.
 /// A WHERE clause with positional parameters, numbered as they are added.
@@ -345,7 +327,7 @@ async fn apply_change(
 }
 
 #[async_trait]
-impl StaffStore for Db {
+impl Logins for Db {
     async fn login_by_email(&self, realm: Realm, email: &str) -> StoreResult<Option<StaffLogin>> {
         let (table, tenant) = accounts_table(realm);
         let row: Option<LoginRow> = sqlx::query_as(&format!(
@@ -421,17 +403,6 @@ impl StaffStore for Db {
             .map(|_| ())
     }
 
-    async fn staff_member(&self, staff_id: i64) -> StoreResult<Option<StaffMember>> {
-        let row: Option<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE id = $1"
-        ))
-        .bind(staff_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("load staff member"))?;
-        Ok(row.map(member))
-    }
-
     async fn set_password(
         &self,
         realm: Realm,
@@ -463,51 +434,10 @@ impl StaffStore for Db {
         insert_audit(&mut tx, &audit).await.map_err(&err)?;
         tx.commit().await.map_err(&err)
     }
+}
 
-    async fn reset_sign_in(
-        &self,
-        realm: Realm,
-        tenant_id: i64,
-        account_id: i64,
-        hash: &str,
-        audit: AuditEntry,
-    ) -> StoreResult<bool> {
-        let err = store_err("reset a sign-in");
-        let (table, tenant) = accounts_table(realm);
-        let owner = session_owner_column(realm);
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let changed = sqlx::query(&format!(
-            "UPDATE {table} SET password_hash = $3, must_change_password = 1, totp_secret = NULL,
-                                totp_last_step = NULL, sessions_valid_after = $4, updated_at = $4
-             WHERE id = $1 AND {tenant} = $2"
-        ))
-        .bind(account_id)
-        .bind(tenant_id)
-        .bind(hash)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        if changed.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        // A reset lifts the account's lock, too.
-        sqlx::query("DELETE FROM attempt_windows WHERE scope = $1 AND subject = $2")
-            .bind(app::server::limits::SIGN_IN_ACCOUNT.scope)
-            .bind(app::server::staff::account_subject(realm, account_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(true)
-    }
-
+#[async_trait]
+impl AccountSessions for Db {
     async fn account_sessions(
         &self,
         realm: Realm,
@@ -543,64 +473,10 @@ impl StaffStore for Db {
             .await
             .map(|n| n == 1)
     }
+}
 
-    async fn create_staff(&self, staff: NewStaff, audit: AuditEntry) -> StoreResult<Option<i64>> {
-        let err = store_err("create staff account");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO staff_users (email, display_name, password_hash, role, agency_id,
-                                      must_change_password, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
-        )
-        .bind(&staff.email)
-        .bind(&staff.display_name)
-        .bind(&staff.password_hash)
-        .bind(staff.role.code())
-        .bind(staff.agency_id)
-        .bind(audit.at_ms)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match id {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Ok(None),
-            Err(e) => return Err(err(e)),
-        };
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(Some(id))
-    }
-
-    async fn list_staff(&self, agency_id: i64) -> StoreResult<Vec<StaffMember>> {
-        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE agency_id = $1 ORDER BY display_name, id"
-        ))
-        .bind(agency_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list staff"))?;
-        Ok(rows.into_iter().map(member).collect())
-    }
-
-    async fn set_staff_active(
-        &self,
-        agency_id: i64,
-        staff_id: i64,
-        active: bool,
-        audit: AuditEntry,
-    ) -> StoreResult<bool> {
-        let query = sqlx::query(
-            "UPDATE staff_users SET active = $3, updated_at = $4 WHERE id = $1 AND agency_id = $2",
-        )
-        .bind(staff_id)
-        .bind(agency_id)
-        .bind(i64::from(active))
-        .bind(audit.at_ms);
-        let changed = self
-            .execute_audited("set staff account active", query, &audit)
-            .await?;
-        Ok(changed == 1)
-    }
-
+#[async_trait]
+impl StaffDigest for Db {
     async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()> {
         let query =
             sqlx::query("UPDATE staff_users SET digest = $2, updated_at = $3 WHERE id = $1")
@@ -612,6 +488,52 @@ impl StaffStore for Db {
             .map(|_| ())
     }
 
+    async fn digest_subscribers(&self) -> StoreResult<Vec<StaffMember>> {
+        let rows: Vec<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users WHERE digest = 1 AND active = 1 ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("list digest subscribers"))?;
+        Ok(rows.into_iter().map(StaffMember::from).collect())
+    }
+
+    async fn email_queued(&self, dedupe_key: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = $1")
+            .bind(dedupe_key)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(store_err("look up queued email"))?;
+        Ok(found.is_some())
+    }
+
+    async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
+        let err = store_err("queue staff email");
+        let mut tx = self.begin_write().await.map_err(&err)?;
+        let queued = enqueue_email(
+            &mut tx,
+            &NewEmail {
+                dedupe_key: &e.dedupe_key,
+                case_id: None,
+                debtor_id: None,
+                to: &e.to,
+                time_zone: &e.time_zone,
+                subject: &e.subject,
+                text: &e.text,
+                html: &e.html,
+                host: &e.host,
+                now_ms,
+            },
+        )
+        .await
+        .map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(queued)
+    }
+}
+
+#[async_trait]
+impl WorkQueue for Db {
     async fn queue(&self, agency_id: i64, f: &QueueFilter) -> StoreResult<(Vec<QueueItem>, u64)> {
         let err = store_err("load work queue");
         let filter = queue_filter(agency_id, f);
@@ -765,7 +687,10 @@ impl StaffStore for Db {
         tx.commit().await.map_err(&err)?;
         Ok(true)
     }
+}
 
+#[async_trait]
+impl HandlerCases for Db {
     async fn case_by_reference(&self, agency_id: i64, reference: &str) -> StoreResult<Option<i64>> {
         sqlx::query_scalar(
             "SELECT c.id FROM cases c JOIN creditors cr ON cr.id = c.creditor_id WHERE c.reference = $1 AND cr.agency_id = $2",
@@ -1084,7 +1009,10 @@ impl StaffStore for Db {
         .await
         .map_err(store_err("load attachment for staff"))
     }
+}
 
+#[async_trait]
+impl Templates for Db {
     async fn templates(&self, agency_id: i64) -> StoreResult<Vec<Template>> {
         let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
             "SELECT key, language, class_key, title, body FROM templates WHERE agency_id = $1
@@ -1132,50 +1060,10 @@ impl StaffStore for Db {
             .await
             .map(|_| ())
     }
+}
 
-    async fn digest_subscribers(&self) -> StoreResult<Vec<StaffMember>> {
-        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM staff_users WHERE digest = 1 AND active = 1 ORDER BY id"
-        ))
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list digest subscribers"))?;
-        Ok(rows.into_iter().map(member).collect())
-    }
-
-    async fn email_queued(&self, dedupe_key: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = $1")
-            .bind(dedupe_key)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(store_err("look up queued email"))?;
-        Ok(found.is_some())
-    }
-
-    async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
-        let err = store_err("queue staff email");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let queued = enqueue_email(
-            &mut tx,
-            &NewEmail {
-                dedupe_key: &e.dedupe_key,
-                case_id: None,
-                debtor_id: None,
-                to: &e.to,
-                time_zone: &e.time_zone,
-                subject: &e.subject,
-                text: &e.text,
-                html: &e.html,
-                host: &e.host,
-                now_ms,
-            },
-        )
-        .await
-        .map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(queued)
-    }
-
+#[async_trait]
+impl AgencySettings for Db {
     async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>> {
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT name, reply_days FROM agencies WHERE id = $1")

@@ -10,7 +10,7 @@ use crate::helpers::{
 use crate::on_both_backends;
 use app::domain::case_state::CaseState;
 use app::server::dunning::{run_due, DunningReport};
-use app::server::ports::{AuditEntry, DunningStep, DunningStore, Effects, Stored};
+use app::server::ports::{AuditEntry, Dunning, DunningStep, Effects, Stored};
 use chrono::NaiveDate;
 
 const DAY: i64 = 86_400_000;

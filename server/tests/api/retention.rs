@@ -346,7 +346,7 @@ async fn owners_get_a_weekly_digest_on_monday_mornings_once(app: &TestApp) {
         )
     };
     let queue = |now: i64| async move {
-        app::server::retention::queue_weekly_digests(&app.db, &app.db, now, "https://portal.test")
+        app::server::retention::queue_weekly_digests(&app.db, now, "https://portal.test")
             .await
             .expect("queued")
     };

@@ -137,7 +137,7 @@ on_both_backends!(
 /// part of the page). What a person wrote must come back exactly: quotes, backslashes, line
 /// breaks, umlauts, emoji and markup, and integers beyond a double's 53 bits without rounding.
 async fn text_and_numbers_come_back_exactly_through_the_case_pages_lists(app: &TestApp) {
-    use app::server::ports::{DebtorStore, DialogueStore};
+    use app::server::ports::{CasePages, Dialogue};
     let case = crate::helpers::case_id(app, "AKTE-2026-000101").await;
     let written = "Grüße \"zitiert\" \\ rück\\\\wärts\nzweite Zeile\ttab 😀 </script><b>&amp;";
     let huge: i64 = (1 << 53) + 1;
@@ -206,7 +206,7 @@ on_both_backends!(
 /// it reads is what the three reads on their own give, for a case with messages, a dispute, a
 /// hold and payments, and nothing for a case that does not exist.
 async fn the_case_page_reads_what_the_three_reads_give(app: &TestApp) {
-    use app::server::ports::{DebtorStore, DialogueStore, DunningStore};
+    use app::server::ports::{CasePages, Dialogue, Dunning};
     let case = crate::helpers::case_id(app, "AKTE-2026-000101").await;
     sqlx::query(
         "INSERT INTO messages (case_id, author_kind, body, submission_key, created_at, updated_at)
