@@ -924,8 +924,8 @@ fn entry_view(row: EntryRow) -> StoreResult<BankEntryView> {
     ) = row;
     Ok(BankEntryView {
         id,
-        value_date: super::debtor::date(&value_date)?,
-        amount: Money::new(minor, super::debtor::currency(&currency)?),
+        value_date: super::date(&value_date)?,
+        amount: Money::new(minor, super::currency(&currency)?),
         payer_name,
         payer_iban,
         remittance,
@@ -1132,7 +1132,7 @@ impl Bank for Db {
         if claimed.rows_affected() != 1 {
             return Ok(Assigned::AlreadyDecided);
         }
-        let value_date = super::debtor::date(&value_date)?;
+        let value_date = super::date(&value_date)?;
         book_entry(
             &mut t, entry_id, case_id, "handler", amount, value_date, &key, part, now, base_url,
         )
@@ -1143,7 +1143,7 @@ impl Bank for Db {
             case_id: Some(case_id),
             ..audit
         };
-        super::debtor::insert_audit(&mut t, &audit)
+        super::audit::insert_audit(&mut t, &audit)
             .await
             .map_err(&err)?;
         t.commit().await.map_err(&err)?;
@@ -1183,7 +1183,7 @@ impl Bank for Db {
             return Ok(exists.map(|_| false));
         };
         done_work(&mut t, suggested, now).await.map_err(&err)?;
-        super::debtor::insert_audit(&mut t, &audit)
+        super::audit::insert_audit(&mut t, &audit)
             .await
             .map_err(&err)?;
         t.commit().await.map_err(&err)?;

@@ -10,10 +10,9 @@
 //! PostgreSQL.
 
 use super::dialogue::{insert_events, NewEvent};
-use super::iso;
 use super::plans::queue_all;
 use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
-use super::{insert_rows, placeholders, MAX_BINDS};
+use super::{insert_rows, iso, placeholders, MAX_BINDS};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use app::domain::claim::ItemKind;

@@ -1,6 +1,6 @@
 //! The debtor's contact data, reached through the case (a debtor session knows only its case).
 
-use super::debtor::insert_audit;
+use super::audit::insert_audit;
 use super::{store_err, Db};
 use app::dto::ContactView;
 use app::server::ports::{AuditEntry, Contacts, StoreResult};

@@ -3,8 +3,8 @@
 //! write lock at once), then the case state as a compare-and-set, the hold, the timeline event,
 //! the audit entry and the documents.
 
-use super::debtor::{date, insert_audit};
-use super::{iso, json_rows, json_spelling, store_err, Db};
+use super::audit::insert_audit;
+use super::{date, iso, json_rows, json_spelling, store_err, Db};
 use crate::config::Backend;
 use app::domain::case_state::CaseState;
 use app::domain::reason::NonPaymentReason;

@@ -1,13 +1,14 @@
 //! The dunning engine's storage: the facts of each case whose clock may run, and each step taken
 //! once, with all its effects, in one transaction.
 
-use super::debtor::insert_audits;
-use super::debtor::{currency as currency_of, date};
+use super::audit::insert_audits;
 use super::dialogue::{add_work, apply_effects, insert_events, NewEvent};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue, queue_all};
-use super::{insert_rows, iso, placeholders, ROWS_AT_ONCE};
-use super::{json_rows, json_spelling, store_err, AnyQuery, Db, ReadConn};
+use super::{
+    currency as currency_of, date, insert_rows, iso, json_rows, json_spelling, placeholders,
+    store_err, AnyQuery, Db, ReadConn, ROWS_AT_ONCE,
+};
 use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{Cadence, Pause};

@@ -5,10 +5,11 @@
 //! Progress lives in memory while the import runs: writing it to the database would wait for the
 //! write lock that the import's own transaction holds on SQLite.
 
-use super::debtor::insert_audit;
+use super::audit::insert_audit;
 use super::{store_err, Db};
 use app::dto::ImportJobView;
-use app::server::ports::{AuditEntry, ImportUpload, StoreResult};
+use app::server::ports::{AuditEntry, ImportUpload, Imports, StoreResult};
+use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -188,5 +189,28 @@ impl Db {
                 },
             )
             .collect())
+    }
+}
+
+#[async_trait]
+impl Imports for Db {
+    async fn start_import(&self, upload: ImportUpload, audit: AuditEntry) -> StoreResult<i64> {
+        self.start_import_job(upload, audit).await
+    }
+
+    async fn import_job(
+        &self,
+        creditor_id: i64,
+        job_id: i64,
+    ) -> StoreResult<Option<ImportJobView>> {
+        Ok(self
+            .load_import_jobs(creditor_id, Some(job_id), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn import_jobs(&self, creditor_id: i64, limit: i64) -> StoreResult<Vec<ImportJobView>> {
+        self.load_import_jobs(creditor_id, None, limit).await
     }
 }

@@ -1,7 +1,6 @@
 //! The dated legal tables: base rates and statutory interest parameters.
 
-use super::debtor::date;
-use super::{store_err, Db};
+use super::{date, store_err, Db};
 use app::domain::interest::{BaseRate, StatutoryParameters};
 use app::server::ports::{LegalTables, StoreError, StoreResult};
 use async_trait::async_trait;

@@ -5,38 +5,46 @@
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
 pub mod activities;
+mod agency;
+mod api_keys;
 mod attempts;
+mod audit;
 pub mod bank;
 mod booking;
+mod case_page;
+mod classes;
+mod consent;
 mod contact;
-mod creditor;
-mod debtor;
+mod creditors;
+mod debtor_access;
 mod dialogue;
+mod digest;
 mod dunning;
+mod handling;
 mod imports;
 mod legal;
 pub mod outbox;
+mod overview;
 mod payments;
 mod plans;
 mod read;
 pub mod remittances;
 mod retention;
-mod sessions;
-pub(crate) use dialogue::{insert_events, is_unique_violation, NewEvent};
 mod row;
-mod staff;
+mod sessions;
+mod sign_in;
 mod team;
+mod templates;
 pub mod webhooks;
-
-pub use booking::book_transfer;
-pub(crate) use booking::insert_allocated;
-pub(crate) use debtor::insert_audit;
-pub(crate) use read::ReadConn;
-pub use sessions::SqlSessionStore;
-pub(crate) use staff::accounts_table;
-
 use crate::config::{Backend, DatabaseUrl};
 use app::server::ports::{StoreError, StoreResult};
+pub(crate) use audit::insert_audit;
+pub use booking::book_transfer;
+pub(crate) use booking::insert_allocated;
+pub(crate) use dialogue::{insert_events, is_unique_violation, NewEvent};
+pub(crate) use read::ReadConn;
+pub use sessions::SqlSessionStore;
+pub(crate) use sign_in::accounts_table;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
@@ -76,6 +84,44 @@ pub(crate) fn store_err<E: std::fmt::Display>(context: &'static str) -> impl Fn(
         tracing::error!(error = %e, context, "database operation failed");
         StoreError
     }
+}
+
+impl Db {
+    /// Runs one statement and, when it changed something, writes the audit entry with it in one
+    /// transaction. Returns the rows changed; when none, nothing is kept and nothing audited.
+    pub(super) async fn execute_audited<'q>(
+        &self,
+        context: &'static str,
+        query: AnyQuery<'q>,
+        audit: &app::server::ports::AuditEntry,
+    ) -> StoreResult<u64> {
+        let err = store_err(context);
+        let mut tx = self.begin_write().await.map_err(&err)?;
+        let changed = query.execute(&mut *tx).await.map_err(&err)?.rows_affected();
+        if changed == 0 {
+            return Ok(0);
+        }
+        insert_audit(&mut tx, audit).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(changed)
+    }
+}
+
+/// Decodes a stored ISO date (`2026-12-06`); a malformed one is a data fault, logged and
+/// reported as a failure. `NaiveDate`'s own parser reads exactly this form without first parsing
+/// a pattern, as `parse_from_str` does on every call: the case page decodes dozens per visit.
+pub(crate) fn date(raw: &str) -> StoreResult<chrono::NaiveDate> {
+    raw.parse::<chrono::NaiveDate>().map_err(|e| {
+        tracing::error!(error = %e, value = raw, "malformed date in the database");
+        StoreError
+    })
+}
+
+pub(crate) fn currency(raw: &str) -> StoreResult<app::domain::Currency> {
+    app::domain::Currency::parse(raw).map_err(|e| {
+        tracing::error!(error = %e, "malformed currency in the database");
+        StoreError
+    })
 }
 
 /// `$first, $first+1, …` for `n` values: the placeholders of an `IN (…)` list.
@@ -498,10 +544,10 @@ mod tests {
     fn stored_dates_are_written_and_read_as_iso_dates() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 7).expect("date");
         assert_eq!(iso(day), "2026-03-07");
-        assert_eq!(debtor::date("2026-03-07").expect("read"), day);
-        assert_eq!(debtor::date(&iso(day)).expect("read"), day);
+        assert_eq!(date("2026-03-07").expect("read"), day);
+        assert_eq!(date(&iso(day)).expect("read"), day);
         for bad in ["", "07.03.2026", "2026-02-30", "2026-3", "2026-03-07x"] {
-            assert!(debtor::date(bad).is_err(), "{bad:?} is not a stored date");
+            assert!(date(bad).is_err(), "{bad:?} is not a stored date");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Online payments: checkout rows, and booking a provider's confirmation exactly once.
 
+use super::audit::insert_audit;
 use super::booking::{book_payment, NewPayment, Receipt};
-use super::debtor::insert_audit;
 use super::{store_err, Db};
 use app::domain::{Currency, Money};
 use app::server::ports::{

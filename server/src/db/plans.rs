@@ -1,14 +1,16 @@
 //! Instalment plans: the context a decision needs, and storing proposals, agreements and answers
 //! to counter-offers together with their effects and confirmation email.
 
-use super::dialogue::apply_effects;
+use super::dialogue::{add_work, apply_effects};
 use super::outbox::{enqueue_emails, NewEmail};
 use super::{store_err, Db};
 use app::domain::plan::{Instalment, PlanReason, PlanRequest, PolicyBand};
+use app::domain::work::{PlanConsentDefault, WorkKind, CONSENT_DAYS};
 use app::domain::{Currency, Language, Money};
 use app::dto::PlanView;
 use app::server::ports::{
-    Effects, NewPlan, PlanContextData, Plans, QueuedEmail, StoreError, StoreResult, Stored,
+    Effects, NewPlan, PlanApprovalDecision, PlanApprovalRequest, PlanApprovals, PlanContextData,
+    Plans, QueuedEmail, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
@@ -293,5 +295,155 @@ impl Plans for Db {
         }
         tx.commit().await.map_err(&err)?;
         Ok(Stored::New(plan_id))
+    }
+}
+
+#[async_trait]
+impl PlanApprovals for Db {
+    async fn plan_approval_requests(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<Vec<PlanApprovalRequest>> {
+        use sqlx::Row;
+        let err = store_err("load plan approvals");
+        let rows = sqlx::query(
+            "SELECT pa.id, c.id, c.reference, d.name, tc.key, pa.created_at, pa.recommend_approve, pa.note,
+                    s.display_name, tc.consent_days, tc.plan_consent_default,
+                    p.id, p.state, p.proposed_by, p.request, p.schedule, p.cost_minor, p.reasons
+             FROM plan_approvals pa
+             JOIN cases c ON c.id = pa.case_id
+             JOIN debtors d ON d.id = c.debtor_id
+             JOIN plans p ON p.id = pa.plan_id AND p.case_id = c.id
+             JOIN staff_users s ON s.id = pa.staff_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE c.creditor_id = $1 AND pa.state = 'open' AND p.state = 'proposed'
+               AND c.state = 'plan_proposed'
+             ORDER BY pa.created_at, pa.id",
+        )
+        .bind(creditor_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(&err)?;
+        rows.iter()
+            .map(|r| {
+                let days: Option<i64> = r.try_get(9).map_err(&err)?;
+                let default: Option<String> = r.try_get(10).map_err(&err)?;
+                let plan = (
+                    r.try_get(11).map_err(&err)?,
+                    r.try_get(12).map_err(&err)?,
+                    r.try_get(13).map_err(&err)?,
+                    r.try_get(14).map_err(&err)?,
+                    r.try_get(15).map_err(&err)?,
+                    r.try_get(16).map_err(&err)?,
+                    r.try_get(17).map_err(&err)?,
+                );
+                Ok(PlanApprovalRequest {
+                    id: r.try_get(0).map_err(&err)?,
+                    case_id: r.try_get(1).map_err(&err)?,
+                    reference: r.try_get(2).map_err(&err)?,
+                    debtor_name: r.try_get(3).map_err(&err)?,
+                    class_key: r.try_get(4).map_err(&err)?,
+                    requested_at_ms: r.try_get(5).map_err(&err)?,
+                    recommend_approve: r.try_get::<i64, _>(6).map_err(&err)? != 0,
+                    note: r.try_get(7).map_err(&err)?,
+                    handler_name: r.try_get(8).map_err(&err)?,
+                    consent_days: days
+                        .and_then(|d| u32::try_from(d).ok())
+                        .unwrap_or(CONSENT_DAYS),
+                    default: default
+                        .as_deref()
+                        .and_then(PlanConsentDefault::from_code)
+                        .unwrap_or_default(),
+                    plan: super::plans::plan_view(plan)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn overdue_plan_approvals(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>> {
+        let rows: Vec<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT c.creditor_id, pa.id, c.id, pa.recommend_approve, tc.plan_consent_default
+             FROM plan_approvals pa
+             JOIN cases c ON c.id = pa.case_id
+             JOIN plans p ON p.id = pa.plan_id
+             LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE pa.state = 'open' AND p.state = 'proposed' AND c.state = 'plan_proposed'
+               AND pa.created_at + COALESCE(tc.consent_days, $2) * 86400000 < $1
+             ORDER BY pa.id",
+        )
+        .bind(now_ms)
+        .bind(i64::from(CONSENT_DAYS))
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("find overdue plan approvals"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(creditor, approval, case, recommend, default)| {
+                let default = default
+                    .as_deref()
+                    .and_then(PlanConsentDefault::from_code)
+                    .unwrap_or_default();
+                (creditor, approval, case, default.approves(recommend != 0))
+            })
+            .collect())
+    }
+
+    async fn decide_plan_approval(
+        &self,
+        creditor_id: i64,
+        d: PlanApprovalDecision,
+        effects: Effects,
+    ) -> StoreResult<Stored> {
+        let err = store_err("record plan approval");
+        let now = effects.audit.at_ms;
+        let mut tx = self.begin_write().await.map_err(&err)?;
+        let changed = sqlx::query(
+            "UPDATE plan_approvals SET state = $4, creditor_user_id = $5, comment = $6, by_default = $7,
+                    decided_at = $8, updated_at = $8
+             WHERE id = $1 AND case_id = $2 AND state = 'open'
+               AND EXISTS (SELECT 1 FROM cases c WHERE c.id = $2 AND c.creditor_id = $3)",
+        )
+        .bind(d.approval_id)
+        .bind(d.case_id)
+        .bind(creditor_id)
+        .bind(if d.approved { "approved" } else { "declined" })
+        .bind(d.user_id)
+        .bind(&d.comment)
+        .bind(i64::from(d.user_id.is_none()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        if changed.rows_affected() != 1 {
+            // Already answered: the same answer by the same person is a form sent twice.
+            let earlier: Option<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT pa.state, pa.creditor_user_id FROM plan_approvals pa JOIN cases c ON c.id = pa.case_id
+                 WHERE pa.id = $1 AND c.creditor_id = $2",
+            )
+            .bind(d.approval_id)
+            .bind(creditor_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(&err)?;
+            let same = earlier.is_some_and(|(state, user)| {
+                state == if d.approved { "approved" } else { "declined" } && user == d.user_id
+            });
+            return Ok(if same {
+                Stored::Duplicate
+            } else {
+                Stored::StateChanged
+            });
+        }
+        if !apply_effects(&mut tx, d.case_id, &effects)
+            .await
+            .map_err(&err)?
+        {
+            return Ok(Stored::StateChanged);
+        }
+        add_work(&mut tx, d.case_id, WorkKind::EscalationDecision, now)
+            .await
+            .map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(Stored::New(d.approval_id))
     }
 }

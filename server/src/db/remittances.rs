@@ -8,7 +8,8 @@ use super::{store_err, Db};
 use app::domain::remittance::{Period, Split};
 use app::domain::{Currency, Money};
 use app::dto::{RemittanceLine, RemittanceView};
-use app::server::ports::StoreResult;
+use app::server::ports::{Remittances, StoreResult};
+use async_trait::async_trait;
 
 /// What one creditor's new report holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,7 +274,7 @@ impl Db {
                             .sum()
                     };
                     Ok(RemittanceLine {
-                        value_date: super::debtor::date(&value_date)?,
+                        value_date: super::date(&value_date)?,
                         reference,
                         customer_number,
                         debtor_name: name,
@@ -288,5 +289,23 @@ impl Db {
             )
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Some((report_view(row), lines)))
+    }
+}
+
+#[async_trait]
+impl Remittances for Db {
+    async fn remittances(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<(Vec<app::dto::RemittanceView>, i64)> {
+        self.remittance_list(creditor_id).await
+    }
+
+    async fn remittance(
+        &self,
+        creditor_id: i64,
+        remittance_id: i64,
+    ) -> StoreResult<Option<(app::dto::RemittanceView, Vec<app::dto::RemittanceLine>)>> {
+        self.remittance_detail(creditor_id, remittance_id).await
     }
 }

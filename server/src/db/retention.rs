@@ -4,7 +4,11 @@
 use super::{store_err, Db};
 use app::domain::activity::ActivityKind;
 use app::domain::retention::{Activity, EndedCase, Path};
-use app::server::ports::{CustomerCaseRecord, CustomerRecord, RetentionSource, StoreResult};
+use app::dto::ActivityImportView;
+use app::server::ports::{
+    CustomerCaseRecord, CustomerRecord, Retention, RetentionSource, StoreResult,
+};
+use async_trait::async_trait;
 use chrono::NaiveDate;
 
 type CaseRow = (
@@ -252,4 +256,51 @@ pub(super) async fn customer_record(
             })
             .collect(),
     }))
+}
+
+#[async_trait]
+impl Retention for Db {
+    async fn customer_record(
+        &self,
+        creditor_id: i64,
+        debtor_id: i64,
+    ) -> StoreResult<Option<CustomerRecord>> {
+        super::retention::customer_record(self, creditor_id, debtor_id).await
+    }
+
+    async fn retention_data(&self, creditor_id: i64) -> StoreResult<RetentionSource> {
+        super::retention::retention_data(self, creditor_id).await
+    }
+
+    async fn import_activities(
+        &self,
+        creditor_id: i64,
+        raw: Vec<u8>,
+        today: chrono::NaiveDate,
+        now_ms: i64,
+    ) -> StoreResult<ActivityImportView> {
+        use crate::intake::ImportError;
+        match crate::activity_import::import_activities(self, creditor_id, &raw, today, now_ms)
+            .await
+        {
+            Ok(r) => Ok(ActivityImportView {
+                written: r.written,
+                rows: r.rows,
+                created: r.created,
+                unchanged: r.unchanged,
+                problems: r.problems.len(),
+                report: r.render(),
+            }),
+            Err(ImportError::Database(e)) => Err(store_err("import activities")(e)),
+            // The file itself could not be read: the whole report is that one problem.
+            Err(e) => Ok(ActivityImportView {
+                written: false,
+                rows: 0,
+                created: 0,
+                unchanged: 0,
+                problems: 1,
+                report: format!("{e}\nNothing was stored.\n"),
+            }),
+        }
+    }
 }

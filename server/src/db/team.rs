@@ -2,7 +2,7 @@
 //! accounts differ only in their table and tenant column (`accounts_table`).
 
 use super::row::row;
-use super::staff::{accounts_table, session_owner_column};
+use super::sign_in::{accounts_table, session_owner_column};
 use super::{insert_audit, is_unique_violation, store_err, Db};
 use app::dto::{CreditorMember, StaffMember};
 use app::server::ports::{AuditEntry, NewMember, Realm, StoreResult, Team};

@@ -1,8 +1,11 @@
 //! The webhook outbox: rows written with the case event they report (same transaction), leased
 //! and delivered by the relay, retried with backoff, and listed for the creditor.
 
-use super::Db;
+use super::{store_err, Db};
 use app::domain::webhook::{event_type, retry_delay_ms, MAX_ATTEMPTS};
+use app::dto::WebhookDeliveryView;
+use app::server::ports::{AuditEntry, StoreResult, Webhooks};
+use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
 /// A case as its creditor's webhooks describe it.
@@ -248,5 +251,120 @@ impl Db {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Webhooks for Db {
+    async fn webhook_settings(
+        &self,
+        creditor_id: i64,
+    ) -> StoreResult<(Option<String>, Option<String>)> {
+        let found: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT webhook_url, webhook_secret FROM creditors WHERE id = $1")
+                .bind(creditor_id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_err("load webhook settings"))?;
+        Ok(found.unwrap_or((None, None)))
+    }
+
+    async fn set_webhook(
+        &self,
+        creditor_id: i64,
+        url: Option<String>,
+        secret: Option<String>,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        let query = sqlx::query(
+            "UPDATE creditors SET webhook_url = $1, webhook_secret = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(url)
+        .bind(secret)
+        .bind(audit.at_ms)
+        .bind(creditor_id);
+        self.execute_audited("set webhook", query, &audit).await?;
+        Ok(())
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        creditor_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<WebhookDeliveryView>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            i64,
+            Option<i64>,
+            i64,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT w.id, w.event_id, w.event_type, c.reference, w.state, w.attempts, w.last_status, w.last_error,
+                    w.created_at, w.delivered_at, w.next_attempt_at
+             FROM webhook_deliveries w LEFT JOIN cases c ON c.id = w.case_id
+             WHERE w.creditor_id = $1 ORDER BY w.id DESC LIMIT $2",
+        )
+        .bind(creditor_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load webhook deliveries"))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    event_id,
+                    event_type,
+                    case_reference,
+                    state,
+                    attempts,
+                    last_status,
+                    last_error,
+                    created,
+                    delivered,
+                    next,
+                )| {
+                    WebhookDeliveryView {
+                        id,
+                        event_id,
+                        event_type,
+                        case_reference,
+                        state,
+                        attempts,
+                        last_status,
+                        last_error,
+                        created_at_ms: created,
+                        delivered_at_ms: delivered,
+                        next_attempt_ms: next,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn retry_webhook(
+        &self,
+        creditor_id: i64,
+        id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<bool> {
+        let query = sqlx::query(
+            "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL,
+                    updated_at = $1
+             WHERE id = $2 AND creditor_id = $3 AND state = 'dead'",
+        )
+        .bind(audit.at_ms)
+        .bind(id)
+        .bind(creditor_id)
+        ;
+        Ok(self.execute_audited("retry webhook", query, &audit).await? > 0)
     }
 }

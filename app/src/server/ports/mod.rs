@@ -10,44 +10,58 @@
 //! and the application runs every use-case on one [`Store`], which is all of them.
 
 mod agency;
+mod api_keys;
 mod audit;
 mod bank;
 mod case_page;
+mod classes;
 mod consent;
 mod contact;
 mod creditors;
 mod debtor_access;
 mod dialogue;
+mod digest;
 mod dunning;
 mod handling;
-mod integration;
+mod imports;
 mod legal;
 mod outbox;
+mod overview;
 mod payments;
 mod plans;
+mod remittances;
 mod retention;
 mod sign_in;
 mod team;
+mod templates;
+mod webhooks;
 
 pub use agency::*;
+pub use api_keys::*;
 pub use audit::*;
 pub use bank::*;
 pub use case_page::*;
+pub use classes::*;
 pub use consent::*;
 pub use contact::*;
 pub use creditors::*;
 pub use debtor_access::*;
 pub use dialogue::*;
+pub use digest::*;
 pub use dunning::*;
 pub use handling::*;
-pub use integration::*;
+pub use imports::*;
 pub use legal::*;
 pub use outbox::*;
+pub use overview::*;
 pub use payments::*;
 pub use plans::*;
+pub use remittances::*;
 pub use retention::*;
 pub use sign_in::*;
 pub use team::*;
+pub use templates::*;
+pub use webhooks::*;
 
 /// A storage failure. The adapter has already logged the cause; callers only learn that it failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

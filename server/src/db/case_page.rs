@@ -1,142 +1,16 @@
-//! The debtor side of storage: access checks, audit entries and the case view.
+//! What the debtor's case page reads (port `CasePages`): the case view, the dialogue and the
+//! dunning engine's view of the case, on one connection.
 
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
-use super::{json_rows, json_spelling, store_err, Db, ReadConn};
+use super::{currency, date, json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
-use app::domain::access::normalize_postcode;
 use app::domain::claim::{breakdown, ItemKind};
-use app::domain::{Currency, Money};
+use app::domain::Money;
 use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
-use app::server::ports::{
-    AuditEntry, AuditLog, CaseAccess, CasePage, CasePages, DebtorAccess, StoreError, StoreResult,
-};
+use app::server::ports::{CasePage, CasePages, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use sqlx::{Any, Transaction};
-
-/// Decodes a stored ISO date (`2026-12-06`); a malformed one is a data fault, logged and
-/// reported as a failure. `NaiveDate`'s own parser reads exactly this form without first parsing
-/// a pattern, as `parse_from_str` does on every call: the case page decodes dozens per visit.
-pub(super) fn date(raw: &str) -> StoreResult<NaiveDate> {
-    raw.parse::<NaiveDate>().map_err(|e| {
-        tracing::error!(error = %e, value = raw, "malformed date in the database");
-        StoreError
-    })
-}
-
-pub(super) fn currency(raw: &str) -> StoreResult<Currency> {
-    Currency::parse(raw).map_err(|e| {
-        tracing::error!(error = %e, "malformed currency in the database");
-        StoreError
-    })
-}
-
-pub(crate) async fn insert_audit(
-    tx: &mut Transaction<'_, Any>,
-    a: &AuditEntry,
-) -> Result<(), sqlx::Error> {
-    insert_audits(tx, &[a]).await
-}
-
-/// Writes audit entries as part of `tx`, a hundred per statement.
-pub(crate) async fn insert_audits(
-    tx: &mut Transaction<'_, Any>,
-    entries: &[&AuditEntry],
-) -> Result<(), sqlx::Error> {
-    super::insert_rows(
-        tx,
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, case_id, action, detail, request_id, created_at, updated_at)",
-        9,
-        "",
-        entries,
-        |q, a| {
-            q.bind(a.at_ms)
-                .bind(a.actor_kind)
-                .bind(a.actor_id.as_deref())
-                .bind(a.case_id)
-                .bind(a.action)
-                .bind(a.detail.as_str())
-                .bind(a.request_id.as_deref())
-                .bind(a.at_ms)
-                .bind(a.at_ms)
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
-type AccessRow = (i64, String, String);
-
-fn access(row: AccessRow, code_hashes: Vec<String>) -> CaseAccess {
-    let (case_id, reference, postcode) = row;
-    CaseAccess {
-        case_id,
-        reference,
-        postcode: normalize_postcode(&postcode),
-        code_hashes,
-    }
-}
-
-#[async_trait]
-impl DebtorAccess for Db {
-    async fn access_by_token_hash(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> StoreResult<Option<CaseAccess>> {
-        let row: Option<AccessRow> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.postcode
-             FROM access_credentials a
-             JOIN cases c ON c.id = a.case_id
-             JOIN debtors d ON d.id = c.debtor_id
-             WHERE a.token_hash = $1 AND a.revoked_at IS NULL AND a.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now_ms)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("access by token"))?;
-        Ok(row.map(|r| access(r, Vec::new())))
-    }
-
-    async fn access_by_reference(
-        &self,
-        reference: &str,
-        now_ms: i64,
-    ) -> StoreResult<Option<CaseAccess>> {
-        let row: Option<AccessRow> = sqlx::query_as(
-            "SELECT c.id, c.reference, d.postcode
-             FROM cases c JOIN debtors d ON d.id = c.debtor_id
-             WHERE c.reference = $1",
-        )
-        .bind(reference)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("access by reference"))?;
-        let Some(row) = row else { return Ok(None) };
-        let hashes: Vec<String> = sqlx::query_scalar(
-            "SELECT code_hash FROM access_credentials
-             WHERE case_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id",
-        )
-        .bind(row.0)
-        .bind(now_ms)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("access codes of a case"))?;
-        Ok(Some(access(row, hashes)))
-    }
-}
-
-#[async_trait]
-impl AuditLog for Db {
-    async fn append_audit(&self, audit: AuditEntry) -> StoreResult<()> {
-        let err = store_err("append audit entry");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
-    }
-}
 
 #[async_trait]
 impl CasePages for Db {

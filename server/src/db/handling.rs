@@ -1,25 +1,21 @@
-//! The staff side: accounts and logins, the work queue, handler actions and templates. Every
-//! query about cases filters on the staff member's agency, so a handler of one agency finds
-//! nothing of another's, whatever id they type.
+//! The handlers' work (ports `WorkQueue` and `HandlerCases`): the queue, a handler's case and
+//! the actions on it. Every query about cases filters on the staff member's agency, so a handler
+//! of one agency finds nothing of another's, whatever id they type.
 
+use super::audit::insert_audit;
 use super::booking::{book_payment, NewPayment, Receipt};
-use super::debtor::{currency, date, insert_audit};
 use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
-use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
-use super::team::{StaffRow, STAFF_COLUMNS};
-use super::{store_err, Db};
+use super::{currency, date, store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::plan::Instalment;
 use app::domain::{Currency, Language, Money};
 use app::dto::{
     ActionRecord, CaseWork, HandlerPlan, OpenWork, PaymentClaimView, PlanApprovalView, QueueItem,
-    StaffMember,
 };
 use app::server::ports::{
-    AccountSessions, AgencySettings, AuditEntry, CaseChange, HandlerAction, HandlerCase,
-    HandlerCases, Logins, QueueFilter, Realm, StaffDigest, StaffEmail, StaffLogin, StoreError,
-    StoreResult, Stored, Template, Templates, WorkQueue,
+    AuditEntry, CaseChange, HandlerAction, HandlerCase, HandlerCases, QueueFilter, StoreError,
+    StoreResult, Stored, WorkQueue,
 };
 use async_trait::async_trait;
 use sqlx::any::AnyArguments;
@@ -31,54 +27,6 @@ fn money(minor: i64, currency: &str) -> StoreResult<Money> {
         .map_err(|_| StoreError)
 }
 
-/// The accounts table of a realm and its tenant column (fixed names, never input).
-/// The column of `sessions` that names an account of `realm`.
-pub(crate) fn session_owner_column(realm: Realm) -> &'static str {
-    match realm {
-        Realm::Staff => "staff_id",
-        Realm::Creditor => "creditor_user_id",
-    }
-}
-
-pub(crate) fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
-    match realm {
-        Realm::Staff => ("staff_users", "agency_id"),
-        Realm::Creditor => ("creditor_users", "creditor_id"),
-    }
-}
-
-const LOGIN_COLUMNS: &str = "id, email, password_hash, active, totp_secret, \
-                             totp_last_step, must_change_password, sessions_valid_after";
-
-type LoginRow = (
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<i64>,
-    i64,
-    i64,
-    i64,
-);
-
-fn login(row: LoginRow) -> StaffLogin {
-    let (id, email, password_hash, active, totp_secret, totp_last_step, must, valid_after, tenant) =
-        row;
-    StaffLogin {
-        id,
-        tenant_id: tenant,
-        email,
-        password_hash,
-        active: active != 0,
-        totp_secret,
-        totp_last_step,
-        must_change_password: must != 0,
-        sessions_valid_after_ms: valid_after,
-    }
-}
-
-/// `CASE kind WHEN … END` in the order of importance the domain defines.
 /// A WHERE clause with positional parameters, numbered as they are added.
 struct Filter {
     sql: String,
@@ -106,6 +54,23 @@ impl Filter {
         ));
         // Adding an argument only fails for types the driver cannot encode, which these are not.
         let _ = self.args.add(value);
+    }
+}
+
+impl Db {
+    /// The claim items of a case: id, description, amount.
+    async fn items(&self, case_id: i64) -> StoreResult<Vec<(i64, String, Money)>> {
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT ci.id, ci.description, ci.amount_minor, ci.currency FROM claim_items ci
+             JOIN claims cl ON cl.id = ci.claim_id WHERE cl.case_id = $1 ORDER BY cl.id, ci.id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(store_err("load claim items"))?;
+        rows.into_iter()
+            .map(|(id, d, minor, cur)| Ok((id, d, money(minor, &cur)?)))
+            .collect()
     }
 }
 
@@ -323,212 +288,6 @@ async fn apply_change(
             // A confirmed payment is booked after the action's own effects (see apply_action).
             Ok(true)
         }
-    }
-}
-
-#[async_trait]
-impl Logins for Db {
-    async fn login_by_email(&self, realm: Realm, email: &str) -> StoreResult<Option<StaffLogin>> {
-        let (table, tenant) = accounts_table(realm);
-        let row: Option<LoginRow> = sqlx::query_as(&format!(
-            "SELECT {LOGIN_COLUMNS}, {tenant} FROM {table} WHERE email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("load login"))?;
-        Ok(row.map(login))
-    }
-
-    async fn login_by_id(&self, realm: Realm, account_id: i64) -> StoreResult<Option<StaffLogin>> {
-        let (table, tenant) = accounts_table(realm);
-        let row: Option<LoginRow> = sqlx::query_as(&format!(
-            "SELECT {LOGIN_COLUMNS}, {tenant} FROM {table} WHERE id = $1"
-        ))
-        .bind(account_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store_err("load login"))?;
-        Ok(row.map(login))
-    }
-
-    async fn use_totp_step(&self, realm: Realm, account_id: i64, step: i64) -> StoreResult<bool> {
-        let (table, _) = accounts_table(realm);
-        // One compare-and-set statement: two requests with the same code cannot both pass.
-        let done = sqlx::query(&format!(
-            "UPDATE {table} SET totp_last_step = $2
-             WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)"
-        ))
-        .bind(account_id)
-        .bind(step)
-        .execute(self.pool())
-        .await
-        .map_err(store_err("use one-time code"))?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn set_totp(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        secret: &str,
-        step: i64,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let (table, _) = accounts_table(realm);
-        let sql = format!(
-            "UPDATE {table} SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account_id)
-            .bind(secret)
-            .bind(step)
-            .bind(audit.at_ms);
-        self.execute_audited("set up two-step sign-in", query, &audit)
-            .await
-            .map(|_| ())
-    }
-
-    async fn record_login_success(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let (table, _) = accounts_table(realm);
-        let sql = format!("UPDATE {table} SET updated_at = $2 WHERE id = $1");
-        let query = sqlx::query(&sql).bind(account_id).bind(audit.at_ms);
-        self.execute_audited("record login", query, &audit)
-            .await
-            .map(|_| ())
-    }
-
-    async fn set_password(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        hash: &str,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let err = store_err("set password");
-        let (table, _) = accounts_table(realm);
-        let owner = session_owner_column(realm);
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        sqlx::query(&format!(
-            "UPDATE {table} SET password_hash = $2, must_change_password = 0, sessions_valid_after = $3,
-                                updated_at = $3 WHERE id = $1"
-        ))
-        .bind(account_id)
-        .bind(hash)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(&err)?;
-        // Every session of the old password ends (the one that changed it is written again when
-        // its request ends, with the new proof of the password).
-        sqlx::query(&format!("DELETE FROM sessions WHERE {owner} = $1"))
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        insert_audit(&mut tx, &audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)
-    }
-}
-
-#[async_trait]
-impl AccountSessions for Db {
-    async fn account_sessions(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        active_since_ms: i64,
-        started_since_ms: i64,
-    ) -> StoreResult<Vec<(String, i64, i64)>> {
-        let owner = session_owner_column(realm);
-        sqlx::query_as(&format!(
-            "SELECT id, created_at, updated_at FROM sessions
-             WHERE {owner} = $1 AND updated_at >= $2 AND created_at >= $3
-             ORDER BY updated_at DESC, id LIMIT 100"
-        ))
-        .bind(account_id)
-        .bind(active_since_ms)
-        .bind(started_since_ms)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list own sessions"))
-    }
-
-    async fn end_account_session(
-        &self,
-        realm: Realm,
-        account_id: i64,
-        key: &str,
-        audit: AuditEntry,
-    ) -> StoreResult<bool> {
-        let owner = session_owner_column(realm);
-        let sql = format!("DELETE FROM sessions WHERE id = $1 AND {owner} = $2");
-        let query = sqlx::query(&sql).bind(key).bind(account_id);
-        self.execute_audited("end own session", query, &audit)
-            .await
-            .map(|n| n == 1)
-    }
-}
-
-#[async_trait]
-impl StaffDigest for Db {
-    async fn set_digest(&self, staff_id: i64, on: bool, audit: AuditEntry) -> StoreResult<()> {
-        let query =
-            sqlx::query("UPDATE staff_users SET digest = $2, updated_at = $3 WHERE id = $1")
-                .bind(staff_id)
-                .bind(i64::from(on))
-                .bind(audit.at_ms);
-        self.execute_audited("set digest", query, &audit)
-            .await
-            .map(|_| ())
-    }
-
-    async fn digest_subscribers(&self) -> StoreResult<Vec<StaffMember>> {
-        let rows: Vec<StaffRow> = sqlx::query_as(&format!(
-            "SELECT {STAFF_COLUMNS} FROM staff_users WHERE digest = 1 AND active = 1 ORDER BY id"
-        ))
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list digest subscribers"))?;
-        Ok(rows.into_iter().map(StaffMember::from).collect())
-    }
-
-    async fn email_queued(&self, dedupe_key: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = $1")
-            .bind(dedupe_key)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(store_err("look up queued email"))?;
-        Ok(found.is_some())
-    }
-
-    async fn queue_staff_email(&self, e: StaffEmail, now_ms: i64) -> StoreResult<bool> {
-        let err = store_err("queue staff email");
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let queued = enqueue_email(
-            &mut tx,
-            &NewEmail {
-                dedupe_key: &e.dedupe_key,
-                case_id: None,
-                debtor_id: None,
-                to: &e.to,
-                time_zone: &e.time_zone,
-                subject: &e.subject,
-                text: &e.text,
-                html: &e.html,
-                host: &e.host,
-                now_ms,
-            },
-        )
-        .await
-        .map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(queued)
     }
 }
 
@@ -953,7 +712,7 @@ impl HandlerCases for Db {
             .fetch_one(&mut *tx)
             .await
             .map_err(&err)?;
-            let currency = super::debtor::currency(&currency)?;
+            let currency = super::currency(&currency)?;
             let paid_on = date(&paid_on)?;
             book_payment(
                 &mut tx,
@@ -1008,121 +767,5 @@ impl HandlerCases for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(store_err("load attachment for staff"))
-    }
-}
-
-#[async_trait]
-impl Templates for Db {
-    async fn templates(&self, agency_id: i64) -> StoreResult<Vec<Template>> {
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT key, language, class_key, title, body FROM templates WHERE agency_id = $1
-             ORDER BY key, language, class_key",
-        )
-        .bind(agency_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("list templates"))?;
-        Ok(rows
-            .into_iter()
-            .map(|(key, language, class_key, title, body)| Template {
-                key,
-                language,
-                class_key,
-                title,
-                body,
-            })
-            .collect())
-    }
-
-    async fn save_template(
-        &self,
-        agency_id: i64,
-        t: Template,
-        staff_id: i64,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let query = sqlx::query(
-            "INSERT INTO templates (agency_id, key, language, class_key, title, body, updated_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-             ON CONFLICT (agency_id, key, language, class_key)
-             DO UPDATE SET title = excluded.title, body = excluded.body, updated_by = excluded.updated_by,
-                           updated_at = excluded.updated_at",
-        )
-        .bind(agency_id)
-        .bind(t.key)
-        .bind(t.language)
-        .bind(t.class_key)
-        .bind(t.title)
-        .bind(t.body)
-        .bind(staff_id)
-        .bind(audit.at_ms);
-        self.execute_audited("save template", query, &audit)
-            .await
-            .map(|_| ())
-    }
-}
-
-#[async_trait]
-impl AgencySettings for Db {
-    async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT name, reply_days FROM agencies WHERE id = $1")
-                .bind(agency_id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(store_err("load agency"))?;
-        Ok(row.map(|(name, days)| (name, u32::try_from(days).unwrap_or(2))))
-    }
-
-    async fn set_reply_days(
-        &self,
-        agency_id: i64,
-        days: u32,
-        audit: AuditEntry,
-    ) -> StoreResult<()> {
-        let query =
-            sqlx::query("UPDATE agencies SET reply_days = $2, updated_at = $3 WHERE id = $1")
-                .bind(agency_id)
-                .bind(i64::from(days))
-                .bind(audit.at_ms);
-        self.execute_audited("set reply days", query, &audit)
-            .await
-            .map(|_| ())
-    }
-}
-
-impl Db {
-    /// Runs one statement and, when it changed something, writes the audit entry with it in one
-    /// transaction. Returns the rows changed; when none, nothing is kept and nothing audited.
-    pub(super) async fn execute_audited<'q>(
-        &self,
-        context: &'static str,
-        query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
-        audit: &AuditEntry,
-    ) -> StoreResult<u64> {
-        let err = store_err(context);
-        let mut tx = self.begin_write().await.map_err(&err)?;
-        let changed = query.execute(&mut *tx).await.map_err(&err)?.rows_affected();
-        if changed == 0 {
-            return Ok(0);
-        }
-        insert_audit(&mut tx, audit).await.map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(changed)
-    }
-
-    /// The claim items of a case: id, description, amount.
-    async fn items(&self, case_id: i64) -> StoreResult<Vec<(i64, String, Money)>> {
-        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
-            "SELECT ci.id, ci.description, ci.amount_minor, ci.currency FROM claim_items ci
-             JOIN claims cl ON cl.id = ci.claim_id WHERE cl.case_id = $1 ORDER BY cl.id, ci.id",
-        )
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(store_err("load claim items"))?;
-        rows.into_iter()
-            .map(|(id, d, minor, cur)| Ok((id, d, money(minor, &cur)?)))
-            .collect()
     }
 }
