@@ -3,8 +3,6 @@
 use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::db::Db;
-use server::demo::{ensure_demo, render_text};
-use server::legal::{list_base_rates, set_base_rate};
 use server::startup::Application;
 use server::telemetry;
 use std::process::ExitCode;
@@ -27,6 +25,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 }
+
+mod commands;
 
 #[derive(Subcommand)]
 enum Command {
@@ -310,83 +310,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await?;
         }
-        Command::Migrate => {
-            open(&config).await?.close().await;
-            eprintln!("Database {} is up to date.", config.database_url.redacted());
-        }
-        Command::Demo { json } => {
-            let db = open(&config).await?;
-            let report = ensure_demo(
-                &db,
-                config.base_url.as_str(),
-                chrono::Utc::now().timestamp_millis(),
-            )
-            .await?;
-            db.close().await;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                print!("{}", render_text(&report));
-            }
-        }
+        Command::Migrate => commands::data::migrate(&config).await?,
+        Command::Demo { json } => commands::data::demo(&config, json).await?,
         Command::CreateUser {
             email,
             name,
             role,
             creditor,
-        } => {
-            let mut password = String::new();
-            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                eprint!("Password for {email} (at least 12 characters): ");
-            }
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let db = open(&config).await?;
-            let created = server::accounts::create_user(
-                &db,
-                &email,
-                &name,
-                &role,
-                password,
-                chrono::Utc::now().timestamp_millis(),
-                creditor,
-            )
-            .await;
-            db.close().await;
-            let id = created?;
-            let portal = if creditor.is_some() {
-                "creditor"
-            } else {
-                "staff"
-            };
-            eprintln!(
-                "Created {role} account {id} for {email}. Sign in at {}{portal}/login.",
-                config.base_url
-            );
-        }
+        } => commands::accounts::create_user(&config, email, name, role, creditor).await?,
         Command::ResetSignIn { email, creditor } => {
-            let mut password = String::new();
-            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                eprint!("New first password for {email} (at least 12 characters): ");
-            }
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let db = open(&config).await?;
-            let reset = server::accounts::reset_sign_in(
-                &db,
-                &email,
-                creditor,
-                password,
-                chrono::Utc::now().timestamp_millis(),
-            )
-            .await;
-            db.close().await;
-            reset?;
-            let portal = if creditor { "creditor" } else { "staff" };
-            eprintln!(
-                "Reset the sign-in of {email}: hand over the first password; it must be replaced at {}{portal}/login.",
-                config.base_url
-            );
+            commands::accounts::reset_sign_in(&config, email, creditor).await?
         }
         Command::CreateCreditor {
             name,
@@ -397,7 +330,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             email,
             website,
         } => {
-            let db = open(&config).await?;
             let creditor = server::intake::NewCreditor {
                 name,
                 street,
@@ -407,277 +339,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 email,
                 website,
             };
-            let created = server::intake::create_creditor(
-                &db,
-                &creditor,
-                chrono::Utc::now().timestamp_millis(),
-            )
-            .await;
-            db.close().await;
-            let id = created?;
-            println!("{id}");
-            eprintln!("Created creditor {id} ({}) with the treatment classes key_account, standard and strict.", creditor.name);
+            commands::intake::create_creditor(&config, creditor).await?
         }
         Command::ImportClaims {
             creditor,
             partial,
             file,
-        } => {
-            let input = std::fs::File::open(&file)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            let db = open(&config).await?;
-            let report = server::intake::import_claims(
-                &db,
-                creditor,
-                std::io::BufReader::new(input),
-                partial,
-                chrono::Utc::now().timestamp_millis(),
-                |rows| eprintln!("… {rows} rows read"),
-            )
-            .await;
-            db.close().await;
-            let report = report?;
-            print!("{}", report.render());
-            if !report.written {
-                anyhow::bail!("the file was rejected");
-            }
-        }
+        } => commands::intake::import_claims(&config, creditor, partial, file).await?,
         Command::ImportActivities { creditor, file } => {
-            let raw = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let db = open(&config).await?;
-            let now = chrono::Utc::now();
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
-                .bind(creditor)
-                .fetch_optional(db.pool())
-                .await?;
-            if exists.is_none() {
-                db.close().await;
-                anyhow::bail!("there is no creditor {creditor}");
-            }
-            let report = server::activity_import::import_activities(
-                &db,
-                creditor,
-                &raw,
-                now.date_naive(),
-                now.timestamp_millis(),
-            )
-            .await;
-            db.close().await;
-            let report = report?;
-            print!("{}", report.render());
-            if !report.written {
-                anyhow::bail!("the file was rejected");
-            }
+            commands::intake::import_activities(&config, creditor, file).await?
         }
         Command::ImportStatement { file, agency } => {
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            std::fs::File::open(&file)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            let db = open(&config).await?;
-            let agency = match agency {
-                Some(a) => a,
-                None => {
-                    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM agencies ORDER BY id")
-                        .fetch_all(db.pool())
-                        .await?;
-                    match ids.as_slice() {
-                        [one] => *one,
-                        [] => anyhow::bail!("there is no agency yet: start the server once or run `server demo`"),
-                        _ => anyhow::bail!("there are several agencies: say whose account the statement is with --agency ID"),
-                    }
-                }
-            };
-            let path = file.clone();
-            let report = server::db::bank::import_statement(
-                &db,
-                &app::server::ports::StatementAccount {
-                    agency_id: agency,
-                    iban: config
-                        .agency
-                        .payee_iban
-                        .as_ref()
-                        .map(|i| i.as_str().to_string()),
-                },
-                &name,
-                move || std::fs::File::open(&path).map(std::io::BufReader::new),
-                "command line",
-                chrono::Utc::now().timestamp_millis(),
-                config.base_url.as_str(),
-            )
-            .await;
-            db.close().await;
-            let r = report
-                .map_err(|e| anyhow::anyhow!("{}: {e} (nothing was booked)", file.display()))?;
-            println!(
-                "{} ({}): {} entries – {} booked, {} for a case handler ({} to review), {} already imported, {} skipped (debits, not yet booked).",
-                file.display(),
-                r.format,
-                r.entries,
-                r.booked,
-                r.unmatched + r.review,
-                r.review,
-                r.duplicates,
-                r.ignored
-            );
+            commands::intake::import_statement(&config, file, agency).await?
         }
-        Command::SendMail { now } => {
-            let now_ms = match now {
-                Some(raw) => parse_instant(&raw)?,
-                None => chrono::Utc::now().timestamp_millis(),
-            };
-            let Some(url) = &config.smtp_url else {
-                anyhow::bail!("SMTP_URL is not set: emails stay in the outbox until it is");
-            };
-            let mailer = server::mail::SmtpMailer::from_url(url.expose(), &config.mail_from)
-                .map_err(|e| anyhow::anyhow!(e))?;
-            let db = open(&config).await?;
-            let clock = FixedClock(now_ms);
-            let policy = app::server::outbox::RelayPolicy {
-                quiet_hours: config.quiet_hours,
-                ..app::server::outbox::RelayPolicy::default()
-            };
-            let owner = format!("send-mail-{}", uuid::Uuid::new_v4().simple());
-            let mut total = app::server::outbox::RelayReport::default();
-            loop {
-                let r = app::server::outbox::relay_once(&db, &mailer, &clock, &policy, &owner)
-                    .await
-                    .map_err(|_| anyhow::anyhow!("the outbox could not be read; see the log"))?;
-                if r == app::server::outbox::RelayReport::default() {
-                    break;
-                }
-                total.sent += r.sent;
-                total.retried += r.retried;
-                total.dead += r.dead;
-                total.suppressed += r.suppressed;
-                total.postponed += r.postponed;
-                // Postponed (quiet hours) and retried messages are not due again in this run.
-                if r.sent + r.suppressed + r.dead == 0 {
-                    break;
-                }
-            }
-            db.close().await;
-            println!(
-                "Outbox: {} sent, {} to retry later, {} given up, {} suppressed (opt-out), {} waiting for the end of quiet hours.",
-                total.sent, total.retried, total.dead, total.suppressed, total.postponed
-            );
-        }
-        Command::RunDue { now } => {
-            let now_ms = match now {
-                Some(raw) => parse_instant(&raw)?,
-                None => chrono::Utc::now().timestamp_millis(),
-            };
-            let db = open(&config).await?;
-            let report = app::server::dunning::run_due(&db, now_ms, config.base_url.as_str()).await;
-            db.close().await;
-            let r = report
-                .map_err(|_| anyhow::anyhow!("the dunning run could not finish; see the log"))?;
-            println!(
-                "Dunning run: {} reminders, {} final notices, {} escalations, {} instalment reminders, \
-                 {} missed instalments, {} broken plans, {} completed plans ({} to be sent by post).",
-                r.reminders, r.final_notices, r.escalations, r.instalment_reminders, r.missed, r.broken,
-                r.completed, r.letters
-            );
-        }
+        Command::SendMail { now } => commands::jobs::send_mail(&config, now).await?,
+        Command::RunDue { now } => commands::jobs::run_due(&config, now).await?,
         Command::CreateApiKey { creditor, name } => {
-            let db = open(&config).await?;
-            let key = server::accounts::create_api_key(
-                &db,
-                creditor,
-                &name,
-                chrono::Utc::now().timestamp_millis(),
-            )
-            .await;
-            db.close().await;
-            println!("{}", key?);
-            eprintln!("Keep this key safe: it is shown only this once.");
+            commands::accounts::create_api_key(&config, creditor, name).await?
         }
         Command::IssueAccess { creditor, out } => {
-            use std::io::Write;
-            // Created before any code is issued, so a bad path costs nothing.
-            // Readable by its owner only: the file holds names and addresses (and access codes).
-            let mut file = server::exports::private_file(&out)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
-            let db = open(&config).await?;
-            let issued = server::intake::issue_access(
-                &db,
-                creditor,
-                config.base_url.as_str(),
-                chrono::Utc::now().timestamp_millis(),
-                |done, total| eprintln!("… {done} of {total} cases"),
-                |letters| {
-                    file.write_all(&server::intake::letters_csv(letters)?)?;
-                    file.sync_all()?;
-                    Ok(())
-                },
-            )
-            .await;
-            db.close().await;
-            match issued {
-                Ok(n) => eprintln!(
-                    "Issued access data for {n} cases; the letters are in {}.",
-                    out.display()
-                ),
-                Err(e) => {
-                    // Nothing was stored, so the codes in the file would not work: remove it.
-                    let _ = std::fs::remove_file(&out);
-                    return Err(e);
-                }
-            }
+            commands::accounts::issue_access(&config, creditor, out).await?
         }
-        Command::Erase { dry_run, years } => {
-            if years == 0 {
-                anyhow::bail!("--years must be at least 1");
-            }
-            let now = chrono::Utc::now();
-            let first_kept_year = chrono::Datelike::year(&now) - i32::try_from(years)?;
-            let cutoff = chrono::NaiveDate::from_ymd_opt(first_kept_year, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc().timestamp_millis())
-                .ok_or_else(|| anyhow::anyhow!("--years {years} is too large"))?;
-            let db = open(&config).await?;
-            let report = server::privacy::erase(&db, cutoff, now.timestamp_millis(), dry_run).await;
-            db.close().await;
-            let report = report?;
-            eprintln!("Cases that ended before {first_kept_year}-01-01:");
-            print!("{}", report.render());
-        }
+        Command::Erase { dry_run, years } => commands::jobs::erase(&config, dry_run, years).await?,
         Command::BenchSeed { cases, creditors } => {
-            let db = open(&config).await?;
-            let seeded = server::bench::seed(
-                &db,
-                creditors,
-                cases,
-                chrono::Utc::now().timestamp_millis(),
-                |done| {
-                    if done.is_multiple_of(10_000) {
-                        eprintln!("… {done} cases");
-                    }
-                },
-            )
-            .await;
-            db.close().await;
-            let seeded = seeded?;
-            println!(
-                "Seeded {} cases over {} creditors.",
-                seeded.cases, seeded.creditors
-            );
+            commands::bench::bench_seed(&config, cases, creditors).await?
         }
         Command::BenchRaw { rows, together } => {
-            let db = open(&config).await?;
-            let rate = server::bench::raw_insert_rate(&db, rows, together).await;
-            db.close().await;
-            println!("{:.0}", rate?);
+            commands::bench::bench_raw(&config, rows, together).await?
         }
-        Command::BenchRows { settle } => {
-            let db = open(&config).await?;
-            let rows = server::bench::total_rows(&db, settle).await;
-            db.close().await;
-            println!("{}", rows?);
-        }
+        Command::BenchRows { settle } => commands::bench::bench_rows(&config, settle).await?,
         Command::BenchFiles {
             rows,
             cases,
@@ -685,98 +375,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             claims,
             statement,
         } => server::bench::write_files(rows, cases, &iban, &claims, &statement)?,
-        Command::Backup { out } => {
-            if out.exists() {
-                anyhow::bail!("{} exists; a backup never overwrites a file", out.display());
-            }
-            let db = open(&config).await?;
-            let made = server::privacy::backup_sqlite(&db, &out).await;
-            db.close().await;
-            made?;
-            println!("{}", out.display());
-        }
-        Command::Remittances { month } => {
-            let now = chrono::Utc::now();
-            let period = match month {
-                Some(m) => app::domain::remittance::Period::parse(&m).ok_or_else(|| {
-                    anyhow::anyhow!("--month {m:?} is not a month: use e.g. 2026-11")
-                })?,
-                None => app::domain::remittance::Period::before(now.date_naive()),
-            };
-            if period.end > now.date_naive() {
-                anyhow::bail!("the month {} has not ended yet", period.key);
-            }
-            let db = open(&config).await?;
-            let made = server::db::remittances::make_remittances(
-                &db,
-                &period,
-                now.timestamp_millis(),
-                config.base_url.as_str(),
-            )
-            .await;
-            db.close().await;
-            let made = made?;
-            if made.is_empty() {
-                println!("{}: no new reports (none due, or made before).", period.key);
-            }
-            for m in made {
-                println!(
-                    "{}: creditor {} – {} payments, {} passed on, {} costs (report {}).",
-                    period.key,
-                    m.creditor_id,
-                    m.payments,
-                    app::domain::Money::new(m.split.passed_on(), app::domain::Currency::EUR)
-                        .decimal(),
-                    app::domain::Money::new(m.split.costs, app::domain::Currency::EUR).decimal(),
-                    m.remittance_id
-                );
-            }
-        }
+        Command::Backup { out } => commands::data::backup(&config, out).await?,
+        Command::Remittances { month } => commands::jobs::remittances(&config, month).await?,
         Command::ExportLetters { creditor, out } => {
-            use std::io::Write;
-            // Readable by its owner only: the file holds names and addresses (and access codes).
-            let mut file = server::exports::private_file(&out)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
-            let db = open(&config).await?;
-            let exported = server::letters::export_letters(
-                &db,
-                creditor,
-                chrono::Utc::now().timestamp_millis(),
-                |letters| {
-                    file.write_all(&server::letters::letters_csv(letters)?)?;
-                    file.sync_all()?;
-                    Ok(())
-                },
-            )
-            .await;
-            db.close().await;
-            match exported {
-                Ok(0) => {
-                    let _ = std::fs::remove_file(&out);
-                    eprintln!("No letters to send.");
-                }
-                Ok(n) => eprintln!("{n} letters are in {}.", out.display()),
-                Err(e) => {
-                    let _ = std::fs::remove_file(&out);
-                    return Err(e);
-                }
-            }
+            commands::jobs::export_letters(&config, creditor, out).await?
         }
-        Command::BaseRates { action } => {
-            let db = open(&config).await?;
-            if let Some(BaseRateAction::Set { from, rate, source }) = action {
-                set_base_rate(
-                    &db,
-                    from,
-                    &rate,
-                    &source,
-                    chrono::Utc::now().timestamp_millis(),
-                )
-                .await?;
-            }
-            print!("{}", list_base_rates(&db).await?);
-            db.close().await;
-        }
+        Command::BaseRates { action } => commands::jobs::base_rates(&config, action).await?,
     }
     Ok(())
 }

@@ -4,6 +4,17 @@ use super::{store_err, Db};
 use app::server::ports::{AgencySettings, AuditEntry, StoreResult};
 use async_trait::async_trait;
 
+impl Db {
+    /// Every agency's id, oldest first (the command line asks whose a statement is when there
+    /// are several).
+    pub async fn agency_ids(&self) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT id FROM agencies ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(store_err("list agencies"))
+    }
+}
+
 #[async_trait]
 impl AgencySettings for Db {
     async fn agency(&self, agency_id: i64) -> StoreResult<Option<(String, u32)>> {
