@@ -79,7 +79,7 @@ pub async fn decide_consent(
     consent::decide(
         &state,
         &member,
-        case_id,
+        consent::Asked::Escalation { case_id },
         &form_key,
         approved,
         &comment.unwrap_or_default(),
@@ -105,10 +105,10 @@ pub async fn decide_plan_approval(
     let state = state()?;
     let member = consent::current_creditor(&state, &session().await?, CreditorRole::Owner).await?;
     let approved = decision == "approve";
-    consent::decide_plan(
+    consent::decide(
         &state,
         &member,
-        approval_id,
+        consent::Asked::Plan { approval_id },
         &form_key,
         approved,
         &comment.unwrap_or_default(),

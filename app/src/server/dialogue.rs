@@ -12,7 +12,7 @@ use crate::domain::text::{redact_card_numbers, safe_file_name, DocumentType};
 use crate::domain::{Currency, Language, Money};
 use crate::error::{AppError, FormErrors, Problem};
 use crate::server::ports::{AuditEntry, CaseStatus, Effects, NewAttachment};
-use crate::server::ports::{AuditLog, Dialogue};
+use crate::server::ports::{AuditLog, CaseStatuses, Dialogue};
 use crate::server::{today, AppState};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -33,7 +33,7 @@ pub struct Upload {
     pub too_large: bool,
 }
 
-async fn status<S: Dialogue + ?Sized>(
+async fn status<S: CaseStatuses + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
 ) -> Result<CaseStatus, AppError> {
@@ -209,7 +209,7 @@ fn submission_key(key: &str) -> Result<&str, AppError> {
 }
 
 /// Stores the debtor's answer to "why has this not been paid?" and returns the path it opens.
-pub async fn choose_reason<S: Dialogue + ?Sized>(
+pub async fn choose_reason<S: CaseStatuses + Dialogue + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
     reason: &str,
@@ -235,7 +235,7 @@ pub async fn choose_reason<S: Dialogue + ?Sized>(
 
 /// The debtor's answer to "How fairly were you treated?" once the case has ended: a score from
 /// 1 to 5 and an optional comment. Asked once; a second answer changes nothing.
-pub async fn answer_fairness<S: Dialogue + ?Sized>(
+pub async fn answer_fairness<S: CaseStatuses + Dialogue + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
     score: &str,
@@ -278,7 +278,7 @@ pub async fn answer_fairness<S: Dialogue + ?Sized>(
 }
 
 /// A message to the case handler, with documents.
-pub async fn send_message<S: AuditLog + Dialogue + ?Sized>(
+pub async fn send_message<S: AuditLog + CaseStatuses + Dialogue + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
     key: &str,
@@ -315,7 +315,7 @@ pub async fn send_message<S: AuditLog + Dialogue + ?Sized>(
 }
 
 /// Disputes the claim. Reminders stop at once; returns the date by which an answer is promised.
-pub async fn open_dispute<S: AuditLog + Dialogue + ?Sized>(
+pub async fn open_dispute<S: AuditLog + CaseStatuses + Dialogue + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
     key: &str,
@@ -363,7 +363,7 @@ pub const PAYMENT_CHECK_DAYS: u64 = 14;
 
 /// "I have already paid": date, amount, a note and proof. Reminders pause while it is checked.
 #[allow(clippy::too_many_arguments)]
-pub async fn claim_payment<S: AuditLog + Dialogue + ?Sized>(
+pub async fn claim_payment<S: AuditLog + CaseStatuses + Dialogue + ?Sized>(
     state: &AppState<S>,
     case_id: i64,
     key: &str,

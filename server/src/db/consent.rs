@@ -6,7 +6,7 @@ use super::plans::queue as queue_email;
 use super::{store_err, Db};
 use app::domain::work::{WorkKind, CONSENT_DAYS};
 use app::server::ports::{
-    ConsentDecision, ConsentRequest, Consents, Effects, QueuedEmail, StoreResult, Stored,
+    ConsentRequest, Consents, CreditorDecision, Effects, QueuedEmail, StoreResult, Stored,
 };
 use async_trait::async_trait;
 
@@ -104,7 +104,8 @@ impl Consents for Db {
     async fn decide_consent(
         &self,
         creditor_id: i64,
-        d: ConsentDecision,
+        submission_key: &str,
+        d: CreditorDecision,
         effects: Effects,
         email: Option<QueuedEmail>,
     ) -> StoreResult<Stored> {
@@ -131,7 +132,7 @@ impl Consents for Db {
         .bind(i64::from(d.approved))
         .bind(&d.comment)
         .bind(i64::from(d.user_id.is_none()))
-        .bind(&d.submission_key)
+        .bind(submission_key)
         .bind(now)
         .execute(&mut *tx)
         .await;

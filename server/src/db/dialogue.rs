@@ -12,7 +12,7 @@ use app::domain::work::{self, WorkKind};
 use app::domain::{Currency, Money};
 use app::dto::{AttachmentView, DialogueView, DisputeView, EventView, MessageView};
 use app::server::ports::{
-    CaseStatus, Dialogue, Effects, NewAttachment, StoreError, StoreResult, Stored,
+    CaseStatus, CaseStatuses, Dialogue, Effects, NewAttachment, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -295,7 +295,7 @@ pub(super) fn owned(
 }
 
 #[async_trait]
-impl Dialogue for Db {
+impl CaseStatuses for Db {
     async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>> {
         let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT c.state, c.reason, tc.reply_days FROM cases c
@@ -319,7 +319,10 @@ impl Dialogue for Db {
             reply_days: u32::try_from(reply_days.unwrap_or(DEFAULT_REPLY_DAYS)).unwrap_or(5),
         }))
     }
+}
 
+#[async_trait]
+impl Dialogue for Db {
     async fn record_reason(
         &self,
         case_id: i64,

@@ -9,8 +9,8 @@ use app::domain::work::{PlanConsentDefault, WorkKind, CONSENT_DAYS};
 use app::domain::{Currency, Language, Money};
 use app::dto::PlanView;
 use app::server::ports::{
-    Effects, NewPlan, PlanApprovalDecision, PlanApprovalRequest, PlanApprovals, PlanContextData,
-    Plans, QueuedEmail, StoreError, StoreResult, Stored,
+    CreditorDecision, Effects, NewPlan, PlanApprovalRequest, PlanApprovals, PlanContextData, Plans,
+    QueuedEmail, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
@@ -391,7 +391,8 @@ impl PlanApprovals for Db {
     async fn decide_plan_approval(
         &self,
         creditor_id: i64,
-        d: PlanApprovalDecision,
+        approval_id: i64,
+        d: CreditorDecision,
         effects: Effects,
     ) -> StoreResult<Stored> {
         let err = store_err("record plan approval");
@@ -403,7 +404,7 @@ impl PlanApprovals for Db {
              WHERE id = $1 AND case_id = $2 AND state = 'open'
                AND EXISTS (SELECT 1 FROM cases c WHERE c.id = $2 AND c.creditor_id = $3)",
         )
-        .bind(d.approval_id)
+        .bind(approval_id)
         .bind(d.case_id)
         .bind(creditor_id)
         .bind(if d.approved { "approved" } else { "declined" })
@@ -420,7 +421,7 @@ impl PlanApprovals for Db {
                 "SELECT pa.state, pa.creditor_user_id FROM plan_approvals pa JOIN cases c ON c.id = pa.case_id
                  WHERE pa.id = $1 AND c.creditor_id = $2",
             )
-            .bind(d.approval_id)
+            .bind(approval_id)
             .bind(creditor_id)
             .fetch_optional(&mut *tx)
             .await
@@ -444,6 +445,6 @@ impl PlanApprovals for Db {
             .await
             .map_err(&err)?;
         tx.commit().await.map_err(&err)?;
-        Ok(Stored::New(d.approval_id))
+        Ok(Stored::New(approval_id))
     }
 }

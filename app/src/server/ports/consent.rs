@@ -19,15 +19,15 @@ pub struct ConsentRequest {
     pub default_approve: bool,
 }
 
-/// The creditor's decision on an escalation request.
+/// A creditor's answer to what the handlers asked it (an escalation, a plan outside the class's
+/// rules) or, after the deadline, the class's default answer: one shape for both.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentDecision {
+pub struct CreditorDecision {
     pub case_id: i64,
     /// `None` when the default applied because the deadline passed.
     pub user_id: Option<i64>,
     pub approved: bool,
     pub comment: String,
-    pub submission_key: String,
 }
 
 /// The creditor's inbox of escalation requests.
@@ -35,16 +35,17 @@ pub struct ConsentDecision {
 pub trait Consents: Send + Sync {
     /// Escalation requests of the creditor's cases, oldest first.
     async fn consent_requests(&self, creditor_id: i64) -> StoreResult<Vec<ConsentRequest>>;
-    /// Requests of every creditor made before `before_ms` (their deadline has passed): creditor, case.
     /// Requests of every creditor whose class's deadline has passed at `now_ms`: creditor, case,
     /// and whether the class's default is to approve.
     async fn overdue_consents(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, bool)>>;
     /// Records the decision with its effects (the case's new state, a work item for the handlers,
-    /// the email to the debtor) in one transaction; only for a case of `creditor_id`.
+    /// the email to the debtor) in one transaction, once per `submission_key`; only for a case of
+    /// `creditor_id`.
     async fn decide_consent(
         &self,
         creditor_id: i64,
-        decision: ConsentDecision,
+        submission_key: &str,
+        decision: CreditorDecision,
         effects: Effects,
         email: Option<QueuedEmail>,
     ) -> StoreResult<Stored>;

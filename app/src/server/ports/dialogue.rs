@@ -62,10 +62,15 @@ impl Stored {
     }
 }
 
+/// What a case is at now, read before a debtor's or a plan's use-case decides.
+#[async_trait]
+pub trait CaseStatuses: Send + Sync {
+    async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>>;
+}
+
 /// Storage for the debtor's side of the dialogue.
 #[async_trait]
 pub trait Dialogue: Send + Sync {
-    async fn case_status(&self, case_id: i64) -> StoreResult<Option<CaseStatus>>;
     /// Stores the reason for non-payment (the latest answer counts) with an event and an audit entry.
     async fn record_reason(
         &self,

@@ -114,6 +114,7 @@ pub trait Store:
     + CreditorCases
     + Classes
     + DebtorAccess
+    + CaseStatuses
     + Dialogue
     + Dunning
     + WorkQueue
@@ -148,6 +149,7 @@ impl<T> Store for T where
         + CreditorCases
         + Classes
         + DebtorAccess
+        + CaseStatuses
         + Dialogue
         + Dunning
         + WorkQueue

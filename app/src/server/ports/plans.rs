@@ -99,17 +99,6 @@ pub struct PlanApprovalRequest {
     pub plan: crate::dto::PlanView,
 }
 
-/// The creditor's (or, after the deadline, the default's) answer to a plan approval.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanApprovalDecision {
-    pub approval_id: i64,
-    pub case_id: i64,
-    /// `None` when the default applied because the deadline passed.
-    pub user_id: Option<i64>,
-    pub approved: bool,
-    pub comment: String,
-}
-
 /// The creditor's inbox of plan approvals.
 #[async_trait]
 pub trait PlanApprovals: Send + Sync {
@@ -122,11 +111,13 @@ pub trait PlanApprovals: Send + Sync {
     /// creditor, approval, case, and whether the class's default approves it.
     async fn overdue_plan_approvals(&self, now_ms: i64) -> StoreResult<Vec<(i64, i64, i64, bool)>>;
     /// Records the answer with its effects (a timeline entry, the audit entry, a work item for
-    /// the handlers) in one transaction; only for an open approval of a case of `creditor_id`.
+    /// the handlers) in one transaction; only for the open approval `approval_id` of a case of
+    /// `creditor_id`.
     async fn decide_plan_approval(
         &self,
         creditor_id: i64,
-        decision: PlanApprovalDecision,
+        approval_id: i64,
+        decision: super::CreditorDecision,
         effects: Effects,
     ) -> StoreResult<Stored>;
 }
