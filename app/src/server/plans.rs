@@ -296,12 +296,15 @@ mod tests {
     use async_trait::async_trait;
     use std::sync::{Arc, Mutex};
 
+    /// A stored plan: its form key, the plan, its effects and its email.
+    type StoredCall = (String, NewPlan, Effects, Option<QueuedEmail>);
+
     /// One case of a class, what was stored and audited, and what storing answers.
     struct FakePlans {
         state: CaseState,
         context: PlanContextData,
         answer: Stored,
-        stored: Mutex<Vec<(String, NewPlan, Effects, Option<QueuedEmail>)>>,
+        stored: Mutex<Vec<StoredCall>>,
         audited: Mutex<Vec<AuditEntry>>,
     }
 
