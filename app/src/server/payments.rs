@@ -165,11 +165,14 @@ mod tests {
         Money::new(minor, Currency::EUR)
     }
 
+    /// A booked provider event: its id, the payment, the audit entry and the receipt.
+    type BookedCall = (String, OnlinePayment, AuditEntry, Option<QueuedEmail>);
+
     /// One case owing 120.00 EUR, its checkouts, and the bookings of provider events.
     #[derive(Default)]
     struct FakePayments {
         checkouts: Mutex<Vec<(i64, Money, Option<String>)>>,
-        booked: Mutex<Vec<(String, OnlinePayment, AuditEntry, Option<QueuedEmail>)>>,
+        booked: Mutex<Vec<BookedCall>>,
     }
 
     #[async_trait]

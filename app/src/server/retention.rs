@@ -730,12 +730,13 @@ mod tests {
             .await
             .expect("page");
         assert_eq!(owner.messages[0].2, "Ich war im Krankenhaus");
-        let audited = store.audited.lock().expect("lock");
-        assert_eq!(audited.len(), 2);
-        assert_eq!(audited[0].action, "customer.viewed");
-        assert!(audited[0].detail.contains(r#""message_texts":false"#));
-        assert!(audited[1].detail.contains(r#""message_texts":true"#));
-        drop(audited);
+        {
+            let audited = store.audited.lock().expect("lock");
+            assert_eq!(audited.len(), 2);
+            assert_eq!(audited[0].action, "customer.viewed");
+            assert!(audited[0].detail.contains(r#""message_texts":false"#));
+            assert!(audited[1].detail.contains(r#""message_texts":true"#));
+        }
         assert_eq!(
             customer(&app, member("owner"), 8, None).await.map(|_| ()),
             Err(AppError::NotFound),
