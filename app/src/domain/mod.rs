@@ -15,6 +15,7 @@ pub mod intake;
 pub mod interest;
 pub mod language;
 pub mod ledger;
+pub mod matching;
 pub mod money;
 pub mod plan;
 pub mod reason;
