@@ -27,6 +27,7 @@ pub mod outbox;
 mod overview;
 mod payments;
 mod plans;
+mod queue;
 mod read;
 pub mod remittances;
 mod retention;
