@@ -22,6 +22,7 @@ mod digest;
 mod dunning;
 mod handling;
 mod imports;
+pub(crate) mod intake;
 mod legal;
 pub mod outbox;
 mod overview;
