@@ -9,7 +9,7 @@
 //! statement cost a dozen statements instead of a thousand, each of which is a round trip to
 //! PostgreSQL.
 
-use super::dialogue::{insert_events, NewEvent};
+use super::effects::{insert_events, NewEvent};
 use super::plans::queue_all;
 use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
 use super::{insert_rows, iso, placeholders, MAX_BINDS};

@@ -1,7 +1,7 @@
 //! Escalations waiting for the creditor's consent (port `Consents`). Every query names the
 //! creditor, so one creditor's user finds nothing of another's.
 
-use super::dialogue::{add_work, apply_effects, is_unique_violation};
+use super::effects::{add_work, apply_effects, is_unique_violation};
 use super::plans::queue as queue_email;
 use super::{store_err, Db};
 use app::domain::work::{WorkKind, CONSENT_DAYS};

@@ -2,7 +2,7 @@
 //! once, with all its effects, in one transaction.
 
 use super::audit::insert_audits;
-use super::dialogue::{add_work, apply_effects, insert_events, NewEvent};
+use super::effects::{add_work, apply_effects, insert_events, NewEvent};
 use super::outbox::{enqueue_email, NewEmail};
 use super::plans::{decode, queue, queue_all};
 use super::{

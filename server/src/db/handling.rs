@@ -3,7 +3,8 @@
 //! of one agency finds nothing of another's, whatever id they type.
 
 use super::booking::{book_payment, NewPayment, Receipt};
-use super::dialogue::{apply_effects, attachments_of, is_unique_violation, owned};
+use super::dialogue::{attachments_of, owned};
+use super::effects::{apply_effects, is_unique_violation};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
 use super::{date, store_err, Db};
 use app::domain::case_state::CaseState;

@@ -2,7 +2,7 @@
 //! cases, moving a case to another class and pausing it.
 
 use super::audit::insert_audit;
-use super::dialogue::{apply_effects, insert_event};
+use super::effects::{apply_effects, insert_event};
 use super::{store_err, Db};
 use app::domain::case_state::CaseState;
 use app::domain::{Currency, Money};

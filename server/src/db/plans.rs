@@ -1,7 +1,7 @@
 //! Instalment plans: the context a decision needs, and storing proposals, agreements and answers
 //! to counter-offers together with their effects and confirmation email.
 
-use super::dialogue::{add_work, apply_effects};
+use super::effects::{add_work, apply_effects};
 use super::outbox::{enqueue_emails, NewEmail};
 use super::{store_err, Db};
 use app::domain::plan::{Instalment, PlanReason, PlanRequest, PolicyBand};

@@ -4,7 +4,7 @@
 use super::payment_source;
 use super::statement::{value_date, Outcome, Part};
 use crate::db::booking::{Bookings, NewPayment, Receipt};
-use crate::db::dialogue::add_work;
+use crate::db::effects::add_work;
 use crate::db::{insert_rows, iso, placeholders, Db, MAX_BINDS};
 use app::domain::matching::{self, Found, Route};
 use app::domain::work::WorkKind;
