@@ -16,13 +16,15 @@ use super::{insert_rows, iso, placeholders, MAX_BINDS};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use app::domain::claim::ItemKind;
-use app::domain::ledger::{Ledger, LedgerItem, Posting};
-use app::domain::{Currency, Language, Money};
+use app::domain::ledger::Ledger;
+use app::domain::{Language, Money};
 use app::server::emails;
 use app::server::ports::QueuedEmail;
 use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
+mod ledgers;
+use ledgers::read_cases;
 
 /// A payment to book.
 pub(crate) struct NewPayment<'a> {
@@ -44,12 +46,8 @@ pub(crate) struct Booked {
     pub paid_in_full: bool,
 }
 
-fn bad(what: impl std::fmt::Display) -> sqlx::Error {
+pub(super) fn bad(what: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Protocol(format!("booking: {what}"))
-}
-
-fn day(raw: &str) -> Result<NaiveDate, sqlx::Error> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(bad)
 }
 
 fn host_of(url: &str) -> String {
@@ -73,7 +71,7 @@ pub(crate) enum Receipt<'a> {
 
 /// A case as its bookings need it, and as the bookings of this transaction leave it: its ledger
 /// and the § 366 facts of its claims, its state, the debtor to tell, and what is owed and paid.
-struct CaseBook {
+pub(super) struct CaseBook {
     ledger: Ledger,
     facts: Vec<ClaimFacts>,
     state: CaseState,
@@ -488,172 +486,6 @@ async fn close(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-/// Reads the cases `ids` into `cases`: each with its debtor, creditor, balance, items and the
-/// allocations of the payments before.
-async fn read_cases(
-    tx: &mut Transaction<'_, Any>,
-    ids: &[i64],
-    cases: &mut HashMap<i64, CaseBook>,
-) -> Result<(), sqlx::Error> {
-    type Contact = (
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-        i64,
-    );
-    let sql = format!(
-        "SELECT c.id, c.state, c.reference, c.currency, c.creditor_id, d.id, d.name, d.email, d.language, d.time_zone,
-                cr.name, cr.website, CAST(CASE WHEN cr.webhook_url IS NULL THEN 0 ELSE 1 END AS BIGINT),
-                CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
-                               WHERE cl.case_id = c.id), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
-         FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
-         WHERE c.id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query_as::<_, Contact>(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let (id, state, reference, currency, creditor_id, debtor_id, name, email, language) = (
-            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
-        );
-        let (time_zone, creditor, website, listening, owed, paid) =
-            (row.9, row.10, row.11, row.12, row.13, row.14);
-        let currency = Currency::parse(&currency).map_err(bad)?;
-        cases.insert(
-            id,
-            CaseBook {
-                ledger: Ledger::new(currency),
-                facts: Vec::new(),
-                state: CaseState::from_code(&state).ok_or_else(|| bad(format!("state {state}")))?,
-                reference,
-                creditor_id,
-                debtor_id,
-                name,
-                email: email.filter(|e| !e.trim().is_empty()),
-                language: Language::from_code(&language).unwrap_or(Language::De),
-                time_zone,
-                creditor,
-                website,
-                listening: listening != 0,
-                external_ids: Vec::new(),
-                owed,
-                paid,
-            },
-        );
-    }
-    read_ledgers(tx, ids, cases).await
-}
-
-/// Fills in the ledgers of `cases` (read for `ids`) and the § 366 facts of their claims: the items
-/// with their claim's dates, then the postings of the payments before, in one statement (a claim
-/// without items has nothing to allocate to, so it needs no facts).
-async fn read_ledgers(
-    tx: &mut Transaction<'_, Any>,
-    ids: &[i64],
-    cases: &mut HashMap<i64, CaseBook>,
-) -> Result<(), sqlx::Error> {
-    // Rows of part 0 are items (case, id, claim, kind, amount, date, due date, contract date),
-    // rows of part 1 postings (case, payment, item, -, amount, value date).
-    type Row = (
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-        Option<String>,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-    );
-    let list = placeholders(1, ids.len());
-    let sql = format!(
-        "SELECT CAST(0 AS BIGINT), cl.case_id, i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
-         FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id IN ({list})
-         UNION ALL
-         SELECT CAST(1 AS BIGINT), a.case_id, a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL
-         FROM payment_allocations a WHERE a.case_id IN ({list})
-         ORDER BY 1, 3"
-    );
-    let mut query = sqlx::query_as::<_, Row>(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(&mut **tx).await?;
-    // The claims' due and contract dates, per case, in the order of their items.
-    let mut claims: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
-    for (part, case_id, _, id, other, kind, amount, date, due, contract) in rows {
-        let case = cases
-            .get_mut(&case_id)
-            .ok_or_else(|| bad(format!("ledger row of case {case_id}")))?;
-        let currency = case.ledger.currency;
-        match (part, kind, other, due) {
-            (0, Some(kind), Some(claim_id), Some(due)) => {
-                case.ledger.items.push(LedgerItem {
-                    id,
-                    claim_id,
-                    kind: ItemKind::from_code(&kind)
-                        .ok_or_else(|| bad(format!("item kind {kind}")))?,
-                    amount: Money::new(amount, currency),
-                    date: day(&date)?,
-                    legal_basis: String::new(),
-                });
-                claims
-                    .entry(case_id)
-                    .or_default()
-                    .push((claim_id, due, contract));
-            }
-            (1, None, item_id, None) => case.ledger.postings.push(Posting {
-                payment_id: id,
-                item_id,
-                amount: Money::new(amount, currency),
-                value_date: day(&date)?,
-            }),
-            _ => return Err(bad(format!("ledger row of part {part}"))),
-        }
-    }
-    for (case_id, mut list) in claims {
-        list.sort_by_key(|c| c.0);
-        list.dedup_by_key(|c| c.0);
-        let Some(case) = cases.get_mut(&case_id) else {
-            continue;
-        };
-        case.facts = list
-            .into_iter()
-            .map(|(claim_id, due, contract)| {
-                let due_date = day(&due)?;
-                Ok(ClaimFacts {
-                    claim_id,
-                    due_date,
-                    security: 0,
-                    burden_bp: 0,
-                    origin_date: contract
-                        .as_deref()
-                        .map(day)
-                        .transpose()?
-                        .unwrap_or(due_date),
-                    consumer_credit: false,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    }
     Ok(())
 }
 
