@@ -100,74 +100,47 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
 }
 
-/// Every storage port: what the application's database is. Use-cases name the ports they use
-/// instead; this is for the one place that holds the database ([`super::AppState`]).
-pub trait Store:
-    AgencySettings
-    + Templates
-    + StaffDigest
-    + AuditLog
-    + Bank
-    + CasePages
-    + Consents
-    + Contacts
-    + Creditors
-    + Overview
-    + CreditorCases
-    + Classes
-    + DebtorAccess
-    + CaseStatuses
-    + Dialogue
-    + Dunning
-    + WorkQueue
-    + HandlerCases
-    + ApiKeys
-    + Imports
-    + Webhooks
-    + Remittances
-    + LegalTables
-    + OutboxStore
-    + OnlinePayments
-    + Plans
-    + PlanApprovals
-    + Retention
-    + Logins
-    + AccountSessions
-    + Team
-{
+/// Declares `Store` as every port named, and implements it for whatever implements them all.
+macro_rules! every_port {
+    ($($port:ident),+ $(,)?) => {
+        /// Every storage port: what the application's database is. Use-cases name the ports they
+        /// use instead; this is for the one place that holds the database ([`super::AppState`]).
+        pub trait Store: $($port +)+ {}
+
+        impl<T: $($port +)+> Store for T {}
+    };
 }
 
-impl<T> Store for T where
-    T: AgencySettings
-        + Templates
-        + StaffDigest
-        + AuditLog
-        + Bank
-        + CasePages
-        + Consents
-        + Contacts
-        + Creditors
-        + Overview
-        + CreditorCases
-        + Classes
-        + DebtorAccess
-        + CaseStatuses
-        + Dialogue
-        + Dunning
-        + WorkQueue
-        + HandlerCases
-        + ApiKeys
-        + Imports
-        + Webhooks
-        + Remittances
-        + LegalTables
-        + OutboxStore
-        + OnlinePayments
-        + Plans
-        + PlanApprovals
-        + Retention
-        + Logins
-        + AccountSessions
-        + Team
-{
-}
+every_port!(
+    AccountSessions,
+    AgencySettings,
+    ApiKeys,
+    AuditLog,
+    Bank,
+    CasePages,
+    CaseStatuses,
+    Classes,
+    Consents,
+    Contacts,
+    CreditorCases,
+    Creditors,
+    DebtorAccess,
+    Dialogue,
+    Dunning,
+    HandlerCases,
+    Imports,
+    LegalTables,
+    Logins,
+    OnlinePayments,
+    OutboxStore,
+    Overview,
+    PlanApprovals,
+    Plans,
+    Remittances,
+    Retention,
+    StaffDigest,
+    Team,
+    Templates,
+    Webhooks,
+    WorkQueue,
+);
