@@ -17,14 +17,19 @@ pub mod exports;
 pub mod intake;
 mod jobs;
 pub mod legal;
-pub mod letters;
+
 pub mod mail;
 pub mod payments;
 pub mod pdf;
-pub mod privacy;
+
 pub mod rest;
 pub mod router;
 pub mod startup;
 pub mod statement;
 pub mod telemetry;
 pub mod webhooks;
+
+/// The export of dunning letters for print (`db/letters.rs`).
+pub use db::letters;
+/// Erasure, personal-data export and backups (storage work: `db/privacy.rs`).
+pub use db::privacy;

@@ -2,8 +2,8 @@
 
 use super::claim_input::{json_body, read_claim, ClaimInput};
 use super::{creditor, internal, problem, problem_with, FieldError, ProblemDetails, RestState};
-use crate::db::Db;
-use crate::intake::{Known, References, StoredClaim};
+use crate::db::claims::ClaimRecord;
+use crate::intake::StoredClaim;
 use app::domain::intake::ClaimRow;
 use app::domain::{Currency, Money};
 use app::server::ports::CasePages;
@@ -87,59 +87,14 @@ pub struct Paging {
     per_page: Option<u32>,
 }
 
-async fn classes_of(db: &Db, creditor_id: i64) -> Result<BTreeMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT key, id FROM treatment_classes WHERE creditor_id = $1")
-            .bind(creditor_id)
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows.into_iter().collect())
-}
-
-const CLAIM_COLUMNS: &str = "cl.id, cl.external_id, c.id, c.reference, c.state, cl.subject, cl.due_date,
-     (SELECT CAST(COALESCE(SUM(ci.amount_minor), 0) AS BIGINT) FROM claim_items ci WHERE ci.claim_id = cl.id AND ci.kind = 'principal'),
-     d.customer_number, d.name, tc.key, cl.created_at";
-
-const CLAIM_JOINS: &str =
-    "FROM claims cl JOIN cases c ON c.id = cl.case_id JOIN debtors d ON d.id = c.debtor_id
-     LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id";
-
-type ClaimRowDb = (
-    i64,
-    Option<String>,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    i64,
-);
-
 /// A claim for the answer; `balances` keeps each case's balance, so that a page with several
 /// claims of one case computes it once.
 async fn claim_out(
     state: &RestState,
-    row: ClaimRowDb,
+    row: ClaimRecord,
     balances: &mut std::collections::HashMap<i64, Option<String>>,
 ) -> Result<ClaimOut, Response> {
-    let (
-        _,
-        external_id,
-        case_id,
-        reference,
-        case_state,
-        subject,
-        due,
-        principal,
-        customer,
-        name,
-        class,
-        created,
-    ) = row;
+    let case_id = row.case_id;
     let today = chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
         .map(|t| t.date_naive())
         .unwrap_or_default();
@@ -157,18 +112,18 @@ async fn claim_out(
         }
     };
     Ok(ClaimOut {
-        external_id: external_id.unwrap_or_default(),
-        case_reference: reference,
-        case_state,
+        external_id: row.external_id.unwrap_or_default(),
+        case_reference: row.case_reference,
+        case_state: row.case_state,
         case_balance: balance,
-        subject,
-        due_date: due,
-        principal: Money::new(principal, Currency::EUR).decimal(),
+        subject: row.subject,
+        due_date: row.due_date,
+        principal: Money::new(row.principal_minor, Currency::EUR).decimal(),
         currency: "EUR".into(),
-        customer_number: customer,
-        debtor_name: name,
-        treatment_class: class,
-        created_at: chrono::DateTime::from_timestamp_millis(created)
+        customer_number: row.customer_number,
+        debtor_name: row.debtor_name,
+        treatment_class: row.class_key,
+        created_at: chrono::DateTime::from_timestamp_millis(row.created_at)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default(),
     })
@@ -179,14 +134,11 @@ async fn load_claim(
     creditor_id: i64,
     external_id: &str,
 ) -> Result<Option<ClaimOut>, Response> {
-    let row: Option<ClaimRowDb> = sqlx::query_as(&format!(
-        "SELECT {CLAIM_COLUMNS} {CLAIM_JOINS} WHERE cl.creditor_id = $1 AND cl.external_id = $2"
-    ))
-    .bind(creditor_id)
-    .bind(external_id)
-    .fetch_optional(state.db.pool())
-    .await
-    .map_err(internal)?;
+    let row = state
+        .db
+        .claim_by_external_id(creditor_id, external_id)
+        .await
+        .map_err(internal)?;
     match row {
         Some(row) => Ok(Some(claim_out(state, row, &mut Default::default()).await?)),
         None => Ok(None),
@@ -199,16 +151,14 @@ async fn differences(
     claim_id: i64,
     row: &ClaimRow,
 ) -> Result<Vec<FieldError>, Response> {
-    let held: (String, String, String, i64, String) = sqlx::query_as(
-        "SELECT cl.subject, cl.contract_date, cl.due_date,
-                (SELECT CAST(COALESCE(SUM(ci.amount_minor), 0) AS BIGINT) FROM claim_items ci WHERE ci.claim_id = cl.id AND ci.kind = 'principal'),
-                d.customer_number
-         FROM claims cl JOIN cases c ON c.id = cl.case_id JOIN debtors d ON d.id = c.debtor_id WHERE cl.id = $1",
-    )
-    .bind(claim_id)
-    .fetch_one(state.db.pool())
-    .await
-    .map_err(internal)?;
+    let held = state.db.held_claim(claim_id).await.map_err(internal)?;
+    let held = (
+        held.subject,
+        held.contract_date,
+        held.due_date,
+        held.principal_minor,
+        held.customer_number,
+    );
     let sent = (
         row.subject.clone(),
         row.contract_date.format("%Y-%m-%d").to_string(),
@@ -269,7 +219,7 @@ pub(crate) async fn create_claim(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let classes = match classes_of(&state.db, creditor_id).await {
+    let classes = match state.db.class_ids(creditor_id).await {
         Ok(c) => c,
         Err(e) => return internal(e),
     };
@@ -346,27 +296,11 @@ async fn store_one(
     classes: &BTreeMap<String, i64>,
     row: &ClaimRow,
 ) -> Result<StoredClaim, sqlx::Error> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let mut references = References::next_free(&mut tx, now).await?;
     let class_id = classes.get(&row.treatment_class).copied();
-    let mut known = Known::new(creditor_id, now);
-    known.look_up(&mut tx, std::slice::from_ref(row)).await?;
-    let stored = known.store(class_id, row, &mut references)?;
-    known.write(&mut tx).await?;
-    if let StoredClaim::Created { claim_id, .. } = &stored {
-        sqlx::query(
-            "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-             VALUES ($1, 'creditor', $2, 'claims.created_by_api', $3, $1, $1)",
-        )
-        .bind(now)
-        .bind(format!("creditor:{creditor_id}"))
-        .bind(serde_json::json!({ "claim_id": claim_id, "external_id": row.external_id }).to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(stored)
+    state
+        .db
+        .store_api_claim(creditor_id, class_id, row, state.clock.now_ms())
+        .await
 }
 
 /// A claim by your external id.
@@ -445,24 +379,8 @@ pub(crate) async fn list_claims(
             "page and per_page must be whole numbers from 1 (per_page at most 100).",
         );
     }
-    let total: i64 = match sqlx::query_scalar("SELECT COUNT(*) FROM claims WHERE creditor_id = $1")
-        .bind(creditor_id)
-        .fetch_one(state.db.pool())
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return internal(e),
-    };
-    let rows: Vec<ClaimRowDb> = match sqlx::query_as(&format!(
-        "SELECT {CLAIM_COLUMNS} {CLAIM_JOINS} WHERE cl.creditor_id = $1 ORDER BY cl.id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(creditor_id)
-    .bind(i64::from(per_page))
-    .bind(i64::from(page - 1) * i64::from(per_page))
-    .fetch_all(state.db.pool())
-    .await
-    {
-        Ok(rows) => rows,
+    let (rows, total) = match state.db.claims_page(creditor_id, page, per_page).await {
+        Ok(found) => found,
         Err(e) => return internal(e),
     };
     let mut claims = Vec::with_capacity(rows.len());
@@ -499,13 +417,7 @@ pub(crate) async fn list_classes(State(state): State<RestState>, headers: Header
         Ok(id) => id,
         Err(r) => return r,
     };
-    let rows: Vec<(String, String)> = match sqlx::query_as(
-        "SELECT key, name_en FROM treatment_classes WHERE creditor_id = $1 ORDER BY id",
-    )
-    .bind(creditor_id)
-    .fetch_all(state.db.pool())
-    .await
-    {
+    let rows = match state.db.class_names(creditor_id).await {
         Ok(rows) => rows,
         Err(e) => return internal(e),
     };

@@ -6,7 +6,7 @@
 //! trail — and removes who the person was and what they wrote: name, address, contact data,
 //! IBAN, messages, dispute texts, notes, documents, letters, emails, access data, bank payer data.
 
-use crate::db::Db;
+use super::Db;
 use serde_json::{json, Value};
 use sqlx::Row;
 

@@ -4,7 +4,7 @@
 //! committed only after the file is written and synced, so an interrupted export lists the same
 //! letters again next time — never none.
 
-use crate::db::Db;
+use super::Db;
 
 /// One letter as the mail merge needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
