@@ -4,6 +4,7 @@ use crate::db::Db;
 use app::domain::work::Role;
 use app::error::FormErrors;
 use app::server::credentials::hash_access_code;
+use app::server::ports::{Creditors, Logins, NewMember, Realm, Team};
 
 /// Creates a staff account in the first agency, or with `creditor` a user of that creditor
 /// (roles `owner` and `viewer`). Every problem is named in plain words.
@@ -29,52 +30,40 @@ pub async fn create_user(
             anyhow::anyhow!("unknown role \"{role}\": use handler, supervisor or admin")
         })?,
         Some(_) => match role {
-            "owner" | "viewer" => role,
-            "admin" => "owner",
+            "owner" | "admin" => "owner",
+            "viewer" => "viewer",
             _ => {
                 anyhow::bail!("unknown role \"{role}\" for a creditor's user: use owner or viewer")
             }
         },
     };
     let hash = checked_hash(&email, password).await?;
-    let (table, tenant) = crate::db::accounts_table(match creditor {
-        Some(_) => app::server::ports::Realm::Creditor,
-        None => app::server::ports::Realm::Staff,
-    });
     if let Some(id) = creditor {
-        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?;
-        if known.is_none() {
+        if db.creditor_name(id).await?.is_none() {
             anyhow::bail!("there is no creditor {id}");
         }
     }
-    let existing: Option<i64> =
-        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE email = $1"))
-            .bind(&email)
-            .fetch_optional(db.pool())
-            .await?;
-    if existing.is_some() {
-        anyhow::bail!("there is already an account for {email}");
-    }
-    let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO {table} (email, display_name, password_hash, role, {tenant}, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id"
-    ))
-    .bind(&email)
-    .bind(name)
-    .bind(&hash)
-    .bind(role)
-    .bind(creditor.unwrap_or(1))
-    .bind(now_ms)
-    .fetch_one(&mut *tx)
-    .await?;
     let detail = serde_json::json!({ "email": email, "role": role, "creditor": creditor });
-    crate::db::insert_audit(&mut tx, &cli_audit(now_ms, "account.created", detail)).await?;
-    tx.commit().await?;
-    Ok(id)
+    let member = NewMember {
+        realm: if creditor.is_some() {
+            Realm::Creditor
+        } else {
+            Realm::Staff
+        },
+        // Staff accounts belong to the agency the first start created.
+        tenant_id: creditor.unwrap_or(1),
+        email: email.clone(),
+        display_name: name.to_string(),
+        role,
+        password_hash: hash,
+        // The administrator chose this password themselves.
+        must_change_password: false,
+    };
+    let audit = cli_audit(now_ms, "account.created", detail);
+    match db.create_member(member, audit).await? {
+        Some(id) => Ok(id),
+        None => anyhow::bail!("there is already an account for {email}"),
+    }
 }
 
 /// An audit entry of the operator's command line.
@@ -129,24 +118,17 @@ pub async fn reset_sign_in(
     let email = email.trim().to_lowercase();
     let hash = checked_hash(&email, password).await?;
     let realm = if creditor {
-        app::server::ports::Realm::Creditor
+        Realm::Creditor
     } else {
-        app::server::ports::Realm::Staff
+        Realm::Staff
     };
-    let (table, tenant) = crate::db::accounts_table(realm);
-    let account: Option<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT id, {tenant} FROM {table} WHERE email = $1"
-    ))
-    .bind(&email)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some((id, tenant_id)) = account else {
+    let Some(account) = db.login_by_email(realm, &email).await? else {
         let portal = if creditor { "creditor" } else { "staff" };
         anyhow::bail!("there is no {portal} account for {email}");
     };
+    let (id, tenant_id) = (account.id, account.tenant_id);
     let detail = serde_json::json!({ "account": id, "realm": realm.name() });
     let audit = cli_audit(now_ms, "account.sign_in_reset", detail);
-    use app::server::ports::Team;
     if !db.reset_sign_in(realm, tenant_id, id, &hash, audit).await? {
         anyhow::bail!("the account of {email} changed meanwhile; nothing was reset");
     }
@@ -162,7 +144,7 @@ pub async fn create_api_key(
     now_ms: i64,
 ) -> anyhow::Result<String> {
     use app::server::api_keys::{new_api_key, shown_prefix};
-    use app::server::ports::{ApiKeys, AuditEntry, Creditors, NewApiKey};
+    use app::server::ports::{ApiKeys, AuditEntry, NewApiKey};
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         anyhow::bail!("--name must have 1 to 80 characters");

@@ -154,6 +154,7 @@ pub async fn create<S: Team + ?Sized>(
         display_name,
         role,
         password_hash,
+        must_change_password: true,
     };
     let created = state.store.create_member(member, audit).await?;
     created.ok_or_else(|| AppError::Validation(errors.field("email", Problem::EmailTaken)))

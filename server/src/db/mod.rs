@@ -50,7 +50,6 @@ pub(crate) use booking::insert_allocated;
 pub(crate) use effects::{insert_events, is_unique_violation, NewEvent};
 pub(crate) use read::ReadConn;
 pub use sessions::SqlSessionStore;
-pub(crate) use sign_in::accounts_table;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};

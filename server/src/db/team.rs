@@ -131,7 +131,7 @@ impl Team for Db {
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(&format!(
             "INSERT INTO {table} ({tenant}, email, display_name, password_hash, role,
                                   must_change_password, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id"
+             VALUES ($1, $2, $3, $4, $5, $7, $6, $6) RETURNING id"
         ))
         .bind(member.tenant_id)
         .bind(&member.email)
@@ -139,6 +139,7 @@ impl Team for Db {
         .bind(&member.password_hash)
         .bind(member.role)
         .bind(audit.at_ms)
+        .bind(i64::from(member.must_change_password))
         .fetch_one(&mut *tx)
         .await;
         let id = match inserted {

@@ -16,6 +16,9 @@ pub struct NewMember {
     /// A staff role's code, or a creditor user's `owner` or `viewer`.
     pub role: &'static str,
     pub password_hash: String,
+    /// A first password set by someone else, to be replaced at the first sign-in (not so for the
+    /// first administrator, who chooses their own on the command line).
+    pub must_change_password: bool,
 }
 
 /// The members of the agency and of the creditors.
