@@ -3,89 +3,14 @@
 //! column and problem — or, when asked, its valid rows are imported and the report lists the
 //! rest. Never a silent partial import. Importing the same claim again changes nothing.
 
-use crate::db::Db;
-use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS, REQUIRED};
-use sqlx::{Any, Transaction};
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
-
+pub use crate::db::access_letters::{issue_access, letters_csv, LetterAccess};
+pub use crate::db::creditor_setup::{create_creditor, insert_default_classes, NewCreditor};
 use crate::db::intake::LOOK_UP_AT_ONCE;
 pub use crate::db::intake::{Known, References, StoredClaim};
-
-/// Writes the three default treatment classes of a new creditor; returns their ids by key.
-pub async fn insert_default_classes(
-    tx: &mut Transaction<'_, Any>,
-    creditor_id: i64,
-    now: i64,
-) -> Result<HashMap<&'static str, i64>, sqlx::Error> {
-    let mut ids = HashMap::new();
-    for class in app::server::defaults::default_classes() {
-        let policy =
-            serde_json::to_string(&class.bands).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let cadence = serde_json::to_string(&app::domain::dunning::Cadence::default_for(class.key))
-            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO treatment_classes (creditor_id, key, name_de, name_en, policy, reply_days, cadence, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        )
-        .bind(creditor_id)
-        .bind(class.key)
-        .bind(class.name_de)
-        .bind(class.name_en)
-        .bind(policy)
-        .bind(i64::from(class.reply_days))
-        .bind(cadence)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        ids.insert(class.key, id);
-    }
-    Ok(ids)
-}
-
-/// A new creditor of the first agency.
-#[derive(Debug, Clone)]
-pub struct NewCreditor {
-    pub name: String,
-    pub street: String,
-    pub postcode: String,
-    pub city: String,
-    pub country: String,
-    pub email: Option<String>,
-    pub website: Option<String>,
-}
-
-/// Creates a creditor with the default treatment classes (key account, standard, strict).
-pub async fn create_creditor(db: &Db, c: &NewCreditor, now: i64) -> anyhow::Result<i64> {
-    for (field, value) in [
-        ("--name", &c.name),
-        ("--street", &c.street),
-        ("--postcode", &c.postcode),
-        ("--city", &c.city),
-    ] {
-        if value.trim().is_empty() {
-            anyhow::bail!("{field} must not be empty");
-        }
-    }
-    let mut tx = db.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO creditors (name, street, postcode, city, country, email, website, agency_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
-    )
-    .bind(c.name.trim())
-    .bind(c.street.trim())
-    .bind(c.postcode.trim())
-    .bind(c.city.trim())
-    .bind(c.country.trim())
-    .bind(c.email.as_deref())
-    .bind(c.website.as_deref())
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    insert_default_classes(&mut tx, id, now).await?;
-    tx.commit().await?;
-    Ok(id)
-}
+use crate::db::Db;
+use app::domain::intake::{check_row, ClaimRow, IntakeProblem, COLUMNS, REQUIRED};
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
 
 /// One problem of a hand-over file: the row (1 is the header), the column, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,19 +160,10 @@ pub async fn import_claims(
     now: i64,
     mut progress: impl FnMut(usize),
 ) -> Result<ImportReport, ImportError> {
-    let classes: Vec<(String, i64)> =
-        sqlx::query_as("SELECT key, id FROM treatment_classes WHERE creditor_id = $1")
-            .bind(creditor_id)
-            .fetch_all(db.pool())
-            .await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM creditors WHERE id = $1")
-        .bind(creditor_id)
-        .fetch_optional(db.pool())
-        .await?;
-    if exists.is_none() {
+    if !db.creditor_exists(creditor_id).await? {
         return Err(ImportError::UnknownCreditor(creditor_id));
     }
-    let classes: HashMap<String, i64> = classes.into_iter().collect();
+    let classes = db.class_ids(creditor_id).await?;
 
     let mut raw = Vec::new();
     input.read_to_end(&mut raw)?;
@@ -325,135 +241,24 @@ pub async fn import_claims(
         known.write(&mut tx).await?;
         known.forget_claims();
     }
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-         VALUES ($1, 'system', 'cli', 'claims.imported', $2, $1, $1)",
-    )
-    .bind(now)
-    .bind(
-        serde_json::json!({
-            "creditor_id": creditor_id,
-            "rows": report.rows,
-            "imported": report.imported,
-            "already_there": report.already_there,
-            "rejected_rows": report.rows_with_problems(),
-        })
-        .to_string(),
-    )
-    .execute(&mut *tx)
-    .await?;
+    let detail = serde_json::json!({
+        "creditor_id": creditor_id,
+        "rows": report.rows,
+        "imported": report.imported,
+        "already_there": report.already_there,
+        "rejected_rows": report.rows_with_problems(),
+    });
+    let audit = app::server::ports::AuditEntry {
+        at_ms: now,
+        actor_kind: "system",
+        actor_id: Some("cli".into()),
+        case_id: None,
+        action: "claims.imported",
+        detail: detail.to_string(),
+        request_id: None,
+    };
+    crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
     report.written = true;
     Ok(report)
-}
-
-/// How long the access data of a first letter opens the case.
-const LETTER_VALIDITY_MS: i64 = 180 * 24 * 3_600_000;
-
-/// One line of the mail-merge file for first letters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LetterAccess {
-    pub reference: String,
-    pub name: String,
-    pub street: String,
-    pub postcode: String,
-    pub city: String,
-    pub access_code: String,
-    pub link: String,
-}
-
-/// Issues access data (a personal link and an access code, stored only as hashes) for every
-/// running case of the creditor that has none yet. The codes exist in clear only once: `deliver`
-/// gets them (to write the letters file) before the hashes are committed, all in one transaction.
-/// If `deliver` fails nothing is stored; if the commit fails the caller learns it and must
-/// discard what was delivered. A second run issues only what is missing.
-pub async fn issue_access(
-    db: &Db,
-    creditor_id: i64,
-    base_url: &str,
-    now: i64,
-    mut progress: impl FnMut(usize, usize),
-    deliver: impl FnOnce(&[LetterAccess]) -> anyhow::Result<()>,
-) -> anyhow::Result<usize> {
-    use app::server::credentials::{hash_token, new_access_code, new_link_token};
-    let cases: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT c.id, c.reference, d.name, d.street, d.postcode, d.city FROM cases c
-         JOIN debtors d ON d.id = c.debtor_id
-         WHERE c.creditor_id = $1 AND c.state NOT IN ('paid', 'closed')
-           AND NOT EXISTS (SELECT 1 FROM access_credentials a WHERE a.case_id = c.id AND a.revoked_at IS NULL AND a.expires_at > $2
-                             AND a.code_hash <> '-')
-         ORDER BY c.reference",
-    )
-    .bind(creditor_id)
-    .bind(now)
-    .fetch_all(db.pool())
-    .await?;
-    let total = cases.len();
-    // The codes are hashed before the transaction opens: Argon2 takes tens of milliseconds per
-    // code by design, and on SQLite the transaction holds the write lock every other write of
-    // the portal waits for.
-    let mut hashes = Vec::with_capacity(total);
-    let mut letters = Vec::with_capacity(total);
-    for (n, (case_id, reference, name, street, postcode, city)) in cases.into_iter().enumerate() {
-        let (token, code) = (new_link_token(), new_access_code());
-        let code_hash = crate::accounts::argon2_hash(code.clone()).await?;
-        hashes.push((case_id, hash_token(&token), code_hash));
-        letters.push(LetterAccess {
-            reference,
-            name,
-            street,
-            postcode,
-            city,
-            access_code: app::domain::access::format_access_code(&code),
-            link: format!("{}/c/{token}", base_url.trim_end_matches('/')),
-        });
-        if (n + 1) % 100 == 0 {
-            progress(n + 1, total);
-        }
-    }
-    let mut tx = db.begin_write().await?;
-    for (case_id, token_hash, code_hash) in hashes {
-        sqlx::query(
-            "INSERT INTO access_credentials (case_id, token_hash, code_hash, factor_kind, issued_at, expires_at,
-                                             created_at, updated_at)
-             VALUES ($1, $2, $3, 'postcode', $4, $5, $4, $4)",
-        )
-        .bind(case_id)
-        .bind(token_hash)
-        .bind(code_hash)
-        .bind(now)
-        .bind(now + LETTER_VALIDITY_MS)
-        .execute(&mut *tx)
-        .await?;
-    }
-    deliver(&letters)?;
-    tx.commit().await?;
-    Ok(letters.len())
-}
-
-/// The letters as a mail-merge CSV ([`crate::exports::mail_merge_csv`]: UTF-8 with a byte order
-/// mark, `;` between columns, no cell a spreadsheet would run).
-pub fn letters_csv(letters: &[LetterAccess]) -> Result<Vec<u8>, csv::Error> {
-    crate::exports::mail_merge_csv(
-        &[
-            "reference",
-            "name",
-            "street",
-            "postcode",
-            "city",
-            "access_code",
-            "link",
-        ],
-        letters.iter().map(|l| {
-            vec![
-                l.reference.as_str(),
-                &l.name,
-                &l.street,
-                &l.postcode,
-                &l.city,
-                &l.access_code,
-                &l.link,
-            ]
-        }),
-    )
 }

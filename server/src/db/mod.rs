@@ -4,6 +4,7 @@
 //! instants are bound from Rust as epoch milliseconds so both store identical values. Errors are
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
+pub(crate) mod access_letters;
 pub mod activities;
 mod agency;
 mod api_keys;
@@ -16,6 +17,7 @@ pub(crate) mod claims;
 mod classes;
 mod consent;
 mod contact;
+pub(crate) mod creditor_setup;
 mod creditors;
 mod debtor_access;
 mod dialogue;
