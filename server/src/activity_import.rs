@@ -122,22 +122,22 @@ pub async fn import_activities(
         tx.rollback().await?;
         return Ok(report);
     }
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, detail, created_at, updated_at)
-         VALUES ($1, 'system', 'import', 'activities.imported', $2, $1, $1)",
-    )
-    .bind(now)
-    .bind(
-        serde_json::json!({
-            "creditor_id": creditor_id,
-            "rows": report.rows,
-            "created": report.created,
-            "unchanged": report.unchanged,
-        })
-        .to_string(),
-    )
-    .execute(&mut *tx)
-    .await?;
+    let detail = serde_json::json!({
+        "creditor_id": creditor_id,
+        "rows": report.rows,
+        "created": report.created,
+        "unchanged": report.unchanged,
+    });
+    let audit = app::server::ports::AuditEntry {
+        at_ms: now,
+        actor_kind: "system",
+        actor_id: Some("import".into()),
+        case_id: None,
+        action: "activities.imported",
+        detail: detail.to_string(),
+        request_id: None,
+    };
+    crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
     report.written = true;
     Ok(report)
