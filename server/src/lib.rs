@@ -4,14 +4,14 @@
 pub mod accounts;
 pub mod activity_import;
 pub mod assets;
-pub mod bench;
+
 pub mod body_limits;
 pub mod camt;
 pub mod clamd;
 pub mod client;
 pub mod config;
 pub mod db;
-pub mod demo;
+
 mod downloads;
 pub mod exports;
 pub mod intake;
@@ -29,6 +29,10 @@ pub mod statement;
 pub mod telemetry;
 pub mod webhooks;
 
+/// The benchmarks' seeding and measuring tools (`db/bench.rs`).
+pub use db::bench;
+/// The demo data (`db/demo.rs`).
+pub use db::demo;
 /// The export of dunning letters for print (`db/letters.rs`).
 pub use db::letters;
 /// Erasure, personal-data export and backups (storage work: `db/privacy.rs`).
