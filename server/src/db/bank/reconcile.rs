@@ -102,7 +102,7 @@ pub(super) async fn reconcile_together(
     let to_match: Vec<&Part> = parts
         .iter()
         .zip(&fresh)
-        .filter(|(p, fresh)| **fresh && p.state == "match")
+        .filter(|(p, fresh)| **fresh && p.review.is_none())
         .map(|(p, _)| p)
         .collect();
     let mut found = find_cases(&mut t, agency_id, &to_match).await?.into_iter();
@@ -110,7 +110,7 @@ pub(super) async fn reconcile_together(
         .iter()
         .zip(&fresh)
         .map(|(p, fresh)| {
-            if *fresh && p.state == "match" {
+            if *fresh && p.review.is_none() {
                 found.next().flatten()
             } else {
                 None
@@ -139,9 +139,8 @@ pub(super) async fn reconcile_together(
         });
         let value_date = value_date(part, now_ms);
         // A case that is already closed or paid gets no automatic booking: a person decides.
-        let review = (part.state == "review").then_some(part.note);
         let (state, note, booked) = match (
-            matching::route(review, matched.as_ref().map(|m| m.state.as_str())),
+            matching::route(part.review, matched.as_ref().map(|m| m.state.as_str())),
             &matched,
         ) {
             (Route::Review(note), _) => ("review", note, None),
@@ -175,7 +174,7 @@ pub(super) async fn reconcile_together(
     // a case they closed is not suggested).
     for (part, decision) in parts.iter().zip(decisions.iter_mut()) {
         if let Some(d) = decision {
-            if part.state == "match" && d.matched.is_none() {
+            if part.review.is_none() && d.matched.is_none() {
                 d.suggestion = suggest(&mut t, agency_id, part).await?;
                 if d.suggestion.is_some() {
                     d.note = "suggestion";

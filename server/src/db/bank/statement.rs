@@ -30,8 +30,9 @@ pub(super) struct Part {
     pub(super) entry: std::sync::Arc<Entry>,
     pub(super) tx: usize,
     pub(super) amount: i64,
-    pub(super) state: &'static str,
-    pub(super) note: &'static str,
+    /// Why a person must look at it before anything is booked (`reversal`, `currency`,
+    /// `batch_sum_mismatch`); `None` for a part to match to a case.
+    pub(super) review: Option<&'static str>,
 }
 
 /// The entry's key: our account and the bank's reference, or a digest of what the entry says
@@ -80,24 +81,23 @@ pub(super) fn parts(entry: Entry, seen: &mut HashMap<String, u32>) -> (Vec<Part>
     let key = entry_key(&entry, seen);
     let total = entry.amount.as_ref().map_or(0, |a| a.minor);
     let entry = std::sync::Arc::new(entry);
-    let whole = |state, note| Part {
+    let whole = |review| Part {
         key: key.clone(),
         part: 0,
         entry: entry.clone(),
         tx: 0,
         amount: total,
-        state,
-        note,
+        review,
     };
     if entry.reversal {
-        return (vec![whole("review", "reversal")], false);
+        return (vec![whole(Some("reversal"))], false);
     }
     if entry.amount.as_ref().is_none_or(|a| a.currency != "EUR") {
-        return (vec![whole("review", "currency")], false);
+        return (vec![whole(Some("currency"))], false);
     }
     let txs = &entry.transactions;
     if txs.len() <= 1 {
-        return (vec![whole("match", "")], false);
+        return (vec![whole(None)], false);
     }
     let amounts: Option<Vec<i64>> = txs
         .iter()
@@ -117,13 +117,12 @@ pub(super) fn parts(entry: Entry, seen: &mut HashMap<String, u32>) -> (Vec<Part>
                     entry: entry.clone(),
                     tx: i,
                     amount,
-                    state: "match",
-                    note: "",
+                    review: None,
                 })
                 .collect();
             (parts, false)
         }
-        _ => (vec![whole("review", "batch_sum_mismatch")], false),
+        _ => (vec![whole(Some("batch_sum_mismatch"))], false),
     }
 }
 
