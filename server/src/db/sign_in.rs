@@ -2,6 +2,7 @@
 //! them, two-step keys and steps, passwords and the sessions of an account.
 
 use super::audit::insert_audit;
+use super::row::row;
 use super::{store_err, Db};
 use app::server::ports::{AccountSessions, AuditEntry, Logins, Realm, StaffLogin, StoreResult};
 use async_trait::async_trait;
@@ -25,31 +26,34 @@ pub(crate) fn accounts_table(realm: Realm) -> (&'static str, &'static str) {
 const LOGIN_COLUMNS: &str = "id, email, password_hash, active, totp_secret, \
                              totp_last_step, must_change_password, sessions_valid_after";
 
-type LoginRow = (
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<i64>,
-    i64,
-    i64,
-    i64,
-);
+row! {
+    /// An account as sign-in reads it ([`LOGIN_COLUMNS`], then the tenant column).
+    struct LoginRow {
+        id: i64,
+        email: String,
+        password_hash: String,
+        active: i64,
+        totp_secret: Option<String>,
+        totp_last_step: Option<i64>,
+        must_change_password: i64,
+        sessions_valid_after: i64,
+        tenant_id: i64,
+    }
+}
 
-fn login(row: LoginRow) -> StaffLogin {
-    let (id, email, password_hash, active, totp_secret, totp_last_step, must, valid_after, tenant) =
-        row;
-    StaffLogin {
-        id,
-        tenant_id: tenant,
-        email,
-        password_hash,
-        active: active != 0,
-        totp_secret,
-        totp_last_step,
-        must_change_password: must != 0,
-        sessions_valid_after_ms: valid_after,
+impl From<LoginRow> for StaffLogin {
+    fn from(r: LoginRow) -> Self {
+        StaffLogin {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            email: r.email,
+            password_hash: r.password_hash,
+            active: r.active != 0,
+            totp_secret: r.totp_secret,
+            totp_last_step: r.totp_last_step,
+            must_change_password: r.must_change_password != 0,
+            sessions_valid_after_ms: r.sessions_valid_after,
+        }
     }
 }
 
@@ -64,7 +68,7 @@ impl Logins for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(store_err("load login"))?;
-        Ok(row.map(login))
+        Ok(row.map(StaffLogin::from))
     }
 
     async fn login_by_id(&self, realm: Realm, account_id: i64) -> StoreResult<Option<StaffLogin>> {
@@ -76,7 +80,7 @@ impl Logins for Db {
         .fetch_optional(self.pool())
         .await
         .map_err(store_err("load login"))?;
-        Ok(row.map(login))
+        Ok(row.map(StaffLogin::from))
     }
 
     async fn use_totp_step(&self, realm: Realm, account_id: i64, step: i64) -> StoreResult<bool> {
