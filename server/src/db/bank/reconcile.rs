@@ -143,7 +143,7 @@ pub(super) async fn reconcile_together(
             matching::route(part.review, matched.as_ref().map(|m| m.state.as_str())),
             &matched,
         ) {
-            (Route::Review(note), _) => ("review", note, None),
+            (Route::Review(note), _) => (EntryState::Review, note, None),
             (Route::Book, Some(m)) => {
                 let source = payment_source(&part.key, part.part);
                 let payment = NewPayment {
@@ -156,9 +156,13 @@ pub(super) async fn reconcile_together(
                     base_url,
                 };
                 let booked = bookings.book(&payment, Receipt::Standard)?;
-                ("booked", "", Some((m.case_id, booked.payment_id, m.how)))
+                (
+                    EntryState::Booked,
+                    "",
+                    Some((m.case_id, booked.payment_id, m.how)),
+                )
             }
-            (Route::Book | Route::Unmatched, _) => ("unmatched", "", None),
+            (Route::Book | Route::Unmatched, _) => (EntryState::Unmatched, "", None),
         };
         decisions.push(Some(Decision {
             state,
@@ -200,7 +204,7 @@ pub(super) async fn reconcile_together(
         }
         out.push(match (d.state, d.booked) {
             (_, Some(_)) => Outcome::Booked,
-            ("review", None) => Outcome::Review,
+            (EntryState::Review, None) => Outcome::Review,
             (_, None) => {
                 // A payment that may belong to a running case waits in that case's work queue.
                 if let Some(case_id) = d.suggestion {
@@ -214,9 +218,28 @@ pub(super) async fn reconcile_together(
     Ok(Some(out))
 }
 
+/// The state a new bank entry is stored in (`bank_entries.state`; a person's decision later moves an
+/// entry on to `booking`, `booked` or `dismissed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EntryState {
+    Booked,
+    Review,
+    Unmatched,
+}
+
+impl EntryState {
+    fn code(self) -> &'static str {
+        match self {
+            EntryState::Booked => "booked",
+            EntryState::Review => "review",
+            EntryState::Unmatched => "unmatched",
+        }
+    }
+}
+
 /// What became of a part not stored before.
 pub(super) struct Decision {
-    state: &'static str,
+    state: EntryState,
     note: &'static str,
     /// A running case the payer may belong to.
     suggestion: Option<i64>,
@@ -266,7 +289,7 @@ pub(super) async fn store_entries(
                 .bind(tx.and_then(|t| t.payer_iban.as_deref()))
                 .bind(tx.map_or(entry.additional_info.as_str(), |t| t.remittance.as_str()))
                 .bind(tx.and_then(|t| t.creditor_ref.as_deref()))
-                .bind(d.state)
+                .bind(d.state.code())
                 .bind(d.note)
                 .bind(d.suggestion.or(d.matched))
                 .bind(d.booked.map(|b| b.0))
