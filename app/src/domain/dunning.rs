@@ -492,5 +492,92 @@ pub fn plan_actions(
     out
 }
 
+/// A hold as stored: its first day, the day it was set to end, and the day a person lifted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldSpan {
+    /// The first day on hold.
+    pub from: NaiveDate,
+    /// The first day it was set to end at, if any.
+    pub until: Option<NaiveDate>,
+    /// The day a person lifted it, if anyone did.
+    pub lifted: Option<NaiveDate>,
+}
+
+/// A plan as stored, for the time it stopped the reminders: whether it is the agreed one, the day
+/// it was decided and the day of its last change (when it ended, if it is not agreed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanSpan {
+    /// The agreed plan (running while the case is `plan_agreed`).
+    pub agreed: bool,
+    /// The day it was decided (or, undecided, last changed).
+    pub from: NaiveDate,
+    /// The day of its last change: when an ended plan ended.
+    pub last_change: NaiveDate,
+}
+
+/// When the dunning clock of a case stood still, and what the engine must end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stillness {
+    /// Every hold, then every plan that ran.
+    pub pauses: Vec<Pause>,
+    /// For a case on hold that no hold covers any more: the end of its newest hold (the engine
+    /// ends the hold and dunning resumes).
+    pub ended_hold_on: Option<NaiveDate>,
+    /// The index in `plans` of the plan running now (only in state `plan_agreed`).
+    pub running_plan: Option<usize>,
+}
+
+/// The pauses of a case from its holds (oldest first) and plans: a hold lasts until its planned
+/// end or until it was lifted, whichever came first; an agreed plan pauses the reminders while the
+/// case is in `plan_agreed`, an ended one from its decision to its end. `on_hold` and
+/// `plan_agreed` are the case's state.
+pub fn stillness(
+    holds: &[HoldSpan],
+    plans: &[PlanSpan],
+    on_hold: bool,
+    plan_agreed: bool,
+    today: NaiveDate,
+) -> Stillness {
+    let mut pauses: Vec<Pause> = holds
+        .iter()
+        .map(|h| Pause {
+            from: h.from,
+            until: match (h.until, h.lifted) {
+                (Some(u), Some(l)) => Some(u.min(l)),
+                (u, l) => u.or(l),
+            },
+        })
+        .collect();
+    let covered = pauses.iter().any(|p| p.covers(today));
+    let ended_hold_on = match pauses.last() {
+        Some(Pause {
+            until: Some(end), ..
+        }) if on_hold && !covered => Some(*end),
+        _ => None,
+    };
+    let mut running_plan = None;
+    for (i, plan) in plans.iter().enumerate() {
+        if plan.agreed {
+            if plan_agreed {
+                pauses.push(Pause {
+                    from: plan.from,
+                    until: None,
+                });
+                running_plan = Some(i);
+            }
+        } else {
+            pauses.push(Pause {
+                from: plan.from,
+                until: Some(plan.last_change),
+            });
+        }
+    }
+    Stillness {
+        pauses,
+        ended_hold_on,
+        running_plan,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
-use app::domain::dunning::{Cadence, Pause};
+use app::domain::dunning::{stillness, Cadence, HoldSpan, PlanSpan};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
 use app::domain::webhook::event_type;
 use app::domain::{Language, Money};
@@ -195,64 +195,55 @@ async fn dunning_case(
         return Err(StoreError);
     }
     let balance = Money::new(owed - paid, currency_of(&currency)?);
-    let mut pauses = Vec::new();
-    let mut newest_hold = None;
+    // The rows are decoded here; when the clock stood still is decided by the domain.
     let holds: Vec<HoldRow> = json_rows(holds.as_deref(), "holds of a case")?;
-    for (id, reason, from, until, lifted) in holds {
-        let until = until.as_deref().map(date).transpose()?;
-        let lifted = lifted.map(day_of).transpose()?;
-        let end = match (until, lifted) {
-            (Some(u), Some(l)) => Some(u.min(l)),
-            (u, l) => u.or(l),
-        };
-        let pause = Pause {
-            from: date(&from)?,
-            until: end,
-        };
-        pauses.push(pause);
-        newest_hold = Some((id, reason, pause));
-    }
-    // On hold, but no hold covers today any more: the engine ends it.
-    let covered = pauses
+    let hold_spans = holds
         .iter()
-        .any(|p| p.from <= today && p.until.is_none_or(|u| today < u));
-    let ended_hold = match newest_hold {
-        Some((
-            id,
-            reason,
-            Pause {
-                until: Some(end), ..
-            },
-        )) if state == CaseState::OnHold && !covered => {
-            let Some(reason) = HoldReason::from_stored(&reason) else {
+        .map(|(_, _, from, until, lifted)| {
+            Ok(HoldSpan {
+                from: date(from)?,
+                until: until.as_deref().map(date).transpose()?,
+                lifted: lifted.map(day_of).transpose()?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let plans: Vec<PlanRow> = json_rows(plans.as_deref(), "plans of a case")?;
+    let plan_spans = plans
+        .iter()
+        .map(|(_, plan_state, decided_at, updated_at, _)| {
+            Ok(PlanSpan {
+                agreed: plan_state == "agreed",
+                from: day_of(decided_at.unwrap_or(*updated_at))?,
+                last_change: day_of(*updated_at)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let still = stillness(
+        &hold_spans,
+        &plan_spans,
+        state == CaseState::OnHold,
+        state == CaseState::PlanAgreed,
+        today,
+    );
+    let ended_hold = match (still.ended_hold_on, holds.last()) {
+        (Some(ended_on), Some((id, reason, ..))) => {
+            let Some(reason) = HoldReason::from_stored(reason) else {
                 tracing::error!(case_id, reason, "unknown hold reason in the database");
                 return Err(StoreError);
             };
             Some(EndedHold {
-                id,
+                id: *id,
                 reason,
-                ended_on: end,
+                ended_on,
             })
         }
         _ => None,
     };
-    // While a plan ran, reminders did not: those days do not count either.
-    let mut running = None;
-    let plans: Vec<PlanRow> = json_rows(plans.as_deref(), "plans of a case")?;
-    for (id, plan_state, decided_at, updated_at, schedule) in plans {
-        let from = day_of(decided_at.unwrap_or(updated_at))?;
-        if plan_state == "agreed" {
-            if state == CaseState::PlanAgreed {
-                pauses.push(Pause { from, until: None });
-                running = Some((id, from, schedule));
-            }
-        } else {
-            pauses.push(Pause {
-                from,
-                until: Some(day_of(updated_at)?),
-            });
-        }
-    }
+    let pauses = still.pauses;
+    let running = still.running_plan.map(|i| {
+        let (id, _, _, _, schedule) = &plans[i];
+        (*id, plan_spans[i].from, schedule.clone())
+    });
     let plan = match running {
         None => None,
         Some((id, agreed_on, schedule)) => {

@@ -255,3 +255,85 @@ fn missed_instalments_then_a_broken_plan_then_completion() {
         vec![PlanAction::Completed]
     );
 }
+
+#[test]
+fn a_hold_lasts_until_its_end_or_until_it_was_lifted_whichever_came_first() {
+    let holds = [
+        HoldSpan {
+            from: d("2026-03-01"),
+            until: Some(d("2026-03-20")),
+            lifted: Some(d("2026-03-10")),
+        },
+        HoldSpan {
+            from: d("2026-04-01"),
+            until: None,
+            lifted: Some(d("2026-04-05")),
+        },
+    ];
+    let still = stillness(&holds, &[], false, false, d("2026-05-01"));
+    assert_eq!(
+        still.pauses,
+        vec![
+            Pause {
+                from: d("2026-03-01"),
+                until: Some(d("2026-03-10"))
+            },
+            Pause {
+                from: d("2026-04-01"),
+                until: Some(d("2026-04-05"))
+            },
+        ]
+    );
+    assert_eq!(still.ended_hold_on, None, "not on hold");
+}
+
+#[test]
+fn a_case_on_hold_that_no_hold_covers_any_more_has_its_newest_hold_ended() {
+    let hold = |until| HoldSpan {
+        from: d("2026-06-01"),
+        until: Some(d(until)),
+        lifted: None,
+    };
+    let ran_out = stillness(&[hold("2026-06-15")], &[], true, false, d("2026-06-20"));
+    assert_eq!(ran_out.ended_hold_on, Some(d("2026-06-15")));
+    let still_on = stillness(&[hold("2026-06-30")], &[], true, false, d("2026-06-20"));
+    assert_eq!(still_on.ended_hold_on, None, "the hold still covers today");
+}
+
+#[test]
+fn only_the_agreed_plan_of_a_case_in_plan_agreed_runs_and_ended_plans_paused_while_they_lasted() {
+    let plans = [
+        PlanSpan {
+            agreed: false,
+            from: d("2026-02-01"),
+            last_change: d("2026-02-20"),
+        },
+        PlanSpan {
+            agreed: true,
+            from: d("2026-03-01"),
+            last_change: d("2026-03-01"),
+        },
+    ];
+    let running = stillness(&[], &plans, false, true, d("2026-04-01"));
+    assert_eq!(running.running_plan, Some(1));
+    assert_eq!(
+        running.pauses,
+        vec![
+            Pause {
+                from: d("2026-02-01"),
+                until: Some(d("2026-02-20"))
+            },
+            Pause {
+                from: d("2026-03-01"),
+                until: None
+            },
+        ]
+    );
+    let broken = stillness(&[], &plans, false, false, d("2026-04-01"));
+    assert_eq!(broken.running_plan, None);
+    assert_eq!(
+        broken.pauses.len(),
+        1,
+        "an agreed plan of a case no longer in plan_agreed"
+    );
+}
