@@ -1,5 +1,6 @@
 //! `server create-user`: the first administrator (and any later account) from the command line.
 
+use crate::db::audit::system_entry;
 use crate::db::Db;
 use app::domain::work::Role;
 use app::error::FormErrors;
@@ -59,27 +60,10 @@ pub async fn create_user(
         // The administrator chose this password themselves.
         must_change_password: false,
     };
-    let audit = cli_audit(now_ms, "account.created", detail);
+    let audit = system_entry(now_ms, "cli", "account.created", detail);
     match db.create_member(member, audit).await? {
         Some(id) => Ok(id),
         None => anyhow::bail!("there is already an account for {email}"),
-    }
-}
-
-/// An audit entry of the operator's command line.
-fn cli_audit(
-    now_ms: i64,
-    action: &'static str,
-    detail: serde_json::Value,
-) -> app::server::ports::AuditEntry {
-    app::server::ports::AuditEntry {
-        at_ms: now_ms,
-        actor_kind: "system",
-        actor_id: Some("cli".into()),
-        case_id: None,
-        action,
-        detail: detail.to_string(),
-        request_id: None,
     }
 }
 
@@ -128,7 +112,7 @@ pub async fn reset_sign_in(
     };
     let (id, tenant_id) = (account.id, account.tenant_id);
     let detail = serde_json::json!({ "account": id, "realm": realm.name() });
-    let audit = cli_audit(now_ms, "account.sign_in_reset", detail);
+    let audit = system_entry(now_ms, "cli", "account.sign_in_reset", detail);
     if !db.reset_sign_in(realm, tenant_id, id, &hash, audit).await? {
         anyhow::bail!("the account of {email} changed meanwhile; nothing was reset");
     }
@@ -144,7 +128,7 @@ pub async fn create_api_key(
     now_ms: i64,
 ) -> anyhow::Result<String> {
     use app::server::api_keys::{new_api_key, shown_prefix};
-    use app::server::ports::{ApiKeys, AuditEntry, NewApiKey};
+    use app::server::ports::{ApiKeys, NewApiKey};
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         anyhow::bail!("--name must have 1 to 80 characters");
@@ -154,16 +138,8 @@ pub async fn create_api_key(
     }
     let key = new_api_key();
     let prefix = shown_prefix(&key);
-    let audit = AuditEntry {
-        at_ms: now_ms,
-        actor_kind: "system",
-        actor_id: Some("cli".into()),
-        case_id: None,
-        action: "api_key.created",
-        detail: serde_json::json!({ "name": name, "prefix": prefix, "creditor_id": creditor_id })
-            .to_string(),
-        request_id: None,
-    };
+    let detail = serde_json::json!({ "name": name, "prefix": prefix, "creditor_id": creditor_id });
+    let audit = system_entry(now_ms, "cli", "api_key.created", detail);
     db.create_api_key(
         NewApiKey {
             creditor_id,

@@ -128,15 +128,7 @@ pub async fn import_activities(
         "created": report.created,
         "unchanged": report.unchanged,
     });
-    let audit = app::server::ports::AuditEntry {
-        at_ms: now,
-        actor_kind: "system",
-        actor_id: Some("import".into()),
-        case_id: None,
-        action: "activities.imported",
-        detail: detail.to_string(),
-        request_id: None,
-    };
+    let audit = crate::db::audit::system_entry(now, "import", "activities.imported", detail);
     crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
     report.written = true;

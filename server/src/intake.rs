@@ -248,15 +248,7 @@ pub async fn import_claims(
         "already_there": report.already_there,
         "rejected_rows": report.rows_with_problems(),
     });
-    let audit = app::server::ports::AuditEntry {
-        at_ms: now,
-        actor_kind: "system",
-        actor_id: Some("cli".into()),
-        case_id: None,
-        action: "claims.imported",
-        detail: detail.to_string(),
-        request_id: None,
-    };
+    let audit = crate::db::audit::system_entry(now, "cli", "claims.imported", detail);
     crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
     report.written = true;

@@ -49,3 +49,22 @@ impl AuditLog for Db {
         tx.commit().await.map_err(&err)
     }
 }
+
+/// An audit entry of work the operator or a background job did (`actor_id`: `cli`, `import`, …),
+/// about no single case.
+pub(crate) fn system_entry(
+    now_ms: i64,
+    actor_id: &str,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        at_ms: now_ms,
+        actor_kind: "system",
+        actor_id: Some(actor_id.to_string()),
+        case_id: None,
+        action,
+        detail: detail.to_string(),
+        request_id: None,
+    }
+}

@@ -9,7 +9,7 @@ pub mod activities;
 mod agency;
 mod api_keys;
 mod attempts;
-mod audit;
+pub(crate) mod audit;
 pub mod bank;
 pub mod bench;
 mod booking;
