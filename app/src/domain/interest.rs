@@ -95,6 +95,12 @@ impl BaseRateTable {
         Ok(row.rate_bp)
     }
 
+    /// The first day no base rate is known for (the end of the newest row's half-year); `None`
+    /// without rows.
+    pub fn known_until(&self) -> Option<NaiveDate> {
+        self.rows.last().map(|r| next_half_year(r.valid_from))
+    }
+
     /// The rows, oldest first.
     pub fn rows(&self) -> &[BaseRate] {
         &self.rows

@@ -5,6 +5,7 @@
 //! server runs. Must not import anything else from this crate.
 
 pub mod access;
+pub mod accrual;
 pub mod activity;
 pub mod allocation;
 pub mod case_state;
