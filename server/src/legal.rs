@@ -80,6 +80,33 @@ pub async fn list_base_rates(db: &Db) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// Days ahead of a half-year from which a missing base rate is reported.
+pub const BASE_RATE_LEAD_DAYS: u64 = 31;
+
+/// The first day of a half-year whose base rate is missing, when it begins within
+/// [`BASE_RATE_LEAD_DAYS`] of `today` or has begun: running interest stops the day before until
+/// the rate is entered (`server base-rates set`).
+pub async fn missing_base_rate(db: &Db, today: NaiveDate) -> anyhow::Result<Option<NaiveDate>> {
+    let rows = db
+        .base_rates()
+        .await
+        .map_err(|_| anyhow!("cannot read the base rates"))?;
+    Ok(BaseRateTable::new(rows)?.missing_soon(today, BASE_RATE_LEAD_DAYS))
+}
+
+/// Logs a warning at start-up when a half-year's base rate is missing or about to be.
+pub async fn warn_of_missing_base_rate(db: &Db, today: NaiveDate) {
+    match missing_base_rate(db, today).await {
+        Ok(Some(day)) => tracing::warn!(
+            from = %day,
+            "no base rate (§ 247 BGB) is known from {day}: running default interest stops on the day before; \
+             enter the Bundesbank's rate with `server base-rates set {day} <percent>`"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "the base rates could not be checked"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_percent_bp;

@@ -60,6 +60,9 @@ impl Application {
             None => None,
         };
         let router = router(config, db.clone(), clock.clone());
+        if let Some(now) = chrono::DateTime::from_timestamp_millis(clock.now_ms()) {
+            crate::legal::warn_of_missing_base_rate(&db, now.date_naive()).await;
+        }
         Ok(Application {
             listener,
             router,

@@ -96,6 +96,10 @@ pub fn lines(case: &CaseView, agency: &Agency, lang: Language) -> Vec<Line> {
         t.balance,
         s.balance.format(lang)
     )));
+    if let Some(day) = case.interest_stopped_at {
+        let last = day.pred_opt().unwrap_or(day);
+        out.push(Line::Text((t.interest_stopped)(&format_date(lang, last))));
+    }
     if case
         .claims
         .iter()

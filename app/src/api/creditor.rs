@@ -201,7 +201,7 @@ pub async fn update_class_settings(
     consent_days: String,
     consent_default: Option<String>,
     plan_consent_default: Option<String>,
-    waive_interest: Option<String>,
+    interest: Option<String>,
     waive_costs: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
@@ -212,7 +212,7 @@ pub async fn update_class_settings(
         consent_days,
         consent_default: consent_default.unwrap_or_default(),
         plan_consent_default: plan_consent_default.unwrap_or_default(),
-        waive_interest: waive_interest.is_some(),
+        interest: interest.unwrap_or_default(),
         waive_costs: waive_costs.is_some(),
     };
     classes::change(&state, &member, class_id, &change, request_id())

@@ -61,6 +61,27 @@ pub struct AccrualClaim {
 }
 
 impl AccrualClaim {
+    /// A claim due on `due_date` with nothing noted yet.
+    pub fn new(claim_id: i64, due_date: NaiveDate) -> AccrualClaim {
+        AccrualClaim {
+            claim_id,
+            due_date,
+            covered_through: None,
+            lump_sum_charged: false,
+        }
+    }
+
+    /// Notes one stored item of the claim: an interest item covers its period up to its last
+    /// day; an item the accrual charged as the lump sum means it is not owed again.
+    pub fn note(&mut self, kind: ItemKind, last_day: Option<NaiveDate>, lump_sum: bool) {
+        if kind == ItemKind::Interest {
+            if let Some(day) = last_day {
+                self.covered_through = Some(self.covered_through.map_or(day, |d| d.max(day)));
+            }
+        }
+        self.lump_sum_charged |= lump_sum;
+    }
+
     /// The first day of default.
     pub fn default_from(&self) -> NaiveDate {
         self.due_date + Days::new(1)
@@ -185,7 +206,15 @@ pub fn accrue(
         if start >= end {
             continue;
         }
-        let lines = interest_lines(ledger, claim.claim_id, start, end, kind, statute, conventions)?;
+        let lines = interest_lines(
+            ledger,
+            claim.claim_id,
+            start,
+            end,
+            kind,
+            statute,
+            conventions,
+        )?;
         let amount = Money::sum(ledger.currency, lines.iter().map(|l| l.interest))
             .map_err(|_| InterestError::Overflow)?;
         if amount.minor > 0 {
@@ -280,7 +309,12 @@ fn interest_lines(
                 date: from,
                 principal: opening.principal,
             })
-            .chain(history.iter().copied().filter(|p| p.date > from && p.date < to))
+            .chain(
+                history
+                    .iter()
+                    .copied()
+                    .filter(|p| p.date > from && p.date < to),
+            )
             .collect()
         };
         lines.extend(default_interest(&statute.rates, margin, &part, to, conventions)?.lines);

@@ -101,6 +101,13 @@ impl BaseRateTable {
         self.rows.last().map(|r| next_half_year(r.valid_from))
     }
 
+    /// The first half-year without a known base rate when it begins within `lead_days` of
+    /// `today` or has begun already: the rate must be entered before interest can run into it.
+    pub fn missing_soon(&self, today: NaiveDate, lead_days: u64) -> Option<NaiveDate> {
+        let known = self.known_until()?;
+        (known <= today + chrono::Days::new(lead_days)).then_some(known)
+    }
+
     /// The rows, oldest first.
     pub fn rows(&self) -> &[BaseRate] {
         &self.rows
@@ -387,6 +394,15 @@ mod tests {
             date: d(date),
             principal: eur(minor),
         }
+    }
+
+    #[test]
+    fn a_missing_half_year_is_reported_a_month_ahead_and_after_it_began() {
+        let t = table();
+        assert_eq!(t.known_until(), Some(d("2026-07-01")));
+        assert_eq!(t.missing_soon(d("2026-05-31"), 31), None);
+        assert_eq!(t.missing_soon(d("2026-06-01"), 31), Some(d("2026-07-01")));
+        assert_eq!(t.missing_soon(d("2026-12-07"), 31), Some(d("2026-07-01")));
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct ClassSettings {
     pub waive_interest: bool,
     /// Costs handed over with a claim are not charged.
     pub waive_costs: bool,
+    /// Statutory default interest runs from the first day of default until paid.
+    pub running_interest: bool,
     /// The plan rules by balance, smallest limit first; the last band covers any balance.
     pub bands: Vec<crate::domain::plan::PolicyBand>,
     /// The reminders: tone, rhythm, channels.

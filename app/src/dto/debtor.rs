@@ -80,6 +80,9 @@ pub struct CaseView {
     pub supervisory_authority: Vec<String>,
     /// The address was researched, not given by the creditor (§ 13a (1) no. 7 RDG).
     pub address_researched: bool,
+    /// When running interest could not be computed up to `as_of` because no base rate is known
+    /// from this day on: interest is shown for the days before it only.
+    pub interest_stopped_at: Option<NaiveDate>,
 }
 
 /// The answer of the public "is this genuine?" check.

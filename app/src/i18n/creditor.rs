@@ -245,6 +245,9 @@ pub struct CreditorTexts {
     pub waivers_legend: &'static str,
     pub waivers_hint: &'static str,
     pub waive_interest_label: &'static str,
+    pub interest_legend: &'static str,
+    pub interest_handed_over: &'static str,
+    pub interest_statutory: &'static str,
     pub waive_costs_label: &'static str,
 }
 
@@ -584,7 +587,10 @@ static DE: CreditorTexts = CreditorTexts {
     back_to_overview: "Zurück zur Übersicht",
     waivers_legend: "Zinsen und Kosten aus der Übergabe",
     waivers_hint: "Gilt für Forderungen, die ab jetzt übergeben werden; der Schuldner sieht dann nur, was verlangt wird.",
-    waive_interest_label: "Zinsen nicht verlangen",
+    waive_interest_label: "Keine Zinsen verlangen, auch nicht die übergebenen",
+    interest_legend: "Verzugszinsen",
+    interest_handed_over: "Nur die mit der Forderung übergebenen Zinsen",
+    interest_statutory: "Gesetzliche Verzugszinsen bis zur Zahlung (Basiszins + 5 Punkte, bei Unternehmen + 9 Punkte und 40 € Pauschale; ab jetzt, auch für laufende Fälle)",
     waive_costs_label: "Kosten (z. B. Mahngebühren) nicht verlangen",
 };
 
@@ -907,6 +913,9 @@ static EN: CreditorTexts = CreditorTexts {
     back_to_overview: "Back to the overview",
     waivers_legend: "Interest and costs handed over",
     waivers_hint: "Applies to claims handed over from now on; the debtor then sees only what is charged.",
-    waive_interest_label: "Do not charge interest",
+    waive_interest_label: "Charge no interest, not even the interest handed over",
+    interest_legend: "Default interest",
+    interest_handed_over: "Only the interest handed over with the claim",
+    interest_statutory: "Statutory default interest until paid (base rate + 5 points, for businesses + 9 points and the € 40 lump sum; from now on, also for running cases)",
     waive_costs_label: "Do not charge costs (e.g. reminder fees)",
 };

@@ -134,6 +134,8 @@ pub struct Texts {
     pub check_link: &'static str,
 
     pub interest_detail: fn(&str, &str, &str, &str, i64) -> String,
+    /// Running interest stops where no base rate is known yet: the last day it covers.
+    pub interest_stopped: fn(&str) -> String,
     pub vat_statement: &'static str,
     /// § 13a (1) no. 7 RDG: the address was researched; how to report a wrong one.
     pub address_researched: &'static str,
@@ -619,6 +621,7 @@ static DE: Texts = Texts {
     check_link: "Ist ein Schreiben echt? Hier prüfen",
 
     interest_detail: |rate, base, from, to, days| format!("{rate} % jährlich auf {base} vom {from} bis {to} ({days} Tage)"),
+    interest_stopped: |day| format!("Verzugszinsen sind bis einschließlich {day} berechnet: Der Basiszinssatz für die Zeit danach ist noch nicht bekannt. Sie werden nachberechnet, sobald er veröffentlicht ist."),
     vat_statement: "Auf die Inkassokosten wird Umsatzsteuer geltend gemacht, weil der Gläubiger sie nicht als Vorsteuer abziehen kann.",
     address_researched: "Ihre Anschrift hat uns nicht der Gläubiger mitgeteilt; sie wurde ermittelt (Adressermittlung).",
     address_researched_fix: "Ist sie falsch, berichtigen Sie sie bitte unter „Kontaktdaten ändern“ oder schreiben Sie uns eine Nachricht.",
@@ -905,6 +908,7 @@ static EN: Texts = Texts {
     check_link: "Is a letter genuine? Check here",
 
     interest_detail: |rate, base, from, to, days| format!("{rate} % a year on {base} from {from} to {to} ({days} days)"),
+    interest_stopped: |day| format!("Default interest is calculated up to and including {day}: the base rate for the time after is not yet known. It will be added once it is published."),
     vat_statement: "VAT is claimed on the collection costs because the creditor cannot deduct it as input tax.",
     address_researched: "Your address was not given to us by the creditor; it was researched.",
     address_researched_fix: "If it is wrong, please correct it under “Change contact details” or send us a message.",

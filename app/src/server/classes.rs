@@ -53,8 +53,9 @@ pub enum ClassChange {
         /// `recommendation`, `decline` or `approve`: what applies to a plan approval without an
         /// answer.
         plan_consent_default: String,
-        /// Interest and costs handed over are not charged.
-        waive_interest: bool,
+        /// `handed_over`, `statutory` (runs until paid) or `none` (the waiver).
+        interest: String,
+        /// Costs handed over are not charged.
         waive_costs: bool,
     },
     Band {
@@ -102,10 +103,15 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
             consent_days,
             consent_default,
             plan_consent_default,
-            waive_interest,
+            interest,
             waive_costs,
         } => {
-            next.waive_interest = *waive_interest;
+            match interest.as_str() {
+                "handed_over" => (next.waive_interest, next.running_interest) = (false, false),
+                "statutory" => (next.waive_interest, next.running_interest) = (false, true),
+                "none" => (next.waive_interest, next.running_interest) = (true, false),
+                _ => errors = std::mem::take(&mut errors).field("interest", Problem::InvalidFormat),
+            }
             next.waive_costs = *waive_costs;
             next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
             next.escalation_needs_consent = *escalation_needs_consent;
@@ -285,6 +291,7 @@ pub async fn change<S: Classes + ?Sized>(
             "consent_default": if next.consent_default_approve { "approve" } else { "decline" },
             "plan_consent_default": next.plan_consent_default.code(),
             "waive_interest": next.waive_interest,
+            "running_interest": next.running_interest,
             "waive_costs": next.waive_costs,
             "bands": next.bands,
             "cadence": next.cadence,
@@ -324,6 +331,7 @@ mod tests {
             consent_default_approve: false,
             plan_consent_default: PlanConsentDefault::Recommendation,
             waive_interest: false,
+            running_interest: false,
             waive_costs: false,
             bands: class.bands,
             cadence: crate::domain::dunning::Cadence::default_for(class.key),
@@ -502,7 +510,7 @@ mod tests {
             consent_days: consent_days.into(),
             consent_default: default.into(),
             plan_consent_default: "decline".into(),
-            waive_interest: true,
+            interest: "none".into(),
             waive_costs: false,
         };
         let next = apply(&standard(), &change("3", "5", "approve")).expect("valid");
@@ -511,7 +519,24 @@ mod tests {
         assert_eq!(next.consent_days, 5);
         assert!(next.consent_default_approve);
         assert_eq!(next.plan_consent_default, PlanConsentDefault::Decline);
-        assert!(next.waive_interest && !next.waive_costs);
+        assert!(next.waive_interest && !next.waive_costs && !next.running_interest);
+        let running = ClassChange::Settings {
+            reply_days: "3".into(),
+            escalation_needs_consent: false,
+            consent_days: "5".into(),
+            consent_default: "decline".into(),
+            plan_consent_default: "decline".into(),
+            interest: "statutory".into(),
+            waive_costs: false,
+        };
+        let next = apply(&next, &running).expect("valid");
+        assert!(next.running_interest && !next.waive_interest);
+        let unknown = ClassChange::Settings {
+            interest: "some".into(),
+            ..running
+        };
+        let errors = apply(&standard(), &unknown).expect_err("unknown interest choice");
+        assert!(format!("{errors:?}").contains("interest"));
         assert!(apply(&standard(), &change("0", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("31", "5", "decline")).is_err());
         assert!(apply(&standard(), &change("3", "61", "decline")).is_err());

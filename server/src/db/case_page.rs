@@ -1,11 +1,16 @@
 //! What the debtor's case page reads (port `CasePages`): the case view, the dialogue and the
 //! dunning engine's view of the case, on one connection.
 
+use super::accrual;
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
+use super::legal::{statute_of, STATUTE_SQL};
 use super::{currency, date, json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
+use app::domain::accrual::{accrue, Accrual, AccrualClaim, InterestPolicy};
 use app::domain::claim::{breakdown, ItemKind};
+use app::domain::interest::{Conventions, DebtorKind};
+use app::domain::ledger::{Ledger, LedgerItem, Posting};
 use app::domain::Money;
 use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
 use app::server::ports::{CasePage, CasePages, StoreError, StoreResult};
@@ -36,7 +41,42 @@ impl CasePages for Db {
     }
 }
 
-/// The case view, read on `conn` (one statement).
+/// A claim item as the case view reads it (with its claim's header, so a claim without items
+/// still comes once).
+#[derive(serde::Deserialize)]
+struct ItemRow {
+    claim_id: i64,
+    subject: String,
+    contract: Option<String>,
+    invoice: Option<String>,
+    due: String,
+    id: Option<i64>,
+    kind: Option<String>,
+    description: Option<String>,
+    legal_basis: Option<String>,
+    item_date: Option<String>,
+    amount: Option<i64>,
+    currency: Option<String>,
+    base: Option<i64>,
+    rate: Option<i64>,
+    start: Option<String>,
+    end: Option<String>,
+    vat: Option<i64>,
+    accrued: Option<String>,
+    segments: Option<String>,
+}
+
+/// A claim of the case view: id, subject, contract date, invoice number, due date, items.
+type ClaimGroup = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Vec<ItemView>,
+);
+
+/// The case view, read on `conn` (one statement, and the legal tables when interest runs).
 async fn case_view_on(
     conn: &mut ReadConn,
     backend: Backend,
@@ -56,27 +96,36 @@ async fn case_view_on(
         i64,
         Option<String>,
         Option<String>,
+        Option<String>,
+        String,
+        i64,
+        i64,
     );
-    // The case, its claims with their items (a claim without items still comes, once) and
-    // its payments in one statement: the debtor's case page reads this on every visit.
+    // The case, its claims with their items (a claim without items still comes, once), its
+    // payments and their allocations to items in one statement: the debtor's case page reads
+    // this on every visit.
     let sql = json_spelling(
         backend,
         "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name,
                 d.address_researched,
                 (SELECT CAST(json_group_array(json_array(
                             cl.id, cl.subject, cl.contract_date, cl.invoice_number, cl.due_date,
-                            i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
+                            i.id, i.kind, i.description, i.legal_basis, i.item_date, i.amount_minor, i.currency,
                             i.interest_base_minor, i.interest_rate_bp, i.period_start, i.period_end,
-                            i.vat_included)
+                            i.vat_included, i.accrued, i.segments)
                         ORDER BY cl.due_date, cl.id, i.item_date, i.id) AS TEXT)
                  FROM claims cl LEFT JOIN claim_items i ON i.claim_id = cl.id
                  WHERE cl.case_id = c.id),
                 (SELECT CAST(json_group_array(json_array(p.amount_minor, p.currency, p.value_date)
                         ORDER BY p.value_date, p.id) AS TEXT)
-                 FROM payments p WHERE p.case_id = c.id)
+                 FROM payments p WHERE p.case_id = c.id),
+                (SELECT CAST(json_group_array(json_array(a.item_id, a.amount_minor, a.value_date)) AS TEXT)
+                 FROM payment_allocations a WHERE a.case_id = c.id AND a.item_id IS NOT NULL),
+                d.kind, COALESCE(tc.waive_interest, 0), COALESCE(tc.running_interest, 0)
          FROM cases c
          JOIN creditors cr ON cr.id = c.creditor_id
          JOIN debtors d ON d.id = c.debtor_id
+         LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
          WHERE c.id = $1",
     );
     let row: Option<CaseRow> = conn.optional(&sql, &[case_id.into()]).await.map_err(&err)?;
@@ -92,73 +141,57 @@ async fn case_view_on(
         address_researched,
         claim_rows,
         payment_rows,
+        allocation_rows,
+        debtor_kind,
+        waive_interest,
+        running_interest,
     )) = row
     else {
         return Ok(None);
     };
     let cur = currency(&cur)?;
+    let policy = InterestPolicy::of(waive_interest != 0, running_interest != 0);
+    let kind = if debtor_kind == "business" {
+        DebtorKind::Business
+    } else {
+        DebtorKind::Consumer
+    };
 
-    type ItemRow = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    );
     let rows: Vec<ItemRow> = json_rows(claim_rows.as_deref(), "claim items of a case")?;
-    // One pass over the rows: a claim's header starts its group, each item row is viewed.
-    // A group: id, subject, contract date, invoice number, due date, items.
-    type ClaimGroup = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        Vec<ItemView>,
-    );
+    // One pass over the rows: a claim's header starts its group, each item row is viewed and
+    // goes into the ledger the running interest is computed from.
     let mut groups: Vec<ClaimGroup> = Vec::new();
-    let mut all_items = Vec::with_capacity(rows.len());
-    for (
-        id,
-        subject,
-        contract,
-        invoice,
-        due,
-        kind,
-        description,
-        legal_basis,
-        item_date,
-        amount,
-        item_cur,
-        base,
-        rate,
-        start,
-        end,
-        vat,
-    ) in rows
-    {
-        if groups.last().is_none_or(|g| g.0 != id) {
-            groups.push((id, subject, contract, invoice, due, Vec::new()));
+    let mut ledger = Ledger::new(cur);
+    let mut accrual_claims: Vec<AccrualClaim> = Vec::new();
+    for r in rows {
+        if groups.last().is_none_or(|g| g.0 != r.claim_id) {
+            groups.push((
+                r.claim_id,
+                r.subject,
+                r.contract,
+                r.invoice,
+                r.due.clone(),
+                Vec::new(),
+            ));
+            accrual_claims.push(AccrualClaim::new(r.claim_id, date(&r.due)?));
         }
         let (
+            Some(id),
             Some(kind),
             Some(description),
             Some(item_date),
             Some(amount),
             Some(item_cur),
             Some(vat),
-        ) = (kind, description, item_date, amount, item_cur, vat)
+        ) = (
+            r.id,
+            r.kind,
+            r.description,
+            r.item_date,
+            r.amount,
+            r.currency,
+            r.vat,
+        )
         else {
             continue; // a claim without items
         };
@@ -167,28 +200,86 @@ async fn case_view_on(
             StoreError
         })?;
         let amount = Money::new(amount, currency(&item_cur)?);
-        all_items.push((kind, amount));
-        let interest = match (base, rate, start, end) {
+        let item_date = date(&item_date)?;
+        let last_day = r.end.as_deref().map(date).transpose()?;
+        if let Some(claim) = accrual_claims.last_mut() {
+            claim.note(kind, last_day, r.accrued.as_deref() == Some("lump_sum"));
+        }
+        ledger.items.push(LedgerItem {
+            id,
+            claim_id: r.claim_id,
+            kind,
+            amount,
+            date: item_date,
+            legal_basis: String::new(),
+        });
+        let Some(group) = groups.last_mut() else {
+            continue;
+        };
+        // Running interest charged with a payment shows each of its segments.
+        if let (Some("interest"), Some(raw)) = (r.accrued.as_deref(), r.segments.as_deref()) {
+            group
+                .5
+                .extend(accrual::segment_views(&accrual::decode(raw, cur)?));
+            continue;
+        }
+        let interest = match (r.base, r.rate, r.start, last_day) {
             (Some(base), Some(rate_bp), Some(from), Some(to)) => Some(InterestDetail {
                 base: Money::new(base, amount.currency),
                 rate_bp,
                 from: date(&from)?,
-                to: date(&to)?,
+                to,
             }),
             _ => None,
         };
-        if let Some(group) = groups.last_mut() {
-            group.5.push(ItemView {
-                kind,
-                description,
-                legal_basis,
-                date: date(&item_date)?,
-                amount,
-                interest,
-                vat_included: vat != 0,
-            });
+        group.5.push(ItemView {
+            kind,
+            description,
+            legal_basis: r.legal_basis,
+            date: item_date,
+            amount,
+            interest,
+            vat_included: vat != 0,
+        });
+    }
+    let allocations: Vec<(i64, i64, String)> =
+        json_rows(allocation_rows.as_deref(), "allocations of a case")?;
+    for (item_id, amount, value_date) in allocations {
+        ledger.postings.push(Posting {
+            payment_id: 0,
+            item_id: Some(item_id),
+            amount: Money::new(amount, cur),
+            value_date: date(&value_date)?,
+        });
+    }
+    // Interest that runs until paid, up to (not including) today, computed now.
+    let accrued = if policy == InterestPolicy::Statutory {
+        let statute = statute_of(conn.all(STATUTE_SQL, &[]).await.map_err(&err)?)?;
+        accrue(
+            &ledger,
+            &accrual_claims,
+            policy,
+            kind,
+            &statute,
+            today,
+            Conventions::default(),
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, case_id, "running interest cannot be computed");
+            StoreError
+        })?
+    } else {
+        Accrual::none()
+    };
+    for item in &accrued.items {
+        if let Some(group) = groups.iter_mut().find(|g| g.0 == item.claim_id) {
+            group.5.extend(accrual::accrued_views(item));
         }
     }
+    let all_items: Vec<(ItemKind, Money)> = groups
+        .iter()
+        .flat_map(|g| g.5.iter().map(|v| (v.kind, v.amount)))
+        .collect();
     let mut claim_views = Vec::with_capacity(groups.len());
     for (_, subject, contract_date, invoice_number, due_date, views) in groups {
         let total = Money::sum(cur, views.iter().map(|v| v.amount)).map_err(|e| {
@@ -241,5 +332,6 @@ async fn case_view_on(
         payments: payment_views,
         supervisory_authority: Vec::new(),
         address_researched: address_researched != 0,
+        interest_stopped_at: accrued.stopped_at,
     }))
 }

@@ -28,12 +28,13 @@ impl Classes for Db {
             String,
             i64,
             i64,
+            i64,
         );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT tc.id, tc.key, tc.name_de, tc.name_en, tc.reply_days, tc.escalation_needs_consent, tc.policy,
                     (SELECT COUNT(*) FROM cases c WHERE c.treatment_class_id = tc.id AND c.state NOT IN ('paid', 'closed')),
                     tc.consent_days, tc.consent_default, tc.cadence, tc.plan_consent_default,
-                    tc.waive_interest, tc.waive_costs
+                    tc.waive_interest, tc.waive_costs, tc.running_interest
              FROM treatment_classes tc WHERE tc.creditor_id = $1 ORDER BY tc.id",
         )
         .bind(creditor_id)
@@ -57,6 +58,7 @@ impl Classes for Db {
                     plan_default,
                     waive_interest,
                     waive_costs,
+                    running_interest,
                 )| {
                     let bands = serde_json::from_str(&policy)
                         .map_err(|e| err(sqlx::Error::Decode(Box::new(e))))?;
@@ -79,6 +81,7 @@ impl Classes for Db {
                             .unwrap_or_default(),
                         waive_interest: waive_interest != 0,
                         waive_costs: waive_costs != 0,
+                        running_interest: running_interest != 0,
                         bands,
                         cadence,
                         running_cases,
@@ -106,7 +109,7 @@ impl Classes for Db {
         let query = sqlx::query(
             "UPDATE treatment_classes SET policy = $1, reply_days = $2, escalation_needs_consent = $3, updated_at = $4,
                     consent_days = $8, consent_default = $9, cadence = $10, plan_consent_default = $12,
-                    waive_interest = $13, waive_costs = $14
+                    waive_interest = $13, waive_costs = $14, running_interest = $15
              WHERE id = $5 AND creditor_id = $6 AND policy = $7 AND (cadence = $11 OR cadence = '')",
         )
         .bind(encode(&class.bands)?)
@@ -126,7 +129,8 @@ impl Classes for Db {
         .bind(cadence(&expected.cadence)?)
         .bind(class.plan_consent_default.code())
         .bind(i64::from(class.waive_interest))
-        .bind(i64::from(class.waive_costs));
+        .bind(i64::from(class.waive_costs))
+        .bind(i64::from(class.running_interest));
         Ok(self
             .execute_audited("update treatment class", query, &audit)
             .await?

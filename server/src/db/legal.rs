@@ -1,7 +1,8 @@
 //! The dated legal tables: base rates and statutory interest parameters.
 
 use super::{date, store_err, Db};
-use app::domain::interest::{BaseRate, StatutoryParameters};
+use app::domain::accrual::Statute;
+use app::domain::interest::{BaseRate, BaseRateTable, StatutoryParameters};
 use app::server::ports::{LegalTables, StoreError, StoreResult};
 use async_trait::async_trait;
 
@@ -65,4 +66,41 @@ impl LegalTables for Db {
             })
             .collect()
     }
+}
+
+/// Both legal tables in one statement: part 0 the base rates (valid from, rate), part 1 the
+/// statutory parameters (valid from, consumer margin, business margin, lump sum).
+pub(crate) const STATUTE_SQL: &str =
+    "SELECT CAST(0 AS BIGINT), valid_from, rate_bp, CAST(0 AS BIGINT), CAST(0 AS BIGINT) FROM base_rates
+     UNION ALL
+     SELECT CAST(1 AS BIGINT), valid_from, consumer_margin_bp, business_margin_bp, business_lump_sum_minor
+     FROM statutory_parameters";
+
+/// A row of [`STATUTE_SQL`].
+pub(crate) type StatuteRow = (i64, String, i64, i64, i64);
+
+/// The legal tables the accrual of running interest reads, from the rows of [`STATUTE_SQL`].
+pub(crate) fn statute_of(rows: Vec<StatuteRow>) -> StoreResult<Statute> {
+    let (mut rates, mut parameters) = (Vec::new(), Vec::new());
+    for (part, from, a, b, lump) in rows {
+        let valid_from = date(&from)?;
+        if part == 0 {
+            rates.push(BaseRate {
+                valid_from,
+                rate_bp: bp(a)?,
+            });
+        } else {
+            parameters.push(StatutoryParameters {
+                valid_from,
+                consumer_margin_bp: bp(a)?,
+                business_margin_bp: bp(b)?,
+                business_lump_sum_minor: lump,
+            });
+        }
+    }
+    let rates = BaseRateTable::new(rates).map_err(|e| {
+        tracing::error!(error = %e, "the base rates in the database are not valid");
+        StoreError
+    })?;
+    Ok(Statute { rates, parameters })
 }

@@ -5,6 +5,7 @@
 //! logged here once, with their cause, and leave as an opaque `StoreError`.
 
 pub(crate) mod access_letters;
+mod accrual;
 pub mod activities;
 mod agency;
 mod api_keys;
@@ -142,7 +143,7 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Tables whose new rows may be given reserved ids ([`reserve_ids`]).
-const RESERVABLE: [&str; 4] = ["payments", "debtors", "cases", "claims"];
+const RESERVABLE: [&str; 5] = ["payments", "debtors", "cases", "claims", "claim_items"];
 
 /// `n` ids for new rows of `table`, for a batch that decides its rows in memory before it
 /// writes them. PostgreSQL takes them from the table's sequence; SQLite numbers a row one past

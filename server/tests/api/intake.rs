@@ -495,7 +495,7 @@ async fn an_owner_sets_the_waivers_of_a_customer_group(app: &TestApp) {
                 ("consent_days", "10"),
                 ("consent_default", "decline"),
                 ("plan_consent_default", "recommendation"),
-                ("waive_interest", "yes"),
+                ("interest", "none"),
             ],
         )
         .await;

@@ -35,6 +35,7 @@ mod remittances;
 mod rest;
 mod retention;
 mod robustness;
+mod running_interest;
 mod smtp;
 mod staff;
 mod staff_actions;

@@ -111,7 +111,10 @@ fn consumer_interest_is_split_at_the_half_year() {
         .collect();
     assert_eq!(lines, vec![(30, 727, 598), (62, 627, 1065)]);
     assert_eq!(interest_of(&a), vec![1663]);
-    assert_eq!((a.items[0].from, a.items[0].through), (d("2025-06-01"), d("2025-08-31")));
+    assert_eq!(
+        (a.items[0].from, a.items[0].through),
+        (d("2025-06-01"), d("2025-08-31"))
+    );
     assert_eq!(a.stopped_at, None);
 }
 
@@ -179,11 +182,15 @@ fn a_business_pays_the_lump_sum_less_the_costs_already_charged() {
     assert_eq!(a.items[0].legal_basis(), "§ 288 Abs. 5 BGB");
 
     // € 15 of reminder fees are credited against it: € 25 remain.
-    ledger.items.push(item(2, 10, ItemKind::Cost, 1500, "2025-06-10"));
+    ledger
+        .items
+        .push(item(2, 10, ItemKind::Cost, 1500, "2025-06-10"));
     let a = run(&ledger, &claims, DebtorKind::Business, "2025-06-02").expect("accrues");
     assert_eq!(a.items[0].amount, eur(2500));
     // Costs of € 40 or more leave no lump sum; a consumer never owes one.
-    ledger.items.push(item(3, 10, ItemKind::Cost, 2500, "2025-06-10"));
+    ledger
+        .items
+        .push(item(3, 10, ItemKind::Cost, 2500, "2025-06-10"));
     let a = run(&ledger, &claims, DebtorKind::Business, "2025-06-02").expect("accrues");
     assert!(a.items.iter().all(|i| i.kind == ItemKind::Interest));
     let (ledger, claims) = one_claim("2025-05-31");

@@ -162,10 +162,21 @@ pub fn ClassPage() -> impl IntoView {
                                 <fieldset class="field">
                                     <legend>{ct.waivers_legend}</legend>
                                     <p class="hint">{ct.waivers_hint}</p>
-                                    <label class="choice-line">
-                                        <input type="checkbox" name="waive_interest" value="yes" checked=class.waive_interest/>
-                                        " " {ct.waive_interest_label}
-                                    </label>
+                                    <fieldset class="field">
+                                        <legend>{ct.interest_legend}</legend>
+                                        <label class="choice-line">
+                                            <input type="radio" name="interest" value="handed_over" checked=!class.waive_interest && !class.running_interest/>
+                                            " " {ct.interest_handed_over}
+                                        </label>
+                                        <label class="choice-line">
+                                            <input type="radio" name="interest" value="statutory" checked=!class.waive_interest && class.running_interest/>
+                                            " " {ct.interest_statutory}
+                                        </label>
+                                        <label class="choice-line">
+                                            <input type="radio" name="interest" value="none" checked=class.waive_interest/>
+                                            " " {ct.waive_interest_label}
+                                        </label>
+                                    </fieldset>
                                     <label class="choice-line">
                                         <input type="checkbox" name="waive_costs" value="yes" checked=class.waive_costs/>
                                         " " {ct.waive_costs_label}

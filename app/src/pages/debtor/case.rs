@@ -211,6 +211,10 @@ fn CaseDetails(case: CaseView, dialogue: DialogueView, lang: Language) -> impl I
         <section aria-labelledby="summary-heading" class="card">
             <h2 id="summary-heading">{t.summary_heading}</h2>
             <p class="hint">{(t.as_of)(&format_date(lang, case.as_of))}</p>
+            {case.interest_stopped_at.map(|day| {
+                let last = day.pred_opt().unwrap_or(day);
+                view! { <p class="hint interest-stopped">{(t.interest_stopped)(&format_date(lang, last))}</p> }
+            })}
             <dl class="summary">
                 {summary_rows
                     .into_iter()

@@ -56,6 +56,7 @@ impl CasePages for FakePayments {
             payments: Vec::new(),
             supervisory_authority: Vec::new(),
             address_researched: false,
+            interest_stopped_at: None,
         }))
     }
     async fn case_page(&self, _: i64, _: NaiveDate) -> StoreResult<Option<CasePage>> {

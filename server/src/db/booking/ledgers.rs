@@ -3,9 +3,11 @@
 
 use super::{bad, CaseBook};
 use crate::db::placeholders;
+use app::domain::accrual::AccrualClaim;
 use app::domain::allocation::ClaimFacts;
 use app::domain::case_state::CaseState;
 use app::domain::claim::ItemKind;
+use app::domain::interest::DebtorKind;
 use app::domain::ledger::{Ledger, LedgerItem, Posting};
 use app::domain::{Currency, Language, Money};
 use chrono::NaiveDate;
@@ -39,14 +41,20 @@ pub(crate) async fn read_cases(
         i64,
         i64,
         i64,
+        i64,
     );
+    // The last column says whether statutory interest runs on the case, and for whom (0: it does
+    // not, 1: for a consumer, 2: for a business); a row holds sixteen columns at most.
     let sql = format!(
         "SELECT c.id, c.state, c.reference, c.currency, c.creditor_id, d.id, d.name, d.email, d.language, d.time_zone,
                 cr.name, cr.website, CAST(CASE WHEN cr.webhook_url IS NULL THEN 0 ELSE 1 END AS BIGINT),
                 CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
                                WHERE cl.case_id = c.id), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT)
+                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT),
+                CAST(CASE WHEN COALESCE(tc.waive_interest, 0) = 0 AND COALESCE(tc.running_interest, 0) = 1
+                          THEN (CASE WHEN d.kind = 'business' THEN 2 ELSE 1 END) ELSE 0 END AS BIGINT)
          FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
+              LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
          WHERE c.id IN ({})",
         placeholders(1, ids.len())
     );
@@ -60,6 +68,11 @@ pub(crate) async fn read_cases(
         );
         let (time_zone, creditor, website, listening, owed, paid) =
             (row.9, row.10, row.11, row.12, row.13, row.14);
+        let running = match row.15 {
+            1 => Some(DebtorKind::Consumer),
+            2 => Some(DebtorKind::Business),
+            _ => None,
+        };
         let currency = Currency::parse(&currency).map_err(bad)?;
         cases.insert(
             id,
@@ -80,6 +93,8 @@ pub(crate) async fn read_cases(
                 external_ids: Vec::new(),
                 owed,
                 paid,
+                running,
+                accrual: Vec::new(),
             },
         );
     }
@@ -94,8 +109,9 @@ async fn read_ledgers(
     ids: &[i64],
     cases: &mut HashMap<i64, CaseBook>,
 ) -> Result<(), sqlx::Error> {
-    // Rows of part 0 are items (case, id, claim, kind, amount, date, due date, contract date),
-    // rows of part 1 postings (case, payment, item, -, amount, value date).
+    // Rows of part 0 are items (case, id, claim, kind, amount, date, due date, contract date,
+    // last day of an interest period, what the accrual charged), rows of part 1 postings (case,
+    // payment, item, -, amount, value date).
     type Row = (
         i64,
         i64,
@@ -107,13 +123,17 @@ async fn read_ledgers(
         String,
         Option<String>,
         Option<String>,
+        Option<String>,
+        Option<String>,
     );
     let list = placeholders(1, ids.len());
     let sql = format!(
-        "SELECT CAST(0 AS BIGINT), cl.case_id, i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date, cl.contract_date
+        "SELECT CAST(0 AS BIGINT), cl.case_id, i.id, i.id, i.claim_id, i.kind, i.amount_minor, i.item_date, cl.due_date,
+                cl.contract_date, i.period_end, i.accrued
          FROM claim_items i JOIN claims cl ON cl.id = i.claim_id WHERE cl.case_id IN ({list})
          UNION ALL
-         SELECT CAST(1 AS BIGINT), a.case_id, a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL
+         SELECT CAST(1 AS BIGINT), a.case_id, a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL,
+                NULL, NULL
          FROM payment_allocations a WHERE a.case_id IN ({list})
          ORDER BY 1, 3"
     );
@@ -124,18 +144,28 @@ async fn read_ledgers(
     let rows = query.fetch_all(&mut **tx).await?;
     // The claims' due and contract dates, per case, in the order of their items.
     let mut claims: HashMap<i64, Vec<(i64, String, Option<String>)>> = HashMap::new();
-    for (part, case_id, _, id, other, kind, amount, date, due, contract) in rows {
+    // What the accrual needs of each claim's items: kind, last day of interest, lump sum.
+    type Noted = (ItemKind, Option<NaiveDate>, bool);
+    let mut noted: HashMap<i64, Vec<Noted>> = HashMap::new();
+    for (part, case_id, _, id, other, kind, amount, date, due, contract, last_day, accrued) in rows
+    {
         let case = cases
             .get_mut(&case_id)
             .ok_or_else(|| bad(format!("ledger row of case {case_id}")))?;
         let currency = case.ledger.currency;
         match (part, kind, other, due) {
             (0, Some(kind), Some(claim_id), Some(due)) => {
+                let kind =
+                    ItemKind::from_code(&kind).ok_or_else(|| bad(format!("item kind {kind}")))?;
+                noted.entry(claim_id).or_default().push((
+                    kind,
+                    last_day.as_deref().map(day).transpose()?,
+                    accrued.as_deref() == Some("lump_sum"),
+                ));
                 case.ledger.items.push(LedgerItem {
                     id,
                     claim_id,
-                    kind: ItemKind::from_code(&kind)
-                        .ok_or_else(|| bad(format!("item kind {kind}")))?,
+                    kind,
                     amount: Money::new(amount, currency),
                     date: day(&date)?,
                     legal_basis: String::new(),
@@ -160,6 +190,18 @@ async fn read_ledgers(
         let Some(case) = cases.get_mut(&case_id) else {
             continue;
         };
+        if case.running.is_some() {
+            case.accrual = list
+                .iter()
+                .map(|(claim_id, due, _)| {
+                    let mut claim = AccrualClaim::new(*claim_id, day(due)?);
+                    for (kind, last_day, lump_sum) in noted.get(claim_id).into_iter().flatten() {
+                        claim.note(*kind, *last_day, *lump_sum);
+                    }
+                    Ok(claim)
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        }
         case.facts = list
             .into_iter()
             .map(|(claim_id, due, contract)| {

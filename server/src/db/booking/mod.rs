@@ -9,13 +9,17 @@
 //! statement cost a dozen statements instead of a thousand, each of which is a round trip to
 //! PostgreSQL.
 
+use super::accrual::encode;
 use super::effects::{insert_events, NewEvent};
+use super::legal::{statute_of, StatuteRow, STATUTE_SQL};
 use super::plans::queue_all;
 use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
 use super::{insert_rows, iso, placeholders, MAX_BINDS};
+use app::domain::accrual::{accrue, charge, AccrualClaim, InterestPolicy, Statute};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};
 use app::domain::claim::ItemKind;
+use app::domain::interest::{Conventions, DebtorKind};
 use app::domain::ledger::Ledger;
 use app::domain::{Language, Money};
 use app::server::emails;
@@ -89,6 +93,10 @@ pub(super) struct CaseBook {
     external_ids: Vec<String>,
     owed: i64,
     paid: i64,
+    /// The debtor's kind when statutory interest runs on the case (the customer group says so).
+    running: Option<DebtorKind>,
+    /// What the accrual of running interest knows of each claim.
+    accrual: Vec<AccrualClaim>,
 }
 
 impl CaseBook {
@@ -121,6 +129,21 @@ struct AllocationRow {
     now: i64,
 }
 
+/// Running interest (or the lump sum) charged before a payment was allocated.
+struct ItemRow {
+    id: i64,
+    claim_id: i64,
+    kind: &'static str,
+    accrued: &'static str,
+    amount: Money,
+    from: String,
+    through: String,
+    /// Principal and rate when the item has one segment.
+    single: Option<(i64, i64)>,
+    segments: Option<String>,
+    now: i64,
+}
+
 struct EventRow {
     case_id: i64,
     at: i64,
@@ -136,6 +159,11 @@ pub(crate) struct Bookings {
     /// Payment ids reserved and not yet used.
     ids: Vec<i64>,
     payments: Vec<PaymentRow>,
+    /// The legal tables, read when a case runs statutory interest.
+    statute: Option<Statute>,
+    /// Claim item ids reserved for running interest and not yet used.
+    item_ids: Vec<i64>,
+    items: Vec<ItemRow>,
     allocations: Vec<AllocationRow>,
     events: Vec<EventRow>,
     deliveries: Vec<(i64, Option<Delivery>)>,
@@ -182,9 +210,28 @@ impl Bookings {
             super::reserve_ids(tx, "payments", if cases.is_empty() { 0 } else { payments }).await?;
         // Used from the end: the lowest first.
         reserved.sort_unstable_by(|a, b| b.cmp(a));
+        // Each payment on a case with running interest may charge an interest item per claim
+        // and a lump sum per claim before it is allocated.
+        let items: usize = case_ids
+            .iter()
+            .filter_map(|id| cases.get(id))
+            .filter(|c| c.running.is_some())
+            .map(|c| 2 * c.accrual.len())
+            .sum();
+        let statute = if items > 0 {
+            let rows: Vec<StatuteRow> = sqlx::query_as(STATUTE_SQL).fetch_all(&mut **tx).await?;
+            Some(statute_of(rows).map_err(|_| bad("the legal tables are not valid"))?)
+        } else {
+            None
+        };
+        let mut item_ids = super::reserve_ids(tx, "claim_items", items).await?;
+        item_ids.sort_unstable_by(|a, b| b.cmp(a));
         Ok(Bookings {
             cases,
             ids: reserved,
+            statute,
+            item_ids,
+            items: Vec::new(),
             payments: Vec::new(),
             allocations: Vec::new(),
             events: Vec::new(),
@@ -217,6 +264,50 @@ impl Bookings {
             .ids
             .pop()
             .ok_or_else(|| bad("more payments than ids reserved"))?;
+        // Interest runs until the value date (not for the value date itself); what it and the
+        // lump sum come to is charged as items first, so § 367 pays them before the principal.
+        if let Some(kind) = case.running {
+            let statute = self
+                .statute
+                .as_ref()
+                .ok_or_else(|| bad("the legal tables were not read"))?;
+            let accrual = accrue(
+                &case.ledger,
+                &case.accrual,
+                InterestPolicy::Statutory,
+                kind,
+                statute,
+                value_date,
+                Conventions::default(),
+            )
+            .map_err(bad)?;
+            let ids = &mut self.item_ids;
+            let charged = charge(&mut case.ledger, &mut case.accrual, accrual, || ids.pop())
+                .ok_or_else(|| bad("more accrued items than ids reserved"))?;
+            for (item, accrued) in charged {
+                case.owed += item.amount.minor;
+                let single = match accrued.lines.as_slice() {
+                    [line] => Some((line.principal.minor, i64::from(line.rate_bp))),
+                    _ => None,
+                };
+                self.items.push(ItemRow {
+                    id: item.id,
+                    claim_id: item.claim_id,
+                    kind: item.kind.code(),
+                    accrued: if item.kind == ItemKind::Interest {
+                        "interest"
+                    } else {
+                        "lump_sum"
+                    },
+                    amount: item.amount,
+                    from: iso(accrued.from),
+                    through: iso(accrued.through),
+                    single,
+                    segments: (!accrued.lines.is_empty()).then(|| encode(&accrued.lines)),
+                    now,
+                });
+            }
+        }
         let payment = Payment {
             payment_id,
             amount,
@@ -397,6 +488,39 @@ impl Bookings {
 
     /// Writes what was booked as part of `tx`.
     pub(crate) async fn write(self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+        insert_rows(
+            tx,
+            "INSERT INTO claim_items (id, claim_id, kind, description, legal_basis, item_date, period_start, period_end,
+                                      amount_minor, currency, interest_base_minor, interest_rate_bp, accrued, segments,
+                                      created_at, updated_at)",
+            16,
+            "",
+            &self.items,
+            |q, i| {
+                let (description, basis) = if i.accrued == "interest" {
+                    ("Verzugszinsen (gesetzlich, bis zur Zahlung)", "§§ 286, 288 BGB")
+                } else {
+                    ("Verzugspauschale", "§ 288 Abs. 5 BGB")
+                };
+                q.bind(i.id)
+                    .bind(i.claim_id)
+                    .bind(i.kind)
+                    .bind(description)
+                    .bind(basis)
+                    .bind(i.through.as_str())
+                    .bind(i.from.as_str())
+                    .bind(i.through.as_str())
+                    .bind(i.amount.minor)
+                    .bind(i.amount.currency.code())
+                    .bind(i.single.map(|s| s.0))
+                    .bind(i.single.map(|s| s.1))
+                    .bind(i.accrued)
+                    .bind(i.segments.as_deref())
+                    .bind(i.now)
+                    .bind(i.now)
+            },
+        )
+        .await?;
         insert_rows(
             tx,
             "INSERT INTO payments (id, case_id, amount_minor, currency, value_date, method, created_at, updated_at)",

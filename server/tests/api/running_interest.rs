@@ -1,0 +1,163 @@
+//! Default interest that runs until paid, through the HTTP layer: the case page, the pay page,
+//! the statement PDF and the creditor's API show the same figure on the same day; nothing is
+//! guessed for a half-year without a base rate; a payment in full on the value date closes the
+//! case with nothing left over.
+
+use crate::helpers::{case_id, case_state, creditor_accounts, scalar, Desk, TestApp, OWNER};
+use crate::on_both_backends;
+use app::domain::{Currency, Money};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// Noon in Berlin on `date`.
+fn noon(date: &str) -> i64 {
+    day(date)
+        .and_hms_opt(11, 0, 0)
+        .expect("time")
+        .and_utc()
+        .timestamp_millis()
+}
+
+async fn pdf_has(app: &TestApp, needle: &[u8]) -> bool {
+    let pdf = app
+        .get("/case/statement.pdf")
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    pdf.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The API key shown once on the API keys page.
+async fn api_key(app: &TestApp) -> String {
+    let owner = Desk::creditor(app, OWNER).await;
+    owner.post("/api/create_api_key", &[("name", "ERP")]).await;
+    let page = owner.page("/creditor/api-keys?done=created").await;
+    let marker = r#"<code id="new-key" class="secret">"#;
+    let start = page.find(marker).expect("the new key is shown") + marker.len();
+    page[start..].split('<').next().expect("key").to_string()
+}
+
+async fn api_balance(app: &TestApp, key: &str, external_id: &str) -> Value {
+    let body: Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/claims/{external_id}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    body["case_balance"].clone()
+}
+
+async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(app: &TestApp) {
+    creditor_accounts(app).await;
+    // Dieter Test (demo): € 64.50 due on 1 October 2026, customer group "standard", which
+    // now charges statutory default interest until paid.
+    let dieter = app.debtor(3).clone();
+    let case = case_id(app, &dieter.reference).await;
+    sqlx::query(
+        "UPDATE treatment_classes SET running_interest = 1
+         WHERE id = (SELECT treatment_class_id FROM cases WHERE id = $1)",
+    )
+    .bind(case)
+    .execute(app.db.pool())
+    .await
+    .expect("group set");
+    // The same claim handed over through the API, to read its balance there.
+    let key = api_key(app).await;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/claims"))
+        .bearer_auth(&key)
+        .json(&json!({
+            "external_id": "RUN-1", "customer_number": "K-RUN-1", "debtor_name": "Erika Mustermann", "street": "Heidestraße 17",
+            "postcode": "51147", "city": "Köln", "treatment_class": "standard",
+            "subject": "Fahrradhelm", "contract_date": "2026-09-01", "due_date": "2026-10-01", "principal": "64.50"
+        }))
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    assert_eq!(
+        status,
+        reqwest::StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+
+    app.set_now(noon("2026-11-02"));
+    app.verify_by_link(3).await;
+    // No base rate is known from 1 July 2026 on (the migration's table ends with 2026-01-01):
+    // nothing is guessed, and the page says until when interest is computed.
+    let page = app.page("/case").await;
+    assert!(page.contains("bis einschließlich 30.06.2026"), "{page}");
+    assert!(page.contains("64,50\u{a0}€"));
+    assert!(pdf_has(app, b"Offener Betrag: 64,50 \x80").await);
+
+    // The rate entered (test data: the rate of the half-year before).
+    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
+        .await
+        .expect("rate set");
+    // 2 October – 1 November: 31 days on 64.50 at 1.27 + 5 = 6.27 %:
+    // 6,450 × 627 × 31 / 3,650,000 = 34.35 cents, rounded half up to 0.34.
+    let page = app.page("/case").await;
+    for expected in [
+        "6,27 % jährlich auf 64,50\u{a0}€ vom 02.10.2026 bis 02.11.2026 (31 Tage)",
+        "0,34\u{a0}€",
+        "64,84\u{a0}€",
+        "§§ 286, 288 BGB",
+    ] {
+        assert!(page.contains(expected), "case page shows {expected:?}");
+    }
+    assert!(!page.contains("bis einschließlich"));
+    assert!(app.page("/case/pay").await.contains("64,84\u{a0}€"));
+    assert!(pdf_has(app, b"Offener Betrag: 64,84 \x80").await);
+    assert_eq!(api_balance(app, &key, "RUN-1").await, "64.84");
+
+    // A day later, a day more: 32 days = 35.46 cents.
+    app.set_now(noon("2026-11-03"));
+    app.verify_by_link(3).await; // the session of the day before has expired
+    assert!(app.page("/case").await.contains("64,85\u{a0}€"));
+    assert_eq!(api_balance(app, &key, "RUN-1").await, "64.85");
+
+    // Paid in full with value date 2 November: interest up to 1 November, nothing for the day
+    // of payment, and nothing left over.
+    let mut tx = app.db.pool().begin().await.expect("tx");
+    server::db::book_transfer(
+        &mut tx,
+        case,
+        Money::new(6484, Currency::EUR),
+        day("2026-11-02"),
+        "test:running-interest",
+        app.clock_now(),
+        "http://localhost",
+    )
+    .await
+    .expect("booked");
+    tx.commit().await.expect("commit");
+    assert_eq!(case_state(app, &dieter.reference).await, "closed");
+    let charged = format!(
+        "SELECT CAST(COALESCE(SUM(i.amount_minor), 0) AS BIGINT) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+         WHERE cl.case_id = {case} AND i.accrued = 'interest'"
+    );
+    assert_eq!(scalar(app, &charged).await, 34, "charged before allocating");
+    let to_interest = format!(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payment_allocations WHERE case_id = {case} AND kind = 'interest'"
+    );
+    assert_eq!(scalar(app, &to_interest).await, 34, "§ 367: interest first");
+    let page = app.page("/case").await;
+    assert!(page.contains("0,00\u{a0}€"), "nothing left over");
+    assert!(
+        page.contains("vom 02.10.2026 bis 02.11.2026 (31 Tage)"),
+        "the charged interest keeps its calculation"
+    );
+}
+on_both_backends!(
+    running_interest,
+    running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it
+);
