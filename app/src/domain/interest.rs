@@ -352,6 +352,31 @@ pub fn default_interest(
     Ok(InterestCalculation { lines, total })
 }
 
+/// The base rates the legal tables migration seeds, for tests (the 2024/2025 January rows are
+/// marked unverified in the domain reference and serve only as test data).
+#[cfg(test)]
+pub(crate) fn seeded_rates() -> BaseRateTable {
+    let rows = [
+        ("2016-07-01", -88),
+        ("2023-01-01", 162),
+        ("2023-07-01", 312),
+        ("2024-01-01", 362),
+        ("2024-07-01", 337),
+        ("2025-01-01", 227),
+        ("2025-07-01", 127),
+        ("2026-01-01", 127),
+    ];
+    BaseRateTable::new(
+        rows.iter()
+            .map(|(f, r)| BaseRate {
+                valid_from: NaiveDate::parse_from_str(f, "%Y-%m-%d").unwrap_or_default(),
+                rate_bp: *r,
+            })
+            .collect(),
+    )
+    .expect("the seeded rates are valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,28 +390,8 @@ mod tests {
         Money::new(m, Currency::EUR)
     }
 
-    /// The rows of the domain reference (the 2024/2025 January rows are marked unverified there and
-    /// are used here only as test data).
     fn table() -> BaseRateTable {
-        let rows = [
-            ("2016-07-01", -88),
-            ("2023-01-01", 162),
-            ("2023-07-01", 312),
-            ("2024-01-01", 362),
-            ("2024-07-01", 337),
-            ("2025-01-01", 227),
-            ("2025-07-01", 127),
-            ("2026-01-01", 127),
-        ];
-        BaseRateTable::new(
-            rows.iter()
-                .map(|(f, r)| BaseRate {
-                    valid_from: d(f),
-                    rate_bp: *r,
-                })
-                .collect(),
-        )
-        .expect("valid")
+        seeded_rates()
     }
 
     fn from(date: &str, minor: i64) -> PrincipalFrom {
@@ -400,8 +405,8 @@ mod tests {
     fn a_missing_half_year_is_reported_a_month_ahead_and_after_it_began() {
         let t = table();
         assert_eq!(t.known_until(), Some(d("2026-07-01")));
-        assert_eq!(t.missing_soon(d("2026-05-31"), 31), None);
-        assert_eq!(t.missing_soon(d("2026-06-01"), 31), Some(d("2026-07-01")));
+        assert_eq!(t.missing_soon(d("2026-05-30"), 31), None);
+        assert_eq!(t.missing_soon(d("2026-05-31"), 31), Some(d("2026-07-01")));
         assert_eq!(t.missing_soon(d("2026-12-07"), 31), Some(d("2026-07-01")));
     }
 

@@ -520,21 +520,18 @@ mod tests {
         assert!(next.consent_default_approve);
         assert_eq!(next.plan_consent_default, PlanConsentDefault::Decline);
         assert!(next.waive_interest && !next.waive_costs && !next.running_interest);
-        let running = ClassChange::Settings {
+        let interest = |choice: &str| ClassChange::Settings {
             reply_days: "3".into(),
             escalation_needs_consent: false,
             consent_days: "5".into(),
             consent_default: "decline".into(),
             plan_consent_default: "decline".into(),
-            interest: "statutory".into(),
+            interest: choice.into(),
             waive_costs: false,
         };
-        let next = apply(&next, &running).expect("valid");
+        let next = apply(&next, &interest("statutory")).expect("valid");
         assert!(next.running_interest && !next.waive_interest);
-        let unknown = ClassChange::Settings {
-            interest: "some".into(),
-            ..running
-        };
+        let unknown = interest("some");
         let errors = apply(&standard(), &unknown).expect_err("unknown interest choice");
         assert!(format!("{errors:?}").contains("interest"));
         assert!(apply(&standard(), &change("0", "5", "decline")).is_err());

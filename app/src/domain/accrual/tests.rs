@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
-use crate::domain::interest::{BaseRate, DebtorKind};
+use crate::domain::interest::DebtorKind;
 use crate::domain::ledger::Posting;
 use crate::domain::Currency;
 use proptest::prelude::*;
@@ -18,26 +18,8 @@ fn eur(m: i64) -> Money {
 }
 
 fn statute() -> Statute {
-    let rows = [
-        ("2016-07-01", -88),
-        ("2023-01-01", 162),
-        ("2023-07-01", 312),
-        ("2024-01-01", 362),
-        ("2024-07-01", 337),
-        ("2025-01-01", 227),
-        ("2025-07-01", 127),
-        ("2026-01-01", 127),
-    ];
     Statute {
-        rates: BaseRateTable::new(
-            rows.iter()
-                .map(|(f, r)| BaseRate {
-                    valid_from: d(f),
-                    rate_bp: *r,
-                })
-                .collect(),
-        )
-        .expect("rates"),
+        rates: crate::domain::interest::seeded_rates(),
         parameters: vec![StatutoryParameters {
             valid_from: d("2014-07-29"),
             consumer_margin_bp: 500,
