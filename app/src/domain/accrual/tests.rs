@@ -228,9 +228,7 @@ fn book(
     claims: &mut [AccrualClaim],
     facts: &[ClaimFacts],
     kind: DebtorKind,
-    payment_id: i64,
-    amount: i64,
-    value_date: NaiveDate,
+    (payment_id, amount, value_date): (i64, i64, NaiveDate),
     next_id: &mut i64,
 ) -> Vec<Posting> {
     let accrual = accrue(
@@ -289,9 +287,7 @@ fn a_payment_in_full_on_the_value_date_leaves_nothing_and_stops_the_interest() {
         &mut claims,
         &facts,
         DebtorKind::Consumer,
-        1,
-        100_598,
-        d("2025-07-01"),
+        (1, 100_598, d("2025-07-01")),
         &mut next_id,
     );
     // § 367: interest first, then principal; no credit.
@@ -329,7 +325,7 @@ proptest! {
         let mut next_id = 1000;
         for (n, (amount, gap)) in payments.iter().enumerate() {
             day = day + Days::new(*gap);
-            let postings = book(&mut ledger, &mut claims, &facts, kind, n as i64 + 1, *amount, day, &mut next_id);
+            let postings = book(&mut ledger, &mut claims, &facts, kind, (n as i64 + 1, *amount, day), &mut next_id);
             let sum: i64 = postings.iter().map(|p| p.amount.minor).sum();
             prop_assert_eq!(sum, *amount);
             for i in &ledger.items {
