@@ -213,9 +213,12 @@ pub(crate) async fn download_overview(
     };
     let get = |k: &str| query.get(k).cloned();
     let filter = app::server::overview::filter(get("state"), get("class"), get("q"), None);
+    let Some(today) = chrono::DateTime::from_timestamp_millis(state.clock.now_ms()) else {
+        return internal_error();
+    };
     let rows = match state
         .store
-        .overview_rows(member.creditor_id, &filter, None)
+        .overview_rows(member.creditor_id, &filter, None, today.date_naive())
         .await
     {
         Ok((rows, _)) => rows,

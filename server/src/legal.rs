@@ -2,7 +2,7 @@
 
 use crate::db::Db;
 use anyhow::{anyhow, bail};
-use app::domain::interest::{BaseRate, BaseRateTable};
+use app::domain::interest::{BaseRate, BaseRateTable, BASE_RATE_LEAD_DAYS};
 use app::server::ports::LegalTables;
 use chrono::NaiveDate;
 
@@ -80,9 +80,6 @@ pub async fn list_base_rates(db: &Db) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// Days ahead of a half-year from which a missing base rate is reported.
-pub const BASE_RATE_LEAD_DAYS: u64 = 31;
-
 /// The first day of a half-year whose base rate is missing, when it begins within
 /// [`BASE_RATE_LEAD_DAYS`] of `today` or has begun: running interest stops the day before until
 /// the rate is entered (`server base-rates set`).
@@ -100,7 +97,7 @@ pub async fn warn_of_missing_base_rate(db: &Db, today: NaiveDate) {
         Ok(Some(day)) => tracing::warn!(
             from = %day,
             "no base rate (§ 247 BGB) is known from {day}: running default interest stops on the day before; \
-             enter the Bundesbank's rate with `server base-rates set {day} <percent>`"
+             enter the Bundesbank's rate with `server base-rates set --from {day} --rate <percent>`"
         ),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "the base rates could not be checked"),

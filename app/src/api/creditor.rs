@@ -212,7 +212,7 @@ pub async fn update_class_settings(
         consent_days,
         consent_default: consent_default.unwrap_or_default(),
         plan_consent_default: plan_consent_default.unwrap_or_default(),
-        interest: interest.unwrap_or_default(),
+        interest,
         waive_costs: waive_costs.is_some(),
     };
     classes::change(&state, &member, class_id, &change, request_id())

@@ -33,6 +33,9 @@ pub enum InterestError {
     Overflow,
 }
 
+/// Days ahead of a half-year from which a missing base rate is reported to the administrators.
+pub const BASE_RATE_LEAD_DAYS: u64 = 31;
+
 /// The base rate (§ 247 BGB) valid from a half-year's first day, in basis points (−0.88 % = −88).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaseRate {

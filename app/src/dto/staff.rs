@@ -173,6 +173,9 @@ pub struct TemplateView {
 pub struct SettingsPage {
     pub name: String,
     pub reply_days: u32,
+    /// The first day of a half-year whose base rate (§ 247 BGB) is missing and begins within a
+    /// month or has begun: running default interest stops the day before until it is entered.
+    pub missing_base_rate: Option<chrono::NaiveDate>,
 }
 
 /// What a bank statement import did.

@@ -148,6 +148,8 @@ pub struct StaffTexts {
 
     pub settings_title: &'static str,
     pub reply_days_label: &'static str,
+    /// A half-year's base rate is missing: from when, and what to do.
+    pub base_rate_missing: fn(&str) -> String,
     pub reply_days_hint: &'static str,
 
     pub err_login_failed: &'static str,
@@ -445,6 +447,7 @@ static DE: StaffTexts = StaffTexts {
 
     settings_title: "Einstellungen der Agentur",
     reply_days_label: "Antwortversprechen (Werktage)",
+    base_rate_missing: |day| format!("Der Basiszinssatz ab {day} fehlt. Laufende Verzugszinsen werden nur bis zum Vortag berechnet. Tragen Sie den Satz der Bundesbank ein, sobald er veröffentlicht ist: server base-rates set --from {day} --rate <Prozent>."),
     reply_days_hint: "Bis wann die Arbeitsliste ein Anliegen beantwortet haben will (1–30).",
 
     err_login_failed: "E-Mail-Adresse oder Passwort stimmen nicht – oder der Zugang ist vorübergehend gesperrt. Bitte versuchen Sie es später erneut.",
@@ -760,6 +763,7 @@ static EN: StaffTexts = StaffTexts {
 
     settings_title: "Agency settings",
     reply_days_label: "Reply promise (business days)",
+    base_rate_missing: |day| format!("The base rate from {day} is missing. Running default interest is computed only up to the day before. Enter the Bundesbank's rate as soon as it is published: server base-rates set --from {day} --rate <percent>."),
     reply_days_hint: "By when the work queue wants a request answered (1–30).",
 
     err_login_failed: "The email address or password is wrong – or the account is locked for a while. Please try again later.",

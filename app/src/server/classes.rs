@@ -53,8 +53,9 @@ pub enum ClassChange {
         /// `recommendation`, `decline` or `approve`: what applies to a plan approval without an
         /// answer.
         plan_consent_default: String,
-        /// `handed_over`, `statutory` (runs until paid) or `none` (the waiver).
-        interest: String,
+        /// `handed_over`, `statutory` (runs until paid) or `none` (the waiver); `None` (a form
+        /// without the choice) keeps the group's.
+        interest: Option<String>,
         /// Costs handed over are not charged.
         waive_costs: bool,
     },
@@ -106,11 +107,16 @@ pub fn apply(class: &ClassSettings, change: &ClassChange) -> Result<ClassSetting
             interest,
             waive_costs,
         } => {
-            match interest.as_str() {
-                "handed_over" => (next.waive_interest, next.running_interest) = (false, false),
-                "statutory" => (next.waive_interest, next.running_interest) = (false, true),
-                "none" => (next.waive_interest, next.running_interest) = (true, false),
-                _ => errors = std::mem::take(&mut errors).field("interest", Problem::InvalidFormat),
+            match interest.as_deref() {
+                None => {}
+                Some("handed_over") => {
+                    (next.waive_interest, next.running_interest) = (false, false)
+                }
+                Some("statutory") => (next.waive_interest, next.running_interest) = (false, true),
+                Some("none") => (next.waive_interest, next.running_interest) = (true, false),
+                Some(_) => {
+                    errors = std::mem::take(&mut errors).field("interest", Problem::InvalidFormat)
+                }
             }
             next.waive_costs = *waive_costs;
             next.reply_days = whole(&mut errors, "reply_days", reply_days, 1, 30);
@@ -510,7 +516,7 @@ mod tests {
             consent_days: consent_days.into(),
             consent_default: default.into(),
             plan_consent_default: "decline".into(),
-            interest: "none".into(),
+            interest: Some("none".into()),
             waive_costs: false,
         };
         let next = apply(&standard(), &change("3", "5", "approve")).expect("valid");
@@ -526,7 +532,7 @@ mod tests {
             consent_days: "5".into(),
             consent_default: "decline".into(),
             plan_consent_default: "decline".into(),
-            interest: choice.into(),
+            interest: Some(choice.into()),
             waive_costs: false,
         };
         let next = apply(&next, &interest("statutory")).expect("valid");

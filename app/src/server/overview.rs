@@ -58,7 +58,12 @@ pub async fn page<S: Overview + ?Sized>(
         .overview_figures(member.creditor_id, now - 30 * 86_400_000)
         .await?;
     let (rows, matching) = store
-        .overview_rows(member.creditor_id, filter, Some((filter.page, PER_PAGE)))
+        .overview_rows(
+            member.creditor_id,
+            filter,
+            Some((filter.page, PER_PAGE)),
+            crate::server::today(state)?,
+        )
         .await?;
     let by_state = STATES
         .iter()

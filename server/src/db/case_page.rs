@@ -1,16 +1,16 @@
 //! What the debtor's case page reads (port `CasePages`): the case view, the dialogue and the
 //! dunning engine's view of the case, on one connection.
 
-use super::accrual;
+use super::accrual::{self, AccrualBook};
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
 use super::legal::{statute_of, STATUTE_SQL};
 use super::{currency, date, json_rows, json_spelling, store_err, Db, ReadConn};
 use crate::config::Backend;
-use app::domain::accrual::{accrue, Accrual, AccrualClaim, InterestPolicy};
+use app::domain::accrual::{Accrual, InterestPolicy};
 use app::domain::claim::{breakdown, ItemKind};
-use app::domain::interest::{Conventions, DebtorKind};
-use app::domain::ledger::{Ledger, LedgerItem, Posting};
+use app::domain::interest::DebtorKind;
+use app::domain::ledger::LedgerItem;
 use app::domain::Money;
 use app::dto::{Address, CaseView, ClaimView, CreditorView, InterestDetail, ItemView, PaymentView};
 use app::server::ports::{CasePage, CasePages, StoreError, StoreResult};
@@ -161,8 +161,7 @@ async fn case_view_on(
     // One pass over the rows: a claim's header starts its group, each item row is viewed and
     // goes into the ledger the running interest is computed from.
     let mut groups: Vec<ClaimGroup> = Vec::new();
-    let mut ledger = Ledger::new(cur);
-    let mut accrual_claims: Vec<AccrualClaim> = Vec::new();
+    let mut book = AccrualBook::new(cur);
     for r in rows {
         if groups.last().is_none_or(|g| g.0 != r.claim_id) {
             groups.push((
@@ -173,7 +172,7 @@ async fn case_view_on(
                 r.due.clone(),
                 Vec::new(),
             ));
-            accrual_claims.push(AccrualClaim::new(r.claim_id, date(&r.due)?));
+            book.claim(r.claim_id, date(&r.due)?);
         }
         let (
             Some(id),
@@ -202,17 +201,18 @@ async fn case_view_on(
         let amount = Money::new(amount, currency(&item_cur)?);
         let item_date = date(&item_date)?;
         let last_day = r.end.as_deref().map(date).transpose()?;
-        if let Some(claim) = accrual_claims.last_mut() {
-            claim.note(kind, last_day, r.accrued.as_deref() == Some("lump_sum"));
-        }
-        ledger.items.push(LedgerItem {
-            id,
-            claim_id: r.claim_id,
-            kind,
-            amount,
-            date: item_date,
-            legal_basis: String::new(),
-        });
+        book.item(
+            LedgerItem {
+                id,
+                claim_id: r.claim_id,
+                kind,
+                amount,
+                date: item_date,
+                legal_basis: String::new(),
+            },
+            last_day,
+            r.accrued.as_deref(),
+        );
         let Some(group) = groups.last_mut() else {
             continue;
         };
@@ -245,29 +245,12 @@ async fn case_view_on(
     let allocations: Vec<(i64, i64, String)> =
         json_rows(allocation_rows.as_deref(), "allocations of a case")?;
     for (item_id, amount, value_date) in allocations {
-        ledger.postings.push(Posting {
-            payment_id: 0,
-            item_id: Some(item_id),
-            amount: Money::new(amount, cur),
-            value_date: date(&value_date)?,
-        });
+        book.allocation(item_id, amount, date(&value_date)?);
     }
     // Interest that runs until paid, up to (not including) today, computed now.
     let accrued = if policy == InterestPolicy::Statutory {
         let statute = statute_of(conn.all(STATUTE_SQL, &[]).await.map_err(&err)?)?;
-        accrue(
-            &ledger,
-            &accrual_claims,
-            policy,
-            kind,
-            &statute,
-            today,
-            Conventions::default(),
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, case_id, "running interest cannot be computed");
-            StoreError
-        })?
+        book.accrue(policy, kind, &statute, today)?
     } else {
         Accrual::none()
     };

@@ -1,6 +1,7 @@
 //! The dunning engine's storage: the facts of each case whose clock may run, and each step taken
 //! once, with all its effects, in one transaction.
 
+use super::accrual::accrued_by_case;
 use super::audit::insert_audits;
 use super::effects::{add_work, apply_effects, insert_events, NewEvent};
 use super::outbox::{enqueue_email, NewEmail};
@@ -38,7 +39,8 @@ const FALLBACK_RULE: MissedInstalmentRule = MissedInstalmentRule {
 };
 
 /// What the engine reads of a case, in one statement: the case, its debtor, creditor and class;
-/// the steps taken so far and the balance (every item less every payment, as on the case page);
+/// the steps taken so far and the balance (every item less every payment; the running interest
+/// not yet charged is added from `accrued_by_case`, as on the case page);
 /// how many amounts are in another currency than the case's; its holds and its plans that ran
 /// (as JSON lists, see `json_spelling`). A dunning run reads a page of cases with it, the
 /// debtor's case page one case.
@@ -145,16 +147,22 @@ pub(super) async fn dunning_case_on(
         .await
         .map_err(store_err("load a case for dunning"))?;
     match row {
-        Some(row) => dunning_case(conn, row, today).await.map(Some),
+        Some(row) => {
+            let accrued = accrued_by_case(conn, &[row.case_id], today).await?;
+            let running = accrued.get(&row.case_id).copied().unwrap_or(0);
+            dunning_case(conn, row, today, running).await.map(Some)
+        }
         None => Ok(None),
     }
 }
 
-/// The engine's view of a case from its row; a running plan's payments are read on `conn`.
+/// The engine's view of a case from its row and the running interest it accrued and has not
+/// been charged yet; a running plan's payments are read on `conn`.
 async fn dunning_case(
     conn: &mut ReadConn,
     row: CaseRow,
     today: NaiveDate,
+    running: i64,
 ) -> StoreResult<DunningCase> {
     let err = store_err("load a case for dunning");
     let CaseRow {
@@ -194,7 +202,7 @@ async fn dunning_case(
         tracing::error!(case_id, "case amounts in another currency than the case's");
         return Err(StoreError);
     }
-    let balance = Money::new(owed - paid, currency_of(&currency)?);
+    let balance = Money::new(owed + running - paid, currency_of(&currency)?);
     // The rows are decoded here; when the clock stood still is decided by the domain.
     let holds: Vec<HoldRow> = json_rows(holds.as_deref(), "holds of a case")?;
     let hold_spans = holds
@@ -320,9 +328,12 @@ impl Dunning for Db {
             )
             .await
             .map_err(store_err("list cases for dunning"))?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
+        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            out.push(dunning_case(&mut conn, row, today).await?);
+            let running = accrued.get(&row.case_id).copied().unwrap_or(0);
+            out.push(dunning_case(&mut conn, row, today, running).await?);
         }
         Ok(out)
     }

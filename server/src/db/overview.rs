@@ -1,6 +1,7 @@
 //! The creditor's overview (ports `Overview` and `CreditorCases`): figures, the list of its
 //! cases, moving a case to another class and pausing it.
 
+use super::accrual::accrued_by_case;
 use super::audit::insert_audit;
 use super::effects::{apply_effects, insert_event};
 use super::{store_err, Db};
@@ -11,6 +12,7 @@ use app::server::ports::{
     AuditEntry, CreditorCases, Effects, Figures, Overview, StoreError, StoreResult, Stored,
 };
 use async_trait::async_trait;
+use chrono::NaiveDate;
 
 #[async_trait]
 impl Overview for Db {
@@ -79,6 +81,7 @@ impl Overview for Db {
         creditor_id: i64,
         filter: &OverviewFilter,
         page: Option<(u32, u32)>,
+        today: NaiveDate,
     ) -> StoreResult<(Vec<OverviewRow>, i64)> {
         let err = store_err("load creditor overview");
         // Every condition is always present and switched off by a NULL parameter, so the query
@@ -143,6 +146,11 @@ impl Overview for Db {
         .fetch_all(self.pool())
         .await
         .map_err(&err)?;
+        // What is claimed includes the running interest not yet charged, as on the case page.
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut conn = self.read_conn("load creditor overview").await?;
+        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
+        drop(conn);
         let eur = |minor| Money::new(minor, Currency::EUR);
         Ok((
             rows.into_iter()
@@ -167,7 +175,7 @@ impl Overview for Db {
                             customer_number,
                             class_key,
                             state,
-                            claimed: eur(claimed),
+                            claimed: eur(claimed + accrued.get(&case_id).copied().unwrap_or(0)),
                             paid: eur(paid),
                             handed_over_ms: at,
                         }

@@ -1,12 +1,14 @@
 //! The queue of open work items (port `WorkQueue`): one page in queue order with its filters,
 //! the creditors to filter by, and assignment within the agency.
 
+use super::accrual::accrued_by_case;
 use super::audit::insert_audit;
 use super::{currency, store_err, Db};
 use app::domain::Money;
 use app::dto::QueueItem;
 use app::server::ports::{AuditEntry, QueueFilter, StoreResult, WorkQueue};
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments};
 
@@ -63,7 +65,12 @@ fn queue_filter(agency_id: i64, f: &QueueFilter) -> Filter {
 
 #[async_trait]
 impl WorkQueue for Db {
-    async fn queue(&self, agency_id: i64, f: &QueueFilter) -> StoreResult<(Vec<QueueItem>, u64)> {
+    async fn queue(
+        &self,
+        agency_id: i64,
+        f: &QueueFilter,
+        today: NaiveDate,
+    ) -> StoreResult<(Vec<QueueItem>, u64)> {
         let err = store_err("load work queue");
         let filter = queue_filter(agency_id, f);
         // The partial index work_items_queue_idx (agency, due, rank, id) over open items delivers
@@ -87,8 +94,8 @@ impl WorkQueue for Db {
         .await
         .map_err(&err)?;
         let per_page = i64::from(f.per_page.max(1));
-        // The balance as the case view computes it (every item less every payment), for the
-        // listed rows only.
+        // The balance as the case view computes it (every item less every payment, and the
+        // running interest not yet charged), for the listed rows only.
         let sql = format!(
             "SELECT w.id, w.case_id, c.reference, d.name, cr.name, w.kind, tc.key, tc.name_de, tc.name_en,
                     w.due_at, w.assignee_id, s.display_name, c.currency,
@@ -124,6 +131,9 @@ impl WorkQueue for Db {
             .fetch_all(self.pool())
             .await
             .map_err(&err)?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let mut conn = self.read_conn("list the queue").await?;
+        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
         let items = rows
             .into_iter()
             .map(
@@ -154,7 +164,10 @@ impl WorkQueue for Db {
                         class_name: de.zip(en),
                         due_at_ms: due,
                         assignee: a_id.zip(a_name),
-                        balance: Some(Money::new(balance, currency(&cur)?)),
+                        balance: Some(Money::new(
+                            balance + accrued.get(&case_id).copied().unwrap_or(0),
+                            currency(&cur)?,
+                        )),
                     })
                 },
             )

@@ -512,6 +512,10 @@ async fn an_owner_sets_the_waivers_of_a_customer_group(app: &TestApp) {
         "10"
     );
     let page = owner.page(&format!("/creditor/classes/{class}")).await;
-    assert!(page.contains("Zinsen nicht verlangen"));
+    assert!(page.contains("Keine Zinsen verlangen, auch nicht die übergebenen"));
+    assert!(
+        page.contains(r#"value="none" checked"#),
+        "the waiver is the group's choice"
+    );
 }
 on_both_backends!(class_waivers, an_owner_sets_the_waivers_of_a_customer_group);

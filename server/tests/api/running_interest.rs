@@ -6,8 +6,11 @@
 use crate::helpers::{case_id, case_state, creditor_accounts, scalar, Desk, TestApp, OWNER};
 use crate::on_both_backends;
 use app::domain::{Currency, Money};
+use app::server::ports::Dunning;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
+
+const ADMIN: (&str, &str) = ("admin@demo.example", "demo-admin-2026");
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -96,6 +99,15 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     // nothing is guessed, and the page says until when interest is computed.
     let page = app.page("/case").await;
     assert!(page.contains("bis einschließlich 30.06.2026"), "{page}");
+    // The administrators are told on their settings page.
+    let settings = Desk::signed_in(app, ADMIN)
+        .await
+        .page("/staff/settings")
+        .await;
+    assert!(
+        settings.contains("Der Basiszinssatz ab 01.07.2026 fehlt"),
+        "{settings}"
+    );
     assert!(page.contains("64,50\u{a0}€"));
     assert!(pdf_has(app, b"Offener Betrag: 64,50 \x80").await);
 
@@ -118,6 +130,32 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     assert!(app.page("/case/pay").await.contains("64,84\u{a0}€"));
     assert!(pdf_has(app, b"Offener Betrag: 64,84 \x80").await);
     assert_eq!(api_balance(app, &key, "RUN-1").await, "64.84");
+    // The lists show it too: the creditor's case list (and its CSV) and the dunning engine's
+    // view, from which reminders take their amount.
+    let owner = Desk::creditor(app, OWNER).await;
+    let overview = owner
+        .page(&format!("/creditor/overview?q={}", dieter.reference))
+        .await;
+    assert!(overview.contains("64,84\u{a0}€"), "{overview}");
+    let csv = owner
+        .page(&format!("/creditor/overview.csv?q={}", dieter.reference))
+        .await;
+    assert!(csv.contains("64.84") || csv.contains("64,84"), "{csv}");
+    let engine = app
+        .db
+        .dunning_case_by_id(case, day("2026-11-02"))
+        .await
+        .expect("reads")
+        .expect("the case");
+    assert_eq!(engine.balance, Money::new(6484, Currency::EUR));
+    let settings = Desk::signed_in(app, ADMIN)
+        .await
+        .page("/staff/settings")
+        .await;
+    assert!(
+        !settings.contains("Der Basiszinssatz ab"),
+        "the rate is known for this half-year"
+    );
 
     // A day later, a day more: 32 days = 35.46 cents.
     app.set_now(noon("2026-11-03"));

@@ -99,7 +99,17 @@ pub async fn get_settings() -> Result<SettingsPage, AppError> {
         .agency(staff.agency_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(SettingsPage { name, reply_days })
+    use crate::domain::interest::{BaseRateTable, BASE_RATE_LEAD_DAYS};
+    let rates = BaseRateTable::new(state.store.base_rates().await?).map_err(|e| {
+        tracing::error!(error = %e, "the base rates in the database are not valid");
+        AppError::Internal
+    })?;
+    let missing_base_rate = rates.missing_soon(crate::server::today(&state)?, BASE_RATE_LEAD_DAYS);
+    Ok(SettingsPage {
+        name,
+        reply_days,
+        missing_base_rate,
+    })
 }
 
 /// Changes the agency's reply promise (admins).

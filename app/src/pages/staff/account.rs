@@ -83,7 +83,12 @@ pub fn SettingsPage() -> impl IntoView {
                     match settings.await {
                         Ok(page) => {
                             let days = page.reply_days.to_string();
+                            let missing = page.missing_base_rate.map(|day| {
+                                let day = crate::i18n::format_date(lang, day);
+                                view! { <p class="alert" role="alert">{(st.base_rate_missing)(&day)}</p> }
+                            });
                             view! {
+                                {missing}
                                 <p>{page.name.clone()}</p>
                                 <form method="post" action={<SetReplyDays as ServerFn>::PATH} class="card" novalidate>
                                     <FormAlert error/>

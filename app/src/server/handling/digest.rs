@@ -39,7 +39,9 @@ pub async fn queue_digests<S: StaffDigest + WorkQueue + ?Sized>(
                 per_page: 50,
                 ..QueueFilter::default()
             };
-            let (items, _) = store.queue(member.agency_id, &filter).await?;
+            let (items, _) = store
+                .queue(member.agency_id, &filter, local.date_naive())
+                .await?;
             lines.extend(items);
         }
         if lines.is_empty() {

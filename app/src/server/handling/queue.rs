@@ -16,7 +16,10 @@ pub async fn queue<S: Team + WorkQueue + ?Sized>(
     mut filter: QueueFilter,
 ) -> Result<QueuePage, AppError> {
     filter.per_page = PER_PAGE;
-    let (items, total) = state.store.queue(staff.agency_id, &filter).await?;
+    let (items, total) = state
+        .store
+        .queue(staff.agency_id, &filter, crate::server::today(state)?)
+        .await?;
     let creditors = state.store.creditors(staff.agency_id).await?;
     let staff_list = state
         .store

@@ -23,12 +23,14 @@ pub trait Overview: Send + Sync {
     /// The creditor's figures; `since_ms` starts the "recent" period.
     async fn overview_figures(&self, creditor_id: i64, since_ms: i64) -> StoreResult<Figures>;
     /// The creditor's cases matching `filter`, newest first: one page (`Some((page, per_page))`)
-    /// or all of them, and how many match.
+    /// or all of them, and how many match; what each case claims includes the running interest
+    /// up to `today`.
     async fn overview_rows(
         &self,
         creditor_id: i64,
         filter: &crate::dto::OverviewFilter,
         page: Option<(u32, u32)>,
+        today: chrono::NaiveDate,
     ) -> StoreResult<(Vec<crate::dto::OverviewRow>, i64)>;
 }
 

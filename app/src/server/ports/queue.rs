@@ -19,11 +19,13 @@ pub struct QueueFilter {
 /// The queue of open work items.
 #[async_trait]
 pub trait WorkQueue: Send + Sync {
-    /// One page of open work items of the agency's cases, in queue order, and the total count.
+    /// One page of open work items of the agency's cases, in queue order, with each case's
+    /// balance on `today` (running interest included), and the total count.
     async fn queue(
         &self,
         agency_id: i64,
         filter: &QueueFilter,
+        today: chrono::NaiveDate,
     ) -> StoreResult<(Vec<crate::dto::QueueItem>, u64)>;
     /// The creditors the agency serves (id, name), for filters.
     async fn creditors(&self, agency_id: i64) -> StoreResult<Vec<(i64, String)>>;
