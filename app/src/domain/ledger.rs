@@ -25,7 +25,9 @@ pub struct LedgerItem {
 }
 
 /// Part of a payment booked against one item, or (with no item) kept as the debtor's credit.
-/// Reversals are postings with negative amounts.
+/// Reversals are postings with negative amounts. A write-down (a part waived or written off, no
+/// money received) lowers an item the same way and is told apart by its negative `payment_id`
+/// (the write-down's id, negated; see [`Posting::write_down`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posting {
     /// The payment (or reversal) this posting belongs to.
@@ -36,6 +38,23 @@ pub struct Posting {
     pub amount: Money,
     /// From when the posting counts.
     pub value_date: NaiveDate,
+}
+
+impl Posting {
+    /// A write-down of `amount` on `item_id` from `value_date`: write-down `id` as a posting.
+    pub fn write_down(id: i64, item_id: i64, amount: Money, value_date: NaiveDate) -> Posting {
+        Posting {
+            payment_id: -id,
+            item_id: Some(item_id),
+            amount,
+            value_date,
+        }
+    }
+
+    /// Whether this is a write-down, not (part of) a payment.
+    pub fn is_write_down(&self) -> bool {
+        self.payment_id < 0
+    }
 }
 
 /// The items and postings of one case, in one currency.
@@ -100,17 +119,48 @@ impl Ledger {
     /// Totals at the end of `at`: what was owed by kind, what was paid, and the balance (negative
     /// when there is a credit).
     pub fn breakdown_at(&self, at: NaiveDate) -> Result<Breakdown, MoneyError> {
+        // A write-down lowers what is owed of its item's kind; it is no payment.
+        let kind_of =
+            |id: Option<i64>| self.items.iter().find(|i| Some(i.id) == id).map(|i| i.kind);
+        let written_down = self
+            .postings
+            .iter()
+            .filter(|p| p.is_write_down() && p.value_date <= at)
+            .filter_map(|p| {
+                kind_of(p.item_id).map(|k| (k, Money::new(-p.amount.minor, p.amount.currency)))
+            });
         crate::domain::claim::breakdown(
             self.currency,
             self.items
                 .iter()
                 .filter(|i| i.date <= at)
-                .map(|i| (i.kind, i.amount)),
+                .map(|i| (i.kind, i.amount))
+                .chain(written_down),
             self.postings
                 .iter()
-                .filter(|p| p.value_date <= at)
+                .filter(|p| !p.is_write_down() && p.value_date <= at)
                 .map(|p| p.amount),
         )
+    }
+
+    /// The write-downs that leave nothing open at the end of `at` on any item, numbered from
+    /// `next_id` (one per item with something open).
+    pub fn write_off_all(
+        &self,
+        at: NaiveDate,
+        mut next_id: impl FnMut() -> Option<i64>,
+    ) -> Result<Option<Vec<Posting>>, MoneyError> {
+        let mut out = Vec::new();
+        for item in &self.items {
+            let open = self.open_on_item(item.id, at)?;
+            if open.minor > 0 {
+                let Some(id) = next_id() else {
+                    return Ok(None);
+                };
+                out.push(Posting::write_down(id, item.id, open, at));
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Appends postings; the ledger never changes or removes one.
@@ -180,6 +230,43 @@ mod tests {
             ],
             postings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_write_off_leaves_nothing_open_and_is_no_payment() {
+        let mut l = ledger();
+        l.post([Posting {
+            payment_id: 7,
+            item_id: Some(3),
+            amount: eur(500),
+            value_date: d("2026-03-05"),
+        }]);
+        let mut next = 40;
+        let downs = l
+            .write_off_all(d("2026-03-10"), || {
+                next += 1;
+                Some(next)
+            })
+            .expect("adds up")
+            .expect("ids");
+        let amounts: Vec<(Option<i64>, i64, i64)> = downs
+            .iter()
+            .map(|p| (p.item_id, p.amount.minor, p.payment_id))
+            .collect();
+        assert_eq!(amounts, vec![(Some(1), 10_000, -41), (Some(2), 300, -42)]);
+        assert!(downs.iter().all(Posting::is_write_down));
+        l.post(downs);
+        let b = l.breakdown_at(d("2026-03-10")).expect("adds up");
+        assert_eq!(
+            (b.principal, b.interest, b.costs),
+            (eur(0), eur(0), eur(500))
+        );
+        assert_eq!((b.payments, b.balance), (eur(500), eur(0)));
+        assert_eq!(
+            l.breakdown_at(d("2026-03-09")).expect("adds up").balance,
+            eur(10_300),
+            "from its value date on"
+        );
     }
 
     #[test]

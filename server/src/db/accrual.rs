@@ -78,6 +78,20 @@ pub(crate) fn segment_views(lines: &[InterestLine]) -> Vec<ItemView> {
         .collect()
 }
 
+/// The line a debtor sees for a write-down: the part of an item waived, as a negative amount of
+/// the item's kind (the reason stays with the agency).
+pub(crate) fn write_down_view(kind: ItemKind, amount: Money, value_date: NaiveDate) -> ItemView {
+    ItemView {
+        kind,
+        description: "Erlassen (Verzicht auf den offenen Betrag)".into(),
+        legal_basis: None,
+        date: value_date,
+        amount: Money::new(-amount.minor, amount.currency),
+        interest: None,
+        vat_included: false,
+    }
+}
+
 /// The lines of an item accrued when read.
 pub(crate) fn accrued_views(item: &AccruedItem) -> Vec<ItemView> {
     match item.kind {
@@ -140,6 +154,16 @@ impl AccrualBook {
         });
     }
 
+    /// Adds write-down `id` of `amount` on item `item_id` from `value_date`.
+    pub(crate) fn write_down(&mut self, id: i64, item_id: i64, amount: i64, value_date: NaiveDate) {
+        self.ledger.postings.push(Posting::write_down(
+            id,
+            item_id,
+            Money::new(amount, self.ledger.currency),
+            value_date,
+        ));
+    }
+
     /// What the book accrues for the days before `until` under `policy`.
     pub(crate) fn accrue(
         &self,
@@ -164,8 +188,9 @@ impl AccrualBook {
     }
 }
 
-/// A row of [`accrued_by_case`]'s statement: part (0 an item, 1 an allocation), case, claim,
-/// due date, item, kind, amount, date, last day of interest, accrued as, currency, business.
+/// A row of [`accrued_by_case`]'s statement: part (0 an item, 1 an allocation, 2 a write-down),
+/// case, claim (the write-down's id for part 2), due date, item, kind, amount, date, last day of
+/// interest, accrued as, currency, business.
 type BookRow = (
     i64,
     i64,
@@ -181,10 +206,10 @@ type BookRow = (
     Option<i64>,
 );
 
-/// What the cases among `case_ids` whose customer group charges statutory interest have accrued
-/// for the days before `today` and not yet charged (interest and lump sums), by case: what a list
-/// adds to its stored balances to show what the case page shows. Cases that accrue nothing are
-/// left out.
+/// What the cases among `case_ids` that have not ended and whose customer group charges
+/// statutory interest have accrued for the days before `today` and not yet charged (interest and
+/// lump sums), by case: what a list adds to its stored balances to show what the case page shows.
+/// Cases that accrue nothing are left out.
 pub(crate) async fn accrued_by_case(
     conn: &mut ReadConn,
     case_ids: &[i64],
@@ -203,14 +228,23 @@ pub(crate) async fn accrued_by_case(
              FROM cases c JOIN debtors d ON d.id = c.debtor_id
                   JOIN treatment_classes tc ON tc.id = c.treatment_class_id
                   JOIN claims cl ON cl.case_id = c.id JOIN claim_items i ON i.claim_id = cl.id
-             WHERE tc.running_interest = 1 AND tc.waive_interest = 0 AND c.id IN ({list})
+             WHERE tc.running_interest = 1 AND tc.waive_interest = 0 AND c.state NOT IN ('paid', 'closed')
+               AND c.id IN ({list})
              UNION ALL
              SELECT CAST(1 AS BIGINT), a.case_id, NULL, NULL, a.item_id, NULL, a.amount_minor, a.value_date, NULL,
                     NULL, NULL, NULL
              FROM payment_allocations a JOIN cases c ON c.id = a.case_id
                   JOIN treatment_classes tc ON tc.id = c.treatment_class_id
-             WHERE tc.running_interest = 1 AND tc.waive_interest = 0 AND a.item_id IS NOT NULL
+             WHERE tc.running_interest = 1 AND tc.waive_interest = 0 AND c.state NOT IN ('paid', 'closed')
+               AND a.item_id IS NOT NULL
                AND a.case_id IN ({list})
+             UNION ALL
+             SELECT CAST(2 AS BIGINT), w.case_id, w.id, NULL, w.item_id, NULL, w.amount_minor, w.value_date, NULL,
+                    NULL, NULL, NULL
+             FROM write_downs w JOIN cases c ON c.id = w.case_id
+                  JOIN treatment_classes tc ON tc.id = c.treatment_class_id
+             WHERE tc.running_interest = 1 AND tc.waive_interest = 0 AND c.state NOT IN ('paid', 'closed')
+               AND w.case_id IN ({list})
              ORDER BY 1, 2"
         );
         let args: Vec<Arg<'_>> = chunk.iter().map(|id| (*id).into()).collect();
@@ -262,7 +296,10 @@ pub(crate) async fn accrued_by_case(
                     accrued.as_deref(),
                 );
             } else if let Some((book, _)) = books.get_mut(&case_id) {
-                book.allocation(item_id, amount, date(&day)?);
+                match (part, claim) {
+                    (2, Some(id)) => book.write_down(id, item_id, amount, date(&day)?),
+                    _ => book.allocation(item_id, amount, date(&day)?),
+                }
             }
         }
     }

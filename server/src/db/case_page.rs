@@ -100,6 +100,7 @@ async fn case_view_on(
         String,
         i64,
         i64,
+        String,
     );
     // The case, its claims with their items (a claim without items still comes, once), its
     // payments and their allocations to items in one statement: the debtor's case page reads
@@ -119,9 +120,13 @@ async fn case_view_on(
                 (SELECT CAST(json_group_array(json_array(p.amount_minor, p.currency, p.value_date)
                         ORDER BY p.value_date, p.id) AS TEXT)
                  FROM payments p WHERE p.case_id = c.id),
-                (SELECT CAST(json_group_array(json_array(a.item_id, a.amount_minor, a.value_date)) AS TEXT)
-                 FROM payment_allocations a WHERE a.case_id = c.id AND a.item_id IS NOT NULL),
-                d.kind, COALESCE(tc.waive_interest, 0), COALESCE(tc.running_interest, 0)
+                (SELECT CAST(json_group_array(json_array(x.part, x.id, x.item_id, x.amount_minor, x.value_date)) AS TEXT)
+                 FROM (SELECT 0 AS part, a.id, a.item_id, a.amount_minor, a.value_date FROM payment_allocations a
+                       WHERE a.case_id = c.id AND a.item_id IS NOT NULL
+                       UNION ALL
+                       SELECT 1, w.id, w.item_id, w.amount_minor, w.value_date FROM write_downs w
+                       WHERE w.case_id = c.id) x),
+                d.kind, COALESCE(tc.waive_interest, 0), COALESCE(tc.running_interest, 0), c.state
          FROM cases c
          JOIN creditors cr ON cr.id = c.creditor_id
          JOIN debtors d ON d.id = c.debtor_id
@@ -145,12 +150,18 @@ async fn case_view_on(
         debtor_kind,
         waive_interest,
         running_interest,
+        state,
     )) = row
     else {
         return Ok(None);
     };
     let cur = currency(&cur)?;
-    let policy = InterestPolicy::of(waive_interest != 0, running_interest != 0);
+    // Interest stops when a case ends (paid, written off, cancelled).
+    let ended = matches!(state.as_str(), "paid" | "closed");
+    let policy = match InterestPolicy::of(waive_interest != 0, running_interest != 0) {
+        InterestPolicy::Statutory if ended => InterestPolicy::HandedOver,
+        policy => policy,
+    };
     let kind = if debtor_kind == "business" {
         DebtorKind::Business
     } else {
@@ -242,10 +253,26 @@ async fn case_view_on(
             vat_included: vat != 0,
         });
     }
-    let allocations: Vec<(i64, i64, String)> =
+    // What payments allocated to items, and the write-downs (shown as lines of their own).
+    let postings: Vec<(i64, i64, i64, i64, String)> =
         json_rows(allocation_rows.as_deref(), "allocations of a case")?;
-    for (item_id, amount, value_date) in allocations {
-        book.allocation(item_id, amount, date(&value_date)?);
+    for (part, id, item_id, amount, value_date) in postings {
+        let value_date = date(&value_date)?;
+        if part == 0 {
+            book.allocation(item_id, amount, value_date);
+            continue;
+        }
+        book.write_down(id, item_id, amount, value_date);
+        let Some(item) = book.ledger.items.iter().find(|i| i.id == item_id) else {
+            continue;
+        };
+        if let Some(group) = groups.iter_mut().find(|g| g.0 == item.claim_id) {
+            group.5.push(accrual::write_down_view(
+                item.kind,
+                Money::new(amount, cur),
+                value_date,
+            ));
+        }
     }
     // Interest that runs until paid, up to (not including) today, computed now.
     let accrued = if policy == InterestPolicy::Statutory {

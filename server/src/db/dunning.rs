@@ -39,11 +39,11 @@ const FALLBACK_RULE: MissedInstalmentRule = MissedInstalmentRule {
 };
 
 /// What the engine reads of a case, in one statement: the case, its debtor, creditor and class;
-/// the steps taken so far and the balance (every item less every payment; the running interest
-/// not yet charged is added from `accrued_by_case`, as on the case page);
-/// how many amounts are in another currency than the case's; its holds and its plans that ran
-/// (as JSON lists, see `json_spelling`). A dunning run reads a page of cases with it, the
-/// debtor's case page one case.
+/// the steps taken so far and the balance (every item less every payment and write-down, which
+/// `paid` counts; the running interest not yet charged is added from `accrued_by_case`, as on the
+/// case page); how many amounts are in another currency than the case's; its holds and its plans
+/// that ran (as JSON lists, see `json_spelling`). A dunning run reads a page of cases with it,
+/// the debtor's case page one case.
 const CASE_COLUMNS: &str = "c.id AS case_id, c.reference AS reference, c.state AS state,
      c.created_at AS created_at, tc.key AS class_key, tc.cadence AS cadence,
      tc.escalation_needs_consent AS needs_consent, tc.policy AS policy, cr.name AS creditor_name,
@@ -53,7 +53,8 @@ const CASE_COLUMNS: &str = "c.id AS case_id, c.reference AS reference, c.state A
      (SELECT MAX(s.done_at) FROM dunning_steps s WHERE s.case_id = c.id AND s.step_key LIKE 'step:%') AS last_step_at,
      CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
                     WHERE cl.case_id = c.id), 0) AS BIGINT) AS owed,
-     CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT) AS paid,
+     CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0)
+          + COALESCE((SELECT SUM(w.amount_minor) FROM write_downs w WHERE w.case_id = c.id), 0) AS BIGINT) AS paid,
      (SELECT COUNT(*) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
        WHERE cl.case_id = c.id AND i.currency <> c.currency)
      + (SELECT COUNT(*) FROM payments p WHERE p.case_id = c.id AND p.currency <> c.currency) AS foreign_amounts,

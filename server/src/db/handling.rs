@@ -2,7 +2,7 @@
 //! effects in one transaction. Every query about cases filters on the staff member's agency, so a handler
 //! of one agency finds nothing of another's, whatever id they type.
 
-use super::booking::{book_payment, NewPayment, Receipt};
+use super::booking::{book_payment, write_off, NewPayment, Receipt};
 use super::dialogue::{attachments_of, owned};
 use super::effects::{apply_effects, is_unique_violation};
 use super::plans::{insert_instalments, json, lift_holds, plan_view, queue as queue_email};
@@ -211,6 +211,14 @@ async fn apply_change(
             .bind(now)
             .execute(&mut **tx)
             .await?;
+            Ok(true)
+        }
+        // Before the effects close the case: the interest up to today is charged while it runs.
+        CaseChange::WriteOff { reason } => {
+            let day = chrono::DateTime::from_timestamp_millis(now)
+                .map(|t| t.date_naive())
+                .ok_or_else(|| sqlx::Error::Protocol("the clock is out of range".into()))?;
+            write_off(tx, case_id, day, reason, Some(a.staff_id), now).await?;
             Ok(true)
         }
         CaseChange::PaymentClaim {

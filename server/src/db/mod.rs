@@ -143,7 +143,14 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Tables whose new rows may be given reserved ids ([`reserve_ids`]).
-const RESERVABLE: [&str; 5] = ["payments", "debtors", "cases", "claims", "claim_items"];
+const RESERVABLE: [&str; 6] = [
+    "payments",
+    "debtors",
+    "cases",
+    "claims",
+    "claim_items",
+    "write_downs",
+];
 
 /// `n` ids for new rows of `table`, for a batch that decides its rows in memory before it
 /// writes them. PostgreSQL takes them from the table's sequence; SQLite numbers a row one past

@@ -134,6 +134,8 @@ async fn case_export(db: &Db, case_id: i64) -> Result<Value, sqlx::Error> {
             &["kind", "description", "date", "amount_cents"]).await?,
         "payments": rows(db, "SELECT value_date, amount_minor, method FROM payments WHERE case_id = $1 ORDER BY id", case_id,
             &["value_date", "amount_cents", "method"]).await?,
+        "write_downs": rows(db, "SELECT value_date, amount_minor, kind, reason FROM write_downs WHERE case_id = $1 ORDER BY id", case_id,
+            &["value_date", "amount_cents", "kind", "reason"]).await?,
         "messages": rows(db, "SELECT author_kind, body, created_at FROM messages WHERE case_id = $1 ORDER BY id", case_id,
             &["author", "text", "at_ms"]).await?,
         "disputes": rows(db, "SELECT kind, body, state, answer, created_at FROM disputes WHERE case_id = $1 ORDER BY id", case_id,

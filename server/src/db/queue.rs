@@ -102,6 +102,7 @@ impl WorkQueue for Db {
                     CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
                                    WHERE cl.case_id = c.id), 0) AS BIGINT)
                     - CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.case_id = c.id), 0) AS BIGINT)
+                    - CAST(COALESCE((SELECT SUM(w.amount_minor) FROM write_downs w WHERE w.case_id = c.id), 0) AS BIGINT)
              FROM work_items w {joins}
              JOIN creditors cr ON cr.id = c.creditor_id JOIN debtors d ON d.id = c.debtor_id
              LEFT JOIN staff_users s ON s.id = w.assignee_id

@@ -1,16 +1,17 @@
 //! Default interest that runs until paid, through the HTTP layer: the case page, the pay page,
 //! the statement PDF and the creditor's API show the same figure on the same day; nothing is
 //! guessed for a half-year without a base rate; a payment in full on the value date closes the
-//! case with nothing left over.
+//! case with nothing left over; a write-off is a ledger entry of everything open.
 
 use crate::helpers::{case_id, case_state, creditor_accounts, scalar, Desk, TestApp, OWNER};
 use crate::on_both_backends;
 use app::domain::{Currency, Money};
-use app::server::ports::Dunning;
+use app::server::ports::{CasePages, Dunning};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 const ADMIN: (&str, &str) = ("admin@demo.example", "demo-admin-2026");
+const HANDLER: (&str, &str) = ("handler@demo.example", "demo-handler-2026");
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -162,6 +163,23 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     app.verify_by_link(3).await; // the session of the day before has expired
     assert!(app.page("/case").await.contains("64,85\u{a0}€"));
     assert_eq!(api_balance(app, &key, "RUN-1").await, "64.85");
+    // Interest stops when a case ends (here: written off).
+    sqlx::query(
+        "UPDATE cases SET state = 'closed'
+         WHERE id = (SELECT case_id FROM claims WHERE external_id = 'RUN-1')",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("closed");
+    assert_eq!(
+        crate::helpers::text(
+            app,
+            "SELECT c.state FROM cases c JOIN claims cl ON cl.case_id = c.id WHERE cl.external_id = 'RUN-1'"
+        )
+        .await,
+        "closed"
+    );
+    assert_eq!(api_balance(app, &key, "RUN-1").await, "64.50");
 
     // Paid in full with value date 2 November: interest up to 1 November, nothing for the day
     // of payment, and nothing left over.
@@ -198,4 +216,98 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
 on_both_backends!(
     running_interest,
     running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it
+);
+
+async fn a_write_off_is_a_ledger_entry_of_everything_open_with_its_reason(app: &TestApp) {
+    // Ben Muster (demo): € 230.00 due on 1 August 2026 and a reminder fee of € 2.50, customer
+    // group "strict", which now charges statutory default interest until paid.
+    let ben = app.debtor(1).clone();
+    let case = case_id(app, &ben.reference).await;
+    sqlx::query(
+        "UPDATE treatment_classes SET running_interest = 1
+         WHERE id = (SELECT treatment_class_id FROM cases WHERE id = $1)",
+    )
+    .bind(case)
+    .execute(app.db.pool())
+    .await
+    .expect("group set");
+    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
+        .await
+        .expect("rate set");
+    app.set_now(noon("2026-11-02"));
+    // 2 August – 1 November: 92 days on 230.00 at 6.27 % = 3.6349, so 3.63.
+    let before = app
+        .db
+        .case_view(case, day("2026-11-02"))
+        .await
+        .expect("reads")
+        .expect("the case");
+    assert_eq!(before.summary.interest, Money::new(363, Currency::EUR));
+    assert_eq!(
+        before.summary.balance,
+        Money::new(23_000 + 250 + 363, Currency::EUR)
+    );
+
+    let desk = Desk::signed_in(app, HANDLER).await;
+    let key = desk.form_key(case).await;
+    desk.post(
+        "/api/staff_finish",
+        &[
+            ("case_id", &case.to_string()),
+            ("form_key", &key),
+            ("outcome", "write_off"),
+            ("note", "Uneinbringlich: Verbraucherinsolvenz"),
+        ],
+    )
+    .await;
+    assert_eq!(case_state(app, &ben.reference).await, "closed");
+    // The interest up to the day before was charged, then every open amount written down with
+    // the handler's reason: ledger entries, no payment.
+    let sum = |sql: &str| {
+        let sql = sql.replace("{case}", &case.to_string());
+        async move { scalar(app, &sql).await }
+    };
+    assert_eq!(
+        sum("SELECT CAST(SUM(i.amount_minor) AS BIGINT) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
+             WHERE cl.case_id = {case} AND i.accrued = 'interest'")
+        .await,
+        363
+    );
+    assert_eq!(
+        sum("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM write_downs WHERE case_id = {case}")
+            .await,
+        23_613
+    );
+    assert_eq!(
+        sum("SELECT COUNT(*) FROM write_downs WHERE case_id = {case} AND reason = 'Uneinbringlich: Verbraucherinsolvenz'
+             AND value_date = '2026-11-02'")
+        .await,
+        3,
+        "one per item: principal, reminder fee, interest"
+    );
+    assert_eq!(
+        sum("SELECT COUNT(*) FROM payments WHERE case_id = {case}").await,
+        0
+    );
+    // Nothing is open and nothing runs on: the case view nets each kind to zero.
+    let after = app
+        .db
+        .case_view(case, day("2026-12-01"))
+        .await
+        .expect("reads")
+        .expect("the case");
+    let zero = Money::new(0, Currency::EUR);
+    assert_eq!(
+        (
+            after.summary.principal,
+            after.summary.interest,
+            after.summary.costs,
+            after.summary.balance
+        ),
+        (zero, zero, zero, zero)
+    );
+}
+on_both_backends!(
+    write_off,
+    a_write_off_is_a_ledger_entry_of_everything_open_with_its_reason
 );

@@ -201,7 +201,14 @@ pub async fn finish<S: HandlerCases + ?Sized>(
     } else {
         ("case_closed", CaseEvent::Closed)
     };
-    let mut act = Act::new(kind, vec![event], CaseChange::Nothing);
+    let change = if write_off {
+        CaseChange::WriteOff {
+            reason: note.clone(),
+        }
+    } else {
+        CaseChange::Nothing
+    };
+    let mut act = Act::new(kind, vec![event], change);
     act.lift_holds = vec![
         HoldReason::HandlerHold,
         HoldReason::AlreadyPaidCheck,

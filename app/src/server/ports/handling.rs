@@ -29,6 +29,9 @@ pub enum CaseChange {
         answer: String,
         corrections: Vec<(i64, i64)>,
     },
+    /// Writes off everything still open (running interest up to today charged first): one
+    /// write-down per item with `reason`, ledger entries, no payment.
+    WriteOff { reason: String },
     /// Confirms a payment the debtor reported (booked as a payment) or reports it not found.
     PaymentClaim { claim_id: i64, confirmed: bool },
     /// Asks the creditor to approve the debtor's proposal `plan_id` (still `proposed`), with the

@@ -44,14 +44,17 @@ pub(crate) async fn read_cases(
         i64,
     );
     // The last column says whether statutory interest runs on the case, and for whom (0: it does
-    // not, 1: for a consumer, 2: for a business); a row holds sixteen columns at most.
+    // not — the group does not charge it, or the case has ended —, 1: for a consumer, 2: for a
+    // business); a row holds sixteen columns at most.
     let sql = format!(
         "SELECT c.id, c.state, c.reference, c.currency, c.creditor_id, d.id, d.name, d.email, d.language, d.time_zone,
                 cr.name, cr.website, CAST(CASE WHEN cr.webhook_url IS NULL THEN 0 ELSE 1 END AS BIGINT),
                 CAST(COALESCE((SELECT SUM(i.amount_minor) FROM claim_items i JOIN claims cl ON cl.id = i.claim_id
                                WHERE cl.case_id = c.id), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(pm.amount_minor) FROM payments pm WHERE pm.case_id = c.id), 0)
+                     + COALESCE((SELECT SUM(w.amount_minor) FROM write_downs w WHERE w.case_id = c.id), 0) AS BIGINT),
                 CAST(CASE WHEN COALESCE(tc.waive_interest, 0) = 0 AND COALESCE(tc.running_interest, 0) = 1
+                               AND c.state NOT IN ('paid', 'closed')
                           THEN (CASE WHEN d.kind = 'business' THEN 2 ELSE 1 END) ELSE 0 END AS BIGINT)
          FROM cases c JOIN debtors d ON d.id = c.debtor_id JOIN creditors cr ON cr.id = c.creditor_id
               LEFT JOIN treatment_classes tc ON tc.id = c.treatment_class_id
@@ -66,6 +69,7 @@ pub(crate) async fn read_cases(
         let (id, state, reference, currency, creditor_id, debtor_id, name, email, language) = (
             row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
         );
+        // `paid` counts the write-downs too: what no longer has to be paid.
         let (time_zone, creditor, website, listening, owed, paid) =
             (row.9, row.10, row.11, row.12, row.13, row.14);
         let running = match row.15 {
@@ -111,7 +115,8 @@ async fn read_ledgers(
 ) -> Result<(), sqlx::Error> {
     // Rows of part 0 are items (case, id, claim, kind, amount, date, due date, contract date,
     // last day of an interest period, what the accrual charged), rows of part 1 postings (case,
-    // payment, item, -, amount, value date).
+    // payment, item, -, amount, value date), rows of part 2 write-downs (case, id, item, -,
+    // amount, value date).
     type Row = (
         i64,
         i64,
@@ -135,6 +140,10 @@ async fn read_ledgers(
          SELECT CAST(1 AS BIGINT), a.case_id, a.id, a.payment_id, a.item_id, NULL, a.amount_minor, a.value_date, NULL, NULL,
                 NULL, NULL
          FROM payment_allocations a WHERE a.case_id IN ({list})
+         UNION ALL
+         SELECT CAST(2 AS BIGINT), w.case_id, w.id, w.id, w.item_id, NULL, w.amount_minor, w.value_date, NULL, NULL,
+                NULL, NULL
+         FROM write_downs w WHERE w.case_id IN ({list})
          ORDER BY 1, 3"
     );
     let mut query = sqlx::query_as::<_, Row>(&sql);
@@ -181,6 +190,12 @@ async fn read_ledgers(
                 amount: Money::new(amount, currency),
                 value_date: day(&date)?,
             }),
+            (2, None, Some(item_id), None) => case.ledger.postings.push(Posting::write_down(
+                id,
+                item_id,
+                Money::new(amount, currency),
+                day(&date)?,
+            )),
             _ => return Err(bad(format!("ledger row of part {part}"))),
         }
     }

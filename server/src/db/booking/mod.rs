@@ -246,26 +246,18 @@ impl Bookings {
         self.cases.get(&case_id).map(|c| c.state)
     }
 
-    /// Records a payment of `amount` on `case_id` allocated to its items by §§ 366, 367 BGB, and
-    /// nothing else; returns its id and how much went to costs, interest, principal and credit.
-    pub(crate) fn allocate(
+    /// Charges the running interest of `case_id` up to `value_date` (not for the value date
+    /// itself) and a lump sum not charged yet as items, before a payment is allocated or the case
+    /// written off, so § 367 pays them before the principal.
+    fn charge_running(
         &mut self,
         case_id: i64,
-        amount: Money,
         value_date: NaiveDate,
-        method: &str,
         now: i64,
-    ) -> Result<(i64, [i64; 4]), sqlx::Error> {
-        let case = self
-            .cases
-            .get_mut(&case_id)
-            .ok_or_else(|| bad(format!("case {case_id} was not read")))?;
-        let payment_id = self
-            .ids
-            .pop()
-            .ok_or_else(|| bad("more payments than ids reserved"))?;
-        // Interest runs until the value date (not for the value date itself); what it and the
-        // lump sum come to is charged as items first, so § 367 pays them before the principal.
+    ) -> Result<(), sqlx::Error> {
+        let Some(case) = self.cases.get_mut(&case_id) else {
+            return Err(bad(format!("case {case_id} was not read")));
+        };
         if let Some(kind) = case.running {
             let statute = self
                 .statute
@@ -308,6 +300,31 @@ impl Bookings {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Records a payment of `amount` on `case_id` allocated to its items by §§ 366, 367 BGB, and
+    /// nothing else; returns its id and how much went to costs, interest, principal and credit.
+    pub(crate) fn allocate(
+        &mut self,
+        case_id: i64,
+        amount: Money,
+        value_date: NaiveDate,
+        method: &str,
+        now: i64,
+    ) -> Result<(i64, [i64; 4]), sqlx::Error> {
+        if !self.cases.contains_key(&case_id) {
+            return Err(bad(format!("case {case_id} was not read")));
+        }
+        let payment_id = self
+            .ids
+            .pop()
+            .ok_or_else(|| bad("more payments than ids reserved"))?;
+        self.charge_running(case_id, value_date, now)?;
+        let case = self
+            .cases
+            .get_mut(&case_id)
+            .ok_or_else(|| bad(format!("case {case_id} was not read")))?;
         let payment = Payment {
             payment_id,
             amount,
@@ -627,6 +644,58 @@ pub(crate) async fn insert_allocated(
     let (payment_id, _) = bookings.allocate(case_id, amount, value_date, method, now)?;
     bookings.write(tx).await?;
     Ok(payment_id)
+}
+
+/// Writes off everything open on `case_id` on `day` as part of `tx`: the running interest up to
+/// `day` is charged first, then each item's open amount becomes a write-down with `reason`
+/// (ledger entries, no payment). Returns the amount written off.
+pub(crate) async fn write_off(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    day: NaiveDate,
+    reason: &str,
+    staff_id: Option<i64>,
+    now: i64,
+) -> Result<Money, sqlx::Error> {
+    let mut bookings = Bookings::load(tx, &[case_id], 0).await?;
+    bookings.charge_running(case_id, day, now)?;
+    let case = bookings
+        .cases
+        .get(&case_id)
+        .ok_or_else(|| bad(format!("case {case_id} was not read")))?;
+    let currency = case.ledger.currency;
+    let mut ids = super::reserve_ids(tx, "write_downs", case.ledger.items.len()).await?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let downs = case
+        .ledger
+        .write_off_all(day, || ids.pop())
+        .map_err(bad)?
+        .ok_or_else(|| bad("more write-downs than ids reserved"))?;
+    let total = Money::sum(currency, downs.iter().map(|d| d.amount)).map_err(bad)?;
+    bookings.write(tx).await?;
+    insert_rows(
+        tx,
+        "INSERT INTO write_downs (id, case_id, item_id, kind, amount_minor, currency, value_date, reason, staff_id,
+                                  created_at, updated_at)",
+        11,
+        "",
+        &downs,
+        |q, d| {
+            q.bind(-d.payment_id)
+                .bind(case_id)
+                .bind(d.item_id)
+                .bind("write_off")
+                .bind(d.amount.minor)
+                .bind(d.amount.currency.code())
+                .bind(iso(d.value_date))
+                .bind(reason.to_string())
+                .bind(staff_id)
+                .bind(now)
+                .bind(now)
+        },
+    )
+    .await?;
+    Ok(total)
 }
 
 /// Books `p` as part of `tx` (see `Bookings::book`).
