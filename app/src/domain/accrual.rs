@@ -191,17 +191,16 @@ pub fn accrue(
         let start = claim
             .covered_through
             .map_or(default_from, |d| (d + Days::new(1)).max(default_from));
-        let mut end = until;
-        match statute.rates.known_until() {
-            Some(known) if known < end => {
-                end = known;
-                out.stopped_at = Some(out.stopped_at.map_or(known, |s: NaiveDate| s.min(known)));
-            }
-            None => {
-                end = start;
-                out.stopped_at = Some(start);
-            }
-            Some(_) => {}
+        // Without a known rate the claim's interest stops where its computed interest ends (at
+        // the last known half-year, or later where interest handed over covers more).
+        let stop = match statute.rates.known_until() {
+            Some(known) if known < until => Some(known.max(start)),
+            None => Some(start),
+            Some(_) => None,
+        };
+        let end = stop.unwrap_or(until);
+        if let Some(stop) = stop.filter(|s| *s < until) {
+            out.stopped_at = Some(out.stopped_at.map_or(stop, |s: NaiveDate| s.min(stop)));
         }
         if start >= end {
             continue;

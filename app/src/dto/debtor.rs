@@ -29,8 +29,9 @@ pub struct InterestDetail {
     pub base: Money,
     /// The yearly rate in basis points.
     pub rate_bp: i64,
+    /// The first day charged.
     pub from: NaiveDate,
-    /// Exclusive: interest runs up to the day before.
+    /// The last day charged.
     pub to: NaiveDate,
 }
 

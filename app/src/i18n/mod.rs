@@ -411,7 +411,7 @@ pub fn interest_detail(lang: Language, i: &crate::dto::InterestDetail) -> String
         &i.base.format(lang),
         &format_date(lang, i.from),
         &format_date(lang, i.to),
-        (i.to - i.from).num_days(),
+        (i.to - i.from).num_days() + 1,
     )
 }
 

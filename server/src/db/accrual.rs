@@ -71,7 +71,8 @@ pub(crate) fn segment_views(lines: &[InterestLine]) -> Vec<ItemView> {
                 base: l.principal,
                 rate_bp: i64::from(l.rate_bp),
                 from: l.from,
-                to: l.to,
+                // The segment runs up to, not including, `l.to`: its last day is the one before.
+                to: l.to.pred_opt().unwrap_or(l.to),
             }),
             vat_included: false,
         })

@@ -179,6 +179,14 @@ async fn seed(
     .await?;
 
     let class_ids = crate::intake::insert_default_classes(tx, creditor_id, now).await?;
+    // The demo's standard customers are charged statutory default interest until paid: Anna's
+    // interest runs on after the interest handed over, as far as base rates are known.
+    sqlx::query(
+        "UPDATE treatment_classes SET running_interest = 1 WHERE creditor_id = $1 AND key = 'standard'",
+    )
+    .bind(creditor_id)
+    .execute(&mut **tx)
+    .await?;
 
     for (n, (d, code_hash)) in debtors().into_iter().zip(code_hashes).enumerate() {
         let debtor_id: i64 = sqlx::query_scalar(

@@ -56,7 +56,7 @@ async fn link_then_postcode_opens_the_case_and_the_token_leaves_the_url(app: &Te
         // 149.90 + 0.88 + 2.50 + 49.00 + 89.95 − 20.00
         "272,23\u{a0}€",
         "30.10.2026",
-        "6,27 % jährlich auf 149,90\u{a0}€ vom 14.09.2026 bis 18.10.2026 (34 Tage)",
+        "6,27 % jährlich auf 149,90\u{a0}€ vom 14.09.2026 bis 17.10.2026 (34 Tage)",
         "Bundesamt für Justiz",
     ] {
         assert!(html.contains(expected), "case page shows {expected:?}");

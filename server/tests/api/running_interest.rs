@@ -97,9 +97,10 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     app.set_now(noon("2026-11-02"));
     app.verify_by_link(3).await;
     // No base rate is known from 1 July 2026 on (the migration's table ends with 2026-01-01):
-    // nothing is guessed, and the page says until when interest is computed.
+    // nothing is guessed, and the page says until when interest is computed (the claim fell
+    // due on 1 October, so none of it).
     let page = app.page("/case").await;
-    assert!(page.contains("bis einschließlich 30.06.2026"), "{page}");
+    assert!(page.contains("bis einschließlich 01.10.2026"), "{page}");
     // The administrators are told on their settings page.
     let settings = Desk::signed_in(app, ADMIN)
         .await
@@ -120,7 +121,7 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     // 6,450 × 627 × 31 / 3,650,000 = 34.35 cents, rounded half up to 0.34.
     let page = app.page("/case").await;
     for expected in [
-        "6,27 % jährlich auf 64,50\u{a0}€ vom 02.10.2026 bis 02.11.2026 (31 Tage)",
+        "6,27 % jährlich auf 64,50\u{a0}€ vom 02.10.2026 bis 01.11.2026 (31 Tage)",
         "0,34\u{a0}€",
         "64,84\u{a0}€",
         "§§ 286, 288 BGB",
@@ -209,7 +210,7 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     let page = app.page("/case").await;
     assert!(page.contains("0,00\u{a0}€"), "nothing left over");
     assert!(
-        page.contains("vom 02.10.2026 bis 02.11.2026 (31 Tage)"),
+        page.contains("vom 02.10.2026 bis 01.11.2026 (31 Tage)"),
         "the charged interest keeps its calculation"
     );
 }
@@ -310,4 +311,37 @@ async fn a_write_off_is_a_ledger_entry_of_everything_open_with_its_reason(app: &
 on_both_backends!(
     write_off,
     a_write_off_is_a_ledger_entry_of_everything_open_with_its_reason
+);
+
+async fn the_demo_runs_annas_interest_as_far_as_base_rates_are_known(app: &TestApp) {
+    // Anna's first claim came with interest up to 17 October 2026, her second fell due on 29
+    // September; the demo's standard group charges statutory interest after that, but no base
+    // rate is known from 1 July 2026 on: the page names the earliest day computed up to.
+    app.set_now(noon("2026-11-19"));
+    app.verify_by_link(0).await;
+    let page = app.page("/case").await;
+    assert!(
+        page.contains("Verzugszinsen sind bis einschließlich 29.09.2026 berechnet"),
+        "{page}"
+    );
+    assert!(page.contains("272,23\u{a0}€"), "nothing guessed");
+    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
+        .await
+        .expect("rate set");
+    let page = app.page("/case").await;
+    assert!(!page.contains("bis einschließlich"));
+    assert!(page.contains("Verzugszinsen (gesetzlich, bis zur Zahlung)"));
+    assert!(
+        page.contains("auf 149,90\u{a0}€ vom 18.10.2026 bis"),
+        "the first claim from the day after the interest handed over"
+    );
+    assert!(
+        page.contains("auf 89,95\u{a0}€ vom 30.09.2026 bis"),
+        "the second claim from the day after it fell due"
+    );
+    assert!(!page.contains("272,23\u{a0}€"), "the balance grew");
+}
+on_both_backends!(
+    demo_interest,
+    the_demo_runs_annas_interest_as_far_as_base_rates_are_known
 );

@@ -118,7 +118,7 @@ async fn every_demo_interest_item_is_what_the_interest_engine_computes(app: &Tes
             Money::new(base, Currency::EUR),
             i32::try_from(rate).expect("bp"),
             d(&from),
-            d(&to),
+            d(&to) + chrono::Days::new(1), // the period's last day is charged
             Conventions::default(),
         )
         .expect("computes");

@@ -220,6 +220,12 @@ fn interest_into_a_half_year_without_a_base_rate_stops_and_says_so() {
     assert_eq!(a.items[0].through, d("2026-06-30"));
     // June 2026 only: 30 days at 6.27 % = 515.34
     assert_eq!(interest_of(&a), vec![515]);
+    // Interest handed over up to 18 October: computed until then, and said so.
+    let (ledger, mut claims) = one_claim("2026-05-31");
+    claims[0].covered_through = Some(d("2026-10-18"));
+    let a = run(&ledger, &claims, DebtorKind::Consumer, "2026-12-07").expect("accrues");
+    assert!(a.items.is_empty());
+    assert_eq!(a.stopped_at, Some(d("2026-10-19")));
 }
 
 /// Books `amount` on `value_date` as the server does: charge the accrual, then allocate.

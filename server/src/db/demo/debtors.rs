@@ -43,7 +43,8 @@ fn principal(description: &'static str, date: &'static str, minor: i64) -> Item 
     }
 }
 
-/// An interest item: `base` at `rate_bp` for the days from `from` up to (not including) `to`.
+/// An interest item: `base` at `rate_bp` for the days from `from` through `to` (its last day, as
+/// a creditor hands it over).
 fn interest(
     description: &'static str,
     minor: i64,
@@ -153,7 +154,7 @@ pub(super) fn debtors() -> Vec<Debtor> {
                             14_990,
                             627,
                             "2026-09-14",
-                            "2026-10-18",
+                            "2026-10-17",
                         ),
                         reminder_fee(),
                         collection_fee(4_900),
@@ -214,7 +215,7 @@ pub(super) fn debtors() -> Vec<Debtor> {
                         125_000,
                         1_027,
                         "2026-07-21",
-                        "2026-10-22",
+                        "2026-10-21",
                     ),
                     cost("Verzugspauschale", "2026-07-21", 4_000, "§ 288 Abs. 5 BGB"),
                 ],
