@@ -10,11 +10,9 @@
 //! PostgreSQL.
 
 use super::accrual::encode;
-use super::effects::{insert_events, NewEvent};
 use super::legal::{statute_of, StatuteRow, STATUTE_SQL};
-use super::plans::queue_all;
-use super::webhooks::{delivery, insert_deliveries, Delivery, HookCase, HookPayment};
-use super::{insert_rows, iso, placeholders, MAX_BINDS};
+use super::webhooks::{delivery, Delivery, HookCase, HookPayment};
+use super::{iso, placeholders, MAX_BINDS};
 use app::domain::accrual::{accrue, charge, AccrualClaim, InterestPolicy, Statute};
 use app::domain::allocation::{allocate, Allocation, ClaimFacts, Designation, Payment};
 use app::domain::case_state::{transition, Actor, CaseEvent, CaseState};
@@ -28,7 +26,10 @@ use chrono::NaiveDate;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 mod ledgers;
+mod write;
+mod write_off;
 use ledgers::read_cases;
+pub(crate) use write_off::write_off;
 
 /// A payment to book.
 pub(crate) struct NewPayment<'a> {
@@ -502,132 +503,6 @@ impl Bookings {
             paid_in_full,
         })
     }
-
-    /// Writes what was booked as part of `tx`.
-    pub(crate) async fn write(self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
-        insert_rows(
-            tx,
-            "INSERT INTO claim_items (id, claim_id, kind, description, legal_basis, item_date, period_start, period_end,
-                                      amount_minor, currency, interest_base_minor, interest_rate_bp, accrued, segments,
-                                      created_at, updated_at)",
-            16,
-            "",
-            &self.items,
-            |q, i| {
-                let (description, basis) = if i.accrued == "interest" {
-                    ("Verzugszinsen (gesetzlich, bis zur Zahlung)", "§§ 286, 288 BGB")
-                } else {
-                    ("Verzugspauschale", "§ 288 Abs. 5 BGB")
-                };
-                q.bind(i.id)
-                    .bind(i.claim_id)
-                    .bind(i.kind)
-                    .bind(description)
-                    .bind(basis)
-                    .bind(i.through.as_str())
-                    .bind(i.from.as_str())
-                    .bind(i.through.as_str())
-                    .bind(i.amount.minor)
-                    .bind(i.amount.currency.code())
-                    .bind(i.single.map(|s| s.0))
-                    .bind(i.single.map(|s| s.1))
-                    .bind(i.accrued)
-                    .bind(i.segments.as_deref())
-                    .bind(i.now)
-                    .bind(i.now)
-            },
-        )
-        .await?;
-        insert_rows(
-            tx,
-            "INSERT INTO payments (id, case_id, amount_minor, currency, value_date, method, created_at, updated_at)",
-            8,
-            "",
-            &self.payments,
-            |q, p| {
-                q.bind(p.id)
-                    .bind(p.case_id)
-                    .bind(p.amount.minor)
-                    .bind(p.amount.currency.code())
-                    .bind(p.value_date.as_str())
-                    .bind(p.method.as_str())
-                    .bind(p.now)
-                    .bind(p.now)
-            },
-        )
-        .await?;
-        insert_rows(
-            tx,
-            "INSERT INTO payment_allocations (payment_id, case_id, item_id, kind, amount_minor, currency, value_date, created_at, updated_at)",
-            9,
-            "",
-            &self.allocations,
-            |q, a| {
-                q.bind(a.payment_id)
-                    .bind(a.case_id)
-                    .bind(a.item_id)
-                    .bind(a.kind)
-                    .bind(a.amount.minor)
-                    .bind(a.amount.currency.code())
-                    .bind(a.value_date.as_str())
-                    .bind(a.now)
-                    .bind(a.now)
-            },
-        )
-        .await?;
-        let events: Vec<NewEvent> = self
-            .events
-            .iter()
-            .map(|e| NewEvent {
-                case_id: e.case_id,
-                at: e.at,
-                actor: "system",
-                kind: e.kind,
-                detail: &e.detail,
-            })
-            .collect();
-        insert_events(tx, &events).await?;
-        for (case_id, next, now) in &self.closed {
-            close(tx, *case_id, next, *now).await?;
-        }
-        let emails: Vec<(i64, &QueuedEmail, i64)> = self
-            .emails
-            .iter()
-            .map(|(case_id, e, now)| (*case_id, e, *now))
-            .collect();
-        queue_all(tx, &emails).await?;
-        insert_deliveries(tx, &self.deliveries).await
-    }
-}
-
-/// Closes case `case_id` (to state `next`): its agreed plan is completed and its open work done.
-async fn close(
-    tx: &mut Transaction<'_, Any>,
-    case_id: i64,
-    next: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE cases SET state = $2, updated_at = $3 WHERE id = $1")
-        .bind(case_id)
-        .bind(next)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE plans SET state = 'completed', updated_at = $2 WHERE case_id = $1 AND state = 'agreed'",
-    )
-    .bind(case_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE work_items SET done_at = $2, updated_at = $2 WHERE case_id = $1 AND done_at IS NULL",
-    )
-    .bind(case_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Inserts a payment on `case_id` and its allocation to the case's items by §§ 366, 367 BGB, and
@@ -644,58 +519,6 @@ pub(crate) async fn insert_allocated(
     let (payment_id, _) = bookings.allocate(case_id, amount, value_date, method, now)?;
     bookings.write(tx).await?;
     Ok(payment_id)
-}
-
-/// Writes off everything open on `case_id` on `day` as part of `tx`: the running interest up to
-/// `day` is charged first, then each item's open amount becomes a write-down with `reason`
-/// (ledger entries, no payment). Returns the amount written off.
-pub(crate) async fn write_off(
-    tx: &mut Transaction<'_, Any>,
-    case_id: i64,
-    day: NaiveDate,
-    reason: &str,
-    staff_id: Option<i64>,
-    now: i64,
-) -> Result<Money, sqlx::Error> {
-    let mut bookings = Bookings::load(tx, &[case_id], 0).await?;
-    bookings.charge_running(case_id, day, now)?;
-    let case = bookings
-        .cases
-        .get(&case_id)
-        .ok_or_else(|| bad(format!("case {case_id} was not read")))?;
-    let currency = case.ledger.currency;
-    let mut ids = super::reserve_ids(tx, "write_downs", case.ledger.items.len()).await?;
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    let downs = case
-        .ledger
-        .write_off_all(day, || ids.pop())
-        .map_err(bad)?
-        .ok_or_else(|| bad("more write-downs than ids reserved"))?;
-    let total = Money::sum(currency, downs.iter().map(|d| d.amount)).map_err(bad)?;
-    bookings.write(tx).await?;
-    insert_rows(
-        tx,
-        "INSERT INTO write_downs (id, case_id, item_id, kind, amount_minor, currency, value_date, reason, staff_id,
-                                  created_at, updated_at)",
-        11,
-        "",
-        &downs,
-        |q, d| {
-            q.bind(-d.payment_id)
-                .bind(case_id)
-                .bind(d.item_id)
-                .bind("write_off")
-                .bind(d.amount.minor)
-                .bind(d.amount.currency.code())
-                .bind(iso(d.value_date))
-                .bind(reason.to_string())
-                .bind(staff_id)
-                .bind(now)
-                .bind(now)
-        },
-    )
-    .await?;
-    Ok(total)
 }
 
 /// Books `p` as part of `tx` (see `Bookings::book`).
