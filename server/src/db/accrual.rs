@@ -1,9 +1,8 @@
 //! How running interest is stored and shown: the segments of a charged interest item as JSON,
 //! and the item lines a debtor sees for each segment, whether charged or accrued when read.
 
-use super::legal::{statute_of, STATUTE_SQL};
 use super::read::Arg;
-use super::{currency, date, placeholders, store_err, ReadConn, StoreResult, MAX_BINDS};
+use super::{currency, date, placeholders, store_err, Db, ReadConn, StoreResult, MAX_BINDS};
 use app::domain::accrual::{accrue, Accrual, AccrualClaim, AccruedItem, InterestPolicy, Statute};
 use app::domain::claim::ItemKind;
 use app::domain::interest::{Conventions, DebtorKind, InterestLine};
@@ -212,6 +211,7 @@ type BookRow = (
 /// lump sums), by case: what a list adds to its stored balances to show what the case page shows.
 /// Cases that accrue nothing are left out.
 pub(crate) async fn accrued_by_case(
+    db: &Db,
     conn: &mut ReadConn,
     case_ids: &[i64],
     today: NaiveDate,
@@ -308,7 +308,7 @@ pub(crate) async fn accrued_by_case(
     if books.is_empty() {
         return Ok(out);
     }
-    let statute = statute_of(conn.all(STATUTE_SQL, &[]).await.map_err(&err)?)?;
+    let statute = db.statute.get(conn).await?;
     for (case_id, (book, kind)) in books {
         let accrual = book.accrue(InterestPolicy::Statutory, kind, &statute, today)?;
         let total: i64 = accrual.items.iter().map(|i| i.amount.minor).sum();

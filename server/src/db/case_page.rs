@@ -4,9 +4,7 @@
 use super::accrual::{self, AccrualBook};
 use super::dialogue::dialogue_on;
 use super::dunning::dunning_case_on;
-use super::legal::{statute_of, STATUTE_SQL};
 use super::{currency, date, json_rows, json_spelling, store_err, Db, ReadConn};
-use crate::config::Backend;
 use app::domain::accrual::{Accrual, InterestPolicy};
 use app::domain::claim::{breakdown, ItemKind};
 use app::domain::interest::DebtorKind;
@@ -21,18 +19,18 @@ use chrono::NaiveDate;
 impl CasePages for Db {
     async fn case_view(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CaseView>> {
         let mut conn = self.read_conn("load case view").await?;
-        case_view_on(&mut conn, self.backend(), case_id, today).await
+        case_view_on(&mut conn, self, case_id, today).await
     }
 
     async fn case_page(&self, case_id: i64, today: NaiveDate) -> StoreResult<Option<CasePage>> {
         let mut conn = self.read_conn("load case page").await?;
         // The case, its dialogue and the engine's view of it from one state of the database.
         conn.snapshot().map_err(store_err("load case page"))?;
-        let Some(case) = case_view_on(&mut conn, self.backend(), case_id, today).await? else {
+        let Some(case) = case_view_on(&mut conn, self, case_id, today).await? else {
             return Ok(None);
         };
         let dialogue = dialogue_on(&mut conn, self.backend(), case_id, today).await?;
-        let dunning = dunning_case_on(&mut conn, self.backend(), case_id, today).await?;
+        let dunning = dunning_case_on(&mut conn, self, case_id, today).await?;
         Ok(Some(CasePage {
             case,
             dialogue,
@@ -79,7 +77,7 @@ type ClaimGroup = (
 /// The case view, read on `conn` (one statement, and the legal tables when interest runs).
 async fn case_view_on(
     conn: &mut ReadConn,
-    backend: Backend,
+    db: &Db,
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Option<CaseView>> {
@@ -106,7 +104,7 @@ async fn case_view_on(
     // payments and their allocations to items in one statement: the debtor's case page reads
     // this on every visit.
     let sql = json_spelling(
-        backend,
+        db.backend(),
         "SELECT c.reference, c.currency, cr.name, cr.street, cr.postcode, cr.city, cr.country, d.name,
                 d.address_researched,
                 (SELECT CAST(json_group_array(json_array(
@@ -276,7 +274,7 @@ async fn case_view_on(
     }
     // Interest that runs until paid, up to (not including) today, computed now.
     let accrued = if policy == InterestPolicy::Statutory {
-        let statute = statute_of(conn.all(STATUTE_SQL, &[]).await.map_err(&err)?)?;
+        let statute = db.statute.get(conn).await?;
         book.accrue(policy, kind, &statute, today)?
     } else {
         Accrual::none()

@@ -10,7 +10,6 @@ use super::{
     currency as currency_of, date, insert_rows, iso, json_rows, json_spelling, placeholders,
     store_err, AnyQuery, Db, ReadConn, ROWS_AT_ONCE,
 };
-use crate::config::Backend;
 use app::domain::case_state::{CaseState, HoldReason};
 use app::domain::dunning::{stillness, Cadence, HoldSpan, PlanSpan};
 use app::domain::plan::{policy_for_balance, Instalment, MissedInstalmentRule, PolicyBand};
@@ -138,18 +137,18 @@ type PlanRow = (i64, String, Option<i64>, i64, String);
 /// a running plan.
 pub(super) async fn dunning_case_on(
     conn: &mut ReadConn,
-    backend: Backend,
+    db: &Db,
     case_id: i64,
     today: NaiveDate,
 ) -> StoreResult<Option<DunningCase>> {
     let sql = format!("SELECT {CASE_COLUMNS} WHERE c.id = $1");
     let row: Option<CaseRow> = conn
-        .optional(&json_spelling(backend, &sql), &[case_id.into()])
+        .optional(&json_spelling(db.backend(), &sql), &[case_id.into()])
         .await
         .map_err(store_err("load a case for dunning"))?;
     match row {
         Some(row) => {
-            let accrued = accrued_by_case(conn, &[row.case_id], today).await?;
+            let accrued = accrued_by_case(db, conn, &[row.case_id], today).await?;
             let running = accrued.get(&row.case_id).copied().unwrap_or(0);
             dunning_case(conn, row, today, running).await.map(Some)
         }
@@ -330,7 +329,7 @@ impl Dunning for Db {
             .await
             .map_err(store_err("list cases for dunning"))?;
         let ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
-        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
+        let accrued = accrued_by_case(self, &mut conn, &ids, today).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let running = accrued.get(&row.case_id).copied().unwrap_or(0);
@@ -345,7 +344,7 @@ impl Dunning for Db {
         today: NaiveDate,
     ) -> StoreResult<Option<DunningCase>> {
         let mut conn = self.read_conn("load a case for dunning").await?;
-        dunning_case_on(&mut conn, self.backend(), case_id, today).await
+        dunning_case_on(&mut conn, self, case_id, today).await
     }
 
     async fn record_step(&self, step: DunningStep) -> StoreResult<Stored> {

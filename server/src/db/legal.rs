@@ -1,6 +1,6 @@
 //! The dated legal tables: base rates and statutory interest parameters.
 
-use super::{date, store_err, Db};
+use super::{date, store_err, Db, ReadConn};
 use app::domain::accrual::Statute;
 use app::domain::interest::{BaseRate, BaseRateTable, StatutoryParameters};
 use app::server::ports::{LegalTables, StoreError, StoreResult};
@@ -44,6 +44,7 @@ impl LegalTables for Db {
         .execute(self.pool())
         .await
         .map_err(store_err("set base rate"))?;
+        self.statute.forget();
         Ok(())
     }
 
@@ -103,4 +104,42 @@ pub(crate) fn statute_of(rows: Vec<StatuteRow>) -> StoreResult<Statute> {
         StoreError
     })?;
     Ok(Statute { rates, parameters })
+}
+
+/// How long the legal tables are kept in memory. They change twice a year with `server base-rates
+/// set`, which every instance then sees within this time (this process at once).
+const STATUTE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The legal tables as the case views read them: every view of a case that runs interest needs
+/// them, so they are read at most once a minute instead of once a view.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StatuteCache(std::sync::Arc<std::sync::Mutex<Option<Kept>>>);
+
+/// The tables and when they were read.
+type Kept = (std::time::Instant, std::sync::Arc<Statute>);
+
+impl StatuteCache {
+    /// The tables, from memory when read less than a minute ago, else read on `conn`.
+    pub(crate) async fn get(&self, conn: &mut ReadConn) -> StoreResult<std::sync::Arc<Statute>> {
+        let kept = self.0.lock().ok().and_then(|g| g.clone());
+        if let Some((_, statute)) = kept.filter(|(at, _)| at.elapsed() < STATUTE_TTL) {
+            return Ok(statute);
+        }
+        let rows = conn
+            .all(STATUTE_SQL, &[])
+            .await
+            .map_err(store_err("load the legal tables"))?;
+        let statute = std::sync::Arc::new(statute_of(rows)?);
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some((std::time::Instant::now(), statute.clone()));
+        }
+        Ok(statute)
+    }
+
+    /// Forgets the tables after this process changed them.
+    pub(crate) fn forget(&self) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = None;
+        }
+    }
 }

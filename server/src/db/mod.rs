@@ -85,6 +85,8 @@ pub struct Db {
     backend: Backend,
     /// On SQLite: connections for short reads on the calling thread (see `read`).
     reads: Option<std::sync::Arc<read::SqliteReads>>,
+    /// The legal tables the case views read, kept for a minute.
+    statute: legal::StatuteCache,
 }
 
 /// Maps a database error (sqlx's, or a read's: `read::ReadError`) to the opaque port error,
@@ -344,6 +346,7 @@ impl Db {
             pool,
             backend,
             reads,
+            statute: legal::StatuteCache::default(),
         })
     }
 

@@ -149,7 +149,7 @@ impl Overview for Db {
         // What is claimed includes the running interest not yet charged, as on the case page.
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let mut conn = self.read_conn("load creditor overview").await?;
-        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
+        let accrued = accrued_by_case(self, &mut conn, &ids, today).await?;
         drop(conn);
         let eur = |minor| Money::new(minor, Currency::EUR);
         Ok((

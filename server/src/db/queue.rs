@@ -134,7 +134,7 @@ impl WorkQueue for Db {
             .map_err(&err)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
         let mut conn = self.read_conn("list the queue").await?;
-        let accrued = accrued_by_case(&mut conn, &ids, today).await?;
+        let accrued = accrued_by_case(self, &mut conn, &ids, today).await?;
         let items = rows
             .into_iter()
             .map(
