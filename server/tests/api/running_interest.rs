@@ -26,6 +26,25 @@ fn noon(date: &str) -> i64 {
         .timestamp_millis()
 }
 
+/// Makes the customer group of `case` charge statutory default interest until paid.
+async fn charge_statutory_interest(app: &TestApp, case: i64) {
+    sqlx::query(
+        "UPDATE treatment_classes SET running_interest = 1
+         WHERE id = (SELECT treatment_class_id FROM cases WHERE id = $1)",
+    )
+    .bind(case)
+    .execute(app.db.pool())
+    .await
+    .expect("group set");
+}
+
+/// Enters a base rate from 1 July 2026 (test data: the rate of the half-year before, 1.27 %).
+async fn enter_a_rate_for_the_second_half_of_2026(app: &TestApp) {
+    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
+        .await
+        .expect("rate set");
+}
+
 async fn pdf_has(app: &TestApp, needle: &[u8]) -> bool {
     let pdf = app
         .get("/case/statement.pdf")
@@ -65,14 +84,7 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     // now charges statutory default interest until paid.
     let dieter = app.debtor(3).clone();
     let case = case_id(app, &dieter.reference).await;
-    sqlx::query(
-        "UPDATE treatment_classes SET running_interest = 1
-         WHERE id = (SELECT treatment_class_id FROM cases WHERE id = $1)",
-    )
-    .bind(case)
-    .execute(app.db.pool())
-    .await
-    .expect("group set");
+    charge_statutory_interest(app, case).await;
     // The same claim handed over through the API, to read its balance there.
     let key = api_key(app).await;
     let response = reqwest::Client::new()
@@ -114,9 +126,7 @@ async fn running_interest_is_the_same_everywhere_and_a_payment_in_full_stops_it(
     assert!(pdf_has(app, b"Offener Betrag: 64,50 \x80").await);
 
     // The rate entered (test data: the rate of the half-year before).
-    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
-        .await
-        .expect("rate set");
+    enter_a_rate_for_the_second_half_of_2026(app).await;
     // 2 October – 1 November: 31 days on 64.50 at 1.27 + 5 = 6.27 %:
     // 6,450 × 627 × 31 / 3,650,000 = 34.35 cents, rounded half up to 0.34.
     let page = app.page("/case").await;
@@ -224,17 +234,8 @@ async fn a_write_off_is_a_ledger_entry_of_everything_open_with_its_reason(app: &
     // group "strict", which now charges statutory default interest until paid.
     let ben = app.debtor(1).clone();
     let case = case_id(app, &ben.reference).await;
-    sqlx::query(
-        "UPDATE treatment_classes SET running_interest = 1
-         WHERE id = (SELECT treatment_class_id FROM cases WHERE id = $1)",
-    )
-    .bind(case)
-    .execute(app.db.pool())
-    .await
-    .expect("group set");
-    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
-        .await
-        .expect("rate set");
+    charge_statutory_interest(app, case).await;
+    enter_a_rate_for_the_second_half_of_2026(app).await;
     app.set_now(noon("2026-11-02"));
     // 2 August – 1 November: 92 days on 230.00 at 6.27 % = 3.6349, so 3.63.
     let before = app
@@ -325,9 +326,7 @@ async fn the_demo_runs_annas_interest_as_far_as_base_rates_are_known(app: &TestA
         "{page}"
     );
     assert!(page.contains("272,23\u{a0}€"), "nothing guessed");
-    server::legal::set_base_rate(&app.db, day("2026-07-01"), "1.27", "test", 0)
-        .await
-        .expect("rate set");
+    enter_a_rate_for_the_second_half_of_2026(app).await;
     let page = app.page("/case").await;
     assert!(!page.contains("bis einschließlich"));
     assert!(page.contains("Verzugszinsen (gesetzlich, bis zur Zahlung)"));
