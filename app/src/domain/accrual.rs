@@ -114,12 +114,34 @@ pub struct AccruedItem {
     pub lines: Vec<InterestLine>,
 }
 
+/// How running interest is described on the statement, charged or not.
+pub const INTEREST_DESCRIPTION: &str = "Verzugszinsen (gesetzlich, bis zur Zahlung)";
+
+/// The legal basis of running interest.
+pub const INTEREST_BASIS: &str = "§§ 286, 288 BGB";
+
 impl AccruedItem {
+    /// How the item is described on the statement.
+    pub fn description(&self) -> &'static str {
+        match self.kind {
+            ItemKind::Cost => "Verzugspauschale",
+            _ => INTEREST_DESCRIPTION,
+        }
+    }
+
+    /// What the item is stored as (`claim_items.accrued`).
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ItemKind::Cost => "lump_sum",
+            _ => "interest",
+        }
+    }
+
     /// The legal basis shown to the debtor.
     pub fn legal_basis(&self) -> &'static str {
         match self.kind {
             ItemKind::Cost => "§ 288 Abs. 5 BGB",
-            _ => "§§ 286, 288 BGB",
+            _ => INTEREST_BASIS,
         }
     }
 }

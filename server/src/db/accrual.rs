@@ -3,7 +3,10 @@
 
 use super::read::Arg;
 use super::{currency, date, placeholders, store_err, Db, ReadConn, StoreResult, MAX_BINDS};
-use app::domain::accrual::{accrue, Accrual, AccrualClaim, AccruedItem, InterestPolicy, Statute};
+use app::domain::accrual::{
+    accrue, Accrual, AccrualClaim, AccruedItem, InterestPolicy, Statute, INTEREST_BASIS,
+    INTEREST_DESCRIPTION,
+};
 use app::domain::claim::ItemKind;
 use app::domain::interest::{Conventions, DebtorKind, InterestLine};
 use app::domain::ledger::{Ledger, LedgerItem, Posting};
@@ -62,8 +65,8 @@ pub(crate) fn segment_views(lines: &[InterestLine]) -> Vec<ItemView> {
         .iter()
         .map(|l| ItemView {
             kind: ItemKind::Interest,
-            description: "Verzugszinsen (gesetzlich, bis zur Zahlung)".into(),
-            legal_basis: Some("§§ 286, 288 BGB".into()),
+            description: INTEREST_DESCRIPTION.into(),
+            legal_basis: Some(INTEREST_BASIS.into()),
             date: l.to.pred_opt().unwrap_or(l.to),
             amount: l.interest,
             interest: Some(InterestDetail {
@@ -98,7 +101,7 @@ pub(crate) fn accrued_views(item: &AccruedItem) -> Vec<ItemView> {
         ItemKind::Interest => segment_views(&item.lines),
         _ => vec![ItemView {
             kind: ItemKind::Cost,
-            description: "Verzugspauschale".into(),
+            description: item.description().into(),
             legal_basis: Some(item.legal_basis().into()),
             date: item.from,
             amount: item.amount,

@@ -136,6 +136,8 @@ struct ItemRow {
     claim_id: i64,
     kind: &'static str,
     accrued: &'static str,
+    description: &'static str,
+    basis: &'static str,
     amount: Money,
     from: String,
     through: String,
@@ -287,11 +289,9 @@ impl Bookings {
                     id: item.id,
                     claim_id: item.claim_id,
                     kind: item.kind.code(),
-                    accrued: if item.kind == ItemKind::Interest {
-                        "interest"
-                    } else {
-                        "lump_sum"
-                    },
+                    accrued: accrued.code(),
+                    description: accrued.description(),
+                    basis: accrued.legal_basis(),
                     amount: item.amount,
                     from: iso(accrued.from),
                     through: iso(accrued.through),

@@ -22,16 +22,11 @@ impl Bookings {
             "",
             &self.items,
             |q, i| {
-                let (description, basis) = if i.accrued == "interest" {
-                    ("Verzugszinsen (gesetzlich, bis zur Zahlung)", "§§ 286, 288 BGB")
-                } else {
-                    ("Verzugspauschale", "§ 288 Abs. 5 BGB")
-                };
                 q.bind(i.id)
                     .bind(i.claim_id)
                     .bind(i.kind)
-                    .bind(description)
-                    .bind(basis)
+                    .bind(i.description)
+                    .bind(i.basis)
                     .bind(i.through.as_str())
                     .bind(i.from.as_str())
                     .bind(i.through.as_str())
